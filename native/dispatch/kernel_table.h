@@ -1,0 +1,16 @@
+// The kernel table: filled once from the CPU's features (or ATTNKIT_SIMD), so callers never test CPU flags.
+#pragma once
+#include "attnkit.h"
+
+namespace attnkit {
+
+struct KernelTable {
+  const char* simd;  // "scalar", "avx2", "neon": reported by backendInfo().simd
+  void (*sdpa_f32)(const attn_sdpa_args&);
+};
+
+// The table in use; built on first call. Throws std::runtime_error when ATTNKIT_SIMD names
+// a level this build or CPU cannot run.
+const KernelTable& kernel_table();
+
+}  // namespace attnkit

@@ -1,0 +1,38 @@
+// attnkit C ABI: what the Node-API glue calls. No N-API types here, so kernels
+// and tests can be built and fuzzed without Node.
+#pragma once
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum attn_mask_kind { ATTN_MASK_NONE = 0, ATTN_MASK_BOOL = 1, ATTN_MASK_ADDITIVE = 2 };
+
+// One strided 4-D view [batch, heads, len, dim]; the last dim is contiguous.
+// Strides are in elements, never negative; a stride of 0 broadcasts.
+typedef struct attn_view {
+  int64_t stride_b, stride_h, stride_l;
+} attn_view;
+
+// Arguments of softmax(q·kᵀ·scale + mask)·v over [B, Hq, Lq, Lk].
+// Query head h reads kv head h / (heads_q / heads_kv) (grouped-query attention).
+typedef struct attn_sdpa_args {
+  const float* q;  attn_view q_view;    // [B, Hq, Lq, D]
+  const float* k;  attn_view k_view;    // [B, Hkv, Lk, D]
+  const float* v;  attn_view v_view;    // [B, Hkv, Lk, Dv]
+  float* out;      attn_view out_view;  // [B, Hq, Lq, Dv]
+  float* weights;  // optional [B, Hq, Lq, Lk] contiguous softmax probabilities, or NULL
+  float* lse;      // optional [B, Hq, Lq] contiguous log-sum-exp of each row (-inf when fully masked), or NULL
+  int64_t batch, heads_q, heads_kv, len_q, len_k, dim_qk, dim_v;
+  int32_t mask_kind;          // attn_mask_kind
+  const void* mask;           // uint8_t (1 = may attend) or float (added to scaled scores)
+  int64_t mask_stride_b, mask_stride_h, mask_stride_q, mask_stride_k;  // elements, 0 = broadcast
+  float scale;
+  int32_t causal;             // nonzero: key j is visible to query i only if j <= i + causal_offset
+  int64_t causal_offset;      // Lk - Lq for bottom-right alignment, 0 for top-left
+} attn_sdpa_args;
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,75 @@
+// Portable scalar attention: one query row at a time, two-pass softmax.
+// It is the reference the SIMD kernels are tested against and the fallback on any CPU.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "../common/row_visibility.h"
+#include "kernels.h"
+
+namespace attnkit {
+
+namespace {
+
+float dot(const float* x, const float* y, int64_t n) {
+  float acc = 0.0f;
+  for (int64_t d = 0; d < n; ++d) acc += x[d] * y[d];
+  return acc;
+}
+
+// Softmax of one query row over the visible keys, then the weighted sum of v.
+// scores[j] = -inf marks a key that does not take part (masked, causal, or -inf additive).
+void attend_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, float* scores) {
+  const int64_t hk = h / (a.heads_q / a.heads_kv);
+  const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
+  const float* k = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
+  const float* v = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
+  float* out = a.out + b * a.out_view.stride_b + h * a.out_view.stride_h + i * a.out_view.stride_l;
+  float* weights = a.weights ? a.weights + ((b * a.heads_q + h) * a.len_q + i) * a.len_k : nullptr;
+
+  const RowMask mask = row_mask(a, b, h, i);
+  const int64_t visible = causal_key_count(a, i);
+  float row_max = -INFINITY;
+  for (int64_t j = 0; j < a.len_k; ++j) {
+    float s = j < visible ? mask_term(mask, j) : -INFINITY;
+    if (s != -INFINITY) s += dot(q, k + j * a.k_view.stride_l, a.dim_qk) * a.scale;
+    scores[j] = s;
+    if (!(s <= row_max)) row_max = s;  // NaN sticks: a NaN score makes the whole row NaN
+  }
+
+  std::memset(out, 0, sizeof(float) * a.dim_v);
+  if (row_max == -INFINITY) {  // no key visible: a zero row, never NaN
+    if (weights) std::memset(weights, 0, sizeof(float) * a.len_k);
+    if (a.lse) a.lse[(b * a.heads_q + h) * a.len_q + i] = -INFINITY;
+    return;
+  }
+  float sum = 0.0f;
+  for (int64_t j = 0; j < a.len_k; ++j) {
+    if (scores[j] == -INFINITY) continue;
+    scores[j] = std::exp(scores[j] - row_max);
+    sum += scores[j];
+  }
+  const float inv_sum = 1.0f / sum;
+  for (int64_t j = 0; j < a.len_k; ++j) {
+    if (scores[j] == -INFINITY) {
+      if (weights) weights[j] = 0.0f;
+      continue;
+    }
+    const float p = scores[j] * inv_sum;
+    if (weights) weights[j] = p;
+    const float* vj = v + j * a.v_view.stride_l;
+    for (int64_t d = 0; d < a.dim_v; ++d) out[d] += p * vj[d];
+  }
+  if (a.lse) a.lse[(b * a.heads_q + h) * a.len_q + i] = row_max + std::log(sum);
+}
+
+}  // namespace
+
+void attn_sdpa_f32__scalar(const attn_sdpa_args& a) {
+  std::vector<float> scores(static_cast<size_t>(a.len_k > 0 ? a.len_k : 1));
+  for (int64_t b = 0; b < a.batch; ++b)
+    for (int64_t h = 0; h < a.heads_q; ++h)
+      for (int64_t i = 0; i < a.len_q; ++i) attend_row(a, b, h, i, scores.data());
+}
+
+}  // namespace attnkit

@@ -1,0 +1,21 @@
+// Turns the JS call (typed arrays + a Float64Array descriptor) into attn_sdpa_args,
+// re-checking every length so the kernel can never read or write out of bounds.
+#pragma once
+#include <napi.h>
+
+#include "attnkit.h"
+
+namespace attnkit {
+
+// Descriptor slots written by src/backends/native/sdpa-native.ts; keep the two in step.
+enum SdpaDescSlot {
+  kBatch = 0, kHeadsQ, kHeadsKv, kLenQ, kLenK, kDimQk, kDimV,
+  kQStride = 7, kKStride = 10, kVStride = 13, kOutStride = 16,
+  kMaskKind = 19, kMaskStride = 20, kScale = 24, kCausal = 25, kCausalOffset = 26,
+  kDescLength = 27
+};
+
+// info: (q, k, v, out, weights|null, mask|null, desc). Throws Napi::Error on any inconsistency.
+attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info);
+
+}  // namespace attnkit

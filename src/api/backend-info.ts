@@ -1,0 +1,22 @@
+import { currentSelection } from '../backends/select';
+import { VERSION } from '../version';
+
+export interface BackendInfo {
+  /** The backend that runs the kernels. */
+  backend: 'native' | 'js';
+  /** Why this backend is live (forced, loaded from where, or why native could not load and how to fix it). */
+  reason: string;
+  /** The SIMD level of the native kernels ('scalar', 'avx2', 'neon'), 'none' on the JS backend. */
+  simd: string;
+  /** Threads a single call may use. */
+  threads: number;
+  /** attnkit's version. */
+  version: string;
+}
+
+/** Which backend is live and why. Throws AttnkitBackendError when ATTNKIT_BACKEND=native cannot load. */
+export function backendInfo(): BackendInfo {
+  const { backend, reason } = currentSelection();
+  const { simd, threads } = backend.info();
+  return { backend: backend.name, reason, simd, threads, version: VERSION };
+}

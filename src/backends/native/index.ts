@@ -1,0 +1,43 @@
+// Adapts a checked SdpaPlan to the addon's C ABI: typed arrays plus one Float64Array descriptor.
+import type { Backend, SdpaPlan, StridedView } from '../types';
+import type { NativeAddon } from './addon-types';
+
+// Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
+const DESC_LENGTH = 27;
+const MASK_KIND = { bool: 1, additive: 2 } as const;
+
+function putView(desc: Float64Array, at: number, view: StridedView): void {
+  desc[at] = view.strideB;
+  desc[at + 1] = view.strideH;
+  desc[at + 2] = view.strideL;
+}
+
+function describePlan(p: SdpaPlan): Float64Array {
+  const desc = new Float64Array(DESC_LENGTH);
+  desc.set([p.batch, p.headsQ, p.headsKv, p.lenQ, p.lenK, p.dimQk, p.dimV], 0);
+  putView(desc, 7, p.q);
+  putView(desc, 10, p.k);
+  putView(desc, 13, p.v);
+  putView(desc, 16, p.out);
+  if (p.mask) {
+    desc[19] = MASK_KIND[p.mask.kind];
+    desc.set([p.mask.strideB, p.mask.strideH, p.mask.strideQ, p.mask.strideK], 20);
+  }
+  desc[24] = p.scale;
+  desc[25] = p.causalOffset === null ? 0 : 1;
+  desc[26] = p.causalOffset ?? 0;
+  return desc;
+}
+
+export function nativeBackend(addon: NativeAddon): Backend {
+  return {
+    name: 'native',
+    sdpa(p) {
+      addon.sdpa(p.q.data, p.k.data, p.v.data, p.out.data, p.weights, p.mask ? p.mask.data : null, describePlan(p));
+    },
+    sdpaAsync(p) {
+      return addon.sdpaAsync(p.q.data, p.k.data, p.v.data, p.out.data, p.weights, p.mask ? p.mask.data : null, describePlan(p));
+    },
+    info: () => addon.info(),
+  };
+}

@@ -1,0 +1,52 @@
+// What a backend receives: a fully checked plan. Backends import nothing above this file.
+
+/** A 4-D [batch, heads, len, dim] view of a Float32Array; dim is contiguous, strides in elements. */
+export interface StridedView {
+  data: Float32Array;
+  strideB: number;
+  strideH: number;
+  strideL: number;
+}
+
+export interface MaskPlan {
+  kind: 'bool' | 'additive';
+  data: Uint8Array | Float32Array;
+  /** Element strides along [batch, queryHead, query, key]; 0 broadcasts. */
+  strideB: number;
+  strideH: number;
+  strideQ: number;
+  strideK: number;
+}
+
+/** softmax(q·kᵀ·scale + mask)·v, with every size and stride already validated. */
+export interface SdpaPlan {
+  batch: number;
+  headsQ: number;
+  headsKv: number;
+  lenQ: number;
+  lenK: number;
+  dimQk: number;
+  dimV: number;
+  q: StridedView;
+  k: StridedView;
+  v: StridedView;
+  out: StridedView;
+  /** Contiguous [batch, headsQ, lenQ, lenK] softmax probabilities, or null. */
+  weights: Float32Array | null;
+  mask: MaskPlan | null;
+  scale: number;
+  /** Key j is visible to query i iff j <= i + causalOffset; null when not causal. */
+  causalOffset: number | null;
+}
+
+export interface BackendInfoParts {
+  simd: string;
+  threads: number;
+}
+
+export interface Backend {
+  readonly name: 'native' | 'js';
+  sdpa(plan: SdpaPlan): void;
+  sdpaAsync(plan: SdpaPlan): Promise<void>;
+  info(): BackendInfoParts;
+}

@@ -1,0 +1,44 @@
+/**
+ * Typed errors. Like Node's own ERR_INVALID_ARG_TYPE, each is a TypeError or RangeError
+ * subclass with a stable `code`, so callers can branch on `err.code` and tests can match it.
+ */
+export const ErrorCode = {
+  /** An argument has the wrong type (not a Float32Array, a mask of another type, ...). */
+  TYPE: 'ERR_ATTNKIT_TYPE',
+  /** A shape or length does not match what the operation needs. */
+  SHAPE: 'ERR_ATTNKIT_SHAPE',
+  /** A scalar option is out of range (scale not finite, unknown layout, ...). */
+  VALUE: 'ERR_ATTNKIT_VALUE',
+  /** An output buffer shares memory with an input. */
+  OVERLAP: 'ERR_ATTNKIT_OVERLAP',
+  /** ATTNKIT_BACKEND=native was asked for but the addon cannot load. */
+  BACKEND: 'ERR_ATTNKIT_BACKEND',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class AttnkitTypeError extends TypeError {
+  readonly code: ErrorCodeValue;
+  constructor(message: string, code: ErrorCodeValue = ErrorCode.TYPE) {
+    super(message);
+    this.name = 'AttnkitTypeError';
+    this.code = code;
+  }
+}
+
+export class AttnkitRangeError extends RangeError {
+  readonly code: ErrorCodeValue;
+  constructor(message: string, code: ErrorCodeValue = ErrorCode.SHAPE) {
+    super(message);
+    this.name = 'AttnkitRangeError';
+    this.code = code;
+  }
+}
+
+export class AttnkitBackendError extends Error {
+  readonly code = ErrorCode.BACKEND;
+  constructor(message: string) {
+    super(message);
+    this.name = 'AttnkitBackendError';
+  }
+}

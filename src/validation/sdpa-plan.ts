@@ -1,0 +1,165 @@
+// Checks every argument of scaledDotProductAttention and turns them into an SdpaPlan,
+// so backends receive sizes and strides they can trust.
+import type { MaskPlan, SdpaPlan, StridedView } from '../backends/types';
+import { formatShape, shapeError, typeError, valueError } from './error-factory';
+import { maskStrides } from './mask-broadcast';
+import { checkNoOverlap } from './overlap';
+import { SDPA_OPTION_NAMES, type SdpaOptions } from './sdpa-options';
+import { MAX_ELEMENTS, checkTensor, type CheckedTensor } from './tensor-checks';
+
+type Layout = 'bhsd' | 'bshd';
+
+/** [B, H, L, D] sizes read from a tensor of the given rank and layout. */
+interface Dims4 {
+  b: number;
+  h: number;
+  l: number;
+  d: number;
+}
+
+function dimsOf(shape: number[], layout: Layout): Dims4 {
+  if (shape.length === 3) return { b: shape[0], h: 1, l: shape[1], d: shape[2] };
+  return layout === 'bhsd'
+    ? { b: shape[0], h: shape[1], l: shape[2], d: shape[3] }
+    : { b: shape[0], l: shape[1], h: shape[2], d: shape[3] };
+}
+
+function shapeFor(rank: number, layout: Layout, x: Dims4): number[] {
+  if (rank === 3) return [x.b, x.l, x.d];
+  return layout === 'bhsd' ? [x.b, x.h, x.l, x.d] : [x.b, x.l, x.h, x.d];
+}
+
+function viewOf(data: Float32Array, rank: number, layout: Layout, x: Dims4): StridedView {
+  if (rank === 3 || layout === 'bhsd') return { data, strideB: x.h * x.l * x.d, strideH: x.l * x.d, strideL: x.d };
+  return { data, strideB: x.l * x.h * x.d, strideH: x.d, strideL: x.h * x.d };
+}
+
+function axisNames(rank: number, layout: Layout, heads: string, seq: string, dim: string): string {
+  if (rank === 3) return `[batch, ${seq}, ${dim}]`;
+  return layout === 'bhsd' ? `[batch, ${heads}, ${seq}, ${dim}]` : `[batch, ${seq}, ${heads}, ${dim}]`;
+}
+
+/** The expected shape with free sizes shown as '*'. */
+function pattern(rank: number, layout: Layout, x: { b?: number; h?: number; l?: number; d?: number }): string {
+  const s = (n: number | undefined) => (n === undefined ? '*' : String(n));
+  if (rank === 3) return `[${s(x.b)}, ${s(x.l)}, ${s(x.d)}]`;
+  return layout === 'bhsd' ? `[${s(x.b)}, ${s(x.h)}, ${s(x.l)}, ${s(x.d)}]` : `[${s(x.b)}, ${s(x.l)}, ${s(x.h)}, ${s(x.d)}]`;
+}
+
+function checkOptions(op: string, options: unknown): SdpaOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw typeError(op, 'options', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!(SDPA_OPTION_NAMES as readonly string[]).includes(key))
+      throw typeError(op, `options.${key}`, `one of the known options (${SDPA_OPTION_NAMES.join(', ')})`, key);
+  }
+  return options as SdpaOptions;
+}
+
+function checkEnum<T extends string>(op: string, arg: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string') throw typeError(op, arg, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  if (!(allowed as readonly string[]).includes(value))
+    throw valueError(op, arg, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, `'${value}'`);
+  return value as T;
+}
+
+const F32 = [Float32Array] as const;
+
+/** Validates the call and builds the plan. Throws TypeError/RangeError subclasses before any backend runs. */
+export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, optionsIn: unknown): { plan: SdpaPlan; outShape: number[]; out: unknown } {
+  const options = checkOptions(op, optionsIn);
+  const layout = checkEnum<Layout>(op, 'options.layout', options.layout, ['bhsd', 'bshd'], 'bhsd');
+  const q = checkTensor<Float32Array>(op, 'q', qIn, F32, 'Float32Array');
+  const k = checkTensor<Float32Array>(op, 'k', kIn, F32, 'Float32Array');
+  const v = checkTensor<Float32Array>(op, 'v', vIn, F32, 'Float32Array');
+
+  const rank = q.shape.length;
+  if (rank !== 3 && rank !== 4)
+    throw shapeError(op, 'q', `4-D ${axisNames(4, layout, 'heads', 'seqQ', 'dHead')} or 3-D [batch, seqQ, dHead]`, formatShape(q.shape));
+  const qd = dimsOf(q.shape, layout);
+  const kvHeads = 'kvHeads';
+  if (k.shape.length !== rank || dimsOf(k.shape, layout).b !== qd.b || dimsOf(k.shape, layout).d !== qd.d)
+    throw shapeError(op, 'k', `${axisNames(rank, layout, kvHeads, 'seqK', 'dHead')} = ${pattern(rank, layout, { b: qd.b, d: qd.d })}`, formatShape(k.shape));
+  const kd = dimsOf(k.shape, layout);
+  const vExpect = { b: qd.b, h: kd.h, l: kd.l };
+  if (v.shape.length !== rank || dimsOf(v.shape, layout).b !== qd.b || dimsOf(v.shape, layout).h !== kd.h || dimsOf(v.shape, layout).l !== kd.l)
+    throw shapeError(op, 'v', `${axisNames(rank, layout, kvHeads, 'seqK', 'dV')} = ${pattern(rank, layout, vExpect)}`, formatShape(v.shape));
+  const vd = dimsOf(v.shape, layout);
+  if (qd.h > 0 ? kd.h === 0 || qd.h % kd.h !== 0 : false)
+    throw shapeError(op, 'k', `a head count dividing q's ${qd.h} heads (grouped-query attention)`, `${kd.h} heads in ${formatShape(k.shape)}`);
+
+  let scale = qd.d > 0 ? 1 / Math.sqrt(qd.d) : 1;
+  if (options.scale !== undefined) {
+    if (typeof options.scale !== 'number') throw typeError(op, 'options.scale', 'a finite number', options.scale);
+    if (!Number.isFinite(options.scale)) throw valueError(op, 'options.scale', 'a finite number', String(options.scale));
+    scale = options.scale;
+  }
+  if (options.causal !== undefined && typeof options.causal !== 'boolean')
+    throw typeError(op, 'options.causal', 'a boolean', options.causal);
+  const alignment = checkEnum(op, 'options.causalAlignment', options.causalAlignment, ['bottom-right', 'top-left'], 'bottom-right');
+  const causalOffset = options.causal ? (alignment === 'bottom-right' ? kd.l - qd.l : 0) : null;
+
+  const outDims = { b: qd.b, h: qd.h, l: qd.l, d: vd.d };
+  const outShape = shapeFor(rank, layout, outDims);
+  if (outShape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS)
+    throw shapeError(op, 'out', `at most 2^31 - 1 elements`, formatShape(outShape));
+  let outData: Float32Array;
+  if (options.out !== undefined) {
+    const out = checkTensor<Float32Array>(op, 'options.out', options.out, F32, 'Float32Array');
+    if (formatShape(out.shape) !== formatShape(outShape))
+      throw shapeError(op, 'options.out', `${axisNames(rank, layout, 'heads', 'seqQ', 'dV')} = ${formatShape(outShape)}`, formatShape(out.shape));
+    outData = out.data;
+  } else {
+    outData = new Float32Array(outShape.reduce((a, b) => a * b, 1));
+  }
+
+  const scoreShape = rank === 3 ? [qd.b, qd.l, kd.l] : [qd.b, qd.h, qd.l, kd.l];
+  const scoreAxes = rank === 3 ? (['b', 'q', 'k'] as const) : (['b', 'h', 'q', 'k'] as const);
+  const scoreNames = rank === 3 ? '[batch, seqQ, seqK]' : '[batch, heads, seqQ, seqK]';
+
+  let weights: Float32Array | null = null;
+  if (options.weightsOut !== undefined) {
+    const w = checkTensor<Float32Array>(op, 'options.weightsOut', options.weightsOut, F32, 'Float32Array');
+    if (formatShape(w.shape) !== formatShape(scoreShape))
+      throw shapeError(op, 'options.weightsOut', `${scoreNames} = ${formatShape(scoreShape)}`, formatShape(w.shape));
+    weights = w.data;
+  }
+
+  let mask: MaskPlan | null = null;
+  let maskData: Uint8Array | Float32Array | undefined;
+  if (options.mask !== undefined) {
+    const m: CheckedTensor<Uint8Array | Float32Array> = checkTensor(
+      op,
+      'options.mask',
+      options.mask,
+      [Uint8Array, Float32Array],
+      'Uint8Array (boolean, 1 = attend) or Float32Array (additive)',
+    );
+    maskData = m.data;
+    mask = { kind: m.data instanceof Uint8Array ? 'bool' : 'additive', data: m.data, ...maskStrides(op, m.shape, scoreShape, scoreAxes) };
+  }
+
+  checkNoOverlap(op, 'options.out', outData, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.weightsOut': weights ?? undefined });
+  if (weights) checkNoOverlap(op, 'options.weightsOut', weights, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData });
+
+  const plan: SdpaPlan = {
+    batch: qd.b,
+    headsQ: qd.h,
+    headsKv: kd.h,
+    lenQ: qd.l,
+    lenK: kd.l,
+    dimQk: qd.d,
+    dimV: vd.d,
+    q: viewOf(q.data, rank, layout, qd),
+    k: viewOf(k.data, rank, layout, kd),
+    v: viewOf(v.data, rank, layout, vd),
+    out: viewOf(outData, rank, layout, outDims),
+    weights,
+    mask,
+    scale,
+    causalOffset,
+  };
+  return { plan, outShape, out: options.out };
+}

@@ -20,13 +20,13 @@ export function maskStrides(
 ): MaskStrides {
   const names = targetAxes.map((a) => ({ b: 'batch', h: 'heads', q: 'seqQ', k: 'seqK' })[a]);
   const expected = `broadcastable to [${names.join(', ')}] = ${formatShape(target)}`;
-  if (maskShape.length > target.length) throw shapeError(op, 'mask', expected, formatShape(maskShape));
+  if (maskShape.length > target.length) throw shapeError(op, 'options.mask', expected, formatShape(maskShape));
   const strides: MaskStrides = { strideB: 0, strideH: 0, strideQ: 0, strideK: 0 };
   const key = { b: 'strideB', h: 'strideH', q: 'strideQ', k: 'strideK' } as const;
   let stride = 1;
   for (let m = maskShape.length - 1, t = target.length - 1; m >= 0; m--, t--) {
     const dim = maskShape[m];
-    if (dim !== target[t] && dim !== 1) throw shapeError(op, 'mask', expected, formatShape(maskShape));
+    if (dim !== target[t] && dim !== 1) throw shapeError(op, 'options.mask', expected, formatShape(maskShape));
     if (dim !== 1) strides[key[targetAxes[t]]] = stride;
     stride *= dim;
   }

@@ -1,0 +1,93 @@
+// A plain float64 attention written from the documented semantics, independent of the kernels:
+// logical indexing, full score matrix, explicit visibility rules.
+export interface RefInput {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  /** [B, Hq, Lq, D] sizes etc. */
+  B: number;
+  Hq: number;
+  Hkv: number;
+  Lq: number;
+  Lk: number;
+  D: number;
+  Dv: number;
+  layout?: 'bhsd' | 'bshd';
+  scale?: number;
+  causal?: boolean;
+  topLeft?: boolean;
+  /** mask value at logical (b, h, i, j): boolean allow, or an additive number. */
+  mask?: (b: number, h: number, i: number, j: number) => boolean | number;
+}
+
+export interface RefOutput {
+  /** [B, Hq, Lq, Dv] in the input layout. */
+  out: Float64Array;
+  /** [B, Hq, Lq, Lk]. */
+  weights: Float64Array;
+}
+
+function index(layout: 'bhsd' | 'bshd', H: number, L: number, Dm: number, b: number, h: number, l: number, d: number): number {
+  return layout === 'bhsd' ? ((b * H + h) * L + l) * Dm + d : ((b * L + l) * H + h) * Dm + d;
+}
+
+export function referenceSdpa(x: RefInput): RefOutput {
+  const layout = x.layout ?? 'bhsd';
+  const scale = x.scale ?? (x.D > 0 ? 1 / Math.sqrt(x.D) : 1);
+  const out = new Float64Array(x.B * x.Hq * x.Lq * x.Dv);
+  const weights = new Float64Array(x.B * x.Hq * x.Lq * x.Lk);
+  const group = x.Hq / x.Hkv;
+  for (let b = 0; b < x.B; b++)
+    for (let h = 0; h < x.Hq; h++) {
+      const hk = Math.floor(h / group);
+      for (let i = 0; i < x.Lq; i++) {
+        const s: number[] = [];
+        const visible: boolean[] = [];
+        for (let j = 0; j < x.Lk; j++) {
+          let ok = true;
+          let add = 0;
+          if (x.causal) ok = x.topLeft ? j <= i : j <= i + x.Lk - x.Lq;
+          if (ok && x.mask) {
+            const m = x.mask(b, h, i, j);
+            if (typeof m === 'boolean') ok = m;
+            else if (m === -Infinity) ok = false;
+            else add = m;
+          }
+          visible.push(ok);
+          if (!ok) {
+            s.push(-Infinity);
+            continue;
+          }
+          let dot = 0;
+          for (let d = 0; d < x.D; d++)
+            dot += x.q[index(layout, x.Hq, x.Lq, x.D, b, h, i, d)] * x.k[index(layout, x.Hkv, x.Lk, x.D, b, hk, j, d)];
+          s.push(dot * scale + add);
+        }
+        const row = (b * x.Hq + h) * x.Lq + i;
+        if (!visible.some((o) => o)) continue; // zeros
+        const max = Math.max(...s.filter((_, j) => visible[j]));
+        let sum = 0;
+        const p = s.map((sj, j) => (visible[j] ? Math.exp(sj - max) : 0));
+        for (const pj of p) sum += pj;
+        for (let j = 0; j < x.Lk; j++) weights[row * x.Lk + j] = p[j] / sum;
+        for (let d = 0; d < x.Dv; d++) {
+          let acc = 0;
+          for (let j = 0; j < x.Lk; j++) if (visible[j]) acc += (p[j] / sum) * x.v[index(layout, x.Hkv, x.Lk, x.Dv, b, hk, j, d)];
+          out[index(layout, x.Hq, x.Lq, x.Dv, b, h, i, d)] = acc;
+        }
+      }
+    }
+  return { out, weights };
+}
+
+/** Largest |a - b|; NaN if either has a NaN where the other does not. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(d)) return NaN;
+    if (d > m) m = d;
+  }
+  return m;
+}

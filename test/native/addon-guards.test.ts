@@ -1,0 +1,63 @@
+// The addon re-checks what TypeScript already validated: a bad descriptor or a short buffer is a JS
+// error, never an out-of-bounds read or a crash. Calls the addon directly, bypassing validation.
+import { describe, expect, it } from 'vitest';
+import { loadAddon } from '../../src/backends/native/load-addon';
+
+const load = loadAddon();
+if (!load.ok) throw new Error(`the addon must be built for these tests: ${load.reason}`);
+const addon = load.addon;
+
+// A valid call: B=1, Hq=Hkv=1, Lq=2, Lk=3, D=4, Dv=4, bhsd strides.
+function desc(): Float64Array {
+  const d = new Float64Array(27);
+  d.set([1, 1, 1, 2, 3, 4, 4], 0);
+  d.set([8, 8, 4], 7); // q
+  d.set([12, 12, 4], 10); // k
+  d.set([12, 12, 4], 13); // v
+  d.set([8, 8, 4], 16); // out
+  d[24] = 0.5;
+  return d;
+}
+const f = (n: number) => new Float32Array(n).fill(0.25);
+
+describe('native argument guards', () => {
+  it('a valid direct call works', () => {
+    const out = f(8);
+    addon.sdpa(f(8), f(12), f(12), out, null, null, desc());
+    expect(Array.from(out)).toEqual(new Array(8).fill(0.25));
+  });
+
+  it('refuses buffers shorter than shape and strides reach', () => {
+    expect(() => addon.sdpa(f(7), f(12), f(12), f(8), null, null, desc())).toThrow(/q is too short/);
+    expect(() => addon.sdpa(f(8), f(11), f(12), f(8), null, null, desc())).toThrow(/k is too short/);
+    expect(() => addon.sdpa(f(8), f(12), f(12), f(7), null, null, desc())).toThrow(/out is too short/);
+    expect(() => addon.sdpa(f(8), f(12), f(12), f(8), f(5), null, desc())).toThrow(/weights is too short/);
+    const d = desc();
+    d[9] = 1000; // a q row stride that walks off the end
+    expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, d)).toThrow(RangeError);
+  });
+
+  it('refuses a mask shorter than its broadcast strides reach, and a mask of the wrong type', () => {
+    const d = desc();
+    d[19] = 1; // bool
+    d.set([0, 0, 3, 1], 20);
+    expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, new Uint8Array(5), d)).toThrow(/mask is too short/);
+    expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, new Float32Array(6), d)).toThrow(TypeError);
+    addon.sdpa(f(8), f(12), f(12), f(8), null, new Uint8Array(6).fill(1), d);
+  });
+
+  it('refuses bad descriptor values and types', () => {
+    for (const [slot, value] of [[0, -1], [3, 1.5], [24, Infinity], [2, 0], [26, NaN], [19, 7]] as const) {
+      const d = desc();
+      d[slot] = value;
+      expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, d), `slot ${slot} = ${value}`).toThrow();
+    }
+    expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, new Float64Array(5))).toThrow(/descriptor length/);
+    expect(() => (addon.sdpa as unknown as (...a: unknown[]) => void)(new Float64Array(8), f(12), f(12), f(8), null, null, desc())).toThrow(TypeError);
+    expect(() => (addon.sdpa as unknown as (...a: unknown[]) => void)()).toThrow(TypeError);
+  });
+
+  it('the async entry applies the same guards', () => {
+    expect(() => addon.sdpaAsync(f(7), f(12), f(12), f(8), null, null, desc())).toThrow(/q is too short/);
+  });
+});

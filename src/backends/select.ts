@@ -31,7 +31,11 @@ function select(): Selection {
     return { backend, reason: forced === 'native' ? 'forced by ATTNKIT_BACKEND=native' : `native addon loaded from ${load.where}` };
   }
   if (forced === 'native') throw new AttnkitBackendError(`ATTNKIT_BACKEND=native but the native addon is unavailable: ${load.reason}`);
-  return { backend: jsBackend, reason: `${load.reason}; using the JavaScript backend meanwhile` };
+  const reason = `${load.reason}; using the JavaScript backend meanwhile`;
+  // npm hides install-script output when the script succeeds, so the install-time warning may never
+  // be seen: say it once here too. ATTNKIT_BACKEND=js (a deliberate choice) stays silent.
+  process.emitWarning(`attnkit: ${reason}`, { code: 'ATTNKIT_JS_FALLBACK' });
+  return { backend: jsBackend, reason };
 }
 
 /** The live backend, chosen on first use. */

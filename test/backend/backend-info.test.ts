@@ -42,6 +42,8 @@ describe('a package whose addon was never built (npm install --ignore-scripts)',
     expect(i.backend).toBe('js');
     expect(i.reason).toMatch(/npm rebuild attnkit/);
     expect(o).toEqual([3, 4, 5, 6]); // equal scores: the mean of the two value rows
+    expect(r.stderr).toMatch(/\[ATTNKIT_JS_FALLBACK\] Warning: attnkit: no compiled addon/);
+    expect(r.stderr.trim().split('\n').filter((l) => l.includes('attnkit:')).length).toBe(1);
   });
 
   it('ATTNKIT_BACKEND=native fails with a clear error instead of falling back', () => {

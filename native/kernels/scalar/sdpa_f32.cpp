@@ -1,7 +1,7 @@
 // Portable scalar attention: one query row at a time, two-pass softmax.
 // It is the reference the SIMD kernels are tested against and the fallback on any CPU.
 #include <cmath>
-#include <cstring>
+#include <algorithm>
 #include <vector>
 
 #include "../common/row_visibility.h"
@@ -37,9 +37,9 @@ void attend_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, float*
     if (!(s <= row_max)) row_max = s;  // NaN sticks: a NaN score makes the whole row NaN
   }
 
-  std::memset(out, 0, sizeof(float) * a.dim_v);
+  std::fill_n(out, a.dim_v, 0.0f);  // not memset: out may be null when Dv = 0
   if (row_max == -INFINITY) {  // no key visible: a zero row, never NaN
-    if (weights) std::memset(weights, 0, sizeof(float) * a.len_k);
+    if (weights) std::fill_n(weights, a.len_k, 0.0f);
     if (a.lse) a.lse[(b * a.heads_q + h) * a.len_q + i] = -INFINITY;
     return;
   }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the addon with AddressSanitizer + UndefinedBehaviorSanitizer in a scratch clone and runs the
+# native test project against it: any out-of-bounds access or UB in the kernels fails the run.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d /tmp/attnkit-asan.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+git -C "$root" ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$work")
+ln -s "$root/node_modules" "$work/node_modules"
+cp -r "$root/dist" "$work/dist"
+cd "$work"
+gyp="${npm_config_node_gyp:-$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js}"
+nodedir_flag=()
+[ -n "${npm_config_nodedir:-}" ] && nodedir_flag=(--nodedir="$npm_config_nodedir")
+CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+LDFLAGS="-fsanitize=address,undefined" node "$gyp" rebuild "${nodedir_flag[@]}" >build.log 2>&1 || { cat build.log; exit 1; }
+preload="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=libubsan.so)"
+ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$preload" npx vitest run --project native "$@"

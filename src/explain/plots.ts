@@ -90,7 +90,7 @@ export function jacobianFigure(rows: readonly ScaleStudyRow[], seed: number): Fi
       title: 'Softmax gradient size vs dₖ: mean ‖diag(p) − p·pᵀ‖F',
       subtitle: sampleNote(rows, seed),
       x: xAxis(rows),
-      y: { kind: 'linear', min: 0, max: Math.ceil(top * 10) / 10, label: 'mean Frobenius norm of the Jacobian' },
+      y: { kind: 'linear', min: 0, max: Math.ceil(top * 1.1 * 10) / 10, label: 'mean Frobenius norm of the Jacobian' },
       series: seriesOf(rows, (r) => r.meanJacobianNorm),
     }),
   };

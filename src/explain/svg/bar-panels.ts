@@ -26,7 +26,7 @@ export function barPanels(spec: BarPanelsSpec): string {
   const panelH = 200;
   const gapX = 70;
   const gapY = 74;
-  const m = { left: 78, top: spec.subtitle ? 92 : 76, bottom: 56, right: 24 };
+  const m = { left: 78, top: spec.subtitle ? 104 : 88, bottom: 56, right: 24 };
   const width = m.left + cols * panelW + (cols - 1) * gapX + m.right;
   const height = m.top + rows * panelH + (rows - 1) * gapY + m.bottom;
   const yTicks = niceTicks(0, spec.yMax, 4);

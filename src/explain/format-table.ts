@@ -93,6 +93,8 @@ export function formatWorkedExample(ex: WorkedExample): string {
     `  ${'row'.padEnd(16)} ${'scores'.padEnd(26)} ${'softmax'.padEnd(26)} ${'max p'.padStart(6)}  entropy`,
     ...rows,
     '',
-    '  The scaled row is less peaked: lower max probability, higher entropy.',
+    ex.rows[1].maxProb < ex.rows[0].maxProb && ex.rows[1].entropy > ex.rows[0].entropy
+      ? '  The scaled row is less peaked: lower max probability, higher entropy.'
+      : '  (The scaled row is not less peaked here.)',
   ].join('\n') + '\n';
 }

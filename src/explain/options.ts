@@ -8,6 +8,8 @@ export const DEFAULT_KEYS = 64;
 export const DEFAULT_SEED = 1;
 /** keys·d_k per row above this would need a gigabyte-sized chunk; refuse it. */
 export const MAX_KEYS_TIMES_DIM = 2 ** 24;
+/** The study keeps every score of a d_k (float64) for the ±kσ counts: 2^24 of them is 128 MB. */
+export const MAX_SCORES = 2 ** 24;
 
 export interface ResolvedStudyOptions {
   dims: number[];
@@ -37,6 +39,8 @@ export function resolveStudyOptions(options: ScaleStudyOptions | undefined): Res
   const rawDims: unknown = options.dims ?? DEFAULT_DIMS;
   if (!Array.isArray(rawDims) || rawDims.length === 0) throw typeError(OP, 'options.dims', 'a non-empty array of positive integers', rawDims);
   const dims = rawDims.map((d, i) => integerIn(`options.dims[${i}]`, d, 1, MAX_KEYS_TIMES_DIM, 0));
+  if (samples * keys > MAX_SCORES)
+    throw valueError(OP, 'options.samples · options.keys', `at most ${MAX_SCORES}`, `${samples} · ${keys} = ${samples * keys}`);
   for (const d of dims)
     if (d * keys > MAX_KEYS_TIMES_DIM)
       throw valueError(OP, 'options.keys · d_k', `at most ${MAX_KEYS_TIMES_DIM}`, `${keys} · ${d} = ${keys * d}`);

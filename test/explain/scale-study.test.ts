@@ -108,6 +108,7 @@ describe('scaleStudy: reproducibility and options', () => {
     expect(() => scaleStudy({ seed: -1 })).toThrow('options.seed');
     expect(() => scaleStudy({ keys: '8' as unknown as number })).toThrow(AttnkitTypeError);
     expect(() => scaleStudy({ dims: [65536], keys: 1024 })).toThrow(/keys · d_k must be at most 16777216, got 1024 · 65536/);
+    expect(() => scaleStudy({ samples: 1_000_000, keys: 64 })).toThrow('options.samples · options.keys must be at most 16777216, got 1000000 · 64 = 64000000');
     expect(() => scaleStudy({ sample: 3 } as never)).toThrow("unknown option 'sample'");
     try {
       scaleStudy({ samples: 0 });

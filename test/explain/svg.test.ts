@@ -42,6 +42,9 @@ describe('explain --svg', () => {
       const { width, height } = pngSize(png);
       expect(width).toBeGreaterThan(0);
       expect(height).toBeGreaterThan(0);
+      // rsvg-convert renders at the SVG's own size: a mismatch would mean it misread the document.
+      const [, w, h] = /<svg [^>]*width="(\d+)" height="(\d+)"/.exec(text)!;
+      expect([width, height]).toEqual([Number(w), Number(h)]);
     }
     fs.rmSync(dir, { recursive: true, force: true });
   });

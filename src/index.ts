@@ -5,3 +5,5 @@ export { tensor, type Tensor, type MaskTensor } from './tensor';
 export type { SdpaOptions } from './validation/sdpa-options';
 export { AttnkitTypeError, AttnkitRangeError, AttnkitBackendError, ErrorCode, type ErrorCodeValue } from './errors';
 export { VERSION } from './version';
+export { scaleStudy, workedExample } from './explain';
+export type { ScaleName, ScaleStudyOptions, ScaleStudyRow, SigmaRange, WorkedExample, WorkedSoftmaxRow } from './explain';

@@ -7,7 +7,21 @@
         "native/napi/sdpa_args.cc",
         "native/napi/sdpa_worker.cc",
         "native/dispatch/kernel_table.cpp",
-        "native/kernels/scalar/sdpa_f32.cpp"
+        "native/dispatch/cpu_features.cpp",
+        "native/threading/thread_pool.cpp",
+        "native/kernels/scalar/sdpa_f32.cpp",
+        "native/kernels/scalar/sdpa_f32_flash.cpp"
+      ],
+      "conditions": [
+        ["target_arch=='x64'", {
+          "dependencies": ["attnkit_avx2"],
+          "defines": ["ATTNKIT_HAVE_AVX2"]
+        }],
+        ["target_arch=='arm64'", {
+          "sources": ["native/kernels/neon/sdpa_f32_flash.cpp"],
+          "defines": ["ATTNKIT_HAVE_NEON"]
+        }],
+        ["OS!='win'", { "libraries": ["-lpthread"] }]
       ],
       "include_dirs": ["native/include"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
@@ -22,5 +36,29 @@
         "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2"] }
       }
     }
+  ],
+  "conditions": [
+    ["target_arch=='x64'", {
+      "targets": [
+        {
+          # The AVX2+FMA kernels alone with their flags: nothing else is built with -mavx2, since
+          # this code runs only after dispatch/cpu_features.cpp has checked the CPU and the OS.
+          "target_name": "attnkit_avx2",
+          "type": "static_library",
+          "sources": ["native/kernels/avx2/sdpa_f32_flash.cpp"],
+          "include_dirs": ["native/include"],
+          "cflags": ["-fPIC"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"]
+          },
+          "msvs_settings": {
+            "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] }
+          }
+        }
+      ]
+    }]
   ]
 }

@@ -1,6 +1,7 @@
 // Public exports only.
 export { scaledDotProductAttention, scaledDotProductAttentionAsync } from './api/sdpa';
 export { backendInfo, type BackendInfo } from './api/backend-info';
+export { setNumThreads, getNumThreads } from './api/threads';
 export { tensor, type Tensor, type MaskTensor } from './tensor';
 export type { SdpaOptions } from './validation/sdpa-options';
 export { AttnkitTypeError, AttnkitRangeError, AttnkitBackendError, ErrorCode, type ErrorCodeValue } from './errors';

@@ -5,13 +5,14 @@
 #include <stdexcept>
 
 #include "../dispatch/kernel_table.h"
+#include "../threading/thread_pool.h"
 #include "sdpa_args.h"
 #include "sdpa_worker.h"
 
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 1;
+constexpr int kAddonAbi = 2;
 
 namespace {
 
@@ -34,7 +35,8 @@ Napi::Value guarded(const Napi::CallbackInfo& info, Fn fn) {
 Napi::Value Sdpa(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const attn_sdpa_args args = sdpa_args_from_js(info);
-    kernel_table().sdpa_f32(args);
+    const ParallelFor pf = ThreadPool::instance().handle();
+    run_sdpa_f32(args, &pf);
     return info.Env().Undefined();
   });
 }
@@ -54,9 +56,25 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("simd", kernel_table().simd);
-    o.Set("threads", 1);
+    o.Set("threads", ThreadPool::instance().num_threads());
     return o;
   });
+}
+
+// setNumThreads(n): threads per call, caller included. TypeScript validates n; this re-checks.
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsNumber()) throw std::invalid_argument("setNumThreads: n must be a number");
+    const double n = info[0].As<Napi::Number>().DoubleValue();
+    if (!(n >= 1 && n <= 1024) || n != static_cast<double>(static_cast<int>(n)))
+      throw std::range_error("setNumThreads: n must be an integer in [1, 1024]");
+    ThreadPool::instance().set_num_threads(static_cast<int>(n));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), ThreadPool::instance().num_threads());
 }
 
 }  // namespace
@@ -66,6 +84,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sdpa", Napi::Function::New(env, Sdpa, "sdpa"));
   exports.Set("sdpaAsync", Napi::Function::New(env, SdpaAsync, "sdpaAsync"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   return exports;
 }
 

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "../dispatch/kernel_table.h"
+#include "../threading/thread_pool.h"
 
 namespace attnkit {
 
@@ -12,9 +13,13 @@ SdpaWorker::SdpaWorker(const Napi::CallbackInfo& info, const attn_sdpa_args& arg
     if (info[i].IsObject()) keep_alive_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
 }
 
+// Runs on a libuv worker, which joins the addon's pool as one of its num_threads threads; a
+// concurrent call waits for this one (see native/threading/thread_pool.h), so async calls never
+// oversubscribe the cores. Only one libuv thread is held per call.
 void SdpaWorker::Execute() {
   try {
-    kernel_table().sdpa_f32(args_);
+    const ParallelFor pf = ThreadPool::instance().handle();
+    run_sdpa_f32(args_, &pf);
   } catch (const std::exception& e) {
     SetError(e.what());
   }

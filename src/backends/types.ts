@@ -49,4 +49,6 @@ export interface Backend {
   sdpa(plan: SdpaPlan): void;
   sdpaAsync(plan: SdpaPlan): Promise<void>;
   info(): BackendInfoParts;
+  /** Threads per call (already validated: a positive integer). */
+  setThreads(n: number): void;
 }

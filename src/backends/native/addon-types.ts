@@ -1,9 +1,12 @@
 // The shape of the compiled addon (native/napi/addon.cc). Bump ADDON_ABI in both places on change.
-export const ADDON_ABI = 1;
+export const ADDON_ABI = 2;
 
 export interface NativeAddon {
   abi: number;
   sdpa(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, weights: Float32Array | null, mask: Uint8Array | Float32Array | null, desc: Float64Array): void;
   sdpaAsync(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, weights: Float32Array | null, mask: Uint8Array | Float32Array | null, desc: Float64Array): Promise<void>;
   info(): { simd: string; threads: number };
+  /** Threads per call, the caller included (an integer in [1, 1024]). */
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
 }

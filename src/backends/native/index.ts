@@ -1,6 +1,7 @@
 // Adapts a checked SdpaPlan to the addon's C ABI: typed arrays plus one Float64Array descriptor.
 import type { Backend, SdpaPlan, StridedView } from '../types';
 import type { NativeAddon } from './addon-types';
+import { defaultThreads } from '../threads-default';
 
 // Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
 const DESC_LENGTH = 27;
@@ -30,6 +31,7 @@ function describePlan(p: SdpaPlan): Float64Array {
 }
 
 export function nativeBackend(addon: NativeAddon): Backend {
+  addon.setNumThreads(Math.min(defaultThreads(), 1024));
   return {
     name: 'native',
     sdpa(p) {
@@ -39,5 +41,6 @@ export function nativeBackend(addon: NativeAddon): Backend {
       return addon.sdpaAsync(p.q.data, p.k.data, p.v.data, p.out.data, p.weights, p.mask ? p.mask.data : null, describePlan(p));
     },
     info: () => addon.info(),
+    setThreads: (n) => addon.setNumThreads(n),
   };
 }

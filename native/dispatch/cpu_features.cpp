@@ -1,0 +1,67 @@
+#include "cpu_features.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER)
+#include <intrin.h>
+#else
+#include <cpuid.h>
+#endif
+#endif
+
+namespace attnkit {
+
+namespace {
+
+#if defined(__x86_64__) || defined(_M_X64)
+void cpuid(unsigned leaf, unsigned sub, unsigned r[4]) {
+#if defined(_MSC_VER)
+  int v[4];
+  __cpuidex(v, static_cast<int>(leaf), static_cast<int>(sub));
+  for (int i = 0; i < 4; ++i) r[i] = static_cast<unsigned>(v[i]);
+#else
+  __cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+#endif
+}
+
+unsigned long long xcr0() {
+#if defined(_MSC_VER)
+  return _xgetbv(0);
+#else
+  unsigned eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));  // no -mxsave needed
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
+#endif
+}
+
+bool detect_avx2_fma() {
+  unsigned r[4];
+  cpuid(0, 0, r);
+  if (r[0] < 7) return false;
+  cpuid(1, 0, r);
+  const bool fma = r[2] & (1u << 12), osxsave = r[2] & (1u << 27), avx = r[2] & (1u << 28);
+  // AVX needs the OS to save xmm and ymm state on context switches: XCR0 bits 1 and 2.
+  if (!(fma && osxsave && avx) || (xcr0() & 6) != 6) return false;
+  cpuid(7, 0, r);
+  return r[1] & (1u << 5);  // AVX2
+}
+#endif
+
+CpuFeatures detect() {
+  CpuFeatures f{false, false};
+#if defined(__x86_64__) || defined(_M_X64)
+  f.avx2_fma = detect_avx2_fma();
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+  f.neon = true;
+#endif
+  return f;
+}
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = detect();
+  return f;
+}
+
+}  // namespace attnkit

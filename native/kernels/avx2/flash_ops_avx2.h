@@ -1,0 +1,154 @@
+// AVX2+FMA Ops for kernels/common/flash_fwd.h (include only from files built with -mavx2 -mfma).
+// The micro-kernel is an MR x 16 broadcast-FMA GEMM (as XNNPACK's 1x16-minmax-fma3-broadcast,
+// MR rows): 2*MR accumulators, per k two loads of B and MR broadcasts of A.
+#pragma once
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "exp_f32_avx2.h"
+
+namespace attnkit {
+
+struct FlashOpsAvx2 {
+  // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb).
+  template <int MR>
+  static inline void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                          int64_t K, bool acc) {
+    __m256 c0[MR], c1[MR];
+    for (int r = 0; r < MR; ++r) {
+      c0[r] = acc ? _mm256_loadu_ps(C + r * ldc) : _mm256_setzero_ps();
+      c1[r] = acc ? _mm256_loadu_ps(C + r * ldc + 8) : _mm256_setzero_ps();
+    }
+    for (int64_t k = 0; k < K; ++k) {
+      const __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
+      for (int r = 0; r < MR; ++r) {
+        const __m256 x = _mm256_broadcast_ss(A + r * lda + k);
+        c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);
+        c1[r] = _mm256_fmadd_ps(x, b1, c1[r]);
+      }
+    }
+    for (int r = 0; r < MR; ++r) {
+      _mm256_storeu_ps(C + r * ldc, c0[r]);
+      _mm256_storeu_ps(C + r * ldc + 8, c1[r]);
+    }
+  }
+
+  // dst[d][16] = src[jj][d] for 16 keys: 8x8 register transposes, scalar for the d tail.
+  static inline void pack_k16(float* dst, const float* src, int64_t ldk, int64_t D) {
+    int64_t d = 0;
+    for (; d + 8 <= D; d += 8) {
+      for (int half = 0; half < 2; ++half) {
+        const float* s = src + half * 8 * ldk + d;
+        __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ldk), r2 = _mm256_loadu_ps(s + 2 * ldk),
+               r3 = _mm256_loadu_ps(s + 3 * ldk), r4 = _mm256_loadu_ps(s + 4 * ldk), r5 = _mm256_loadu_ps(s + 5 * ldk),
+               r6 = _mm256_loadu_ps(s + 6 * ldk), r7 = _mm256_loadu_ps(s + 7 * ldk);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+               t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+               t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+               u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+               u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+               u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        float* o = dst + d * 16 + half * 8;
+        _mm256_storeu_ps(o + 0 * 16, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_storeu_ps(o + 1 * 16, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_storeu_ps(o + 2 * 16, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_storeu_ps(o + 3 * 16, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_storeu_ps(o + 4 * 16, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_storeu_ps(o + 5 * 16, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_storeu_ps(o + 6 * 16, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_storeu_ps(o + 7 * 16, _mm256_permute2f128_ps(u3, u7, 0x31));
+      }
+    }
+    for (; d < D; ++d)
+      for (int64_t jj = 0; jj < 16; ++jj) dst[d * 16 + jj] = src[jj * ldk + d];
+  }
+
+  // Copies a v row into a zero-padded row; true when it holds a NaN or Inf (x - x is NaN then).
+  static inline bool copy_row(float* dst, const float* src, int64_t n, int64_t npad) {
+    __m256 bad = _mm256_setzero_ps();
+    int64_t d = 0;
+    for (; d + 8 <= n; d += 8) {
+      const __m256 x = _mm256_loadu_ps(src + d);
+      _mm256_storeu_ps(dst + d, x);
+      bad = _mm256_or_ps(bad, _mm256_sub_ps(x, x));
+    }
+    bool nonfinite = _mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)) != 0;
+    for (; d < n; ++d) {
+      dst[d] = src[d];
+      nonfinite |= !std::isfinite(src[d]);
+    }
+    for (; d < npad; ++d) dst[d] = 0.0f;
+    return nonfinite;
+  }
+
+  // s = s*scale + mask for j < nvis (masked -> -inf whatever s holds), -inf for [nvis, npad).
+  // Mask bytes/floats are read only below nvis, so the mask buffer is never overrun.
+  static inline void scale_mask(float* s, int64_t nvis, int64_t npad, float scale, const uint8_t* bm,
+                                const float* am) {
+    const __m256 vs = _mm256_set1_ps(scale), ninf = _mm256_set1_ps(-INFINITY);
+    int64_t j = 0;
+    if (am) {
+      for (; j + 8 <= nvis; j += 8) {
+        const __m256 t = _mm256_loadu_ps(am + j);
+        const __m256 x = _mm256_fmadd_ps(_mm256_loadu_ps(s + j), vs, t);
+        _mm256_storeu_ps(s + j, _mm256_blendv_ps(x, ninf, _mm256_cmp_ps(t, ninf, _CMP_EQ_OQ)));
+      }
+      for (; j < nvis; ++j) s[j] = am[j] == -INFINITY ? -INFINITY : am[j] + s[j] * scale;
+    } else if (bm) {
+      for (; j + 8 <= nvis; j += 8) {
+        const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bm + j)));
+        const __m256 off = _mm256_castsi256_ps(_mm256_cmpeq_epi32(b, _mm256_setzero_si256()));
+        _mm256_storeu_ps(s + j, _mm256_blendv_ps(_mm256_mul_ps(_mm256_loadu_ps(s + j), vs), ninf, off));
+      }
+      for (; j < nvis; ++j) s[j] = bm[j] ? s[j] * scale : -INFINITY;
+    } else {
+      for (; j + 8 <= nvis; j += 8) _mm256_storeu_ps(s + j, _mm256_mul_ps(_mm256_loadu_ps(s + j), vs));
+      for (; j < nvis; ++j) s[j] *= scale;
+    }
+    for (; j < npad; ++j) s[j] = -INFINITY;
+  }
+
+  // Max of a row (n a multiple of 8); NaN if any element is NaN.
+  static inline float row_max(const float* s, int64_t n) {
+    __m256 m = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j += 8) {
+      const __m256 x = _mm256_loadu_ps(s + j);
+      m = _mm256_max_ps(m, x);
+      nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    }
+    if (_mm256_movemask_ps(nan)) return NAN;
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+  }
+
+  // s = exp(s - m), masked (-inf) entries -> -0 so the exact P·V path can tell them apart.
+  static inline bool exp_row(float* s, int64_t n, float m, float* sum) {
+    const __m256 vm = _mm256_set1_ps(m), ninf = _mm256_set1_ps(-INFINITY), nzero = _mm256_set1_ps(-0.0f);
+    __m256 acc = _mm256_setzero_ps(), masked = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j += 8) {
+      const __m256 x = _mm256_loadu_ps(s + j);
+      const __m256 off = _mm256_cmp_ps(x, ninf, _CMP_EQ_OQ);
+      const __m256 p = _mm256_blendv_ps(exp_f32_avx2(_mm256_sub_ps(x, vm)), nzero, off);
+      _mm256_storeu_ps(s + j, p);
+      acc = _mm256_add_ps(acc, p);
+      masked = _mm256_or_ps(masked, off);
+    }
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    *sum = _mm_cvtss_f32(h);
+    return _mm256_movemask_ps(masked) != 0;
+  }
+
+  static inline void scale_row(float* o, int64_t n, float alpha) {
+    const __m256 a = _mm256_set1_ps(alpha);
+    for (int64_t j = 0; j < n; j += 8) _mm256_storeu_ps(o + j, _mm256_mul_ps(_mm256_loadu_ps(o + j), a));
+  }
+};
+
+}  // namespace attnkit

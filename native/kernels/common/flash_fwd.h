@@ -1,0 +1,316 @@
+// Fused FlashAttention-2-style forward pass, written once over an ISA "Ops" struct
+// (kernels/<isa>/flash_ops_<isa>.h). The Lq x Lk score matrix is never materialised.
+//
+// Online softmax (Dao 2023, FlashAttention-2), per query row over key blocks t = 1..T:
+//   m_t = max(m_{t-1}, max_j s_j)            running row max (NaN sticks)
+//   P_j = exp(s_j - m_t)                      block probabilities, masked keys -> -0
+//   l_t = l_{t-1} * exp(m_{t-1} - m_t) + sum_j P_j
+//   O_t = O_{t-1} * exp(m_{t-1} - m_t) + P V  unnormalised accumulator
+//   out = O_T / l_T, lse = m_T + log l_T; a row whose keys are all masked (m_T = -inf) gives zeros.
+//
+// Work unit ("task"): batch b, kv head hk, a block of query positions, for all G = Hq/Hkv query
+// heads that read hk, so each K/V block is packed once for the whole GQA group. Tile rows are
+// r = g * nq + ii (head hk*G + g, query q0 + ii). Per key block of BK keys:
+//   Kp  [BK/16][D][16]  K transposed in 16-key panels (zero padded), B operand of Q·Kᵀ
+//   Vp  [BK][Dv16]      V rows padded to a multiple of 16 columns, B operand of P·V
+//   S   [MR][BK]        scores, then probabilities, of MR = 6 rows (stays in L1)
+//   O   [R][Dv16]       accumulators of the task's R rows; m, l [R]
+// Decode (few rows, long Lk) splits the keys into fixed chunks (split-K, as flash-decoding) whose
+// partial (m, l, O) are merged in chunk order. Every partition depends on the shape only, never on
+// the thread count, so results are bit-identical whatever the number of threads.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "parallel.h"
+#include "row_visibility.h"
+
+namespace attnkit {
+
+// Unnamed namespace: every ISA translation unit gets private copies, so the linker can never
+// hand the scalar build a function compiled with -mavx2 (or the reverse).
+namespace flash {
+namespace {
+
+constexpr int MR = 6;               // rows per micro-kernel call
+constexpr int NR = 16;              // columns per micro-kernel call
+constexpr int64_t BK = 64;          // keys per block: Kp + Vp for D = Dv = 64 are 32 KiB (L1/L2)
+constexpr int64_t TARGET_ROWS = 96; // rows per task: amortises packing K/V (cost ~1/(2*rows))
+constexpr int64_t SPLIT_CHUNK = 256;  // keys per split-K chunk
+constexpr int64_t SPLIT_MAX_ROWS = 8; // split-K only when a task has at most this many rows
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Per-thread scratch, reused across calls (pool threads live as long as the addon).
+struct Scratch {
+  std::vector<float> qp, kp, vp, s, o, m, l;
+  void ensure(int64_t rows, int64_t d, int64_t dv16) {
+    auto grow = [](std::vector<float>& v, int64_t n) {
+      if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+    };
+    grow(qp, rows * d + 1);
+    grow(kp, BK * d + 1);
+    grow(vp, BK * dv16 + 1);
+    grow(s, MR * BK);
+    grow(o, rows * dv16 + 1);
+    grow(m, rows);
+    grow(l, rows);
+  }
+};
+
+inline Scratch& scratch() {
+  static thread_local Scratch s;
+  return s;
+}
+
+struct Plan {
+  const attn_sdpa_args* a;
+  int64_t G, bq, nqb, nchunk, chunk, dv16, rows_max;
+  float* partial;  // split-K: [B*Hkv][nchunk][rows][Dv16 + 2] (m, l, O), else nullptr
+};
+
+template <class Ops>
+void gemm_rows(int mr, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
+               bool acc) {
+  switch (mr) {
+    case 6: Ops::template gemm<6>(A, lda, B, ldb, C, ldc, K, acc); break;
+    case 5: Ops::template gemm<5>(A, lda, B, ldb, C, ldc, K, acc); break;
+    case 4: Ops::template gemm<4>(A, lda, B, ldb, C, ldc, K, acc); break;
+    case 3: Ops::template gemm<3>(A, lda, B, ldb, C, ldc, K, acc); break;
+    case 2: Ops::template gemm<2>(A, lda, B, ldb, C, ldc, K, acc); break;
+    default: Ops::template gemm<1>(A, lda, B, ldb, C, ldc, K, acc); break;
+  }
+}
+
+// Scores of one row for keys [kb, kb + nvis) scaled and masked; [nvis, npad) -> -inf.
+template <class Ops>
+void finish_scores(const attn_sdpa_args& a, float* s, int64_t nvis, int64_t npad, const RowMask& rm, int64_t kb) {
+  if (rm.kind == ATTN_MASK_NONE || rm.stride_k == 1) {
+    const uint8_t* bm = rm.bool_row ? rm.bool_row + kb : nullptr;
+    const float* am = rm.add_row ? rm.add_row + kb : nullptr;
+    Ops::scale_mask(s, nvis, npad, a.scale, bm, am);
+    return;
+  }
+  // Broadcast or strided mask along keys: rare, scalar.
+  for (int64_t j = 0; j < npad; ++j) {
+    float t = j < nvis ? mask_term(rm, kb + j) : -INFINITY;
+    s[j] = t == -INFINITY ? -INFINITY : t + s[j] * a.scale;
+  }
+}
+
+// Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch.
+template <class Ops>
+void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int64_t nq, int64_t k_begin,
+              int64_t k_end) {
+  const attn_sdpa_args& a = *p.a;
+  const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, R = p.G * nq;
+  float* qp = sc.qp.data();
+  float* kp = sc.kp.data();
+  float* vp = sc.vp.data();
+  float* S = sc.s.data();
+  float* O = sc.o.data();
+  float* M = sc.m.data();
+  float* L = sc.l.data();
+
+  // Pack the task's query rows contiguously: [R][D].
+  std::vector<RowMask> rms(static_cast<size_t>(R));
+  std::vector<int64_t> vis(static_cast<size_t>(R));
+  int64_t k_last = k_begin;
+  for (int64_t g = 0; g < p.G; ++g) {
+    const int64_t h = hk * p.G + g;
+    for (int64_t ii = 0; ii < nq; ++ii) {
+      const int64_t r = g * nq + ii, i = q0 + ii;
+      if (D > 0) {
+        const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
+        std::memcpy(qp + r * D, q, static_cast<size_t>(D) * sizeof(float));
+      }
+      rms[r] = row_mask(a, b, h, i);
+      vis[r] = std::min(causal_key_count(a, i), k_end);
+      k_last = std::max(k_last, vis[r]);
+      M[r] = -INFINITY;
+      L[r] = 0.0f;
+    }
+  }
+  std::fill_n(O, R * dv16, 0.0f);
+
+  const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
+  const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
+  // Keys past every row's causal limit are never visited: whole blocks are skipped.
+  for (int64_t kb = k_begin; kb < k_last; kb += BK) {
+    const int64_t nk = std::min(BK, k_last - kb);
+    const int64_t npan = (nk + NR - 1) / NR, npad = npan * NR;
+    // Pack K transposed in 16-key panels; padding keys are zero (their scores are set to -inf).
+    if (D > 0) {
+      for (int64_t pn = 0; pn < npan; ++pn) {
+        float* dst = kp + pn * D * NR;
+        const int64_t nj = std::min<int64_t>(NR, nk - pn * NR);
+        if (nj == NR) {
+          Ops::pack_k16(dst, kbase + (kb + pn * NR) * a.k_view.stride_l, a.k_view.stride_l, D);
+        } else {
+          for (int64_t jj = 0; jj < NR; ++jj) {
+            const float* kr = kbase + (kb + pn * NR + jj) * a.k_view.stride_l;
+            for (int64_t d = 0; d < D; ++d) dst[d * NR + jj] = jj < nj ? kr[d] : 0.0f;
+          }
+        }
+      }
+    }
+    bool v_nonfinite = false;
+    for (int64_t j = 0; j < nk; ++j)
+      v_nonfinite |= Ops::copy_row(vp + j * dv16, vbase + (kb + j) * a.v_view.stride_l, Dv, dv16);
+
+    for (int64_t r0 = 0; r0 < R; r0 += MR) {
+      const int mr = static_cast<int>(std::min<int64_t>(MR, R - r0));
+      bool any_visible = false;
+      for (int r = 0; r < mr; ++r) any_visible |= vis[r0 + r] > kb;
+      if (!any_visible) continue;  // causal: this block is above the diagonal for all these rows
+      for (int64_t pn = 0; pn < npan; ++pn)
+        gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
+      bool any_masked = false;
+      for (int r = 0; r < mr; ++r) {
+        const int64_t row = r0 + r;
+        float* s = S + r * BK;
+        const int64_t nvis = std::max<int64_t>(0, std::min(vis[row] - kb, nk));
+        finish_scores<Ops>(a, s, nvis, npad, rms[row], kb);
+        const float bmax = Ops::row_max(s, npad);
+        const float m_old = M[row];
+        const float m_new = (std::isnan(bmax) || std::isnan(m_old)) ? NAN : std::max(m_old, bmax);
+        float sum = 0.0f;
+        any_masked |= Ops::exp_row(s, npad, m_new, &sum);
+        const float alpha = m_old == m_new ? 1.0f : std::exp(m_old - m_new);
+        if (alpha != 1.0f) Ops::scale_row(O + row * dv16, dv16, alpha);
+        L[row] = L[row] * alpha + sum;
+        M[row] = m_new;
+      }
+      if (dv16 == 0) continue;
+      if (any_masked && v_nonfinite) {
+        // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.
+        for (int r = 0; r < mr; ++r) {
+          float* o = O + (r0 + r) * dv16;
+          for (int64_t j = 0; j < nk; ++j) {
+            const float pj = S[r * BK + j];
+            if (pj == 0.0f && std::signbit(pj)) continue;
+            for (int64_t d = 0; d < Dv; ++d) o[d] += pj * vp[j * dv16 + d];
+          }
+        }
+        continue;
+      }
+      for (int64_t c = 0; c < dv16; c += NR)
+        gemm_rows<Ops>(mr, S, BK, vp + c, dv16, O + r0 * dv16 + c, dv16, nk, true);
+    }
+  }
+}
+
+// Normalises row r of scratch into out and lse.
+inline void write_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, float m, float l, const float* o) {
+  float* out = a.out ? a.out + b * a.out_view.stride_b + h * a.out_view.stride_h + i * a.out_view.stride_l : nullptr;
+  float* lse = a.lse ? a.lse + (b * a.heads_q + h) * a.len_q + i : nullptr;
+  if (m == -INFINITY) {  // no key visible: zeros, never NaN
+    if (out) std::fill_n(out, a.dim_v, 0.0f);
+    if (lse) *lse = -INFINITY;
+    return;
+  }
+  const float inv = 1.0f / l;
+  for (int64_t d = 0; d < a.dim_v; ++d) out[d] = o[d] * inv;
+  if (lse) *lse = m + std::log(l);
+}
+
+// Prefill task t: query blocks in reverse order (heaviest first under causal) so dynamic
+// scheduling balances the tail.
+template <class Ops>
+void prefill_task(void* arg, int64_t t) {
+  const Plan& p = *static_cast<const Plan*>(arg);
+  const attn_sdpa_args& a = *p.a;
+  const int64_t bh = a.batch * a.heads_kv;
+  const int64_t qb = p.nqb - 1 - t / bh, b = (t % bh) / a.heads_kv, hk = t % a.heads_kv;
+  const int64_t q0 = qb * p.bq, nq = std::min(p.bq, a.len_q - q0);
+  Scratch& sc = scratch();
+  sc.ensure(p.rows_max, a.dim_qk, p.dv16);
+  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k);
+  for (int64_t g = 0; g < p.G; ++g)
+    for (int64_t ii = 0; ii < nq; ++ii) {
+      const int64_t r = g * nq + ii;
+      write_row(a, b, hk * p.G + g, q0 + ii, sc.m[r], sc.l[r], sc.o.data() + r * p.dv16);
+    }
+}
+
+// Split-K task t = (b, hk, chunk): one key chunk for all rows (single query block).
+template <class Ops>
+void split_task(void* arg, int64_t t) {
+  const Plan& p = *static_cast<const Plan*>(arg);
+  const attn_sdpa_args& a = *p.a;
+  const int64_t c = t % p.nchunk, bh = t / p.nchunk, b = bh / a.heads_kv, hk = bh % a.heads_kv;
+  const int64_t R = p.G * a.len_q, stride = p.dv16 + 2;
+  Scratch& sc = scratch();
+  sc.ensure(p.rows_max, a.dim_qk, p.dv16);
+  run_rows<Ops>(p, sc, b, hk, 0, a.len_q, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk));
+  float* dst = p.partial + t * R * stride;
+  for (int64_t r = 0; r < R; ++r) {
+    dst[r * stride] = sc.m[r];
+    dst[r * stride + 1] = sc.l[r];
+    std::copy_n(sc.o.data() + r * p.dv16, p.dv16, dst + r * stride + 2);
+  }
+}
+
+// Merges the chunks of (b, hk) in chunk order: the log-sum-exp combination of partial softmaxes.
+inline void merge_task(void* arg, int64_t bh) {
+  const Plan& p = *static_cast<const Plan*>(arg);
+  const attn_sdpa_args& a = *p.a;
+  const int64_t b = bh / a.heads_kv, hk = bh % a.heads_kv;
+  const int64_t R = p.G * a.len_q, stride = p.dv16 + 2;
+  const float* base = p.partial + bh * p.nchunk * R * stride;
+  std::vector<float> o(static_cast<size_t>(p.dv16 > 0 ? p.dv16 : 1));
+  for (int64_t r = 0; r < R; ++r) {
+    float M = -INFINITY;
+    bool nan = false;
+    for (int64_t c = 0; c < p.nchunk; ++c) {
+      const float mc = base[(c * R + r) * stride];
+      nan |= std::isnan(mc);
+      M = std::max(M, mc);
+    }
+    if (nan) M = NAN;
+    float L = 0.0f;
+    std::fill(o.begin(), o.end(), 0.0f);
+    if (M != -INFINITY) {
+      for (int64_t c = 0; c < p.nchunk; ++c) {
+        const float* part = base + (c * R + r) * stride;
+        if (part[0] == -INFINITY) continue;  // a chunk with no visible key adds nothing
+        const float w = std::exp(part[0] - M);
+        L += part[1] * w;
+        for (int64_t d = 0; d < a.dim_v; ++d) o[d] += part[2 + d] * w;
+      }
+    }
+    write_row(a, b, hk * p.G + r / a.len_q, r % a.len_q, M, L, o.data());
+  }
+}
+
+template <class Ops>
+void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
+  if (a.batch <= 0 || a.heads_q <= 0 || a.len_q <= 0) return;
+  Plan p{};
+  p.a = &a;
+  p.G = a.heads_q / a.heads_kv;
+  p.dv16 = round_up(a.dim_v, NR);
+  p.bq = std::min(a.len_q, std::max<int64_t>(1, (TARGET_ROWS + p.G - 1) / p.G));
+  p.nqb = (a.len_q + p.bq - 1) / p.bq;
+  p.rows_max = p.G * p.bq;
+  const bool split = p.nqb == 1 && p.G * a.len_q <= SPLIT_MAX_ROWS && a.len_k > SPLIT_CHUNK;
+  if (!split) {
+    parallel_for(pf, p.nqb * a.batch * a.heads_kv, prefill_task<Ops>, &p);
+    return;
+  }
+  p.chunk = SPLIT_CHUNK;
+  p.nchunk = (a.len_k + SPLIT_CHUNK - 1) / SPLIT_CHUNK;
+  const int64_t bh = a.batch * a.heads_kv;
+  std::vector<float> partial(static_cast<size_t>(bh * p.nchunk * p.rows_max * (p.dv16 + 2)));
+  p.partial = partial.data();
+  parallel_for(pf, bh * p.nchunk, split_task<Ops>, &p);
+  parallel_for(pf, bh, merge_task, &p);
+}
+
+}  // namespace
+}  // namespace flash
+
+}  // namespace attnkit

@@ -1,0 +1,79 @@
+// Portable Ops for kernels/common/flash_fwd.h: plain loops the compiler may vectorise for the
+// baseline ISA. Same contracts as the SIMD Ops (see flash_ops_avx2.h).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace attnkit {
+
+struct FlashOpsScalar {
+  template <int MR>
+  static void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
+                   bool acc) {
+    float c[MR][16];
+    for (int r = 0; r < MR; ++r)
+      for (int j = 0; j < 16; ++j) c[r][j] = acc ? C[r * ldc + j] : 0.0f;
+    for (int64_t k = 0; k < K; ++k)
+      for (int r = 0; r < MR; ++r) {
+        const float x = A[r * lda + k];
+        for (int j = 0; j < 16; ++j) c[r][j] += x * B[k * ldb + j];
+      }
+    for (int r = 0; r < MR; ++r)
+      for (int j = 0; j < 16; ++j) C[r * ldc + j] = c[r][j];
+  }
+
+  static void pack_k16(float* dst, const float* src, int64_t ldk, int64_t D) {
+    for (int64_t jj = 0; jj < 16; ++jj)
+      for (int64_t d = 0; d < D; ++d) dst[d * 16 + jj] = src[jj * ldk + d];
+  }
+
+  static bool copy_row(float* dst, const float* src, int64_t n, int64_t npad) {
+    bool bad = false;
+    for (int64_t d = 0; d < n; ++d) {
+      dst[d] = src[d];
+      bad |= !std::isfinite(src[d]);
+    }
+    for (int64_t d = n; d < npad; ++d) dst[d] = 0.0f;
+    return bad;
+  }
+
+  static void scale_mask(float* s, int64_t nvis, int64_t npad, float scale, const uint8_t* bm, const float* am) {
+    for (int64_t j = 0; j < npad; ++j) {
+      float t = j < nvis ? 0.0f : -INFINITY;
+      if (j < nvis && bm && !bm[j]) t = -INFINITY;
+      if (j < nvis && am) t = am[j];
+      s[j] = t == -INFINITY ? -INFINITY : t + s[j] * scale;
+    }
+  }
+
+  static float row_max(const float* s, int64_t n) {
+    float m = -INFINITY;
+    for (int64_t j = 0; j < n; ++j) {
+      if (std::isnan(s[j])) return NAN;  // NaN sticks: the whole row becomes NaN
+      if (s[j] > m) m = s[j];
+    }
+    return m;
+  }
+
+  static bool exp_row(float* s, int64_t n, float m, float* sum) {
+    bool masked = false;
+    float acc = 0.0f;
+    for (int64_t j = 0; j < n; ++j) {
+      if (s[j] == -INFINITY) {
+        s[j] = -0.0f;
+        masked = true;
+        continue;
+      }
+      s[j] = std::exp(s[j] - m);
+      acc += s[j];
+    }
+    *sum = acc;
+    return masked;
+  }
+
+  static void scale_row(float* o, int64_t n, float alpha) {
+    for (int64_t j = 0; j < n; ++j) o[j] *= alpha;
+  }
+};
+
+}  // namespace attnkit

@@ -1,0 +1,107 @@
+#include "thread_pool.h"
+
+#include <algorithm>
+
+namespace attnkit {
+
+ThreadPool& ThreadPool::instance() {
+  // Never destroyed: joining threads from a static destructor at process exit can deadlock.
+  static ThreadPool* pool = new ThreadPool();
+  return *pool;
+}
+
+ThreadPool::ThreadPool() : num_threads_(std::max(1u, std::thread::hardware_concurrency())) {}
+
+ThreadPool::~ThreadPool() { stop(); }
+
+void ThreadPool::set_num_threads(int n) {
+  std::lock_guard<std::mutex> job(job_mutex_);
+  n = std::max(1, n);
+  if (n == num_threads_.load()) return;
+  stop();
+  num_threads_.store(n);
+}
+
+void ThreadPool::start(int workers) {
+  stopping_ = false;
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+void ThreadPool::stop() {
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+// Takes task indices until none are left; every index runs exactly once.
+void ThreadPool::drain() {
+  for (;;) {
+    const int64_t i = next_.fetch_add(1);
+    if (i >= n_) return;
+    try {
+      task_(arg_, i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lk(m_);
+      if (!error_) error_ = std::current_exception();
+      next_.store(n_);
+    }
+  }
+}
+
+void ThreadPool::worker_loop() {
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lk(m_);
+      wake_.wait(lk, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
+    }
+    drain();
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::run(int64_t n, void (*task)(void*, int64_t), void* arg) {
+  std::lock_guard<std::mutex> job(job_mutex_);
+  if (num_threads_.load() <= 1 || n <= 1) {
+    for (int64_t i = 0; i < n; ++i) task(arg, i);
+    return;
+  }
+  if (static_cast<int>(workers_.size()) != num_threads_.load() - 1) {
+    stop();
+    start(num_threads_.load() - 1);
+  }
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    n_ = n;
+    task_ = task;
+    arg_ = arg;
+    next_.store(0);
+    error_ = nullptr;
+    busy_ = static_cast<int>(workers_.size());
+    ++generation_;
+  }
+  wake_.notify_all();
+  drain();  // the calling thread works too
+  std::unique_lock<std::mutex> lk(m_);
+  done_.wait(lk, [&] { return busy_ == 0; });
+  if (error_) std::rethrow_exception(error_);
+}
+
+namespace {
+void run_on_pool(void* ctx, int64_t n, void (*task)(void*, int64_t), void* arg) {
+  static_cast<ThreadPool*>(ctx)->run(n, task, arg);
+}
+}  // namespace
+
+ParallelFor ThreadPool::handle() { return ParallelFor{this, run_on_pool}; }
+
+}  // namespace attnkit

@@ -145,6 +145,41 @@ struct FlashOpsAvx2 {
     return _mm256_movemask_ps(masked) != 0;
   }
 
+  // s[r * lds] = q_r · k for R query rows (row stride ldq): k is loaded once for all rows (decode).
+  template <int R>
+  static inline void dots(const float* q, int64_t ldq, int64_t D, const float* k, float* s, int64_t lds) {
+    __m256 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    int64_t d = 0;
+    for (; d + 8 <= D; d += 8) {
+      const __m256 kv = _mm256_loadu_ps(k + d);
+      for (int r = 0; r < R; ++r) acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d), kv, acc[r]);
+    }
+    for (int r = 0; r < R; ++r) {
+      __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
+      h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+      h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+      float x = _mm_cvtss_f32(h);
+      for (int64_t t = d; t < D; ++t) x += q[r * ldq + t] * k[t];
+      s[r * lds] = x;
+    }
+  }
+
+  // o_r += p_r * v for R rows (o row stride ldo, p stride ldp), v loaded once for all rows.
+  template <int R>
+  static inline void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v, int64_t n) {
+    __m256 pv[R];
+    for (int r = 0; r < R; ++r) pv[r] = _mm256_set1_ps(p[r * ldp]);
+    int64_t d = 0;
+    for (; d + 8 <= n; d += 8) {
+      const __m256 x = _mm256_loadu_ps(v + d);
+      for (int r = 0; r < R; ++r)
+        _mm256_storeu_ps(o + r * ldo + d, _mm256_fmadd_ps(pv[r], x, _mm256_loadu_ps(o + r * ldo + d)));
+    }
+    for (; d < n; ++d)
+      for (int r = 0; r < R; ++r) o[r * ldo + d] += p[r * ldp] * v[d];
+  }
+
   static inline void scale_row(float* o, int64_t n, float alpha) {
     const __m256 a = _mm256_set1_ps(alpha);
     for (int64_t j = 0; j < n; j += 8) _mm256_storeu_ps(o + j, _mm256_mul_ps(_mm256_loadu_ps(o + j), a));

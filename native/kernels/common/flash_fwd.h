@@ -41,6 +41,7 @@ constexpr int64_t BK = 64;          // keys per block: Kp + Vp for D = Dv = 64 a
 constexpr int64_t TARGET_ROWS = 96; // rows per task: amortises packing K/V (cost ~1/(2*rows))
 constexpr int64_t SPLIT_CHUNK = 256;  // keys per split-K chunk
 constexpr int64_t SPLIT_MAX_ROWS = 8; // split-K only when a task has at most this many rows
+constexpr int DIRECT_MAX_ROWS = 8;    // tasks this small skip packing: dot products straight from K rows
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
@@ -54,7 +55,7 @@ struct Scratch {
     grow(qp, rows * d + 1);
     grow(kp, BK * d + 1);
     grow(vp, BK * dv16 + 1);
-    grow(s, MR * BK);
+    grow(s, DIRECT_MAX_ROWS * BK);
     grow(o, rows * dv16 + 1);
     grow(m, rows);
     grow(l, rows);
@@ -101,6 +102,106 @@ void finish_scores(const attn_sdpa_args& a, float* s, int64_t nvis, int64_t npad
   }
 }
 
+template <class Ops>
+void dots_rows(int R, const float* q, int64_t D, const float* k, float* s) {
+  switch (R) {
+    case 8: Ops::template dots<8>(q, D, D, k, s, BK); break;
+    case 7: Ops::template dots<7>(q, D, D, k, s, BK); break;
+    case 6: Ops::template dots<6>(q, D, D, k, s, BK); break;
+    case 5: Ops::template dots<5>(q, D, D, k, s, BK); break;
+    case 4: Ops::template dots<4>(q, D, D, k, s, BK); break;
+    case 3: Ops::template dots<3>(q, D, D, k, s, BK); break;
+    case 2: Ops::template dots<2>(q, D, D, k, s, BK); break;
+    default: Ops::template dots<1>(q, D, D, k, s, BK); break;
+  }
+}
+
+template <class Ops>
+void axpy_rows(int R, float* o, int64_t ldo, const float* p, const float* v, int64_t n) {
+  switch (R) {
+    case 8: Ops::template axpy<8>(o, ldo, p, BK, v, n); break;
+    case 7: Ops::template axpy<7>(o, ldo, p, BK, v, n); break;
+    case 6: Ops::template axpy<6>(o, ldo, p, BK, v, n); break;
+    case 5: Ops::template axpy<5>(o, ldo, p, BK, v, n); break;
+    case 4: Ops::template axpy<4>(o, ldo, p, BK, v, n); break;
+    case 3: Ops::template axpy<3>(o, ldo, p, BK, v, n); break;
+    case 2: Ops::template axpy<2>(o, ldo, p, BK, v, n); break;
+    default: Ops::template axpy<1>(o, ldo, p, BK, v, n); break;
+  }
+}
+
+// Software prefetch of one row into L2 (GCC/Clang; a no-op elsewhere).
+inline void prefetch_row(const float* p, int64_t n) {
+#if defined(__GNUC__)
+  for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i, 0, 2);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+inline bool is_masked_p(float p) { return p == 0.0f && std::signbit(p); }
+
+// Online-softmax update of rows [r0, r0 + nr) whose scores for keys [kb, kb + nk) are in S (stride BK).
+template <class Ops>
+bool softmax_block(const attn_sdpa_args& a, float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad,
+                   const std::vector<RowMask>& rms, const std::vector<int64_t>& vis, float* M, float* L, float* O,
+                   int64_t dv16) {
+  bool any_masked = false;
+  for (int r = 0; r < nr; ++r) {
+    const int64_t row = r0 + r;
+    float* s = S + r * BK;
+    const int64_t nvis = std::max<int64_t>(0, std::min(vis[row] - kb, nk));
+    finish_scores<Ops>(a, s, nvis, npad, rms[row], kb);
+    const float bmax = Ops::row_max(s, npad);
+    const float m_old = M[row];
+    const float m_new = (std::isnan(bmax) || std::isnan(m_old)) ? NAN : std::max(m_old, bmax);
+    float sum = 0.0f;
+    any_masked |= Ops::exp_row(s, npad, m_new, &sum);
+    const float alpha = m_old == m_new ? 1.0f : std::exp(m_old - m_new);
+    if (alpha != 1.0f) Ops::scale_row(O + row * dv16, dv16, alpha);
+    L[row] = L[row] * alpha + sum;
+    M[row] = m_new;
+  }
+  return any_masked;
+}
+
+// Decode-sized tasks (R <= DIRECT_MAX_ROWS): no packing; each K and V row is read once for all rows,
+// straight from the caller's buffers, so the loop streams K/V at memory speed.
+template <class Ops>
+void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
+                     int64_t k_begin, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
+                     const std::vector<RowMask>& rms, const std::vector<int64_t>& vis) {
+  const int64_t D = a.dim_qk, Dv = a.dim_v;
+  for (int64_t kb = k_begin; kb < k_last; kb += BK) {
+    const int64_t nk = std::min(BK, k_last - kb), npad = round_up(nk, NR);
+    for (int64_t j = 0; j < nk; ++j) {
+      // K and V are streamed from memory: fetch this block's v rows while the dots run, and the next
+      // block's k rows while P·V runs, so both streams stay ahead of the arithmetic.
+      if (Dv > 0) prefetch_row(vbase + (kb + j) * a.v_view.stride_l, Dv);
+      if (D > 0) dots_rows<Ops>(R, qp, D, kbase + (kb + j) * a.k_view.stride_l, S + j);
+      else
+        for (int r = 0; r < R; ++r) S[r * BK + j] = 0.0f;
+    }
+    const bool any_masked = softmax_block<Ops>(a, S, R, 0, kb, nk, npad, rms, vis, M, L, O, dv16);
+    if (Dv == 0) continue;
+    for (int64_t j = 0; j < nk; ++j) {
+      const float* vr = vbase + (kb + j) * a.v_view.stride_l;
+      if (D > 0 && kb + BK + j < k_last) prefetch_row(kbase + (kb + BK + j) * a.k_view.stride_l, D);
+      int live = 0;
+      if (any_masked)
+        for (int r = 0; r < R; ++r) live += !is_masked_p(S[r * BK + j]);
+      if (!any_masked || live == R) {
+        axpy_rows<Ops>(R, O, dv16, S + j, vr, Dv);
+        continue;
+      }
+      // Exact: a masked key (p = -0) never touches its v row, which may hold NaN garbage.
+      for (int r = 0; r < R; ++r)
+        if (!is_masked_p(S[r * BK + j])) Ops::template axpy<1>(O + r * dv16, dv16, S + r * BK + j, BK, vr, Dv);
+    }
+  }
+}
+
 // Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch.
 template <class Ops>
 void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int64_t nq, int64_t k_begin,
@@ -138,6 +239,10 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
 
   const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
   const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
+  if (R <= DIRECT_MAX_ROWS) {
+    run_rows_direct<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_begin, k_last, qp, S, O, M, L, rms, vis);
+    return;
+  }
   // Keys past every row's causal limit are never visited: whole blocks are skipped.
   for (int64_t kb = k_begin; kb < k_last; kb += BK) {
     const int64_t nk = std::min(BK, k_last - kb);
@@ -168,22 +273,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       if (!any_visible) continue;  // causal: this block is above the diagonal for all these rows
       for (int64_t pn = 0; pn < npan; ++pn)
         gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
-      bool any_masked = false;
-      for (int r = 0; r < mr; ++r) {
-        const int64_t row = r0 + r;
-        float* s = S + r * BK;
-        const int64_t nvis = std::max<int64_t>(0, std::min(vis[row] - kb, nk));
-        finish_scores<Ops>(a, s, nvis, npad, rms[row], kb);
-        const float bmax = Ops::row_max(s, npad);
-        const float m_old = M[row];
-        const float m_new = (std::isnan(bmax) || std::isnan(m_old)) ? NAN : std::max(m_old, bmax);
-        float sum = 0.0f;
-        any_masked |= Ops::exp_row(s, npad, m_new, &sum);
-        const float alpha = m_old == m_new ? 1.0f : std::exp(m_old - m_new);
-        if (alpha != 1.0f) Ops::scale_row(O + row * dv16, dv16, alpha);
-        L[row] = L[row] * alpha + sum;
-        M[row] = m_new;
-      }
+      const bool any_masked = softmax_block<Ops>(a, S, mr, r0, kb, nk, npad, rms, vis, M, L, O, dv16);
       if (dv16 == 0) continue;
       if (any_masked && v_nonfinite) {
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.

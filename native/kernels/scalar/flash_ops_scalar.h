@@ -71,6 +71,21 @@ struct FlashOpsScalar {
     return masked;
   }
 
+  template <int R>
+  static void dots(const float* q, int64_t ldq, int64_t D, const float* k, float* s, int64_t lds) {
+    for (int r = 0; r < R; ++r) {
+      float x = 0.0f;
+      for (int64_t d = 0; d < D; ++d) x += q[r * ldq + d] * k[d];
+      s[r * lds] = x;
+    }
+  }
+
+  template <int R>
+  static void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v, int64_t n) {
+    for (int r = 0; r < R; ++r)
+      for (int64_t d = 0; d < n; ++d) o[r * ldo + d] += p[r * ldp] * v[d];
+  }
+
   static void scale_row(float* o, int64_t n, float alpha) {
     for (int64_t j = 0; j < n; ++j) o[j] *= alpha;
   }

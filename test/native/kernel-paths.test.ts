@@ -1,0 +1,139 @@
+// The fused kernel's paths (block tails, causal block skipping, GQA packing, both layouts, masks,
+// decode split-K) against the float64 reference, and bit-identical output for any thread count.
+// Runs in every project: once per SIMD level on the native backend, and on the JS backend.
+import { afterAll, describe, expect, it } from 'vitest';
+import { backendInfo, getNumThreads, scaledDotProductAttention, setNumThreads } from '../../src/index';
+import { checkCase, buildCase, TOLERANCE, type CaseSpec } from '../helpers/sdpa-case';
+import { referenceSdpa } from '../helpers/reference';
+import { rng } from '../helpers/random';
+
+const initialThreads = getNumThreads();
+afterAll(() => setNumThreads(initialThreads));
+
+const LENS = [1, 3, 17, 65, 257, 1000];
+const DIMS = [1, 7, 33, 64, 65, 128];
+
+function randomBoolMask(n: number, seed: number, pKeep = 0.7): Uint8Array {
+  const r = rng(seed);
+  return Uint8Array.from({ length: n }, () => (r() < pKeep ? 1 : 0));
+}
+
+describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
+  it('block tails: every Lq, Lk in {1, 3, 17, 65, 257, 1000} with D cycling through {1, 7, 33, 64, 65, 128}', () => {
+    let n = 0;
+    for (const Lq of LENS)
+      for (const Lk of LENS) {
+        // Keep the float64 reference affordable: the largest D only where Lq*Lk is moderate.
+        const D = Lq * Lk >= 257 * 1000 ? DIMS[n % 3] : DIMS[n % DIMS.length];
+        const Dv = DIMS[(n + 2) % DIMS.length];
+        checkCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D, Dv: Lq * Lk >= 257 * 1000 ? 16 : Dv, seed: 100 + n });
+        n++;
+      }
+  });
+
+  it('D and Dv tails on a mid-size shape', () => {
+    for (const D of DIMS) checkCase({ B: 1, Hq: 2, Hkv: 2, Lq: 65, Lk: 129, D, Dv: DIMS[(DIMS.indexOf(D) + 3) % 6], seed: D });
+  });
+
+  it('causal with Lq < Lk, Lq = Lk, Lq > Lk, both alignments, across block boundaries', () => {
+    for (const [Lq, Lk] of [[65, 257], [200, 200], [257, 65], [97, 130], [1, 300]])
+      for (const topLeft of [false, true]) checkCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D: 33, Dv: 64, causal: true, topLeft, seed: Lq + Lk });
+  });
+
+  it('GQA groups of 1, 2, 4, 8 query heads per kv head, prefill and decode', () => {
+    for (const [Hq, Hkv] of [[8, 8], [8, 4], [8, 2], [8, 1]])
+      for (const Lq of [1, 3, 100]) checkCase({ B: 2, Hq, Hkv, Lq, Lk: 300, D: 64, Dv: 32, seed: Hq * 10 + Hkv + Lq });
+  });
+
+  it('bshd layout, custom scale, causal and GQA together', () => {
+    checkCase({ B: 2, Hq: 4, Hkv: 2, Lq: 70, Lk: 150, D: 65, Dv: 33, layout: 'bshd', scale: 0.3, causal: true, seed: 7 });
+    checkCase({ B: 1, Hq: 6, Hkv: 3, Lq: 1, Lk: 700, D: 128, Dv: 128, layout: 'bshd', seed: 8 });
+  });
+
+  it('bool and additive masks: per-row, broadcast over rows, heads and batch, strided along keys', () => {
+    const B = 2, H = 2, Lq = 40, Lk = 150;
+    const specs: CaseSpec['mask'][] = [
+      { data: randomBoolMask(B * H * Lq * Lk, 1), shape: [B, H, Lq, Lk] },
+      { data: randomBoolMask(Lk, 2), shape: [Lk] },
+      { data: randomBoolMask(Lq, 3), shape: [Lq, 1] }, // stride 0 along keys: whole rows on or off
+      { data: randomBoolMask(B * Lk, 4), shape: [B, 1, 1, Lk] },
+      { data: Float32Array.from(randomBoolMask(B * H * Lq * Lk, 5), (x, i) => (x ? (i % 7) * 0.1 : -Infinity)), shape: [B, H, Lq, Lk] },
+      { data: Float32Array.from({ length: Lq * Lk }, (_, i) => Math.sin(i)), shape: [Lq, Lk] },
+    ];
+    for (const mask of specs) {
+      checkCase({ B, Hq: H, Hkv: H, Lq, Lk, D: 64, Dv: 64, mask });
+      // Decode-sized rows with the masks that do not depend on Lq.
+      if (mask && mask.shape[mask.shape.length - 2] !== Lq) checkCase({ B, Hq: H, Hkv: 1, Lq: 2, Lk, D: 64, Dv: 64, mask });
+    }
+  });
+
+  it('NaN garbage in k and v behind masks never leaks, even when the same block has visible keys', () => {
+    const Lq = 30, Lk = 300, D = 16;
+    for (const [kind, rowsShare] of [['bool', true], ['bool', false], ['additive', false]] as const) {
+      const c = buildCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D, Dv: D, seed: 11 });
+      // Per-row visibility; some keys hidden from every row hold NaN/Inf garbage in k and v.
+      const keep = randomBoolMask(Lq * Lk, 12, 0.6);
+      const hiddenEverywhere: number[] = [];
+      for (let j = 0; j < Lk; j += 3) {
+        hiddenEverywhere.push(j);
+        for (let i = 0; i < Lq; i++) keep[i * Lk + j] = 0;
+        c.k.data.fill(NaN, j * D, (j + 1) * D);
+        c.v.data.fill(j % 2 ? Infinity : NaN, j * D, (j + 1) * D);
+      }
+      if (rowsShare) for (let i = 0; i < Lq; i++) keep.set(keep.subarray(0, Lk), i * Lk);
+      const data = kind === 'bool' ? keep : Float32Array.from(keep, (x) => (x ? 0 : -Infinity));
+      const mask = { data, shape: [Lq, Lk] };
+      const want = referenceSdpa({ ...c.ref, mask: (_b, _h, i, j) => keep[i * Lk + j] !== 0 });
+      const got = scaledDotProductAttention(c.q, c.k, c.v, { mask: mask as never });
+      let err = 0;
+      for (let x = 0; x < got.data.length; x++) err = Math.max(err, Math.abs(got.data[x] - want.out[x]));
+      expect(err, `${kind} rowsShare=${rowsShare}`).toBeLessThanOrEqual(TOLERANCE);
+      expect(hiddenEverywhere.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('NaN in v of a key visible to some rows reaches exactly those rows (causal, prefill and decode)', () => {
+    for (const [Lq, Lk] of [[40, 40], [2, 600]]) {
+      const D = 8;
+      const c = buildCase({ B: 1, Hq: 1, Hkv: 1, Lq, Lk, D, Dv: D, seed: 13 });
+      const j = Lk - 5; // causal bottom-right: visible to the last 5 rows only
+      c.v.data[j * D + 3] = NaN;
+      const got = scaledDotProductAttention(c.q, c.k, c.v, { causal: true });
+      c.v.data[j * D + 3] = 0;
+      const want = referenceSdpa({ ...c.ref, causal: true });
+      for (let i = 0; i < Lq; i++)
+        for (let d = 0; d < D; d++) {
+          const x = got.data[i * D + d];
+          const sees = i + Lk - Lq >= j;
+          if (sees && d === 3) expect(Number.isNaN(x), `row ${i} sees key ${j}`).toBe(true);
+          else expect(Math.abs(x - want.out[i * D + d]), `row ${i} d ${d}`).toBeLessThanOrEqual(sees ? Infinity : TOLERANCE);
+        }
+    }
+  });
+});
+
+describe(`thread count never changes a bit [${backendInfo().backend}/${backendInfo().simd}]`, () => {
+  const shapes: [string, CaseSpec][] = [
+    ['prefill', { B: 1, Hq: 4, Hkv: 2, Lq: 257, Lk: 300, D: 64, Dv: 64 }],
+    ['causal prefill', { B: 2, Hq: 2, Hkv: 2, Lq: 300, Lk: 300, D: 33, Dv: 65, causal: true }],
+    ['decode (split-K)', { B: 1, Hq: 8, Hkv: 8, Lq: 1, Lk: 1000, D: 128, Dv: 128 }],
+    ['GQA decode (split-K)', { B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 1500, D: 64, Dv: 64 }],
+    ['masked decode', { B: 1, Hq: 2, Hkv: 1, Lq: 3, Lk: 999, D: 7, Dv: 7, mask: { data: randomBoolMask(999, 9), shape: [999] } }],
+  ];
+  for (const [name, spec] of shapes)
+    it(`${name}: 1, 2 and 3 threads give identical bits, and match the reference`, () => {
+      const c = buildCase(spec);
+      const runs = [1, 2, 3].map((n) => {
+        setNumThreads(n);
+        expect(getNumThreads()).toBe(n);
+        expect(backendInfo().threads).toBe(n);
+        return scaledDotProductAttention(c.q, c.k, c.v, c.options).data;
+      });
+      expect(Buffer.from(runs[1].buffer).equals(Buffer.from(runs[0].buffer))).toBe(true);
+      expect(Buffer.from(runs[2].buffer).equals(Buffer.from(runs[0].buffer))).toBe(true);
+      const want = referenceSdpa(c.ref);
+      let err = 0;
+      for (let x = 0; x < runs[0].length; x++) err = Math.max(err, Math.abs(runs[0][x] - want.out[x]));
+      expect(err).toBeLessThanOrEqual(TOLERANCE);
+    });
+});

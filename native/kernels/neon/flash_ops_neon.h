@@ -1,0 +1,149 @@
+// NEON Ops for kernels/common/flash_fwd.h (arm64; NEON is part of the base ISA, no extra flags).
+// Same contracts as kernels/avx2/flash_ops_avx2.h with 4-lane vectors: the MR x 16 micro-kernel
+// keeps 4*MR accumulators (24 of the 32 q registers at MR = 6).
+#pragma once
+#include <arm_neon.h>
+
+#include <cmath>
+#include <cstdint>
+
+namespace attnkit {
+
+// expf as exp_f32_avx2 (same range reduction and Cephes polynomial). vmin/vmax propagate NaN on arm64.
+static inline float32x4_t exp_f32_neon(float32x4_t x) {
+  x = vminq_f32(x, vdupq_n_f32(88.0f));
+  x = vmaxq_f32(x, vdupq_n_f32(-87.33654475f));
+  const float32x4_t n = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(1.44269504088896341f)));
+  float32x4_t r = vfmsq_f32(x, n, vdupq_n_f32(0.693359375f));
+  r = vfmsq_f32(r, n, vdupq_n_f32(-2.12194440e-4f));
+  float32x4_t p = vdupq_n_f32(1.9875691500e-4f);
+  p = vfmaq_f32(vdupq_n_f32(1.3981999507e-3f), p, r);
+  p = vfmaq_f32(vdupq_n_f32(8.3334519073e-3f), p, r);
+  p = vfmaq_f32(vdupq_n_f32(4.1665795894e-2f), p, r);
+  p = vfmaq_f32(vdupq_n_f32(1.6666665459e-1f), p, r);
+  p = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
+  p = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), p, vmulq_f32(r, r));
+  const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
+  return vmulq_f32(p, vreinterpretq_f32_s32(e));
+}
+
+struct FlashOpsNeon {
+  template <int MR>
+  static inline void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                          int64_t K, bool acc) {
+    float32x4_t c[MR][4];
+    for (int r = 0; r < MR; ++r)
+      for (int q = 0; q < 4; ++q) c[r][q] = acc ? vld1q_f32(C + r * ldc + 4 * q) : vdupq_n_f32(0.0f);
+    for (int64_t k = 0; k < K; ++k) {
+      const float32x4_t b0 = vld1q_f32(B + k * ldb), b1 = vld1q_f32(B + k * ldb + 4), b2 = vld1q_f32(B + k * ldb + 8),
+                        b3 = vld1q_f32(B + k * ldb + 12);
+      for (int r = 0; r < MR; ++r) {
+        const float x = A[r * lda + k];
+        c[r][0] = vfmaq_n_f32(c[r][0], b0, x);
+        c[r][1] = vfmaq_n_f32(c[r][1], b1, x);
+        c[r][2] = vfmaq_n_f32(c[r][2], b2, x);
+        c[r][3] = vfmaq_n_f32(c[r][3], b3, x);
+      }
+    }
+    for (int r = 0; r < MR; ++r)
+      for (int q = 0; q < 4; ++q) vst1q_f32(C + r * ldc + 4 * q, c[r][q]);
+  }
+
+  static inline void pack_k16(float* dst, const float* src, int64_t ldk, int64_t D) {
+    for (int64_t jj = 0; jj < 16; ++jj)
+      for (int64_t d = 0; d < D; ++d) dst[d * 16 + jj] = src[jj * ldk + d];
+  }
+
+  static inline bool copy_row(float* dst, const float* src, int64_t n, int64_t npad) {
+    uint32x4_t bad = vdupq_n_u32(0);
+    int64_t d = 0;
+    for (; d + 4 <= n; d += 4) {
+      const float32x4_t x = vld1q_f32(src + d);
+      vst1q_f32(dst + d, x);
+      const float32x4_t z = vsubq_f32(x, x);  // NaN exactly when x is NaN or Inf
+      bad = vorrq_u32(bad, vmvnq_u32(vceqq_f32(z, z)));
+    }
+    bool nonfinite = vmaxvq_u32(bad) != 0;
+    for (; d < n; ++d) {
+      dst[d] = src[d];
+      nonfinite |= !std::isfinite(src[d]);
+    }
+    for (; d < npad; ++d) dst[d] = 0.0f;
+    return nonfinite;
+  }
+
+  static inline void scale_mask(float* s, int64_t nvis, int64_t npad, float scale, const uint8_t* bm,
+                                const float* am) {
+    const float32x4_t ninf = vdupq_n_f32(-INFINITY);
+    int64_t j = 0;
+    if (am) {
+      for (; j + 4 <= nvis; j += 4) {
+        const float32x4_t t = vld1q_f32(am + j);
+        const float32x4_t x = vfmaq_n_f32(t, vld1q_f32(s + j), scale);
+        vst1q_f32(s + j, vbslq_f32(vceqq_f32(t, ninf), ninf, x));
+      }
+      for (; j < nvis; ++j) s[j] = am[j] == -INFINITY ? -INFINITY : am[j] + s[j] * scale;
+    } else if (bm) {
+      for (; j < nvis; ++j) s[j] = bm[j] ? s[j] * scale : -INFINITY;
+    } else {
+      for (; j + 4 <= nvis; j += 4) vst1q_f32(s + j, vmulq_n_f32(vld1q_f32(s + j), scale));
+      for (; j < nvis; ++j) s[j] *= scale;
+    }
+    for (; j < npad; ++j) s[j] = -INFINITY;
+  }
+
+  static inline float row_max(const float* s, int64_t n) {
+    float32x4_t m = vdupq_n_f32(-INFINITY);
+    for (int64_t j = 0; j < n; j += 4) m = vmaxq_f32(m, vld1q_f32(s + j));  // NaN propagates
+    return vmaxvq_f32(m);
+  }
+
+  static inline bool exp_row(float* s, int64_t n, float m, float* sum) {
+    const float32x4_t vm = vdupq_n_f32(m), ninf = vdupq_n_f32(-INFINITY), nzero = vdupq_n_f32(-0.0f);
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    uint32x4_t masked = vdupq_n_u32(0);
+    for (int64_t j = 0; j < n; j += 4) {
+      const float32x4_t x = vld1q_f32(s + j);
+      const uint32x4_t off = vceqq_f32(x, ninf);
+      const float32x4_t p = vbslq_f32(off, nzero, exp_f32_neon(vsubq_f32(x, vm)));
+      vst1q_f32(s + j, p);
+      acc = vaddq_f32(acc, p);
+      masked = vorrq_u32(masked, off);
+    }
+    *sum = vaddvq_f32(acc);
+    return vmaxvq_u32(masked) != 0;
+  }
+
+  template <int R>
+  static inline void dots(const float* q, int64_t ldq, int64_t D, const float* k, float* s, int64_t lds) {
+    float32x4_t acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = vdupq_n_f32(0.0f);
+    int64_t d = 0;
+    for (; d + 4 <= D; d += 4) {
+      const float32x4_t kv = vld1q_f32(k + d);
+      for (int r = 0; r < R; ++r) acc[r] = vfmaq_f32(acc[r], vld1q_f32(q + r * ldq + d), kv);
+    }
+    for (int r = 0; r < R; ++r) {
+      float x = vaddvq_f32(acc[r]);
+      for (int64_t t = d; t < D; ++t) x += q[r * ldq + t] * k[t];
+      s[r * lds] = x;
+    }
+  }
+
+  template <int R>
+  static inline void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v, int64_t n) {
+    int64_t d = 0;
+    for (; d + 4 <= n; d += 4) {
+      const float32x4_t x = vld1q_f32(v + d);
+      for (int r = 0; r < R; ++r) vst1q_f32(o + r * ldo + d, vfmaq_n_f32(vld1q_f32(o + r * ldo + d), x, p[r * ldp]));
+    }
+    for (; d < n; ++d)
+      for (int r = 0; r < R; ++r) o[r * ldo + d] += p[r * ldp] * v[d];
+  }
+
+  static inline void scale_row(float* o, int64_t n, float alpha) {
+    for (int64_t j = 0; j < n; j += 4) vst1q_f32(o + j, vmulq_n_f32(vld1q_f32(o + j), alpha));
+  }
+};
+
+}  // namespace attnkit

@@ -1,0 +1,104 @@
+// Standalone check of a SIMD fused kernel against the scalar oracle, lse included (the addon's JS
+// glue never asks for lse). Built by scripts/check-neon.sh (arm64, run under qemu-user) and
+// scripts/check-exp.sh (x86-64 AVX2). Exit code 0 = every case within tolerance.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "../kernels/scalar/kernels.h"
+#if defined(__aarch64__)
+#include "../kernels/neon/kernels.h"
+#define KERNEL attnkit::attn_sdpa_f32_flash__neon
+#define LEVEL "neon"
+#else
+#include "../kernels/avx2/kernels.h"
+#define KERNEL attnkit::attn_sdpa_f32_flash__avx2
+#define LEVEL "avx2"
+#endif
+
+namespace {
+
+// Runs tasks in reverse order: the result must not depend on who runs what when.
+void reversed(void*, int64_t n, void (*task)(void*, int64_t), void* arg) {
+  for (int64_t i = n - 1; i >= 0; --i) task(arg, i);
+}
+
+struct Case {
+  int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
+  int causal, mask;  // mask: 0 none, 1 bool per row, 2 additive per row
+};
+
+double run(const Case& c, std::mt19937& gen) {
+  std::normal_distribution<float> nd;
+  auto fill = [&](std::vector<float>& v, size_t n) {
+    v.resize(n + 1);
+    for (auto& x : v) x = nd(gen);
+  };
+  std::vector<float> q, k, v, mask_f;
+  fill(q, c.B * c.Hq * c.Lq * c.D);
+  fill(k, c.B * c.Hkv * c.Lk * c.D);
+  fill(v, c.B * c.Hkv * c.Lk * c.Dv);
+  std::vector<uint8_t> mask_b(c.Lq * c.Lk + 1);
+  mask_f.resize(c.Lq * c.Lk + 1);
+  for (int64_t x = 0; x < c.Lq * c.Lk; ++x) {
+    mask_b[x] = gen() % 4 != 0;
+    mask_f[x] = mask_b[x] ? 0.1f * static_cast<float>(x % 5) : -INFINITY;
+  }
+  attn_sdpa_args a{};
+  a.q = q.data();
+  a.q_view = {c.Hq * c.Lq * c.D, c.Lq * c.D, c.D};
+  a.k = k.data();
+  a.k_view = {c.Hkv * c.Lk * c.D, c.Lk * c.D, c.D};
+  a.v = v.data();
+  a.v_view = {c.Hkv * c.Lk * c.Dv, c.Lk * c.Dv, c.Dv};
+  a.out_view = {c.Hq * c.Lq * c.Dv, c.Lq * c.Dv, c.Dv};
+  a.batch = c.B, a.heads_q = c.Hq, a.heads_kv = c.Hkv, a.len_q = c.Lq, a.len_k = c.Lk, a.dim_qk = c.D, a.dim_v = c.Dv;
+  a.scale = c.D > 0 ? 1.0f / std::sqrt(static_cast<float>(c.D)) : 1.0f;
+  a.causal = c.causal;
+  a.causal_offset = c.Lk - c.Lq;
+  a.mask_kind = c.mask;
+  a.mask = c.mask == 1 ? static_cast<const void*>(mask_b.data()) : mask_f.data();
+  a.mask_stride_q = c.Lk;
+  a.mask_stride_k = 1;
+  const size_t no = c.B * c.Hq * c.Lq * c.Dv + 1, nl = c.B * c.Hq * c.Lq + 1;
+  std::vector<float> out_ref(no), lse_ref(nl), out(no), lse(nl), out2(no), lse2(nl);
+  a.out = out_ref.data(), a.lse = lse_ref.data();
+  attnkit::attn_sdpa_f32__scalar(a);
+  a.out = out.data(), a.lse = lse.data();
+  KERNEL(a, nullptr);
+  const attnkit::ParallelFor pf{nullptr, reversed};
+  a.out = out2.data(), a.lse = lse2.data();
+  KERNEL(a, &pf);
+  double err = 0;
+  for (size_t x = 0; x < no; ++x) {
+    if (out[x] != out2[x]) return 1e9;  // order of tasks changed a bit
+    err = std::fmax(err, std::fabs(out[x] - out_ref[x]));
+  }
+  for (size_t x = 0; x + 1 < nl; ++x) {
+    if (lse[x] != lse2[x] && !(std::isnan(lse[x]) && std::isnan(lse2[x]))) return 1e9;
+    if (std::isinf(lse_ref[x]) ? lse[x] != lse_ref[x] : std::fabs(lse[x] - lse_ref[x]) > 1e-5) return 2e9;
+  }
+  return err;
+}
+
+}  // namespace
+
+int main() {
+  std::mt19937 gen(42);
+  const Case cases[] = {
+      {1, 2, 1, 65, 257, 64, 64, 0, 0}, {1, 4, 2, 17, 100, 33, 7, 1, 1}, {2, 2, 2, 100, 100, 16, 16, 1, 2},
+      {1, 8, 8, 1, 1000, 128, 128, 0, 0}, {1, 8, 2, 1, 700, 65, 65, 0, 1}, {1, 1, 1, 3, 0, 8, 8, 0, 0},
+      {1, 1, 1, 5, 9, 8, 0, 0, 0}, {1, 2, 2, 300, 40, 1, 1, 1, 0}, {1, 3, 1, 2, 999, 7, 9, 1, 2},
+  };
+  double worst = 0;
+  for (const Case& c : cases) {
+    const double e = run(c, gen);
+    if (e > worst) worst = e;
+    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d: max |out - scalar| %.3g\n", LEVEL,
+                (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq, (long long)c.Lk, (long long)c.D,
+                (long long)c.Dv, c.causal, c.mask, e);
+  }
+  std::printf("%s\n", worst <= 1e-5 ? "ok" : "FAILED");
+  return worst <= 1e-5 ? 0 : 1;
+}

@@ -1,0 +1,30 @@
+// The machine's own limits, measured now by the addon's probes: FMA peak (GFLOP/s) and read
+// bandwidth (GB/s) per thread count. Percentages in the tables are relative to these.
+import os from 'node:os';
+import { loadAddonRaw } from './attnkit.mjs';
+
+export function cores() {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** { peak: {t: GFLOP/s}, bw: {t: GB/s}, cpu, note } for each thread count in `threads`. */
+export function probeMachine(threads) {
+  const addon = loadAddonRaw();
+  const m = { peak: {}, bw: {}, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, note: '' };
+  if (!addon || typeof addon.probeFmaPeak !== 'function') {
+    m.note = 'addon probes unavailable: % of peak and % of bandwidth left blank';
+    return m;
+  }
+  for (const t of threads) {
+    m.peak[t] = addon.probeFmaPeak(t);
+    m.bw[t] = addon.probeReadBandwidth(t);
+  }
+  return m;
+}
+
+export function describeMachine(m) {
+  const per = Object.keys(m.peak)
+    .map((t) => `${t} thr: FMA peak ${m.peak[t].toFixed(1)} GFLOP/s, read ${m.bw[t].toFixed(1)} GB/s`)
+    .join('; ');
+  return `${m.cpu}, ${cores()} cores, Node ${m.node}${per ? `. Measured: ${per}` : ''}${m.note ? `. ${m.note}` : ''}`;
+}

@@ -31,3 +31,13 @@ export function describeMachine(m) {
     .join('; ');
   return `${m.cpu}, ${cores()} cores, Node ${m.node}${per ? `. Measured: ${per}` : ''}${m.note ? `. ${m.note}` : ''}`;
 }
+
+/** Keeps, per thread count, the better of two probe sets (start and end of a run): load from other
+ *  processes only ever lowers a probe, so the higher figure is the closer to the hardware. */
+export function mergeMachine(a, b) {
+  for (const t of Object.keys(b.peak)) {
+    a.peak[t] = Math.max(a.peak[t] ?? 0, b.peak[t]);
+    a.bw[t] = Math.max(a.bw[t] ?? 0, b.bw[t]);
+  }
+  return a;
+}

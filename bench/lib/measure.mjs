@@ -17,6 +17,16 @@ export function derive(row, s, machine, { decode = false } = {}) {
   return row;
 }
 
+/** Recomputes the percentages of rows after the machine's probes changed. */
+export function applyMachine(rows, machine) {
+  for (const r of rows) {
+    const peak = machine.peak?.[r.threads];
+    if (peak && Number.isFinite(r.gflops)) r.pctPeak = (100 * r.gflops) / peak;
+    const bw = machine.bw?.[r.threads];
+    if (bw && Number.isFinite(r.gbps)) r.pctBw = (100 * r.gbps) / bw;
+  }
+}
+
 /** Runs attnkit on shape s with `threads` threads: { ms, min, runs, backend, simd, threads }. */
 export function timeAttnkit(s, { threads, runs, warmup }) {
   const { tensor, scaledDotProductAttention, backendInfo } = attnkit;

@@ -10,7 +10,7 @@ export function cores() {
 /** { peak: {t: GFLOP/s}, bw: {t: GB/s}, cpu, note } for each thread count in `threads`. */
 export function probeMachine(threads) {
   const addon = loadAddonRaw();
-  const m = { peak: {}, bw: {}, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, note: '' };
+  const m = { peak: {}, bw: {}, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, load: os.loadavg()[0], note: '' };
   if (!addon || typeof addon.probeFmaPeak !== 'function') {
     m.note = 'addon probes unavailable: % of peak and % of bandwidth left blank';
     return m;
@@ -29,7 +29,9 @@ export function describeMachine(m) {
   const per = Object.keys(m.peak)
     .map((t) => `${t} thr: FMA peak ${m.peak[t].toFixed(1)} GFLOP/s, read ${m.bw[t].toFixed(1)} GB/s`)
     .join('; ');
-  return `${m.cpu}, ${cores()} cores, Node ${m.node}${per ? `. Measured: ${per}` : ''}${m.note ? `. ${m.note}` : ''}`;
+  // The 1-minute load average says how shared the machine was while it ran.
+  const load = os.loadavg()[0];
+  return `${m.cpu}, ${cores()} cores, Node ${m.node}, load average ${load.toFixed(1)}${per ? `. Measured: ${per}` : ''}${m.note ? `. ${m.note}` : ''}`;
 }
 
 /** Keeps, per thread count, the better of two probe sets (start and end of a run): load from other

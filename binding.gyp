@@ -10,12 +10,14 @@
         "native/dispatch/cpu_features.cpp",
         "native/threading/thread_pool.cpp",
         "native/kernels/scalar/sdpa_f32.cpp",
-        "native/kernels/scalar/sdpa_f32_flash.cpp"
+        "native/kernels/scalar/sdpa_f32_flash.cpp",
+        "native/probes/probes.cpp",
+        "native/probes/probe_loops_generic.cpp"
       ],
       "conditions": [
         ["target_arch=='x64'", {
-          "dependencies": ["attnkit_avx2"],
-          "defines": ["ATTNKIT_HAVE_AVX2"]
+          "dependencies": ["attnkit_avx2", "attnkit_probes_avx2"],
+          "defines": ["ATTNKIT_HAVE_AVX2", "ATTNKIT_PROBES_AVX2=1"]
         }],
         ["target_arch=='arm64'", {
           "sources": ["native/kernels/neon/sdpa_f32_flash.cpp"],
@@ -35,6 +37,18 @@
       "msvs_settings": {
         "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2"] }
       }
+    },
+    {
+      "target_name": "attnkit_probes_avx2",
+      "type": "static_library",
+      "conditions": [
+        ["target_arch=='x64'", {
+          "sources": ["native/probes/probe_loops_avx2.cpp"],
+          "cflags_cc": ["-std=c++17", "-O2", "-fPIC", "-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O2", "-mavx2", "-mfma"] },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX2"] } }
+        }]
+      ]
     }
   ],
   "conditions": [

@@ -3,9 +3,11 @@
 #include <napi.h>
 
 #include <stdexcept>
+#include <string>
 
 #include "../dispatch/kernel_table.h"
 #include "../threading/thread_pool.h"
+#include "../probes/probes.h"
 #include "sdpa_args.h"
 #include "sdpa_worker.h"
 
@@ -77,6 +79,27 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ThreadPool::instance().num_threads());
 }
 
+// probeFmaPeak(threads) -> GFLOP/s, probeReadBandwidth(threads) -> GB/s: the bench's own yardsticks.
+int probe_threads_arg(const Napi::CallbackInfo& info, const char* op) {
+  const Napi::Value v = info[0];
+  const double t = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(t >= 1 && t <= 256 && t == static_cast<int>(t)))
+    throw std::range_error(std::string(op) + ": threads must be an integer in [1, 256]");
+  return static_cast<int>(t);
+}
+
+Napi::Value ProbeFmaPeak(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), probe_fma_peak(probe_threads_arg(info, "probeFmaPeak")));
+  });
+}
+
+Napi::Value ProbeReadBandwidth(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), probe_read_bandwidth(probe_threads_arg(info, "probeReadBandwidth")));
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -86,6 +109,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("probeFmaPeak", Napi::Function::New(env, ProbeFmaPeak, "probeFmaPeak"));
+  exports.Set("probeReadBandwidth", Napi::Function::New(env, ProbeReadBandwidth, "probeReadBandwidth"));
   return exports;
 }
 

@@ -1,15 +1,22 @@
-import type { Backend } from '../types';
+import type { Backend, SdpaPlan } from '../types';
 import { sdpaJs } from './sdpa-js';
-
+import { sdpaJsBlocked } from './sdpa-js-blocked';
 import { defaultThreads } from '../threads-default';
+
+// weightsOut needs every normalised probability: the row-at-a-time two-pass kernel writes them.
+// Everything else takes the blocked online-softmax kernel.
+function sdpa(plan: SdpaPlan): void {
+  if (plan.weights) sdpaJs(plan);
+  else sdpaJsBlocked(plan);
+}
 
 // Recorded for getNumThreads()/backendInfo(); the JavaScript kernel itself runs on one thread.
 let threads = defaultThreads();
 
 export const jsBackend: Backend = {
   name: 'js',
-  sdpa: sdpaJs,
-  sdpaAsync: async (plan) => sdpaJs(plan),
+  sdpa,
+  sdpaAsync: async (plan) => sdpa(plan),
   info: () => ({ simd: 'none', threads }),
   setThreads: (n) => {
     threads = n;

@@ -1,0 +1,20 @@
+// Decode: one query row per head against a long cache, bound by reading K and V.
+//   MHA (1, 32, 1, 2048, 128): K+V = 64 MiB.  GQA (1, 32 q heads / 8 kv heads, 1, 4096, 128): 32 MiB.
+import { derive, timeAttnkit } from './lib/measure.mjs';
+import { shape } from './lib/shapes.mjs';
+
+export const name = 'decode';
+
+export function shapes() {
+  return [shape(1, 32, 32, 1, 2048, 128), shape(1, 32, 8, 1, 4096, 128)];
+}
+
+export function run(ctx) {
+  const rows = [];
+  // Decode calls are short: more runs for a stable median.
+  const timing = { warmup: ctx.timing.warmup + 2, runs: ctx.timing.runs * 2 };
+  for (const s of shapes())
+    for (const threads of ctx.threads)
+      rows.push(derive({ scenario: name, ...timeAttnkit(s, { threads, ...timing }) }, s, ctx.machine, { decode: true }));
+  return rows;
+}

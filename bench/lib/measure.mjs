@@ -1,0 +1,43 @@
+// Times attnkit on one shape and turns the time into the table's figures.
+import { attnkit, useThreads } from './attnkit.mjs';
+import { flops, inputs, kvBytes, label } from './shapes.mjs';
+import { timeSync } from './timing.mjs';
+
+/** GFLOP/s, % of peak, and for decode GB/s and % of bandwidth, from a median time. */
+export function derive(row, s, machine, { decode = false } = {}) {
+  row.shape = label(s);
+  row.gflops = flops(s) / (row.ms * 1e6);
+  const peak = machine?.peak?.[row.threads];
+  if (peak) row.pctPeak = (100 * row.gflops) / peak;
+  if (decode) {
+    row.gbps = kvBytes(s) / (row.ms * 1e6);
+    const bw = machine?.bw?.[row.threads];
+    if (bw) row.pctBw = (100 * row.gbps) / bw;
+  }
+  return row;
+}
+
+/** Recomputes the percentages of rows after the machine's probes changed. */
+export function applyMachine(rows, machine) {
+  for (const r of rows) {
+    const peak = machine.peak?.[r.threads];
+    if (peak && Number.isFinite(r.gflops)) r.pctPeak = (100 * r.gflops) / peak;
+    const bw = machine.bw?.[r.threads];
+    if (bw && Number.isFinite(r.gbps)) r.pctBw = (100 * r.gbps) / bw;
+  }
+}
+
+/** Runs attnkit on shape s with `threads` threads: { ms, min, runs, backend, simd, threads }. */
+export function timeAttnkit(s, { threads, runs, warmup }) {
+  const { tensor, scaledDotProductAttention, backendInfo } = attnkit;
+  const t = useThreads(threads);
+  const x = inputs(s);
+  const q = tensor(x.q, [s.B, s.Hq, s.Lq, s.D]);
+  const k = tensor(x.k, [s.B, s.Hkv, s.Lk, s.D]);
+  const v = tensor(x.v, [s.B, s.Hkv, s.Lk, s.Dv]);
+  const out = tensor(new Float32Array(s.B * s.Hq * s.Lq * s.Dv), [s.B, s.Hq, s.Lq, s.Dv]);
+  const opts = { causal: s.causal, out };
+  const r = timeSync(() => scaledDotProductAttention(q, k, v, opts), { warmup, runs });
+  const info = backendInfo();
+  return { ms: r.median, min: r.min, runs: r.runs, backend: info.backend, simd: info.simd, threads: t };
+}

@@ -1,0 +1,41 @@
+// Shapes, flop counts and bytes moved, shared by every scenario and by the peers.
+//   A shape is { B, Hq, Hkv, Lq, Lk, D, Dv, causal }.
+
+export const shape = (B, Hq, Hkv, Lq, Lk, D, Dv = D, causal = false) => ({ B, Hq, Hkv, Lq, Lk, D, Dv, causal });
+
+/** 2·B·Hq·Lq·Lk·(D + Dv): the q·kᵀ and p·v products; halved under causal with Lq = Lk (the useful work). */
+export function flops(s) {
+  const f = 2 * s.B * s.Hq * s.Lq * s.Lk * (s.D + s.Dv);
+  return s.causal && s.Lq === s.Lk ? f / 2 : f;
+}
+
+/** Bytes of K and V read once (float32): what bounds decode. */
+export const kvBytes = (s) => 4 * s.B * s.Hkv * s.Lk * (s.D + s.Dv);
+
+export function label(s) {
+  const h = s.Hq === s.Hkv ? `${s.Hq}` : `${s.Hq}/${s.Hkv}`;
+  const d = s.D === s.Dv ? `${s.D}` : `${s.D}/${s.Dv}`;
+  return `(${s.B},${h},${s.Lq},${s.Lk},${d})${s.causal ? ' causal' : ''}`;
+}
+
+/** Deterministic uniform [-1, 1) data (xorshift), so runs and peers see the same inputs. */
+export function randomData(n, seed) {
+  const a = new Float32Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    a[i] = ((x >>> 0) / 4294967296) * 2 - 1;
+  }
+  return a;
+}
+
+/** q, k, v in bhsd layout as plain arrays. */
+export function inputs(s, seed = 1) {
+  return {
+    q: randomData(s.B * s.Hq * s.Lq * s.D, seed),
+    k: randomData(s.B * s.Hkv * s.Lk * s.D, seed + 1),
+    v: randomData(s.B * s.Hkv * s.Lk * s.Dv, seed + 2),
+  };
+}

@@ -1,0 +1,32 @@
+// Median-of-runs timing. Warm-up runs first (page faults, caches, JIT), then `runs` timed calls; the
+// median resists the noise of a machine shared with other work.
+
+/** Times fn() `runs` times after `warmup` calls; returns { median, min, runs } in ms. */
+export function timeSync(fn, { warmup = 2, runs = 10 } = {}) {
+  for (let i = 0; i < warmup; i++) fn();
+  const t = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return summarize(t);
+}
+
+export async function timeAsync(fn, { warmup = 2, runs = 10 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const t = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return summarize(t);
+}
+
+function summarize(t) {
+  const s = [...t].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], runs: s.length };
+}

@@ -1,0 +1,135 @@
+// `npm run bench:peers`: attnkit against onnxruntime-node, TensorFlow.js (wasm, cpu) and naive JS on
+// the shapes of `npm run bench`, all timed in this one run, with the ratio attnkit / peer (how many
+// times faster attnkit is). Every peer is first checked against attnkit on small shapes; a peer that
+// disagrees (max |diff| > 1e-4) is refused, so a wrong peer cannot look fast.
+//   --quick   fewer shapes and runs      --json <file>   write { machine, rows }
+import fs from 'node:fs';
+import { attnkit, threadCounts } from '../lib/attnkit.mjs';
+import { cores, describeMachine, mergeMachine, probeMachine } from '../lib/machine.mjs';
+import { applyMachine, derive, timeAttnkit } from '../lib/measure.mjs';
+import { inputs, label, shape } from '../lib/shapes.mjs';
+import { runChild } from '../lib/spawn.mjs';
+import { formatTable } from '../lib/table.mjs';
+import { timeAsync } from '../lib/timing.mjs';
+import * as causal from '../causal.mjs';
+import * as decode from '../decode.mjs';
+import * as jsBackend from '../js-backend.mjs';
+import * as prefill from '../prefill.mjs';
+import { ensurePeers } from './install.mjs';
+import { naiveJs } from './naive-js.mjs';
+import { ortAttention, ortMha, ortVersion } from './ort.mjs';
+import { tfjsCpu, tfjsVersion, tfjsWasm } from './tfjs.mjs';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const jsonAt = argv.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : null;
+for (const a of argv) if (a.startsWith('--') && a !== '--quick' && a !== '--json') throw new Error(`bench:peers: unknown argument ${a}`);
+
+ensurePeers();
+
+const PEERS = [ortMha, ortAttention, tfjsWasm, tfjsCpu, naiveJs];
+// Peers far slower than attnkit are timed only where a run stays short (flops of the full, unskipped
+// computation): tfjs cpu and naive JS at S = 512 and decode, tfjs wasm up to S = 1024.
+const MAX_FLOPS = { 'tfjs-wasm': 2.2e9, 'tfjs-cpu': 6e8, 'naive-js': 6e8 };
+const fullFlops = (s) => 2 * s.B * s.Hq * s.Lq * s.Lk * (s.D + s.Dv);
+const TOLERANCE = 1e-4;
+
+const threads = threadCounts(cores());
+const machine = probeMachine([...new Set([1, 2, ...threads])].filter((t) => t <= Math.max(cores(), ...threads)));
+const timing = quick ? { warmup: 1, runs: 3 } : { warmup: 2, runs: 10 };
+
+const info = attnkit.backendInfo();
+console.log(`attnkit ${info.version} (${info.backend}, ${info.simd}) vs onnxruntime-node ${ortVersion()}, tfjs ${tfjsVersion()}`);
+console.log(`${describeMachine(machine)}\n`);
+
+function attnkitOut(s, x) {
+  const { tensor, scaledDotProductAttention } = attnkit;
+  const o = scaledDotProductAttention(tensor(x.q, [s.B, s.Hq, s.Lq, s.D]), tensor(x.k, [s.B, s.Hkv, s.Lk, s.D]), tensor(x.v, [s.B, s.Hkv, s.Lk, s.Dv]), {
+    causal: s.causal,
+  });
+  return o.data;
+}
+
+// Correctness gate: non-causal, causal and a GQA decode, small enough for every peer.
+const CHECKS = [shape(1, 4, 4, 37, 37, 16), shape(1, 4, 4, 37, 37, 16, 16, true), shape(1, 4, 2, 1, 50, 16), shape(1, 4, 4, 1, 50, 16)];
+const refused = new Map();
+for (const peer of PEERS) {
+  let worst = 0;
+  for (const s of CHECKS) {
+    if (peer.supports(s) !== true) continue;
+    const x = inputs(s, 7);
+    const want = attnkitOut(s, x);
+    const h = await peer.setup(s, x, 1);
+    await h.run();
+    const got = h.result();
+    h.dispose?.();
+    let err = got.length === want.length ? 0 : Infinity;
+    for (let i = 0; i < want.length && err !== Infinity; i++) err = Math.max(err, Math.abs(got[i] - want[i]) || (Number.isNaN(got[i]) ? Infinity : 0));
+    worst = Math.max(worst, err);
+    if (!(err <= TOLERANCE)) refused.set(peer.name, `max |diff| ${err} on ${label(s)}`);
+  }
+  console.log(`check ${peer.name.padEnd(9)} vs attnkit: max |diff| ${worst.toExponential(2)}${refused.has(peer.name) ? '  REFUSED' : ''}`);
+}
+console.log('');
+
+async function timePeer(peer, s, t) {
+  const x = inputs(s);
+  const h = await peer.setup(s, x, t);
+  // Slow peers: as many runs as fit in ~20 s (at least 3), after one warm-up.
+  const t0 = performance.now();
+  await h.run();
+  const first = performance.now() - t0;
+  const runs = Math.max(3, Math.min(timing.runs, Math.floor((quick ? 5000 : 20000) / first)));
+  const r = await timeAsync(h.run, { warmup: timing.warmup - 1, runs });
+  h.dispose?.();
+  return { ms: r.median, runs: r.runs };
+}
+
+const scenarios = [
+  [prefill.name, prefill.shapes(quick)],
+  [causal.name, causal.shapes(quick)],
+  [decode.name, decode.shapes()],
+];
+const rows = [];
+for (const [scenario, shapes] of scenarios)
+  for (const s of shapes)
+    for (const t of threads) {
+      const isDecode = scenario === 'decode';
+      const dt = isDecode ? { warmup: timing.warmup + 2, runs: timing.runs * 2 } : timing;
+      const base = derive({ scenario, ...timeAttnkit(s, { threads: t, ...dt }) }, s, machine, { decode: isDecode });
+      base.backend = `attnkit ${base.backend}`;
+      rows.push(base);
+      process.stderr.write(`  ${label(s)} thr=${t}: attnkit ${base.ms.toFixed(2)} ms\n`);
+      for (const peer of PEERS) {
+        const pt = peer.threads === 'any' ? t : peer.threads.includes(t) ? t : null;
+        if (pt === null || refused.has(peer.name)) continue;
+        const ok = peer.supports(s);
+        if (ok !== true || fullFlops(s) > (MAX_FLOPS[peer.name] ?? Infinity)) continue;
+        const r = await timePeer(peer, s, pt);
+        const row = derive({ scenario, backend: peer.name, simd: '', threads: pt, ms: r.ms }, s, machine, { decode: isDecode });
+        row.ratio = r.ms / base.ms;
+        row.note = [r.runs < timing.runs ? `${r.runs} runs` : '', peer.note].filter(Boolean).join('; ');
+        rows.push(row);
+        process.stderr.write(`  ${label(s)} thr=${t}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
+      }
+    }
+
+// The JS backend against the JavaScript peers at S = 512 (timed above, single-threaded).
+const js = derive({ scenario: 'js', ...runChild({ kind: 'time', shape: jsBackend.SHAPE, threads: 1, ...timing }, { ATTNKIT_BACKEND: 'js' }), threads: 1 }, jsBackend.SHAPE, machine);
+js.backend = 'attnkit js';
+rows.push(js);
+for (const r of rows.filter((r) => r.scenario === 'prefill' && r.shape === label(jsBackend.SHAPE) && ['tfjs-cpu', 'tfjs-wasm', 'naive-js'].includes(r.backend) && r.threads === 1))
+  rows.push({ ...r, scenario: 'js', ratio: r.ms / js.ms, note: 'same timing as the prefill row' });
+
+// Probe again now that the run is over and keep the better figures (see mergeMachine).
+mergeMachine(machine, probeMachine(Object.keys(machine.peak).map(Number)));
+applyMachine(rows, machine);
+console.log(`probes, best of start and end: ${describeMachine(machine)}\n`);
+console.log(formatTable(rows, [['attnkit ×', (r) => (r.ratio ? `${r.ratio.toFixed(2)}` : '')]]));
+console.log('\nattnkit × = peer time / attnkit time on the same shape and thread count (js rows: vs the attnkit JS backend).');
+for (const [name, why] of refused) console.log(`refused ${name}: ${why}`);
+if (jsonFile) {
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), machine, peers: { onnxruntime: ortVersion(), tfjs: tfjsVersion() }, rows }, null, 2)}\n`);
+  console.log(`rows written to ${jsonFile}`);
+}

@@ -1,0 +1,29 @@
+// Hardware probes used by bench/: the FMA throughput and the read bandwidth of this machine, so the
+// benchmark's "% of peak" figures are measured where they run instead of copied from a datasheet.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace attnkit {
+
+/** GFLOP/s of fused multiply-adds on `threads` threads (1..256), best of a few repeats. */
+double probe_fma_peak(int threads);
+
+/** GB/s of plain vector loads streaming a >= 256 MiB buffer split over `threads` threads. */
+double probe_read_bandwidth(int threads);
+
+// Per-thread loops, one definition per ISA. *_avx2 live in probe_loops_avx2.cpp, the only file built
+// with -mavx2 -mfma, and are only called after the CPU says it has both.
+/** Runs `iters` rounds of independent FMAs; returns the flops done. *sink seeds the chains (pass 0)
+ *  and receives their sum, so the compiler can neither merge nor drop them. */
+std::uint64_t probe_fma_loop_generic(std::uint64_t iters, float* sink);
+std::uint64_t probe_fma_loop_avx2(std::uint64_t iters, float* sink);
+/** Sums n floats (n a multiple of 64) from a 32-byte aligned buffer. */
+float probe_read_loop_generic(const float* p, std::size_t n);
+float probe_read_loop_avx2(const float* p, std::size_t n);
+
+/** True when the AVX2 loops were built in and this CPU runs them. */
+bool probe_has_avx2();
+
+}  // namespace attnkit

@@ -1,5 +1,6 @@
 // Public exports only.
 export { scaledDotProductAttention, scaledDotProductAttentionAsync } from './api/sdpa';
+export { linear, type LinearOptions } from './api/linear';
 export { backendInfo, type BackendInfo } from './api/backend-info';
 export { tensor, type Tensor, type MaskTensor } from './tensor';
 export type { SdpaOptions } from './validation/sdpa-options';

@@ -8,3 +8,4 @@ export { AttnkitTypeError, AttnkitRangeError, AttnkitBackendError, ErrorCode, ty
 export { VERSION } from './version';
 export { scaleStudy, workedExample } from './explain';
 export type { ScaleName, ScaleStudyOptions, ScaleStudyRow, SigmaRange, WorkedExample, WorkedSoftmaxRow } from './explain';
+export * from './positional/index';

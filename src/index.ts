@@ -9,3 +9,4 @@ export { VERSION } from './version';
 export { scaleStudy, workedExample } from './explain';
 export type { ScaleName, ScaleStudyOptions, ScaleStudyRow, SigmaRange, WorkedExample, WorkedSoftmaxRow } from './explain';
 export * from './positional/index';
+export * from './layers/index';

@@ -7,6 +7,7 @@
 // until n are reached — the rule of the paper's code and HF's `get_alibi_slopes` / `_get_interleave`.
 // The fused kernel will take the slopes directly (pending); until then alibiBias builds the additive mask.
 import type { Tensor } from '../tensor';
+import { typeError } from '../validation/error-factory';
 import { checkInt, checkOptionsBag } from './checks';
 
 function powerOfTwoSlopes(n: number): number[] {
@@ -41,6 +42,8 @@ export interface AlibiBiasOptions {
 export function alibiBias(slopes: Float64Array | Float32Array | readonly number[], lq: number, lk: number, options?: AlibiBiasOptions): Tensor {
   const op = 'alibiBias';
   const o = checkOptionsBag<AlibiBiasOptions>(op, options, ['queryOffset']);
+  if (!(Array.isArray(slopes) || slopes instanceof Float64Array || slopes instanceof Float32Array))
+    throw typeError(op, 'slopes', 'an array or Float64Array of per-head slopes (alibiSlopes(numHeads))', slopes);
   checkInt(op, 'lq', lq);
   checkInt(op, 'lk', lk);
   const offset = o.queryOffset === undefined ? lk - lq : o.queryOffset;

@@ -45,8 +45,10 @@ export function resolveRope(op: string, options: unknown, headDim: number, argPr
   const base = o.base === undefined ? 10000 : checkPositive(op, `${argPrefix}.base`, o.base);
   const offset = o.offset === undefined ? 0 : checkInt(op, `${argPrefix}.offset`, o.offset);
   const rotaryDim = o.rotaryDim === undefined ? headDim : checkInt(op, `${argPrefix}.rotaryDim`, o.rotaryDim);
+  if (o.rotaryDim === undefined && headDim % 2 !== 0)
+    throw valueError(op, 'headDim', `even for RoPE (or pass ${argPrefix}.rotaryDim, even and < headDim)`, String(headDim));
   if (rotaryDim % 2 !== 0 || rotaryDim > headDim)
-    throw valueError(op, `${argPrefix}.rotaryDim`, o.rotaryDim === undefined ? `an even headDim (or options.rotaryDim even and < headDim)` : `an even number <= headDim = ${headDim}`, String(rotaryDim));
+    throw valueError(op, `${argPrefix}.rotaryDim`, `an even number <= headDim = ${headDim}`, String(rotaryDim));
   if (o.inPlace !== undefined && typeof o.inPlace !== 'boolean') throw typeError(op, `${argPrefix}.inPlace`, 'a boolean', o.inPlace);
   return { style, base, offset, rotaryDim, layout, inPlace: o.inPlace ?? false };
 }

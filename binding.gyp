@@ -6,11 +6,13 @@
         "native/napi/addon.cc",
         "native/napi/sdpa_args.cc",
         "native/napi/sdpa_worker.cc",
+        "native/napi/linear_args.cc",
         "native/dispatch/kernel_table.cpp",
         "native/dispatch/cpu_features.cpp",
         "native/threading/thread_pool.cpp",
         "native/kernels/scalar/sdpa_f32.cpp",
         "native/kernels/scalar/sdpa_f32_flash.cpp",
+        "native/kernels/scalar/gemm_f32.cpp",
         "native/probes/probes.cpp",
         "native/probes/probe_loops_generic.cpp"
       ],
@@ -22,6 +24,10 @@
         ["target_arch=='arm64'", {
           "sources": ["native/kernels/neon/sdpa_f32_flash.cpp"],
           "defines": ["ATTNKIT_HAVE_NEON"]
+        }],
+        ["target_arch=='x64' and OS!='win'", {
+          "dependencies": ["attnkit_gemm_avx2"],
+          "defines": ["ATTNKIT_HAVE_GEMM_AVX2=1"]
         }],
         ["OS!='win'", { "libraries": ["-lpthread"] }]
       ],
@@ -71,6 +77,21 @@
           "msvs_settings": {
             "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] }
           }
+        }
+      ]
+    }],
+    ["target_arch=='x64' and OS!='win'", {
+      "targets": [
+        {
+          # The linear() GEMM micro-kernel, AVX2+FMA flags on this file only.
+          "target_name": "attnkit_gemm_avx2",
+          "type": "static_library",
+          "sources": ["native/kernels/avx2/gemm_f32_6x16.cpp"],
+          "include_dirs": ["native/include"],
+          "defines": ["ATTNKIT_HAVE_GEMM_AVX2=1"],
+          "cflags": ["-fPIC"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
+          "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++17", "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] }
         }
       ]
     }]

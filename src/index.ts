@@ -1,5 +1,6 @@
 // Public exports only.
 export { scaledDotProductAttention, scaledDotProductAttentionAsync } from './api/sdpa';
+export { linear, type LinearOptions } from './api/linear';
 export { backendInfo, type BackendInfo } from './api/backend-info';
 export { setNumThreads, getNumThreads } from './api/threads';
 export { tensor, type Tensor, type MaskTensor } from './tensor';
@@ -8,3 +9,5 @@ export { AttnkitTypeError, AttnkitRangeError, AttnkitBackendError, ErrorCode, ty
 export { VERSION } from './version';
 export { scaleStudy, workedExample } from './explain';
 export type { ScaleName, ScaleStudyOptions, ScaleStudyRow, SigmaRange, WorkedExample, WorkedSoftmaxRow } from './explain';
+export * from './positional/index';
+export * from './layers/index';

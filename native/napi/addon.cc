@@ -8,13 +8,14 @@
 #include "../dispatch/kernel_table.h"
 #include "../threading/thread_pool.h"
 #include "../probes/probes.h"
+#include "linear_args.h"
 #include "sdpa_args.h"
 #include "sdpa_worker.h"
 
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 2;
+constexpr int kAddonAbi = 3;
 
 namespace {
 
@@ -54,11 +55,20 @@ Napi::Value SdpaAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+// linear(x, w, bias|null, y, desc): y = x · wᵀ + b, synchronously (projections are short).
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    run_linear(linear_args_from_js(info));
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("simd", kernel_table().simd);
     o.Set("threads", ThreadPool::instance().num_threads());
+    o.Set("gemm", linear_kernel_name());
     return o;
   });
 }
@@ -106,6 +116,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abi", Napi::Number::New(env, kAddonAbi));
   exports.Set("sdpa", Napi::Function::New(env, Sdpa, "sdpa"));
   exports.Set("sdpaAsync", Napi::Function::New(env, SdpaAsync, "sdpaAsync"));
+  exports.Set("linear", Napi::Function::New(env, Linear, "linear"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));

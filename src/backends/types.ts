@@ -39,6 +39,21 @@ export interface SdpaPlan {
   causalOffset: number | null;
 }
 
+/** y = x · wᵀ + b over contiguous row-major arrays (nn.Linear's weight layout), sizes checked. */
+export interface LinearPlan {
+  rows: number;
+  inFeatures: number;
+  outFeatures: number;
+  /** [rows, inFeatures] */
+  x: Float32Array;
+  /** [outFeatures, inFeatures] */
+  weight: Float32Array;
+  /** [outFeatures] or null */
+  bias: Float32Array | null;
+  /** [rows, outFeatures]; shares no memory with the inputs. */
+  out: Float32Array;
+}
+
 export interface BackendInfoParts {
   simd: string;
   threads: number;
@@ -48,6 +63,7 @@ export interface Backend {
   readonly name: 'native' | 'js';
   sdpa(plan: SdpaPlan): void;
   sdpaAsync(plan: SdpaPlan): Promise<void>;
+  linear(plan: LinearPlan): void;
   info(): BackendInfoParts;
   /** Threads per call (already validated: a positive integer). */
   setThreads(n: number): void;

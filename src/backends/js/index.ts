@@ -1,4 +1,5 @@
 import type { Backend, SdpaPlan } from '../types';
+import { linearJs } from './linear';
 import { sdpaJs } from './sdpa-js';
 import { sdpaJsBlocked } from './sdpa-js-blocked';
 import { defaultThreads } from '../threads-default';
@@ -17,6 +18,7 @@ export const jsBackend: Backend = {
   name: 'js',
   sdpa,
   sdpaAsync: async (plan) => sdpa(plan),
+  linear: linearJs,
   info: () => ({ simd: 'none', threads }),
   setThreads: (n) => {
     threads = n;

@@ -40,6 +40,9 @@ export function nativeBackend(addon: NativeAddon): Backend {
     sdpaAsync(p) {
       return addon.sdpaAsync(p.q.data, p.k.data, p.v.data, p.out.data, p.weights, p.mask ? p.mask.data : null, describePlan(p));
     },
+    linear(p) {
+      addon.linear(p.x, p.weight, p.bias, p.out, new Float64Array([p.rows, p.inFeatures, p.outFeatures]));
+    },
     info: () => addon.info(),
     setThreads: (n) => addon.setNumThreads(n),
   };

@@ -1,0 +1,11 @@
+// Projection GEMM kernels (y = x · wᵀ + b). The scalar one is always built and is the oracle for the rest.
+#pragma once
+#include "attnkit_gemm.h"
+
+namespace attnkit {
+void attn_gemm_f32__scalar(const attn_linear_args& a);
+#if defined(ATTNKIT_HAVE_GEMM_AVX2)
+// 6 rows x 16 outputs register tile; needs AVX2 + FMA (checked by the caller).
+void attn_gemm_f32_6x16__avx2(const attn_linear_args& a);
+#endif
+}  // namespace attnkit

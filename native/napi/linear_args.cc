@@ -1,0 +1,91 @@
+#include "linear_args.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "../kernels/scalar/gemm_f32.h"
+
+namespace attnkit {
+
+namespace {
+
+int64_t desc_size(const double* desc, int slot, const char* what) {
+  const double v = desc[slot];
+  // 2^31 - 1 elements at most per tensor (as in TS), so every size fits comfortably.
+  if (!(v >= 0) || v > 2147483647.0 || std::floor(v) != v)
+    throw std::range_error(std::string("attnkit native: linear: bad descriptor value for ") + what);
+  return static_cast<int64_t>(v);
+}
+
+Napi::TypedArray f32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw std::invalid_argument(std::string("attnkit native: linear: ") + name + " must be a Float32Array");
+  return info[i].As<Napi::TypedArray>();
+}
+
+float* f32_ptr(Napi::TypedArray t) {
+  return reinterpret_cast<float*>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+}
+
+void need(const char* name, size_t have, double want) {
+  if (double(have) < want) throw std::range_error(std::string("attnkit native: linear: ") + name + " is too short for its shape");
+}
+
+using GemmFn = void (*)(const attn_linear_args&);
+
+GemmFn pick() {
+  const char* forced = std::getenv("ATTNKIT_SIMD");
+  if (forced && std::strcmp(forced, "scalar") == 0) return attn_gemm_f32__scalar;
+#if defined(ATTNKIT_HAVE_GEMM_AVX2) && (defined(__GNUC__) || defined(__clang__))
+  // libgcc's cpu model checks the OS saves ymm state (XGETBV) before reporting avx2.
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return attn_gemm_f32_6x16__avx2;
+#endif
+  return attn_gemm_f32__scalar;
+}
+
+GemmFn chosen() {
+  static const GemmFn fn = pick();
+  return fn;
+}
+
+}  // namespace
+
+attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info) {
+  if (info.Length() < 5) throw std::invalid_argument("attnkit native: linear expects 5 arguments");
+  Napi::TypedArray x = f32_arg(info, 0, "x");
+  Napi::TypedArray w = f32_arg(info, 1, "weight");
+  const bool has_bias = !info[2].IsNull() && !info[2].IsUndefined();
+  Napi::TypedArray y = f32_arg(info, 3, "out");
+  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[4].As<Napi::TypedArray>().ElementLength() != kLinDescLength)
+    throw std::invalid_argument("attnkit native: linear: bad descriptor");
+  Napi::TypedArray d = info[4].As<Napi::TypedArray>();
+  const double* desc = reinterpret_cast<const double*>(static_cast<uint8_t*>(d.ArrayBuffer().Data()) + d.ByteOffset());
+
+  attn_linear_args a{};
+  a.rows = desc_size(desc, kLinRows, "rows");
+  a.in_features = desc_size(desc, kLinIn, "in_features");
+  a.out_features = desc_size(desc, kLinOut, "out_features");
+  need("x", x.ElementLength(), double(a.rows) * double(a.in_features));
+  need("weight", w.ElementLength(), double(a.out_features) * double(a.in_features));
+  need("out", y.ElementLength(), double(a.rows) * double(a.out_features));
+  a.x = f32_ptr(x);
+  a.w = f32_ptr(w);
+  a.y = f32_ptr(y);
+  a.bias = nullptr;
+  if (has_bias) {
+    Napi::TypedArray b = f32_arg(info, 2, "bias");
+    need("bias", b.ElementLength(), double(a.out_features));
+    a.bias = f32_ptr(b);
+  }
+  return a;
+}
+
+void run_linear(const attn_linear_args& a) { chosen()(a); }
+
+const char* linear_kernel_name() { return chosen() == attn_gemm_f32__scalar ? "gemm_f32__scalar" : "gemm_f32_6x16__avx2"; }
+
+}  // namespace attnkit

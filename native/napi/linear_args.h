@@ -1,0 +1,21 @@
+// Turns the JS linear call (x, w, bias|null, y, desc) into attn_linear_args, re-checking lengths,
+// and picks the GEMM kernel for this CPU.
+#pragma once
+#include <napi.h>
+
+#include "attnkit_gemm.h"
+
+namespace attnkit {
+
+// Descriptor slots written by src/backends/native/index.ts (linear); keep the two in step.
+enum LinearDescSlot { kLinRows = 0, kLinIn, kLinOut, kLinDescLength };
+
+// info: (x, w, bias|null, y, desc). Throws std::invalid_argument / std::range_error on any inconsistency.
+attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info);
+
+// The GEMM for this CPU: AVX2+FMA when both are usable (and ATTNKIT_SIMD is not 'scalar'), else scalar.
+// Temporary: the kernel dispatch table takes this over when the two branches merge.
+void run_linear(const attn_linear_args& a);
+const char* linear_kernel_name();
+
+}  // namespace attnkit

@@ -1,0 +1,212 @@
+// Multi-head attention with learned projections (Vaswani et al. 2017, §3.2.2), PyTorch
+// nn.MultiheadAttention-compatible (batch_first=True), with grouped-query heads and RoPE.
+//
+//   Q = query·Wqᵀ + bq → [B, Lq, Hq, D]      K = key·Wkᵀ + bk, V = value·Wvᵀ + bv → [B, Lk, Hkv, D]
+//   O = softmax(Q·Kᵀ/√D + mask)·V            → [B, Lq, Hq, D] = [B, Lq, Hq·D]
+//   out = O·Woᵀ + bo                          → [B, Lq, E]
+// The projections' [B, L, H·D] rows already are the 'bshd' layout, so attention reads them in place:
+// no head transposes anywhere. Layers call the public api (linear, scaledDotProductAttention), never a backend.
+import { linear } from '../api/linear';
+import { scaledDotProductAttention } from '../api/sdpa';
+import { applyRope, type RopeOptions } from '../positional/rope';
+import type { MaskTensor, Tensor } from '../tensor';
+import { formatShape, shapeError, typeError } from '../validation/error-factory';
+import { checkTensor } from '../validation/tensor-checks';
+import { checkMhaOptions, type MhaConfig, type MultiHeadAttentionOptions } from './mha-config';
+import { buildMask } from './mha-masks';
+import { allocWeights, initWeights, loadPlainDict, loadPyTorchDict, type MhaWeights } from './mha-weights';
+
+export type { MultiHeadAttentionOptions };
+
+/** RoPE inside the layer: rotates q and k (positions offset + l) after projection. */
+export interface RopePositional extends Omit<RopeOptions, 'layout' | 'inPlace'> {
+  type: 'rope';
+}
+
+export interface MhaForwardOptions {
+  /** [B, Lk]; Uint8Array 1 = padding key (ignored), PyTorch's meaning; or Float32Array added to the scores. */
+  keyPaddingMask?: MaskTensor;
+  /**
+   * PyTorch's attn_mask: [Lq, Lk] or [B·Hq, Lq, Lk] (also [1|B, 1|Hq, Lq, Lk], e.g. alibiBias()).
+   * Uint8Array 1 = may NOT attend (PyTorch); Float32Array added to the scores.
+   * (scaledDotProductAttention's own boolean mask is the opposite: 1 = may attend.)
+   */
+  attnMask?: MaskTensor;
+  /** Query i sees keys j <= i (top-left, PyTorch's is_causal). Default false. */
+  causal?: boolean;
+  /** Also return the attention probabilities. Default false (PyTorch defaults to true). */
+  needWeights?: boolean;
+  /** With needWeights: mean over heads [B, Lq, Lk] (default, as PyTorch) or per head [B, Hq, Lq, Lk]. */
+  averageWeights?: boolean;
+  /** Rotary positions applied to q and k: { type: 'rope', style?, base?, offset?, rotaryDim? }. */
+  positional?: RopePositional;
+}
+
+export interface MhaResult {
+  /** [B, Lq, E] */
+  output: Tensor;
+  /** [B, Lq, Lk] averaged or [B, Hq, Lq, Lk] per head; null unless needWeights. */
+  weights: Tensor | null;
+}
+
+const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional'];
+
+/**
+ * @example
+ * const mha = new MultiHeadAttention({ embedDim: 64, numHeads: 4, seed: 1 });
+ * const { output } = mha.forward(x); // x [B, L, 64] → [B, L, 64], self-attention
+ */
+export class MultiHeadAttention {
+  readonly config: Readonly<MhaConfig>;
+  private w: MhaWeights;
+
+  constructor(options: MultiHeadAttentionOptions) {
+    this.config = Object.freeze(checkMhaOptions('MultiHeadAttention', options));
+    this.w = allocWeights(this.config);
+    initWeights(this.config, this.w);
+  }
+
+  /** Loads nn.MultiheadAttention.state_dict() names (see loadPyTorchDict). All-or-nothing: on error nothing changes. */
+  loadPyTorch(stateDict: Record<string, Tensor>): this {
+    const w = allocWeights(this.config);
+    loadPyTorchDict('MultiHeadAttention.loadPyTorch', this.config, w, stateDict);
+    this.w = w;
+    return this;
+  }
+
+  /** Loads { wq, wk, wv, wo, bq, bk, bv, bo } in nn.Linear's [out, in] layout. All-or-nothing. */
+  loadWeights(weights: Record<string, Tensor>): this {
+    const w = allocWeights(this.config);
+    loadPlainDict('MultiHeadAttention.loadWeights', this.config, w, weights);
+    this.w = w;
+    return this;
+  }
+
+  /** Copies of the parameters in the plain form (nn.Linear layout). */
+  weights(): Record<'wq' | 'wk' | 'wv' | 'wo', Tensor> & Partial<Record<'bq' | 'bk' | 'bv' | 'bo', Tensor>> {
+    const c = this.config;
+    const q = c.numHeads * c.headDim;
+    const kv = c.numKvHeads * c.headDim;
+    const t = (d: Float32Array, shape: number[]): Tensor => ({ data: d.slice(), shape });
+    const out: Record<string, Tensor> = { wq: t(this.w.wq, [q, c.embedDim]), wk: t(this.w.wk, [kv, c.kdim]), wv: t(this.w.wv, [kv, c.vdim]), wo: t(this.w.wo, [c.embedDim, q]) };
+    if (this.w.bq && this.w.bk && this.w.bv && this.w.bo) Object.assign(out, { bq: t(this.w.bq, [q]), bk: t(this.w.bk, [kv]), bv: t(this.w.bv, [kv]), bo: t(this.w.bo, [c.embedDim]) });
+    return out as ReturnType<MultiHeadAttention['weights']>;
+  }
+
+  /**
+   * query [B, Lq, E], key [B, Lk, kdim], value [B, Lk, vdim], batch first. Omit key and value (or pass
+   * query itself for both) for self-attention, which runs one fused QKV GEMM when kdim = vdim = E.
+   * A query whose keys are all masked outputs bo (attention gives zeros), where PyTorch gives NaN.
+   */
+  forward(query: Tensor, key?: Tensor, value?: Tensor, options?: MhaForwardOptions): MhaResult {
+    const op = 'MultiHeadAttention.forward';
+    const c = this.config;
+    const o = checkForwardOptions(op, options);
+    const q = checkInput(op, 'query', query, c.embedDim);
+    const B = q.shape[0];
+    const Lq = q.shape[1];
+    const D = c.headDim;
+    const selfAttn = (key === undefined || key === query) && (value === undefined || value === query);
+    if ((key === undefined) !== (value === undefined)) throw typeError(op, key === undefined ? 'key' : 'value', 'given together with the other (or both omitted for self-attention)', undefined);
+
+    let qh: Tensor;
+    let kh: Tensor;
+    let vh: Tensor;
+    let Lk: number;
+    if (selfAttn && this.w.inProj) {
+      Lk = Lq;
+      [qh, kh, vh] = this.fusedProjection(q, B, Lq);
+    } else {
+      const k = selfAttn ? q : checkInput(op, 'key', key, c.kdim);
+      const v = selfAttn ? q : checkInput(op, 'value', value, c.vdim);
+      if (k.shape[0] !== B) throw shapeError(op, 'key', `[batch, seqK, kdim] = [${B}, *, ${c.kdim}]`, formatShape(k.shape));
+      if (formatShape(v.shape.slice(0, 2)) !== formatShape(k.shape.slice(0, 2)))
+        throw shapeError(op, 'value', `[batch, seqK, vdim] = [${B}, ${k.shape[1]}, ${c.vdim}]`, formatShape(v.shape));
+      Lk = k.shape[1];
+      qh = heads(linear(q, { data: this.w.wq, shape: [c.numHeads * D, c.embedDim] }, vec(this.w.bq)), B, Lq, c.numHeads, D);
+      kh = heads(linear(k, { data: this.w.wk, shape: [c.numKvHeads * D, c.kdim] }, vec(this.w.bk)), B, Lk, c.numKvHeads, D);
+      vh = heads(linear(v, { data: this.w.wv, shape: [c.numKvHeads * D, c.vdim] }, vec(this.w.bv)), B, Lk, c.numKvHeads, D);
+    }
+
+    if (o.positional) {
+      const { type: _type, ...rope } = o.positional;
+      applyRope(qh, { ...rope, layout: 'bshd', inPlace: true });
+      applyRope(kh, { ...rope, layout: 'bshd', inPlace: true });
+    }
+
+    const mask = buildMask(op, o.keyPaddingMask, o.attnMask, { batch: B, heads: c.numHeads, lenQ: Lq, lenK: Lk });
+    const perHead = o.needWeights ? { data: new Float32Array(B * c.numHeads * Lq * Lk), shape: [B, c.numHeads, Lq, Lk] } : undefined;
+    const attn = scaledDotProductAttention(qh, kh, vh, {
+      layout: 'bshd',
+      ...(mask ? { mask } : {}),
+      ...(o.causal ? { causal: true, causalAlignment: 'top-left' as const } : {}),
+      ...(perHead ? { weightsOut: perHead } : {}),
+    });
+    const output = linear({ data: attn.data, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo));
+    return { output, weights: perHead ? (o.averageWeights === false ? perHead : meanOverHeads(perHead.data, B, c.numHeads, Lq, Lk)) : null };
+  }
+
+  /** One GEMM with in_proj_weight, then the [B, L, (Hq + 2Hkv)·D] rows are split (row copies, no transposes). */
+  private fusedProjection(x: Tensor, B: number, L: number): [Tensor, Tensor, Tensor] {
+    const c = this.config;
+    const D = c.headDim;
+    const qw = c.numHeads * D;
+    const kvw = c.numKvHeads * D;
+    const width = qw + 2 * kvw;
+    const all = linear(x, { data: this.w.inProj as Float32Array, shape: [width, c.embedDim] }, vec(this.w.inBias)).data;
+    const q = new Float32Array(B * L * qw);
+    const k = new Float32Array(B * L * kvw);
+    const v = new Float32Array(B * L * kvw);
+    for (let r = 0; r < B * L; r++) {
+      const src = r * width;
+      q.set(all.subarray(src, src + qw), r * qw);
+      k.set(all.subarray(src + qw, src + qw + kvw), r * kvw);
+      v.set(all.subarray(src + qw + kvw, src + width), r * kvw);
+    }
+    return [
+      { data: q, shape: [B, L, c.numHeads, D] },
+      { data: k, shape: [B, L, c.numKvHeads, D] },
+      { data: v, shape: [B, L, c.numKvHeads, D] },
+    ];
+  }
+}
+
+const vec = (b: Float32Array | null): Tensor | undefined => (b ? { data: b, shape: [b.length] } : undefined);
+
+/** A [B, L, H·D] projection viewed as [B, L, H, D] (same data: it already is 'bshd'). */
+const heads = (t: Tensor, B: number, L: number, H: number, D: number): Tensor => ({ data: t.data, shape: [B, L, H, D] });
+
+function meanOverHeads(w: Float32Array, B: number, H: number, Lq: number, Lk: number): Tensor {
+  const out = new Float32Array(B * Lq * Lk);
+  const n = Lq * Lk;
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let h = 0; h < H; h++) s += w[(b * H + h) * n + i];
+      out[b * n + i] = s / H;
+    }
+  return { data: out, shape: [B, Lq, Lk] };
+}
+
+function checkInput(op: string, arg: string, x: unknown, dim: number): { data: Float32Array; shape: number[] } {
+  const t = checkTensor<Float32Array>(op, arg, x, [Float32Array], 'Float32Array');
+  const dimName = arg === 'query' ? 'embedDim' : arg === 'key' ? 'kdim' : 'vdim';
+  if (t.shape.length !== 3 || t.shape[2] !== dim)
+    throw shapeError(op, arg, `[batch, seq, ${dimName}] = [*, *, ${dim}] (batch first)`, formatShape(t.shape));
+  return t;
+}
+
+function checkForwardOptions(op: string, options: unknown): MhaForwardOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object', options);
+  for (const key of Object.keys(options)) if (!FORWARD_OPTIONS.includes(key)) throw typeError(op, `options.${key}`, `one of the known options (${FORWARD_OPTIONS.join(', ')})`, key);
+  const o = options as MhaForwardOptions;
+  for (const flag of ['causal', 'needWeights', 'averageWeights'] as const)
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
+  if (o.positional !== undefined) {
+    const p = o.positional as unknown;
+    if (typeof p !== 'object' || p === null || (p as { type?: unknown }).type !== 'rope')
+      throw typeError(op, 'options.positional', "{ type: 'rope', style?, base?, offset?, rotaryDim? } (add absolute or bias schemes outside the layer)", p);
+  }
+  return o;
+}

@@ -1,0 +1,28 @@
+// Small argument checks shared by the positional encodings (errors via the one error factory).
+import { typeError, valueError } from '../validation/error-factory';
+
+/** A non-negative (or positive) safe integer, else TypeError (not a number) / RangeError (out of range). */
+export function checkInt(op: string, arg: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number') throw typeError(op, arg, `an integer >= ${min}`, value);
+  if (!Number.isSafeInteger(value) || value < min) throw valueError(op, arg, `an integer >= ${min}`, String(value));
+  return value;
+}
+
+/** A finite number > 0 (a frequency base, a maximum distance). */
+export function checkPositive(op: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number') throw typeError(op, arg, 'a finite number > 0', value);
+  if (!Number.isFinite(value) || value <= 0) throw valueError(op, arg, 'a finite number > 0', String(value));
+  return value;
+}
+
+/** An options bag with only known keys. */
+export function checkOptionsBag<T>(op: string, value: unknown, known: readonly string[]): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(op, 'options', 'an object', value);
+  for (const key of Object.keys(value))
+    if (!known.includes(key)) throw typeError(op, `options.${key}`, `one of the known options (${known.join(', ')})`, key);
+  return value as Partial<T>;
+}
+
+/** Same as checkOptionsBag (the name relative.ts uses). */
+export const checkOptionsObject = checkOptionsBag;

@@ -1,0 +1,100 @@
+// linear() against a float64 reference written here, on odd shapes along every dim; runs on both backends.
+import { describe, expect, it } from 'vitest';
+import { AttnkitRangeError, AttnkitTypeError, ErrorCode, linear } from '../../src/index';
+import { randn, rng } from '../helpers/random';
+
+/** float64 y = x·wᵀ + b and, per output, Σ|x_i·w_i| + |b| (the scale of float32 rounding). */
+function reference(x: Float32Array, w: Float32Array, b: Float32Array | null, rows: number, n: number, m: number) {
+  const y = new Float64Array(rows * m);
+  const mag = new Float64Array(rows * m);
+  for (let r = 0; r < rows; r++)
+    for (let o = 0; o < m; o++) {
+      let s = b ? b[o] : 0;
+      let a = b ? Math.abs(b[o]) : 0;
+      for (let i = 0; i < n; i++) {
+        const t = x[r * n + i] * w[o * n + i];
+        s += t;
+        a += Math.abs(t);
+      }
+      y[r * m + o] = s;
+      mag[r * m + o] = a;
+    }
+  return { y, mag };
+}
+
+function check(lead: number[], n: number, m: number, withBias: boolean, seed: number): number {
+  const rand = rng(seed);
+  const rows = lead.reduce((a, c) => a * c, 1);
+  const x = randn(rows * n, rand);
+  const w = randn(m * n, rand);
+  const b = withBias ? randn(m, rand) : null;
+  const y = linear({ data: x, shape: [...lead, n] }, { data: w, shape: [m, n] }, b ? { data: b, shape: [m] } : undefined);
+  expect(y.shape).toEqual([...lead, m]);
+  const ref = reference(x, w, b, rows, n, m);
+  let worst = 0;
+  for (let i = 0; i < ref.y.length; i++) {
+    const err = Math.abs(y.data[i] - ref.y[i]);
+    // float32 accumulation: error grows with the magnitude of the summed terms, not of the result.
+    expect(err, `element ${i}`).toBeLessThanOrEqual(1e-5 * (ref.mag[i] + 1));
+    worst = Math.max(worst, err / (ref.mag[i] + 1));
+  }
+  return worst;
+}
+
+const ODD = [1, 3, 17, 65, 1000];
+
+describe('linear vs float64', () => {
+  for (const d of ODD) {
+    it(`rows = ${d} (in 9, out 7)`, () => check([d], 9, 7, true, d));
+    it(`inFeatures = ${d} (rows 5, out 19)`, () => check([5], d, 19, true, 100 + d));
+    it(`outFeatures = ${d} (rows 7, in 13)`, () => check([7], 13, d, true, 200 + d));
+  }
+  it('all odd at once: [3, 17] x 65 -> 33, no bias', () => check([3, 17], 65, 33, false, 7));
+  it('projection-like: [2, 65, 64] -> 192', () => check([2, 65], 64, 192, true, 8));
+  it('a 6x16 tile boundary on both sides: 12 x 32 -> 48', () => check([12], 32, 48, true, 9));
+  it('zero-sized dims give empty or bias-only outputs', () => {
+    expect(linear({ data: new Float32Array(0), shape: [0, 4] }, { data: new Float32Array(12), shape: [3, 4] }).shape).toEqual([0, 3]);
+    const y = linear({ data: new Float32Array(0), shape: [2, 0] }, { data: new Float32Array(0), shape: [3, 0] }, { data: new Float32Array([1, 2, 3]), shape: [3] });
+    expect(Array.from(y.data)).toEqual([1, 2, 3, 1, 2, 3]);
+  });
+  it('writes into options.out and returns it', () => {
+    const out = { data: new Float32Array(6), shape: [2, 3] };
+    const y = linear({ data: new Float32Array([1, 2, 3, 4]), shape: [2, 2] }, { data: new Float32Array([1, 0, 0, 1, 1, 1]), shape: [3, 2] }, null, { out });
+    expect(y).toBe(out);
+    expect(Array.from(out.data)).toEqual([1, 2, 3, 3, 4, 7]);
+  });
+});
+
+describe('linear bad input', () => {
+  const x = { data: new Float32Array(6), shape: [2, 3] };
+  const w = { data: new Float32Array(12), shape: [4, 3] };
+  it('weight in the transposed layout', () => {
+    expect(() => linear(x, { data: new Float32Array(12), shape: [3, 4] })).toThrow(AttnkitRangeError);
+    expect(() => linear(x, { data: new Float32Array(12), shape: [3, 4] })).toThrow(
+      /^linear: weight must be \[outFeatures, inFeatures\] = \[\*, 3\] \(PyTorch nn.Linear layout\), got \[3, 4\]$/,
+    );
+  });
+  it('bias of the wrong length', () => {
+    try {
+      linear(x, w, { data: new Float32Array(3), shape: [3] });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AttnkitRangeError);
+      expect((e as AttnkitRangeError).code).toBe(ErrorCode.SHAPE);
+      expect((e as Error).message).toBe('linear: bias must be [outFeatures] = [4], got [3]');
+    }
+  });
+  it('x that is not a tensor', () => expect(() => linear(null as never, w)).toThrow(AttnkitTypeError));
+  it('out of the wrong shape or overlapping x', () => {
+    expect(() => linear(x, w, null, { out: { data: new Float32Array(8), shape: [4, 2] } })).toThrow(/options\.out must be \[\.\.\., outFeatures\] = \[2, 4\], got \[4, 2\]/);
+    const buf = new Float32Array(14);
+    const shared = { data: buf.subarray(0, 6), shape: [2, 3] };
+    try {
+      linear(shared, w, null, { out: { data: buf.subarray(4, 12), shape: [2, 4] } });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as AttnkitRangeError).code).toBe(ErrorCode.OVERLAP);
+    }
+  });
+  it('an unknown option', () => expect(() => linear(x, w, null, { outt: 1 } as never)).toThrow(/linear: options\.outt must be one of the known options/));
+});

@@ -12,7 +12,7 @@
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 1;
+constexpr int kAddonAbi = 2;  // 2: + linear()
 
 namespace {
 

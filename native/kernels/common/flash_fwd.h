@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "parallel.h"
@@ -38,7 +37,7 @@ namespace {
 constexpr int MR = 6;               // rows per micro-kernel call
 constexpr int NR = 16;              // columns per micro-kernel call
 constexpr int64_t BK = 64;          // keys per block: Kp + Vp for D = Dv = 64 are 32 KiB (L1/L2)
-constexpr int64_t TARGET_ROWS = 96; // rows per task: amortises packing K/V (cost ~1/(2*rows))
+constexpr int64_t TARGET_ROWS = 192; // rows per task: packing K/V costs ~1/(2*rows) of the FMAs
 constexpr int64_t SPLIT_CHUNK = 256;  // keys per split-K chunk
 constexpr int64_t SPLIT_MAX_ROWS = 8; // split-K only when a task has at most this many rows
 constexpr int DIRECT_MAX_ROWS = 8;    // tasks this small skip packing: dot products straight from K rows
@@ -88,17 +87,17 @@ void gemm_rows(int mr, const float* A, int64_t lda, const float* B, int64_t ldb,
 
 // Scores of one row for keys [kb, kb + nvis) scaled and masked; [nvis, npad) -> -inf.
 template <class Ops>
-void finish_scores(const attn_sdpa_args& a, float* s, int64_t nvis, int64_t npad, const RowMask& rm, int64_t kb) {
+void finish_scores(float* s, int64_t nvis, int64_t npad, const RowMask& rm, int64_t kb) {
   if (rm.kind == ATTN_MASK_NONE || rm.stride_k == 1) {
     const uint8_t* bm = rm.bool_row ? rm.bool_row + kb : nullptr;
     const float* am = rm.add_row ? rm.add_row + kb : nullptr;
-    Ops::scale_mask(s, nvis, npad, a.scale, bm, am);
+    Ops::scale_mask(s, nvis, npad, 1.0f, bm, am);  // scale already folded into q
     return;
   }
   // Broadcast or strided mask along keys: rare, scalar.
   for (int64_t j = 0; j < npad; ++j) {
     float t = j < nvis ? mask_term(rm, kb + j) : -INFINITY;
-    s[j] = t == -INFINITY ? -INFINITY : t + s[j] * a.scale;
+    s[j] = t == -INFINITY ? -INFINITY : t + s[j];
   }
 }
 
@@ -152,7 +151,7 @@ bool softmax_block(const attn_sdpa_args& a, float* S, int nr, int64_t r0, int64_
     const int64_t row = r0 + r;
     float* s = S + r * BK;
     const int64_t nvis = std::max<int64_t>(0, std::min(vis[row] - kb, nk));
-    finish_scores<Ops>(a, s, nvis, npad, rms[row], kb);
+    finish_scores<Ops>(s, nvis, npad, rms[row], kb);
     const float bmax = Ops::row_max(s, npad);
     const float m_old = M[row];
     const float m_new = (std::isnan(bmax) || std::isnan(m_old)) ? NAN : std::max(m_old, bmax);
@@ -224,10 +223,9 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     const int64_t h = hk * p.G + g;
     for (int64_t ii = 0; ii < nq; ++ii) {
       const int64_t r = g * nq + ii, i = q0 + ii;
-      if (D > 0) {
-        const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
-        std::memcpy(qp + r * D, q, static_cast<size_t>(D) * sizeof(float));
-      }
+      // q is packed pre-scaled, so scores come out of the GEMM as (q*scale)·k.
+      const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
+      for (int64_t d = 0; d < D; ++d) qp[r * D + d] = q[d] * a.scale;
       rms[r] = row_mask(a, b, h, i);
       vis[r] = std::min(causal_key_count(a, i), k_end);
       k_last = std::max(k_last, vis[r]);

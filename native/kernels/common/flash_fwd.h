@@ -143,7 +143,7 @@ inline bool is_masked_p(float p) { return p == 0.0f && std::signbit(p); }
 
 // Online-softmax update of rows [r0, r0 + nr) whose scores for keys [kb, kb + nk) are in S (stride BK).
 template <class Ops>
-bool softmax_block(const attn_sdpa_args& a, float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad,
+bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad,
                    const std::vector<RowMask>& rms, const std::vector<int64_t>& vis, float* M, float* L, float* O,
                    int64_t dv16) {
   bool any_masked = false;
@@ -182,8 +182,18 @@ void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, 
       else
         for (int r = 0; r < R; ++r) S[r * BK + j] = 0.0f;
     }
-    const bool any_masked = softmax_block<Ops>(a, S, R, 0, kb, nk, npad, rms, vis, M, L, O, dv16);
+    const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rms, vis, M, L, O, dv16);
     if (Dv == 0) continue;
+    if (!any_masked && Dv % NR == 0 && R >= 2) {
+      // Several rows (GQA decode): P·V as a small GEMM on v in place, O stays in registers per panel.
+      for (int64_t r0 = 0; r0 < R; r0 += MR)
+        for (int64_t c = 0; c < Dv; c += NR)
+          gemm_rows<Ops>(static_cast<int>(std::min<int64_t>(MR, R - r0)), S + r0 * BK, BK, vbase + kb * a.v_view.stride_l + c,
+                         a.v_view.stride_l, O + r0 * dv16 + c, dv16, nk, true);
+      if (D > 0)
+        for (int64_t j = 0; j < nk && kb + BK + j < k_last; ++j) prefetch_row(kbase + (kb + BK + j) * a.k_view.stride_l, D);
+      continue;
+    }
     for (int64_t j = 0; j < nk; ++j) {
       const float* vr = vbase + (kb + j) * a.v_view.stride_l;
       if (D > 0 && kb + BK + j < k_last) prefetch_row(kbase + (kb + BK + j) * a.k_view.stride_l, D);
@@ -271,7 +281,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       if (!any_visible) continue;  // causal: this block is above the diagonal for all these rows
       for (int64_t pn = 0; pn < npan; ++pn)
         gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
-      const bool any_masked = softmax_block<Ops>(a, S, mr, r0, kb, nk, npad, rms, vis, M, L, O, dv16);
+      const bool any_masked = softmax_block<Ops>(S, mr, r0, kb, nk, npad, rms, vis, M, L, O, dv16);
       if (dv16 == 0) continue;
       if (any_masked && v_nonfinite) {
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.

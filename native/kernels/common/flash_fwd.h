@@ -175,9 +175,10 @@ void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, 
   for (int64_t kb = k_begin; kb < k_last; kb += BK) {
     const int64_t nk = std::min(BK, k_last - kb), npad = round_up(nk, NR);
     for (int64_t j = 0; j < nk; ++j) {
-      // K and V are streamed from memory: fetch this block's v rows while the dots run, and the next
-      // block's k rows while P·V runs, so both streams stay ahead of the arithmetic.
+      // K and V are streamed from memory: while the dots run, fetch this block's v rows and the next
+      // block's k rows, one row each per key, so both streams stay ahead without bursts.
       if (Dv > 0) prefetch_row(vbase + (kb + j) * a.v_view.stride_l, Dv);
+      if (D > 0 && kb + BK + j < k_last) prefetch_row(kbase + (kb + BK + j) * a.k_view.stride_l, D);
       if (D > 0) dots_rows<Ops>(R, qp, D, kbase + (kb + j) * a.k_view.stride_l, S + j);
       else
         for (int r = 0; r < R; ++r) S[r * BK + j] = 0.0f;
@@ -190,13 +191,10 @@ void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, 
         for (int64_t c = 0; c < Dv; c += NR)
           gemm_rows<Ops>(static_cast<int>(std::min<int64_t>(MR, R - r0)), S + r0 * BK, BK, vbase + kb * a.v_view.stride_l + c,
                          a.v_view.stride_l, O + r0 * dv16 + c, dv16, nk, true);
-      if (D > 0)
-        for (int64_t j = 0; j < nk && kb + BK + j < k_last; ++j) prefetch_row(kbase + (kb + BK + j) * a.k_view.stride_l, D);
       continue;
     }
     for (int64_t j = 0; j < nk; ++j) {
       const float* vr = vbase + (kb + j) * a.v_view.stride_l;
-      if (D > 0 && kb + BK + j < k_last) prefetch_row(kbase + (kb + BK + j) * a.k_view.stride_l, D);
       int live = 0;
       if (any_masked)
         for (int r = 0; r < R; ++r) live += !is_masked_p(S[r * BK + j]);

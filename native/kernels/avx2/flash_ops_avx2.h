@@ -9,12 +9,19 @@
 
 #include "exp_f32_avx2.h"
 
+// The micro-kernel must inline into its callers (see gemm_rows in common/flash_fwd.h).
+#if defined(__GNUC__)
+#define ATTNKIT_AVX2_INLINE inline __attribute__((always_inline))
+#else
+#define ATTNKIT_AVX2_INLINE inline
+#endif
+
 namespace attnkit {
 
 struct FlashOpsAvx2 {
   // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb).
   template <int MR>
-  static inline void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+  static ATTNKIT_AVX2_INLINE void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
                           int64_t K, bool acc) {
     __m256 c0[MR], c1[MR];
     for (int r = 0; r < MR; ++r) {

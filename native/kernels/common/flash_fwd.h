@@ -72,8 +72,16 @@ struct Plan {
   float* partial;  // split-K: [B*Hkv][nchunk][rows][Dv16 + 2] (m, l, O), else nullptr
 };
 
+#if defined(__GNUC__)
+#define ATTNKIT_FLASH_INLINE inline __attribute__((always_inline))
+#else
+#define ATTNKIT_FLASH_INLINE inline
+#endif
+
+// Inlined at each call so the micro-kernel sees constant strides (measured: 51 vs 77 GFLOP/s on 1 core
+// at S = 512 when GCC outlined it).
 template <class Ops>
-void gemm_rows(int mr, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
+ATTNKIT_FLASH_INLINE void gemm_rows(int mr, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
                bool acc) {
   switch (mr) {
     case 6: Ops::template gemm<6>(A, lda, B, ldb, C, ldc, K, acc); break;

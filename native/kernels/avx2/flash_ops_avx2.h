@@ -9,12 +9,19 @@
 
 #include "exp_f32_avx2.h"
 
+// The micro-kernel must inline into its callers (see gemm_rows in common/flash_fwd.h).
+#if defined(__GNUC__)
+#define ATTNKIT_AVX2_INLINE inline __attribute__((always_inline))
+#else
+#define ATTNKIT_AVX2_INLINE inline
+#endif
+
 namespace attnkit {
 
 struct FlashOpsAvx2 {
   // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb).
   template <int MR>
-  static inline void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+  static ATTNKIT_AVX2_INLINE void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
                           int64_t K, bool acc) {
     __m256 c0[MR], c1[MR];
     for (int r = 0; r < MR; ++r) {
@@ -146,21 +153,31 @@ struct FlashOpsAvx2 {
   }
 
   // s[r * lds] = q_r · k for R query rows (row stride ldq): k is loaded once for all rows (decode).
+  // A independent accumulators per row hide the 4-cycle FMA latency when R is small.
   template <int R>
   static inline void dots(const float* q, int64_t ldq, int64_t D, const float* k, float* s, int64_t lds) {
-    __m256 acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    constexpr int A = R == 1 ? 4 : (R == 2 ? 2 : 1);
+    __m256 acc[R][A];
+    for (int r = 0; r < R; ++r)
+      for (int u = 0; u < A; ++u) acc[r][u] = _mm256_setzero_ps();
     int64_t d = 0;
+    for (; d + 8 * A <= D; d += 8 * A)
+      for (int u = 0; u < A; ++u) {
+        const __m256 kv = _mm256_loadu_ps(k + d + 8 * u);
+        for (int r = 0; r < R; ++r) acc[r][u] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d + 8 * u), kv, acc[r][u]);
+      }
     for (; d + 8 <= D; d += 8) {
       const __m256 kv = _mm256_loadu_ps(k + d);
-      for (int r = 0; r < R; ++r) acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d), kv, acc[r]);
+      for (int r = 0; r < R; ++r) acc[r][0] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d), kv, acc[r][0]);
     }
     for (int r = 0; r < R; ++r) {
-      __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
+      __m256 t = acc[r][0];
+      for (int u = 1; u < A; ++u) t = _mm256_add_ps(t, acc[r][u]);
+      __m128 h = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
       h = _mm_add_ps(h, _mm_movehl_ps(h, h));
       h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
       float x = _mm_cvtss_f32(h);
-      for (int64_t t = d; t < D; ++t) x += q[r * ldq + t] * k[t];
+      for (int64_t e = d; e < D; ++e) x += q[r * ldq + e] * k[e];
       s[r * lds] = x;
     }
   }

@@ -115,12 +115,20 @@ for (const [scenario, shapes] of scenarios)
       }
     }
 
-// The JS backend against the JavaScript peers at S = 512 (timed above, single-threaded).
+// The JS backend against the JavaScript peers at S = 512, timed back to back (the machine's load drifts
+// over a long run, so rows minutes apart would not compare).
 const js = derive({ scenario: 'js', ...runChild({ kind: 'time', shape: jsBackend.SHAPE, threads: 1, ...timing }, { ATTNKIT_BACKEND: 'js' }), threads: 1 }, jsBackend.SHAPE, machine);
 js.backend = 'attnkit js';
 rows.push(js);
-for (const r of rows.filter((r) => r.scenario === 'prefill' && r.shape === label(jsBackend.SHAPE) && ['tfjs-cpu', 'tfjs-wasm', 'naive-js'].includes(r.backend) && r.threads === 1))
-  rows.push({ ...r, scenario: 'js', ratio: r.ms / js.ms, note: 'same timing as the prefill row' });
+for (const peer of [tfjsWasm, tfjsCpu, naiveJs]) {
+  if (refused.has(peer.name)) continue;
+  const r = await timePeer(peer, jsBackend.SHAPE, 1);
+  const row = derive({ scenario: 'js', backend: peer.name, simd: '', threads: 1, ms: r.ms }, jsBackend.SHAPE, machine);
+  row.ratio = r.ms / js.ms;
+  row.note = r.runs < timing.runs ? `${r.runs} runs` : '';
+  rows.push(row);
+  process.stderr.write(`  js ${label(jsBackend.SHAPE)}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
+}
 
 // Probe again now that the run is over and keep the better figures (see mergeMachine).
 mergeMachine(machine, probeMachine(Object.keys(machine.peak).map(Number)));

@@ -3,6 +3,7 @@
 // times faster attnkit is). Every peer is first checked against attnkit on small shapes; a peer that
 // disagrees (max |diff| > 1e-4) is refused, so a wrong peer cannot look fast.
 //   --quick   fewer shapes and runs      --json <file>   write { machine, rows }
+//   --only a,b   scenarios to run (prefill, causal, decode, js)
 import fs from 'node:fs';
 import { attnkit, threadCounts } from '../lib/attnkit.mjs';
 import { cores, describeMachine, mergeMachine, probeMachine } from '../lib/machine.mjs';
@@ -24,7 +25,9 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const jsonAt = argv.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : null;
-for (const a of argv) if (a.startsWith('--') && a !== '--quick' && a !== '--json') throw new Error(`bench:peers: unknown argument ${a}`);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv[onlyAt + 1].split(',') : null;
+for (const a of argv) if (a.startsWith('--') && !['--quick', '--json', '--only'].includes(a)) throw new Error(`bench:peers: unknown argument ${a} (use --quick, --json <file>, --only a,b)`);
 
 ensurePeers();
 
@@ -92,7 +95,7 @@ const scenarios = [
   [decode.name, decode.shapes()],
 ];
 const rows = [];
-for (const [scenario, shapes] of scenarios)
+for (const [scenario, shapes] of scenarios.filter(([n]) => !only || only.includes(n)))
   for (const s of shapes)
     for (const t of threads) {
       const isDecode = scenario === 'decode';
@@ -115,12 +118,22 @@ for (const [scenario, shapes] of scenarios)
       }
     }
 
-// The JS backend against the JavaScript peers at S = 512 (timed above, single-threaded).
-const js = derive({ scenario: 'js', ...runChild({ kind: 'time', shape: jsBackend.SHAPE, threads: 1, ...timing }, { ATTNKIT_BACKEND: 'js' }), threads: 1 }, jsBackend.SHAPE, machine);
-js.backend = 'attnkit js';
-rows.push(js);
-for (const r of rows.filter((r) => r.scenario === 'prefill' && r.shape === label(jsBackend.SHAPE) && ['tfjs-cpu', 'tfjs-wasm', 'naive-js'].includes(r.backend) && r.threads === 1))
-  rows.push({ ...r, scenario: 'js', ratio: r.ms / js.ms, note: 'same timing as the prefill row' });
+// The JS backend against the JavaScript peers at S = 512, timed back to back (the machine's load drifts
+// over a long run, so rows minutes apart would not compare).
+if (!only || only.includes('js')) {
+  const js = derive({ scenario: 'js', ...runChild({ kind: 'time', shape: jsBackend.SHAPE, threads: 1, ...timing }, { ATTNKIT_BACKEND: 'js' }), threads: 1 }, jsBackend.SHAPE, machine);
+  js.backend = 'attnkit js';
+  rows.push(js);
+  for (const peer of [tfjsWasm, tfjsCpu, naiveJs]) {
+    if (refused.has(peer.name)) continue;
+    const r = await timePeer(peer, jsBackend.SHAPE, 1);
+    const row = derive({ scenario: 'js', backend: peer.name, simd: '', threads: 1, ms: r.ms }, jsBackend.SHAPE, machine);
+    row.ratio = r.ms / js.ms;
+    row.note = r.runs < timing.runs ? `${r.runs} runs` : '';
+    rows.push(row);
+    process.stderr.write(`  js ${label(jsBackend.SHAPE)}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
+  }
+}
 
 // Probe again now that the run is over and keep the better figures (see mergeMachine).
 mergeMachine(machine, probeMachine(Object.keys(machine.peak).map(Number)));

@@ -19,8 +19,11 @@ std::uint64_t probe_fma_loop_generic(std::uint64_t iters, float* sink) {
   // Distinct starting values: identical chains would be merged into one by the compiler.
   float32x4_t c[12];
   for (int r = 0; r < 12; r++) c[r] = vdupq_n_f32(*sink + 1.0f + 0.1f * r);
-  for (std::uint64_t i = 0; i < iters; i++)
+  for (std::uint64_t i = 0; i < iters; i++) {
+    // Unrolled so the 12 chains live in registers, not in the array on the stack.
+#pragma GCC unroll 12
     for (int r = 0; r < 12; r++) c[r] = vfmaq_f32(b, c[r], a);
+  }
   float32x4_t s = c[0];
   for (int r = 1; r < 12; r++) s = vaddq_f32(s, c[r]);
   *sink = vaddvq_f32(s);

@@ -1,19 +1,8 @@
 // Bad layer input: typed errors naming the argument, the expected and the actual value.
 import { describe, expect, it } from 'vitest';
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode, MultiHeadAttention, SelfAttention, selfAttention } from '../../src/index';
+import { expectError } from '../helpers/expect-error';
 
-function expectError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, code: string, message: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'should throw').toBeInstanceOf(cls);
-  expect((caught as { code?: string }).code).toBe(code);
-  if (typeof message === 'string') expect((caught as Error).message).toBe(message);
-  else expect((caught as Error).message).toMatch(message);
-}
 
 const z = (shape: number[]) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape });
 const mha = new MultiHeadAttention({ embedDim: 8, numHeads: 2 });

@@ -2,17 +2,8 @@
 // the argument, what was expected and what was given.
 import { describe, expect, it } from 'vitest';
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode, LearnedPositionalEmbedding, addPositional, alibiBias, applyRope, relativePositionBias, sinusoidalTable } from '../../src/index';
+import { expectError } from '../helpers/expect-error';
 
-function expectError(fn: () => unknown, cls: typeof AttnkitRangeError | typeof AttnkitTypeError, code: string, message: string) {
-  try {
-    fn();
-    expect.unreachable();
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    expect((e as AttnkitRangeError).code).toBe(code);
-    expect((e as Error).message).toBe(message);
-  }
-}
 
 const x4 = { data: new Float32Array(2 * 3 * 2 * 6), shape: [2, 3, 2, 6] };
 

@@ -1,23 +1,13 @@
 // Every bad call throws a typed error, before any backend runs, naming the argument and the shapes.
 import { describe, expect, it } from 'vitest';
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode, scaledDotProductAttention as sdpa, tensor } from '../../src/index';
+import { expectError } from '../helpers/expect-error';
 
 const z = (shape: number[]) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape });
 const q = z([2, 4, 3, 8]);
 const k = z([2, 2, 5, 8]);
 const v = z([2, 2, 5, 6]);
 
-function expectError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, code: string, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'should throw').toBeInstanceOf(cls);
-  expect((caught as { code?: string }).code).toBe(code);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
-}
 
 describe('wrong types -> TypeError', () => {
   it('q that is not a tensor', () => expectError(() => sdpa(null as never, k, v), AttnkitTypeError, ErrorCode.TYPE, /scaledDotProductAttention: q must be a tensor/, /got null/));

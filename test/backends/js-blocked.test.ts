@@ -1,10 +1,11 @@
-// The blocked online-softmax JS kernel against a float64 reference written here, called directly
+// The blocked online-softmax JS kernel against the float64 reference in test/helpers, called directly
 // (not through the backend selection) so both vitest projects exercise it.
 import { describe, expect, it } from 'vitest';
 import { sdpaJsBlocked } from '../../src/backends/js/sdpa-js-blocked';
 import { planSdpa } from '../../src/validation/sdpa-plan';
 import type { SdpaOptions } from '../../src/index';
 import { randn, rng } from '../helpers/random';
+import { maxAbsDiff, referenceSdpa } from '../helpers/reference';
 
 const TOL = 1e-6;
 
@@ -24,50 +25,9 @@ interface Spec {
   seed?: number;
 }
 
-// Logical index of element d of row l of head h in batch b.
-function at(bshd: boolean, H: number, L: number, Dm: number, b: number, h: number, l: number, d: number): number {
-  return bshd ? ((b * L + l) * H + h) * Dm + d : ((b * H + h) * L + l) * Dm + d;
-}
-
-/** softmax(q·kᵀ/√D + mask)·v in float64, from the documented rules, one (b, h, i) at a time. */
+/** The shared float64 reference (test/helpers/reference.ts) on this spec's inputs. */
 function reference(s: Spec, q: Float32Array, k: Float32Array, v: Float32Array): Float64Array {
-  const bs = !!s.bshd;
-  const out = new Float64Array(s.B * s.Hq * s.Lq * s.Dv);
-  const scale = 1 / Math.sqrt(s.D);
-  for (let b = 0; b < s.B; b++)
-    for (let h = 0; h < s.Hq; h++) {
-      const hk = Math.floor(h / (s.Hq / s.Hkv));
-      for (let i = 0; i < s.Lq; i++) {
-        const sc: number[] = [];
-        for (let j = 0; j < s.Lk; j++) {
-          let ok = !s.causal || (s.topLeft ? j <= i : j <= i + s.Lk - s.Lq);
-          let add = 0;
-          if (ok && s.mask) {
-            const m = s.mask(b, h, i, j);
-            if (typeof m === 'boolean') ok = m;
-            else if (m === -Infinity) ok = false;
-            else add = m;
-          }
-          if (!ok) {
-            sc.push(-Infinity);
-            continue;
-          }
-          let dot = 0;
-          for (let d = 0; d < s.D; d++) dot += q[at(bs, s.Hq, s.Lq, s.D, b, h, i, d)] * k[at(bs, s.Hkv, s.Lk, s.D, b, hk, j, d)];
-          sc.push(dot * scale + add);
-        }
-        const max = Math.max(...sc);
-        if (max === -Infinity) continue; // fully masked row: zeros
-        const e = sc.map((x) => (x === -Infinity ? 0 : Math.exp(x - max)));
-        const sum = e.reduce((a, x) => a + x, 0);
-        for (let d = 0; d < s.Dv; d++) {
-          let acc = 0;
-          for (let j = 0; j < s.Lk; j++) if (sc[j] !== -Infinity) acc += (e[j] / sum) * v[at(bs, s.Hkv, s.Lk, s.Dv, b, hk, j, d)];
-          out[at(bs, s.Hq, s.Lq, s.Dv, b, h, i, d)] = acc;
-        }
-      }
-    }
-  return out;
+  return referenceSdpa({ ...s, q, k, v, layout: s.bshd ? 'bshd' : 'bhsd' }).out;
 }
 
 function shapeOf(s: Spec, H: number, L: number, Dm: number): number[] {
@@ -104,18 +64,9 @@ function run(s: Spec, q: Float32Array, k: Float32Array, v: Float32Array, kind: '
   return plan.out.data;
 }
 
-function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = d; // NaN wins
-  }
-  return m;
-}
-
 function check(s: Spec, kind: 'bool' | 'additive' = 'bool'): void {
   const { q, k, v } = inputs(s);
-  const err = maxErr(run(s, q, k, v, kind), reference(s, q, k, v));
+  const err = maxAbsDiff(run(s, q, k, v, kind), reference(s, q, k, v));
   expect(err, JSON.stringify({ ...s, mask: !!s.mask })).toBeLessThanOrEqual(TOL);
 }
 
@@ -153,7 +104,7 @@ describe('blocked JS kernel vs float64 reference', () => {
     const out = run(s, q, k, v);
     const ref = reference(s, q, k, v);
     // Heads 0..2 never see key 66: finite and equal to the reference; head 3 sees it: all NaN.
-    expect(maxErr(out.subarray(0, 3 * 4 * 8), ref.subarray(0, 3 * 4 * 8))).toBeLessThanOrEqual(TOL);
+    expect(maxAbsDiff(out.subarray(0, 3 * 4 * 8), ref.subarray(0, 3 * 4 * 8))).toBeLessThanOrEqual(TOL);
     expect(Array.from(out.subarray(3 * 4 * 8)).every(Number.isNaN)).toBe(true);
   });
   it('repeated calls with changing shapes reuse scratch correctly', () => {

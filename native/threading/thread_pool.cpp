@@ -24,7 +24,10 @@ void ThreadPool::set_num_threads(int n) {
 
 void ThreadPool::start(int workers) {
   stopping_ = false;
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  // A new worker must wait for the *next* job. Starting it at generation 0 let it take the previous
+  // job's generation as new, count itself out of busy_ twice and leave run() waiting forever.
+  const uint64_t current = generation_;  // generation_ only changes in run(), under job_mutex_, as here
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this, current] { worker_loop(current); });
 }
 
 void ThreadPool::stop() {
@@ -52,8 +55,7 @@ void ThreadPool::drain() {
   }
 }
 
-void ThreadPool::worker_loop() {
-  uint64_t seen = 0;
+void ThreadPool::worker_loop(uint64_t seen) {
   for (;;) {
     {
       std::unique_lock<std::mutex> lk(m_);

@@ -38,7 +38,7 @@ class ThreadPool {
   ThreadPool();
   void start(int workers);
   void stop();
-  void worker_loop();
+  void worker_loop(uint64_t seen);
   void drain();
 
   std::mutex job_mutex_;  // one job at a time (see the comment above)

@@ -32,7 +32,7 @@ describe('a package whose addon was never built (npm install --ignore-scripts)',
     const env = { ...process.env };
     delete env.ATTNKIT_BACKEND;
     if (backend !== undefined) env.ATTNKIT_BACKEND = backend;
-    return spawnSync(process.execPath, ['-e', code], { cwd: dir, env, encoding: 'utf8' });
+    return spawnSync(process.execPath, ['-e', code], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
   };
 
   it('loads on the JS backend and says how to build the addon', () => {
@@ -61,7 +61,7 @@ describe('a package whose addon was never built (npm install --ignore-scripts)',
 
 describe('the built addon', () => {
   it('loads in auto mode from this checkout', () => {
-    const out = execFileSync(process.execPath, ['-e', "console.log(require('./').backendInfo().backend)"], { cwd: root, env: { ...process.env, ATTNKIT_BACKEND: 'auto' }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['-e', "console.log(require('./').backendInfo().backend)"], { cwd: root, env: { ...process.env, ATTNKIT_BACKEND: 'auto' }, encoding: 'utf8', timeout: 120_000 });
     // The js project runs without requiring the addon; when it is built, auto must pick it.
     expect(['native', 'js']).toContain(out.trim());
     if (process.env.ATTNKIT_BACKEND === 'native') expect(out.trim()).toBe('native');

@@ -36,7 +36,7 @@ export function ensureBuilt(): void {
       continue;
     }
     try {
-      if (!isFresh()) execFileSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'pipe' });
+      if (!isFresh()) execFileSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
     } finally {
       fs.rmdirSync(lock);
     }

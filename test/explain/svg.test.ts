@@ -10,7 +10,7 @@ beforeAll(() => ensureBuilt(), 180_000);
 const FIGURES = ['score-variance.svg', 'max-probability.svg', 'jacobian-norm.svg', 'softmax-row-dk1024.svg'];
 
 function rsvgConvert(svg: string, png: string): void {
-  const r = spawnSync('rsvg-convert', ['--format', 'png', '--output', png, svg], { encoding: 'utf8' });
+  const r = spawnSync('rsvg-convert', ['--format', 'png', '--output', png, svg], { encoding: 'utf8', timeout: 120_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
     throw new Error('rsvg-convert is not installed: the SVG plots cannot be checked. Install it with `apt-get install -y librsvg2-bin`.');
   expect(r.status, `rsvg-convert ${svg}: ${r.stderr}`).toBe(0);

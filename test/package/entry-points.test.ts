@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '..', '..');
-const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: process.env });
+const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: process.env, timeout: 120_000 });
 
 describe('entry points', () => {
   it('require("attnkit") works', () => {
@@ -22,7 +22,7 @@ describe('entry points', () => {
 
   it('TypeScript users get the types from ESM and CommonJS', () => {
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', path.join(__dirname, 'consumer', 'tsconfig.json')], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [tsc, '-p', path.join(__dirname, 'consumer', 'tsconfig.json')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });

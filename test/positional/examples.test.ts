@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const run = (name: string) => {
-  const r = spawnSync(process.execPath, [path.join('examples', name)], { cwd: root, encoding: 'utf8', env: process.env });
+  const r = spawnSync(process.execPath, [path.join('examples', name)], { cwd: root, encoding: 'utf8', env: process.env, timeout: 120_000 });
   expect(r.stderr.replace(/^.*falling back.*$/gm, '').trim(), name).toBe('');
   expect(r.status, `${name}: ${r.stderr}`).toBe(0);
   return r.stdout;

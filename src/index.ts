@@ -4,7 +4,7 @@ export { linear, type LinearOptions } from './api/linear';
 export { backendInfo, type BackendInfo } from './api/backend-info';
 export { setNumThreads, getNumThreads } from './api/threads';
 export { tensor, type Tensor, type MaskTensor } from './tensor';
-export type { SdpaOptions } from './validation/sdpa-options';
+export type { SdpaOptions, SdpaWindow } from './validation/sdpa-options';
 export { AttnkitTypeError, AttnkitRangeError, AttnkitBackendError, ErrorCode, type ErrorCodeValue } from './errors';
 export { VERSION } from './version';
 export { scaleStudy, workedExample } from './explain';

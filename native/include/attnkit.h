@@ -8,6 +8,7 @@ extern "C" {
 #endif
 
 enum attn_mask_kind { ATTN_MASK_NONE = 0, ATTN_MASK_BOOL = 1, ATTN_MASK_ADDITIVE = 2 };
+enum attn_window_side { ATTN_WINDOW_LEFT = 1, ATTN_WINDOW_RIGHT = 2 };
 
 // One strided 4-D view [batch, heads, len, dim]; the last dim is contiguous.
 // Strides are in elements, never negative; a stride of 0 broadcasts.
@@ -30,7 +31,17 @@ typedef struct attn_sdpa_args {
   int64_t mask_stride_b, mask_stride_h, mask_stride_q, mask_stride_k;  // elements, 0 = broadcast
   float scale;
   int32_t causal;             // nonzero: key j is visible to query i only if j <= i + causal_offset
-  int64_t causal_offset;      // Lk - Lq for bottom-right alignment, 0 for top-left
+  int64_t causal_offset;      // query i sits at position p = i + causal_offset (Lk - Lq bottom-right,
+                              // 0 top-left); window and ALiBi use p even when causal is 0
+  // Optional extras (zero-initialised = off). Score of a visible key:
+  //   s = softcap(scale * q.k) + mask + alibi + rel_bias; softmax denominator += exp(sink).
+  int32_t window;                     // bit 0: p - window_left <= j applies; bit 1: j <= p + window_right applies
+  int64_t window_left, window_right;  // >= 0 keys either side of the query's position p
+  float softcap;                      // > 0: s -> softcap * tanh(s / softcap), before mask and biases
+  const float* alibi_slopes;          // [Hq] or NULL: adds -slope_h * |p - j|
+  const float* rel_bias;              // NULL or rows of Lq + Lk - 1: adds rel_bias[h * rel_bias_stride_h + j - i + Lq - 1]
+  int64_t rel_bias_stride_h;          // 0 broadcasts one row over heads
+  const float* sinks;                 // [Hq] or NULL: logit added to the softmax denominator only
 } attn_sdpa_args;
 
 #ifdef __cplusplus

@@ -15,7 +15,7 @@
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 3;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear()
+constexpr int kAddonAbi = 4;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks
 
 namespace {
 

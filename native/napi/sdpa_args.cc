@@ -34,12 +34,19 @@ Napi::TypedArray typed_arg(const Napi::CallbackInfo& info, size_t i, napi_typeda
   return info[i].As<Napi::TypedArray>();
 }
 
+// A window side: -1 (unbounded) or a non-negative integer.
+int64_t window_side(double x) {
+  if (x == -1) return -1;
+  if (!(x >= 0) || x > 9007199254740991.0 || std::floor(x) != x) throw std::range_error("attnkit native: bad window bound");
+  return static_cast<int64_t>(x);
+}
+
 float* f32_data(Napi::TypedArray t) { return reinterpret_cast<float*>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset()); }
 
 }  // namespace
 
 attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
-  if (info.Length() < 7) throw std::invalid_argument("attnkit native: sdpa expects 7 arguments");
+  if (info.Length() < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 10 arguments");
   Napi::TypedArray q = typed_arg(info, 0, napi_float32_array, "q");
   Napi::TypedArray k = typed_arg(info, 1, napi_float32_array, "k");
   Napi::TypedArray v = typed_arg(info, 2, napi_float32_array, "v");
@@ -100,6 +107,29 @@ attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
   if (!(std::fabs(offset) <= 9007199254740991.0) || std::floor(offset) != offset)
     throw std::range_error("attnkit native: bad causal offset");
   a.causal_offset = static_cast<int64_t>(offset);
+
+  a.window_left = window_side(desc[kWindowLeft]);
+  a.window_right = window_side(desc[kWindowRight]);
+  a.window = (a.window_left >= 0 ? ATTN_WINDOW_LEFT : 0) | (a.window_right >= 0 ? ATTN_WINDOW_RIGHT : 0);
+  a.softcap = static_cast<float>(desc[kSoftcap]);
+  if (!(a.softcap >= 0.0f) || !std::isfinite(a.softcap)) throw std::range_error("attnkit native: softcap must be finite and >= 0");
+  if (!info[7].IsNull() && !info[7].IsUndefined()) {
+    Napi::TypedArray t = typed_arg(info, 7, napi_float32_array, "alibiSlopes");
+    if (t.ElementLength() < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: alibiSlopes needs one slope per query head");
+    a.alibi_slopes = f32_data(t);
+  }
+  if (!info[8].IsNull() && !info[8].IsUndefined()) {
+    Napi::TypedArray t = typed_arg(info, 8, napi_float32_array, "relativeBias");
+    a.rel_bias_stride_h = desc_int(desc, kRelBiasStrideH, "relative bias stride");
+    const int64_t row = a.len_q + a.len_k - 1;
+    if (row > 0) check_extent("relativeBias", t.ElementLength(), 1, a.heads_q, 1, row, 0, a.rel_bias_stride_h, 0, 1);
+    a.rel_bias = f32_data(t);
+  }
+  if (!info[9].IsNull() && !info[9].IsUndefined()) {
+    Napi::TypedArray t = typed_arg(info, 9, napi_float32_array, "sinks");
+    if (t.ElementLength() < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: sinks needs one logit per query head");
+    a.sinks = f32_data(t);
+  }
   return a;
 }
 

@@ -12,10 +12,13 @@ enum SdpaDescSlot {
   kBatch = 0, kHeadsQ, kHeadsKv, kLenQ, kLenK, kDimQk, kDimV,
   kQStride = 7, kKStride = 10, kVStride = 13, kOutStride = 16,
   kMaskKind = 19, kMaskStride = 20, kScale = 24, kCausal = 25, kCausalOffset = 26,
-  kDescLength = 27
+  kWindowLeft = 27, kWindowRight = 28, kSoftcap = 29, kRelBiasStrideH = 30,
+  kDescLength = 31
 };
 
-// info: (q, k, v, out, weights|null, mask|null, desc). Throws Napi::Error on any inconsistency.
+// info: (q, k, v, out, weights|null, mask|null, desc, alibiSlopes|null, relBias|null, sinks|null).
+// Throws on any inconsistency.
+constexpr size_t kSdpaArgCount = 10;
 attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info);
 
 }  // namespace attnkit

@@ -4,12 +4,13 @@
 
 #include "../dispatch/kernel_table.h"
 #include "../threading/thread_pool.h"
+#include "sdpa_args.h"
 
 namespace attnkit {
 
 SdpaWorker::SdpaWorker(const Napi::CallbackInfo& info, const attn_sdpa_args& args)
     : Napi::AsyncWorker(info.Env(), "attnkit.sdpa"), args_(args), deferred_(Napi::Promise::Deferred::New(info.Env())) {
-  for (size_t i = 0; i < 7; ++i)
+  for (size_t i = 0; i < kSdpaArgCount; ++i)
     if (info[i].IsObject()) keep_alive_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
 }
 

@@ -27,6 +27,7 @@ void reversed(void*, int64_t n, void (*task)(void*, int64_t), void* arg) {
 struct Case {
   int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
   int causal, mask;  // mask: 0 none, 1 bool per row, 2 additive per row
+  int extras;        // bits: 1 softcap, 2 window left, 4 window right, 8 ALiBi, 16 relative bias, 32 sinks
 };
 
 double run(const Case& c, std::mt19937& gen) {
@@ -61,6 +62,18 @@ double run(const Case& c, std::mt19937& gen) {
   a.mask = c.mask == 1 ? static_cast<const void*>(mask_b.data()) : mask_f.data();
   a.mask_stride_q = c.Lk;
   a.mask_stride_k = 1;
+  std::vector<float> slopes(c.Hq), rel(c.Hq * (c.Lq + c.Lk) + 1), sinks(c.Hq);
+  for (int64_t h = 0; h < c.Hq; ++h) {
+    slopes[h] = std::pow(2.0f, -8.0f * (h + 1) / c.Hq);
+    sinks[h] = nd(gen) + 2.0f;
+  }
+  for (auto& x : rel) x = 0.5f * nd(gen);
+  if (c.extras & 1) a.softcap = 5.0f;
+  if (c.extras & 2) a.window |= ATTN_WINDOW_LEFT, a.window_left = 37;
+  if (c.extras & 4) a.window |= ATTN_WINDOW_RIGHT, a.window_right = 5;
+  if (c.extras & 8) a.alibi_slopes = slopes.data();
+  if (c.extras & 16) a.rel_bias = rel.data(), a.rel_bias_stride_h = c.Lq + c.Lk - 1;
+  if (c.extras & 32) a.sinks = sinks.data();
   const size_t no = c.B * c.Hq * c.Lq * c.Dv + 1, nl = c.B * c.Hq * c.Lq + 1;
   std::vector<float> out_ref(no), lse_ref(nl), out(no), lse(nl), out2(no), lse2(nl);
   a.out = out_ref.data(), a.lse = lse_ref.data();
@@ -90,14 +103,18 @@ int main() {
       {1, 2, 1, 65, 257, 64, 64, 0, 0}, {1, 4, 2, 17, 100, 33, 7, 1, 1}, {2, 2, 2, 100, 100, 16, 16, 1, 2},
       {1, 8, 8, 1, 1000, 128, 128, 0, 0}, {1, 8, 2, 1, 700, 65, 65, 0, 1}, {1, 1, 1, 3, 0, 8, 8, 0, 0},
       {1, 1, 1, 5, 9, 8, 0, 0, 0}, {1, 2, 2, 300, 40, 1, 1, 1, 0}, {1, 3, 1, 2, 999, 7, 9, 1, 2},
+      // softcap, sliding window, ALiBi, relative bias and sinks, on the prefill, direct and split-K paths
+      {1, 4, 2, 200, 300, 64, 64, 1, 0, 63}, {2, 2, 1, 65, 65, 33, 17, 0, 1, 1 | 2 | 4}, {1, 8, 8, 1, 1000, 128, 128, 0, 0, 2 | 32},
+      {1, 8, 2, 1, 700, 65, 65, 1, 2, 8 | 16 | 1}, {1, 4, 4, 300, 300, 16, 16, 1, 0, 2 | 32}, {1, 2, 1, 17, 3, 7, 7, 0, 0, 4 | 32},
+      {1, 2, 2, 70, 500, 64, 64, 0, 0, 2 | 4 | 8},
   };
   double worst = 0;
   for (const Case& c : cases) {
     const double e = run(c, gen);
     if (e > worst) worst = e;
-    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d: max |out - scalar| %.3g\n", LEVEL,
+    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d extras%d: max |out - scalar| %.3g\n", LEVEL,
                 (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq, (long long)c.Lk, (long long)c.D,
-                (long long)c.Dv, c.causal, c.mask, e);
+                (long long)c.Dv, c.causal, c.mask, c.extras, e);
   }
   std::printf("%s\n", worst <= 1e-5 ? "ok" : "FAILED");
   return worst <= 1e-5 ? 0 : 1;

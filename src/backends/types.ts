@@ -37,6 +37,19 @@ export interface SdpaPlan {
   scale: number;
   /** Key j is visible to query i iff j <= i + causalOffset; null when not causal. */
   causalOffset: number | null;
+  /** Query i sits at position p = i + positionOffset (Lk − Lq bottom-right, 0 top-left): window and ALiBi use it. */
+  positionOffset: number;
+  /** Key j is visible only if p − windowLeft ≤ j ≤ p + windowRight; null = unbounded on that side. */
+  windowLeft: number | null;
+  windowRight: number | null;
+  /** > 0: s = softcap·tanh(s / softcap) on the scaled score, before mask and biases; 0 = off. */
+  softcap: number;
+  /** [headsQ] slopes: adds −slope_h·|p − j|; or null. */
+  alibiSlopes: Float32Array | null;
+  /** Adds data[h·strideH + (j − i) + lenQ − 1] (rows of lenQ + lenK − 1); strideH 0 broadcasts; or null. */
+  relativeBias: { data: Float32Array; strideH: number } | null;
+  /** [headsQ] logits that join each row's softmax denominator only; or null. */
+  sinks: Float32Array | null;
 }
 
 /** y = x · wᵀ + b over contiguous row-major arrays (nn.Linear's weight layout), sizes checked. */

@@ -1,27 +1,26 @@
 // Multi-head attention with learned projections (Vaswani et al. 2017, §3.2.2), PyTorch
-// nn.MultiheadAttention-compatible (batch_first=True), with grouped-query heads and RoPE.
+// nn.MultiheadAttention-compatible (batch_first=True), with grouped-query heads, RoPE / ALiBi / T5
+// positions (mha-positional.ts) and SDPA's softcap, sliding window and sinks.
 //
 //   Q = query·Wqᵀ + bq → [B, Lq, Hq, D]      K = key·Wkᵀ + bk, V = value·Wvᵀ + bv → [B, Lk, Hkv, D]
-//   O = softmax(Q·Kᵀ/√D + mask)·V            → [B, Lq, Hq, D] = [B, Lq, Hq·D]
+//   O = softmax(Q·Kᵀ/√D + mask)·V            → [B, Lq, Hq, D] = [B, Lq, Hq·D]  (+ ALiBi / T5 bias, softcap, sinks as in SDPA)
 //   out = O·Woᵀ + bo                          → [B, Lq, E]
 // The projections' [B, L, H·D] rows already are the 'bshd' layout, so attention reads them in place:
 // no head transposes anywhere. Layers call the public api (linear, scaledDotProductAttention), never a backend.
 import { linear } from '../api/linear';
 import { scaledDotProductAttention } from '../api/sdpa';
-import { applyRope, type RopeOptions } from '../positional/rope';
+import { applyRope } from '../positional/rope';
 import type { MaskTensor, Tensor } from '../tensor';
 import { formatShape, shapeError, typeError } from '../validation/error-factory';
+import { checkExtras } from '../validation/sdpa-extras';
+import type { SdpaOptions } from '../validation/sdpa-options';
 import { checkTensor } from '../validation/tensor-checks';
 import { checkMhaOptions, type MhaConfig, type MultiHeadAttentionOptions } from './mha-config';
 import { buildMask } from './mha-masks';
+import { checkPositional, positionalSdpaOptions, type MhaPositional } from './mha-positional';
 import { allocWeights, initWeights, loadPlainDict, loadPyTorchDict, type MhaWeights } from './mha-weights';
 
 export type { MultiHeadAttentionOptions };
-
-/** RoPE inside the layer: rotates q and k (positions offset + l) after projection. */
-export interface RopePositional extends Omit<RopeOptions, 'layout' | 'inPlace'> {
-  type: 'rope';
-}
 
 export interface MhaForwardOptions {
   /** [B, Lk]; Uint8Array 1 = padding key (ignored), PyTorch's meaning; or Float32Array added to the scores. */
@@ -38,8 +37,19 @@ export interface MhaForwardOptions {
   needWeights?: boolean;
   /** With needWeights: mean over heads [B, Lq, Lk] (default, as PyTorch) or per head [B, Hq, Lq, Lk]. */
   averageWeights?: boolean;
-  /** Rotary positions applied to q and k: { type: 'rope', style?, base?, offset?, rotaryDim? }. */
-  positional?: RopePositional;
+  /**
+   * Positions: { type: 'rope', style?, base?, offset?, rotaryDim? } rotates q and k;
+   * { type: 'alibi', slopes? } (default alibiSlopes(numHeads)) and { type: 't5', table [numBuckets, numHeads],
+   * bidirectional?, numBuckets?, maxDistance? } add their bias in the kernel (no Lq×Lk mask), query i at
+   * position i and key j at j (top-left, as `causal`).
+   */
+  positional?: MhaPositional;
+  /** Sliding window, passed to scaledDotProductAttention: query i sees keys i − left ≤ j ≤ i + right. */
+  window?: SdpaOptions['window'];
+  /** Logit soft-capping (Gemma 2), passed to scaledDotProductAttention: s → softcap·tanh(s / softcap). */
+  softcap?: number;
+  /** Attention sinks (gpt-oss), passed to scaledDotProductAttention: one logit per query head (numHeads). */
+  sinks?: SdpaOptions['sinks'];
 }
 
 export interface MhaResult {
@@ -49,7 +59,7 @@ export interface MhaResult {
   weights: Tensor | null;
 }
 
-const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional'];
+const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks'];
 
 /**
  * @example
@@ -101,7 +111,7 @@ export class MultiHeadAttention {
   forward(query: Tensor, key?: Tensor, value?: Tensor, options?: MhaForwardOptions): MhaResult {
     const op = 'MultiHeadAttention.forward';
     const c = this.config;
-    const o = checkForwardOptions(op, options);
+    const o = checkForwardOptions(op, options, c.numHeads);
     const q = checkInput(op, 'query', query, c.embedDim);
     const B = q.shape[0];
     const Lq = q.shape[1];
@@ -128,7 +138,7 @@ export class MultiHeadAttention {
       vh = heads(linear(v, { data: this.w.wv, shape: [c.numKvHeads * D, c.vdim] }, vec(this.w.bv)), B, Lk, c.numKvHeads, D);
     }
 
-    if (o.positional) {
+    if (o.positional?.type === 'rope') {
       const { type: _type, ...rope } = o.positional;
       applyRope(qh, { ...rope, layout: 'bshd', inPlace: true });
       applyRope(kh, { ...rope, layout: 'bshd', inPlace: true });
@@ -136,11 +146,17 @@ export class MultiHeadAttention {
 
     const mask = buildMask(op, o.keyPaddingMask, o.attnMask, { batch: B, heads: c.numHeads, lenQ: Lq, lenK: Lk });
     const perHead = o.needWeights ? { data: new Float32Array(B * c.numHeads * Lq * Lk), shape: [B, c.numHeads, Lq, Lk] } : undefined;
+    // Top-left positions (query i at i) for causal, window and ALiBi alike, as PyTorch's is_causal.
     const attn = scaledDotProductAttention(qh, kh, vh, {
       layout: 'bshd',
+      causalAlignment: 'top-left',
       ...(mask ? { mask } : {}),
-      ...(o.causal ? { causal: true, causalAlignment: 'top-left' as const } : {}),
+      ...(o.causal ? { causal: true } : {}),
       ...(perHead ? { weightsOut: perHead } : {}),
+      ...positionalSdpaOptions(o.positional, c.numHeads, Lq, Lk),
+      ...(o.window !== undefined ? { window: o.window } : {}),
+      ...(o.softcap !== undefined ? { softcap: o.softcap } : {}),
+      ...(o.sinks !== undefined ? { sinks: o.sinks } : {}),
     });
     const output = linear({ data: attn.data, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo));
     return { output, weights: perHead ? (o.averageWeights === false ? perHead : meanOverHeads(perHead.data, B, c.numHeads, Lq, Lk)) : null };
@@ -196,17 +212,15 @@ function checkInput(op: string, arg: string, x: unknown, dim: number): { data: F
   return t;
 }
 
-function checkForwardOptions(op: string, options: unknown): MhaForwardOptions {
+function checkForwardOptions(op: string, options: unknown, numHeads: number): MhaForwardOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object', options);
   for (const key of Object.keys(options)) if (!FORWARD_OPTIONS.includes(key)) throw typeError(op, `options.${key}`, `one of the known options (${FORWARD_OPTIONS.join(', ')})`, key);
   const o = options as MhaForwardOptions;
   for (const flag of ['causal', 'needWeights', 'averageWeights'] as const)
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
-  if (o.positional !== undefined) {
-    const p = o.positional as unknown;
-    if (typeof p !== 'object' || p === null || (p as { type?: unknown }).type !== 'rope')
-      throw typeError(op, 'options.positional', "{ type: 'rope', style?, base?, offset?, rotaryDim? } (add absolute or bias schemes outside the layer)", p);
-  }
+  checkPositional(op, o.positional, numHeads);
+  // Same checks and wording as scaledDotProductAttention, under this op's name (lengths only matter for relativeBias).
+  checkExtras(op, { window: o.window, softcap: o.softcap, sinks: o.sinks }, numHeads, 0, 0);
   return o;
 }

@@ -5,7 +5,7 @@ import { scaledDotProductAttention } from '../api/sdpa';
 import type { MaskTensor, Tensor } from '../tensor';
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { checkTensor } from '../validation/tensor-checks';
-import { MultiHeadAttention, type MhaResult, type MultiHeadAttentionOptions, type RopePositional } from './multi-head-attention';
+import { MultiHeadAttention, type MhaForwardOptions, type MhaResult, type MultiHeadAttentionOptions } from './multi-head-attention';
 
 export interface PaddingOptions {
   /** Valid timesteps per sequence (B integers in [0, L]); timesteps l >= lengths[b] are padding. */
@@ -86,12 +86,10 @@ export function selfAttention(x: Tensor, options?: SelfAttentionFnOptions): Tens
   return out;
 }
 
-export interface SelfAttentionForwardOptions extends PaddingOptions {
-  causal?: boolean;
-  needWeights?: boolean;
-  averageWeights?: boolean;
-  positional?: RopePositional;
-}
+/** MultiHeadAttention.forward's options, with the key padding mask taken from lengths / paddingValue. */
+export interface SelfAttentionForwardOptions
+  extends PaddingOptions,
+    Pick<MhaForwardOptions, 'causal' | 'needWeights' | 'averageWeights' | 'positional' | 'window' | 'softcap' | 'sinks'> {}
 
 /**
  * Multi-head self-attention with projections over a padded batch: MultiHeadAttention with the key
@@ -119,7 +117,7 @@ export class SelfAttention {
 
   forward(x: Tensor, options?: SelfAttentionForwardOptions): MhaResult {
     const op = 'SelfAttention.forward';
-    const o = pick<SelfAttentionForwardOptions>(op, options, ['lengths', 'paddingValue', 'causal', 'needWeights', 'averageWeights', 'positional']);
+    const o = pick<SelfAttentionForwardOptions>(op, options, ['lengths', 'paddingValue', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks']);
     const t = checkX(op, x, this.mha.config.embedDim);
     const [B, L, E] = t.shape;
     const valid = validTimesteps(op, t, o);

@@ -5,7 +5,8 @@
 // Slopes: for n a power of two, m_h = start^(h+1) with start = 2^(-8/n) (= 2^(-2^-(log2 n - 3))).
 // Otherwise n' = 2^floor(log2 n): the n' slopes of n', then every other slope of 2n' (indices 0, 2, 4, …)
 // until n are reached — the rule of the paper's code and HF's `get_alibi_slopes` / `_get_interleave`.
-// The fused kernel will take the slopes directly (pending); until then alibiBias builds the additive mask.
+// scaledDotProductAttention's `alibiSlopes` option applies these slopes in the kernel (no Lq×Lk tensor);
+// alibiBias is the materialised equivalent, an additive mask, for checks or for code that wants the mask itself.
 import type { Tensor } from '../tensor';
 import { typeError } from '../validation/error-factory';
 import { checkInt, checkOptionsBag } from './checks';
@@ -37,7 +38,9 @@ export interface AlibiBiasOptions {
 
 /**
  * The ALiBi bias as an additive mask [1, H, lq, lk] for scaledDotProductAttention's `mask`
- * (combine with `causal: true` for decoder models, as ALiBi was trained).
+ * (combine with `causal: true` for decoder models, as ALiBi was trained). The same bias without the
+ * mask: `scaledDotProductAttention(q, k, v, { alibiSlopes: slopes })` (queryOffset 0 there is
+ * `causalAlignment: 'top-left'`).
  */
 export function alibiBias(slopes: Float64Array | Float32Array | readonly number[], lq: number, lk: number, options?: AlibiBiasOptions): Tensor {
   const op = 'alibiBias';

@@ -15,12 +15,12 @@ export function checkPositive(op: string, arg: string, value: unknown): number {
   return value;
 }
 
-/** An options bag with only known keys. */
-export function checkOptionsBag<T>(op: string, value: unknown, known: readonly string[]): Partial<T> {
+/** An options bag with only known keys; `arg` names it in errors ('options' unless nested). */
+export function checkOptionsBag<T>(op: string, value: unknown, known: readonly string[], arg = 'options'): Partial<T> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(op, 'options', 'an object', value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(op, arg, 'an object', value);
   for (const key of Object.keys(value))
-    if (!known.includes(key)) throw typeError(op, `options.${key}`, `one of the known options (${known.join(', ')})`, key);
+    if (!known.includes(key)) throw typeError(op, `${arg}.${key}`, `one of the known options (${known.join(', ')})`, key);
   return value as Partial<T>;
 }
 

@@ -23,6 +23,40 @@ export interface SdpaOptions {
   out?: Tensor;
   /** Receives the softmax probabilities, [B, Hq, Lq, Lk] ([N, Lq, Lk] for 3-D inputs). */
   weightsOut?: Tensor;
+  /**
+   * Logit soft-capping (Gemma 2; ONNX Attention's `softcap`): each scaled score s becomes
+   * softcap·tanh(s / softcap) before the mask and biases are added. 0 (default) turns it off.
+   */
+  softcap?: number;
+  /**
+   * Sliding-window attention: query i, at position p = i + (Lk − Lq) (p = i under causalAlignment
+   * 'top-left'), sees key j only if p − left ≤ j ≤ p + right. A side left out is unbounded.
+   * Combines with causal and masks; key blocks outside every row's window are skipped.
+   */
+  window?: SdpaWindow;
+  /**
+   * ALiBi: one slope per query head (length Hq; `alibiSlopes(Hq)` gives the paper's). Adds
+   * −slope_h·|p − j| to the score of key j, p the query's position as for `window`. Computed in the
+   * kernel, never materialised.
+   */
+  alibiSlopes?: Float32Array | Float64Array | readonly number[];
+  /**
+   * A relative position bias by diagonal: Float32Array tensor [Hq, Lq + Lk − 1] (or [1, …] shared by
+   * all heads) whose entry [h, (j − i) + Lq − 1] is added to the score of query i and key j.
+   * `t5RelativeBias` builds it from a T5 bucket table. Finite values only.
+   */
+  relativeBias?: Tensor;
+  /**
+   * Attention sinks (gpt-oss): one logit per query head (length Hq) that joins the softmax
+   * denominator only, so a row's weights sum to less than 1. Not scaled, capped or masked.
+   */
+  sinks?: Float32Array | Float64Array | readonly number[];
+}
+
+/** Sliding-window bounds, in keys either side of the query's position. */
+export interface SdpaWindow {
+  left?: number;
+  right?: number;
 }
 
 export const SDPA_OPTION_NAMES: readonly (keyof SdpaOptions)[] = [
@@ -33,4 +67,9 @@ export const SDPA_OPTION_NAMES: readonly (keyof SdpaOptions)[] = [
   'layout',
   'out',
   'weightsOut',
+  'softcap',
+  'window',
+  'alibiSlopes',
+  'relativeBias',
+  'sinks',
 ];

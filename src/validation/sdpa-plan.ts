@@ -5,6 +5,7 @@ import { formatShape, shapeError, typeError, valueError } from './error-factory'
 import { maskStrides } from './mask-broadcast';
 import { checkNoOverlap } from './overlap';
 import { SDPA_OPTION_NAMES, type SdpaOptions } from './sdpa-options';
+import { checkExtras } from './sdpa-extras';
 import { MAX_ELEMENTS, checkTensor, type CheckedTensor } from './tensor-checks';
 
 type Layout = 'bhsd' | 'bshd';
@@ -99,7 +100,9 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   if (options.causal !== undefined && typeof options.causal !== 'boolean')
     throw typeError(op, 'options.causal', 'a boolean', options.causal);
   const alignment = checkEnum(op, 'options.causalAlignment', options.causalAlignment, ['bottom-right', 'top-left'], 'bottom-right');
-  const causalOffset = options.causal ? (alignment === 'bottom-right' ? kd.l - qd.l : 0) : null;
+  const positionOffset = alignment === 'bottom-right' ? kd.l - qd.l : 0;
+  const causalOffset = options.causal ? positionOffset : null;
+  const extras = checkExtras(op, options, qd.h, qd.l, kd.l);
 
   const outDims = { b: qd.b, h: qd.h, l: qd.l, d: vd.d };
   const outShape = shapeFor(rank, layout, outDims);
@@ -141,8 +144,8 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     mask = { kind: m.data instanceof Uint8Array ? 'bool' : 'additive', data: m.data, ...maskStrides(op, m.shape, scoreShape, scoreAxes) };
   }
 
-  checkNoOverlap(op, 'options.out', outData, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.weightsOut': weights ?? undefined });
-  if (weights) checkNoOverlap(op, 'options.weightsOut', weights, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData });
+  checkNoOverlap(op, 'options.out', outData, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.weightsOut': weights ?? undefined, 'options.relativeBias': extras.relativeBias?.data });
+  if (weights) checkNoOverlap(op, 'options.weightsOut', weights, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.relativeBias': extras.relativeBias?.data });
 
   const plan: SdpaPlan = {
     batch: qd.b,
@@ -160,6 +163,8 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     mask,
     scale,
     causalOffset,
+    positionOffset,
+    ...extras,
   };
   return { plan, outShape, out: options.out };
 }

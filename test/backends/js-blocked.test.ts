@@ -107,6 +107,13 @@ describe('blocked JS kernel vs float64 reference', () => {
     expect(maxAbsDiff(out.subarray(0, 3 * 4 * 8), ref.subarray(0, 3 * 4 * 8))).toBeLessThanOrEqual(TOL);
     expect(Array.from(out.subarray(3 * 4 * 8)).every(Number.isNaN)).toBe(true);
   });
+  it("a row whose only visible key has NaN in k is NaN, not zeros (NaN is no 'unseen' row)", () => {
+    // Causal row 0 sees key 0 alone; the rest of its block is -Infinity, which must not replace the NaN max.
+    const s: Spec = { B: 1, Hq: 1, Hkv: 1, Lq: 9, Lk: 9, D: 4, Dv: 4, causal: true };
+    const { q, k, v } = inputs(s);
+    k.fill(NaN, 0, 4);
+    expect(Array.from(run(s, q, k, v)).every(Number.isNaN)).toBe(true);
+  });
   it('repeated calls with changing shapes reuse scratch correctly', () => {
     check({ B: 1, Hq: 1, Hkv: 1, Lq: 5, Lk: 9, D: 65, Dv: 65 });
     check({ B: 1, Hq: 2, Hkv: 1, Lq: 5, Lk: 9, D: 3, Dv: 1 });

@@ -18,6 +18,9 @@ interface Shape {
   mask?: 'bool' | 'additive';
 }
 
+/** The plan fields of the score options none of these cases uses. */
+const NO_EXTRAS = { windowLeft: null, windowRight: null, softcap: 0, alibiSlopes: null, relativeBias: null, sinks: null } as const;
+
 const view = (data: Float32Array, H: number, L: number, Dm: number) => ({ data, strideB: H * L * Dm, strideH: L * Dm, strideL: Dm });
 
 function run(s: Shape, seed: number): number {
@@ -58,6 +61,8 @@ function run(s: Shape, seed: number): number {
     mask,
     scale: 1 / Math.sqrt(D),
     causalOffset: s.causal ? Lk - Lq : null,
+    positionOffset: Lk - Lq,
+    ...NO_EXTRAS,
   };
   sdpaJsBlocked(plan);
   let err = 0;
@@ -102,7 +107,7 @@ describe('blocked JS kernel tails', () => {
     sdpaJsBlocked({
       batch: 1, headsQ: 1, headsKv: 1, lenQ: Lq, lenK: Lk, dimQk: D, dimV: D,
       q: view(q, 1, Lq, D), k: view(k, 1, Lk, D), v: view(v, 1, Lk, D), out: view(out, 1, Lq, D),
-      weights: null, scale: 1 / Math.sqrt(D), causalOffset: 0,
+      weights: null, scale: 1 / Math.sqrt(D), causalOffset: 0, positionOffset: 0, ...NO_EXTRAS,
       mask: { kind: 'bool', data: m, strideB: 0, strideH: 0, strideQ: Lk, strideK: 1 },
     });
     for (let x = 0; x < out.length; x++) {

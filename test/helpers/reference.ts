@@ -1,5 +1,11 @@
 // A plain float64 attention written from the documented semantics, independent of the kernels:
 // logical indexing, full score matrix, explicit visibility rules.
+//
+// Query i sits at position pos = i + (Lk − Lq) (pos = i when topLeft, causal or not). Key j is visible iff
+// causal allows it (j <= pos), the window allows it (pos − left <= j <= pos + right) and the mask does.
+// Score of a visible key: cap(scale·q·k) + additive mask − slope_h·|pos − j| + relBias[h, j − i + Lq − 1],
+// cap(x) = softcap·tanh(x / softcap). Weights: exp(s_j) / (Σ_visible exp(s_k) + exp(sink_h)).
+// A row with no visible key is zeros, sink or not.
 export interface RefInput {
   q: Float32Array;
   k: Float32Array;
@@ -18,6 +24,16 @@ export interface RefInput {
   topLeft?: boolean;
   /** mask value at logical (b, h, i, j): boolean allow, or an additive number. */
   mask?: (b: number, h: number, i: number, j: number) => boolean | number;
+  /** Sliding window in keys either side of the query's position; a missing side is unbounded. */
+  window?: { left?: number; right?: number };
+  /** > 0 caps the scaled score: softcap·tanh(s / softcap). */
+  softcap?: number;
+  /** [Hq] ALiBi slopes. */
+  alibiSlopes?: ArrayLike<number>;
+  /** [heads, Lq + Lk − 1] row-major, heads = Hq or 1 (shared). */
+  relativeBias?: { data: ArrayLike<number>; heads: number };
+  /** [Hq] sink logits, in the denominator only. */
+  sinks?: ArrayLike<number>;
 }
 
 export interface RefOutput {
@@ -43,10 +59,13 @@ export function referenceSdpa(x: RefInput): RefOutput {
       for (let i = 0; i < x.Lq; i++) {
         const s: number[] = [];
         const visible: boolean[] = [];
+        const pos = x.topLeft ? i : i + x.Lk - x.Lq;
         for (let j = 0; j < x.Lk; j++) {
           let ok = true;
           let add = 0;
-          if (x.causal) ok = x.topLeft ? j <= i : j <= i + x.Lk - x.Lq;
+          if (x.causal) ok = j <= pos;
+          if (x.window?.left !== undefined && j < pos - x.window.left) ok = false;
+          if (x.window?.right !== undefined && j > pos + x.window.right) ok = false;
           if (ok && x.mask) {
             const m = x.mask(b, h, i, j);
             if (typeof m === 'boolean') ok = m;
@@ -61,12 +80,18 @@ export function referenceSdpa(x: RefInput): RefOutput {
           let dot = 0;
           for (let d = 0; d < x.D; d++)
             dot += x.q[index(layout, x.Hq, x.Lq, x.D, b, h, i, d)] * x.k[index(layout, x.Hkv, x.Lk, x.D, b, hk, j, d)];
-          s.push(dot * scale + add);
+          let score = dot * scale;
+          if (x.softcap) score = x.softcap * Math.tanh(score / x.softcap);
+          score += add;
+          if (x.alibiSlopes) score -= x.alibiSlopes[h] * Math.abs(pos - j);
+          if (x.relativeBias) score += x.relativeBias.data[(x.relativeBias.heads === 1 ? 0 : h) * (x.Lq + x.Lk - 1) + (j - i) + x.Lq - 1];
+          s.push(score);
         }
         const row = (b * x.Hq + h) * x.Lq + i;
         if (!visible.some((o) => o)) continue; // zeros
-        const max = Math.max(...s.filter((_, j) => visible[j]));
-        let sum = 0;
+        const sink = x.sinks ? x.sinks[h] : -Infinity;
+        const max = Math.max(sink, ...s.filter((_, j) => visible[j]));
+        let sum = Math.exp(sink - max);
         const p = s.map((sj, j) => (visible[j] ? Math.exp(sj - max) : 0));
         for (const pj of p) sum += pj;
         for (let j = 0; j < x.Lk; j++) weights[row * x.Lk + j] = p[j] / sum;

@@ -1,6 +1,6 @@
 // Builds a random attention case, runs attnkit on it, and compares with the float64 reference.
 import { expect } from 'vitest';
-import { scaledDotProductAttention, scaledDotProductAttentionAsync, type MaskTensor, type SdpaOptions, type Tensor } from '../../src/index';
+import { scaledDotProductAttention, scaledDotProductAttentionAsync, type MaskTensor, type SdpaOptions, type SdpaWindow, type Tensor } from '../../src/index';
 import { randn, rng } from './random';
 import { maxAbsDiff, referenceSdpa, type RefInput } from './reference';
 
@@ -23,7 +23,18 @@ export interface CaseSpec {
   causal?: boolean;
   topLeft?: boolean;
   mask?: { data: Uint8Array | Float32Array; shape: number[] };
+  extras?: CaseExtras;
   seed?: number;
+}
+
+/** Score options given as is to both attnkit and the reference. */
+export interface CaseExtras {
+  softcap?: number;
+  window?: SdpaWindow;
+  alibiSlopes?: Float32Array;
+  /** [heads, Lq + Lk − 1], heads = Hq or 1. */
+  relativeBias?: { data: Float32Array; heads: number };
+  sinks?: Float32Array;
 }
 
 export interface BuiltCase {
@@ -68,13 +79,19 @@ export function buildCase(spec: CaseSpec): BuiltCase {
   if (spec.causal) options.causal = true;
   if (spec.topLeft) options.causalAlignment = 'top-left';
   if (spec.mask) options.mask = spec.mask as MaskTensor;
+  const x = spec.extras ?? {};
+  if (x.softcap !== undefined) options.softcap = x.softcap;
+  if (x.window) options.window = x.window;
+  if (x.alibiSlopes) options.alibiSlopes = x.alibiSlopes;
+  if (x.relativeBias) options.relativeBias = { data: x.relativeBias.data, shape: [x.relativeBias.heads, Lq + Lk - 1] };
+  if (x.sinks) options.sinks = x.sinks;
   const target = spec.rank3 ? [B, Lq, Lk] : [B, Hq, Lq, Lk];
   return {
     q: { data: q, shape: shape(spec, Hq, Lq, D) },
     k: { data: k, shape: shape(spec, Hkv, Lk, D) },
     v: { data: v, shape: shape(spec, Hkv, Lk, Dv) },
     options,
-    ref: { q, k, v, B, Hq, Hkv, Lq, Lk, D, Dv, layout: spec.rank3 ? 'bhsd' : spec.layout, scale: spec.scale, causal: spec.causal, topLeft: spec.topLeft, mask: maskReader(spec.mask, target) },
+    ref: { q, k, v, B, Hq, Hkv, Lq, Lk, D, Dv, layout: spec.rank3 ? 'bhsd' : spec.layout, scale: spec.scale, causal: spec.causal, topLeft: spec.topLeft, mask: maskReader(spec.mask, target), ...x },
   };
 }
 
@@ -86,7 +103,14 @@ function record(err: number, label: string): void {
 }
 
 /** Runs the case synchronously with weightsOut and checks out and weights against the reference. */
-export function checkCase(spec: CaseSpec, label = JSON.stringify({ ...spec, mask: spec.mask?.shape })): void {
+/** The spec in one line: mask by its shape, per-head arrays by their names. */
+export function describeSpec(spec: CaseSpec): string {
+  const x = spec.extras;
+  const extras = x && { ...x, alibiSlopes: x.alibiSlopes && 'slopes', relativeBias: x.relativeBias && `[${x.relativeBias.heads}, Lq+Lk-1]`, sinks: x.sinks && 'sinks' };
+  return JSON.stringify({ ...spec, mask: spec.mask?.shape, extras });
+}
+
+export function checkCase(spec: CaseSpec, label = describeSpec(spec)): void {
   const c = buildCase(spec);
   const weights: Tensor = { data: new Float32Array(spec.B * spec.Hq * spec.Lq * spec.Lk), shape: spec.rank3 ? [spec.B, spec.Lq, spec.Lk] : [spec.B, spec.Hq, spec.Lq, spec.Lk] };
   const got = scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, weightsOut: weights });

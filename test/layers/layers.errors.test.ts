@@ -53,8 +53,9 @@ describe('forward', () => {
       /options\.attnMask must be \[seqQ, seqK\] = \[3, 3\], \[batch·heads, seqQ, seqK\] = \[4, 3, 3\] or \[1\|2, 1\|2, 3, 3\], got \[3, 2\]/));
   it('attnMask of another type', () =>
     expectError(() => mha.forward(z([2, 3, 8]), undefined, undefined, { attnMask: { data: new Int8Array(9), shape: [3, 3] } as never }), AttnkitTypeError, ErrorCode.TYPE, /options\.attnMask\.data must be a Uint8Array .*got Int8Array\(9\)/));
-  it('positional that is not rope', () =>
-    expectError(() => mha.forward(z([2, 3, 8]), undefined, undefined, { positional: { type: 'alibi' } as never }), AttnkitTypeError, ErrorCode.TYPE, /options\.positional must be \{ type: 'rope'/));
+  it('positional of an unknown type', () =>
+    expectError(() => mha.forward(z([2, 3, 8]), undefined, undefined, { positional: { type: 'xpos' } as never }), AttnkitRangeError, ErrorCode.VALUE,
+      "MultiHeadAttention.forward: options.positional.type must be one of 'rope', 'alibi', 't5', got 'xpos'"));
   it('RoPE on an odd head dim', () => {
     const m = new MultiHeadAttention({ embedDim: 6, numHeads: 2 });
     expect(() => m.forward(z([1, 2, 6]), undefined, undefined, { positional: { type: 'rope' } })).toThrow(AttnkitRangeError);

@@ -1,7 +1,7 @@
 // Bad input to the positional encodings: TypeError/RangeError subclasses with a code and a message naming
 // the argument, what was expected and what was given.
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, LearnedPositionalEmbedding, addPositional, alibiBias, applyRope, relativePositionBias, sinusoidalTable } from '../../src/index';
+import { AttnkitRangeError, AttnkitTypeError, ErrorCode, LearnedPositionalEmbedding, addPositional, alibiBias, applyRope, relativePositionBias, sinusoidalTable, t5RelativeBucket } from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 
 
@@ -9,6 +9,8 @@ const x4 = { data: new Float32Array(2 * 3 * 2 * 6), shape: [2, 3, 2, 6] };
 
 describe('positional errors', () => {
   it('sinusoidalTable: negative maxLen', () => expectError(() => sinusoidalTable(-1, 4), AttnkitRangeError, ErrorCode.VALUE, 'sinusoidalTable: maxLen must be an integer >= 0, got -1'));
+  it('t5RelativeBucket: a maxDistance inside the exact buckets (would give NaN buckets)', () =>
+    expectError(() => t5RelativeBucket(3, { numBuckets: 32, maxDistance: 8 }), AttnkitRangeError, ErrorCode.VALUE, 't5RelativeBucket: options.maxDistance must be an integer >= 9, got 8'));
   it('sinusoidalTable: base 0', () => expectError(() => sinusoidalTable(4, 4, { base: 0 }), AttnkitRangeError, ErrorCode.VALUE, 'sinusoidalTable: options.base must be a finite number > 0, got 0'));
   it('sinusoidalTable: misspelled option', () =>
     expectError(() => sinusoidalTable(4, 4, { bsae: 10 } as never), AttnkitTypeError, ErrorCode.TYPE, "sinusoidalTable: options.bsae must be one of the known options (base), got string 'bsae'"));

@@ -24,6 +24,22 @@ describe('positional examples', () => {
     expect(m).not.toBeNull();
     expect(Math.abs(Number(m![1]) - Number(m![2]))).toBeLessThan(1e-4);
   });
-  it('alibi: head 0 row 5 is -0.5·(5 - j)', () => expect(run('positional-alibi.mjs')).toContain('head 0 bias row 5: -2.5 -2 -1.5 -1 -0.5 0'));
-  it('relative: T5 buckets of -3..3', () => expect(run('positional-relative.mjs')).toContain('(bidirectional): 3 2 1 0 17 18 19'));
+  /** The "in-kernel vs materialised mask" line the ALiBi and T5 examples print. */
+  const kernelVsMask = (out: string) => {
+    const m = /in-kernel vs materialised mask: max \|diff\| = (\S+)/.exec(out);
+    expect(m).not.toBeNull();
+    return Number(m![1]);
+  };
+  it('alibi: head 0 row 5 is -0.5·(5 - j); in-kernel slopes equal the mask', () => {
+    const out = run('positional-alibi.mjs');
+    expect(out).toContain('head 0 bias row 5: -2.5 -2 -1.5 -1 -0.5 0');
+    expect(kernelVsMask(out)).toBeLessThan(1e-5);
+    expect(out).toContain('MultiHeadAttention with ALiBi: output [2,6,48]');
+  });
+  it('relative: T5 buckets of -3..3; t5RelativeBias in the kernel equals the mask', () => {
+    const out = run('positional-relative.mjs');
+    expect(out).toContain('(bidirectional): 3 2 1 0 17 18 19');
+    expect(out).toContain('relativeBias [4,13] instead of a [1, 4, 7, 7] mask');
+    expect(kernelVsMask(out)).toBeLessThan(1e-5);
+  });
 });

@@ -7,6 +7,8 @@
 //   l_t = l_{t-1} * exp(m_{t-1} - m_t) + sum_j P_j
 //   O_t = O_{t-1} * exp(m_{t-1} - m_t) + P V  unnormalised accumulator
 //   out = O_T / l_T, lse = m_T + log l_T; a row whose keys are all masked (m_T = -inf) gives zeros.
+// Attention sinks start a row at m_0 = sink, l_0 = 1 (exp(sink - m_0)) instead of -inf and 0.
+// Score of a visible key: s = softcap(scale*q.k) + mask + ALiBi + relative bias (see attnkit.h).
 //
 // Work unit ("task"): batch b, kv head hk, a block of query positions, for all G = Hq/Hkv query
 // heads that read hk, so each K/V block is packed once for the whole GQA group. Tile rows are
@@ -93,20 +95,42 @@ ATTNKIT_FLASH_INLINE void gemm_rows(int mr, const float* A, int64_t lda, const f
   }
 }
 
-// Scores of one row for keys [kb, kb + nvis) scaled and masked; [nvis, npad) -> -inf.
+// What one tile row needs to finish its scores: its mask row, visible key range and position terms.
+struct RowState {
+  RowMask mask;
+  int64_t lo, hi;  // keys [lo, hi) left by causal, the window and the task's key range
+  RowBias bias;
+};
+
+// ALiBi and relative-bias terms for keys [k0, k0 + n); -inf (masked) stays -inf since both are finite.
+inline void add_bias(float* s, int64_t n, const RowBias& rb, int64_t k0) {
+  if (rb.rel)
+    for (int64_t j = 0; j < n; ++j) s[j] += rb.rel[k0 + j];
+  if (rb.slope != 0.0f)
+    for (int64_t j = 0; j < n; ++j) s[j] -= rb.slope * std::fabs(static_cast<float>(rb.pos - (k0 + j)));
+}
+
+// Scores of one row for keys [kb, kb + nk): capped, masked and biased; keys outside the row's
+// [lo, hi) and the padding up to npad -> -inf.
 template <class Ops>
-void finish_scores(float* s, int64_t nvis, int64_t npad, const RowMask& rm, int64_t kb) {
+void finish_scores(float* s, int64_t nk, int64_t npad, const RowState& row, int64_t kb, float softcap) {
+  const int64_t nvis = std::max<int64_t>(0, std::min(row.hi - kb, nk));
+  const int64_t nlo = std::max<int64_t>(0, std::min(row.lo - kb, nvis));
+  if (softcap > 0.0f) Ops::softcap(s, nvis, softcap);
+  const RowMask& rm = row.mask;
   if (rm.kind == ATTN_MASK_NONE || rm.stride_k == 1) {
     const uint8_t* bm = rm.bool_row ? rm.bool_row + kb : nullptr;
     const float* am = rm.add_row ? rm.add_row + kb : nullptr;
     Ops::scale_mask(s, nvis, npad, 1.0f, bm, am);  // scale already folded into q
-    return;
+  } else {
+    // Broadcast or strided mask along keys: rare, scalar.
+    for (int64_t j = 0; j < npad; ++j) {
+      float t = j < nvis ? mask_term(rm, kb + j) : -INFINITY;
+      s[j] = t == -INFINITY ? -INFINITY : t + s[j];
+    }
   }
-  // Broadcast or strided mask along keys: rare, scalar.
-  for (int64_t j = 0; j < npad; ++j) {
-    float t = j < nvis ? mask_term(rm, kb + j) : -INFINITY;
-    s[j] = t == -INFINITY ? -INFINITY : t + s[j];
-  }
+  if (row.bias.any()) add_bias(s + nlo, nvis - nlo, row.bias, kb + nlo);
+  for (int64_t j = 0; j < nlo; ++j) s[j] = -INFINITY;  // before the window's left edge
 }
 
 template <class Ops>
@@ -149,17 +173,16 @@ inline void prefetch_row(const float* p, int64_t n) {
 
 inline bool is_masked_p(float p) { return p == 0.0f && std::signbit(p); }
 
+
 // Online-softmax update of rows [r0, r0 + nr) whose scores for keys [kb, kb + nk) are in S (stride BK).
 template <class Ops>
-bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad,
-                   const std::vector<RowMask>& rms, const std::vector<int64_t>& vis, float* M, float* L, float* O,
-                   int64_t dv16) {
+bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad, const std::vector<RowState>& rows,
+                   float softcap, float* M, float* L, float* O, int64_t dv16) {
   bool any_masked = false;
   for (int r = 0; r < nr; ++r) {
     const int64_t row = r0 + r;
     float* s = S + r * BK;
-    const int64_t nvis = std::max<int64_t>(0, std::min(vis[row] - kb, nk));
-    finish_scores<Ops>(s, nvis, npad, rms[row], kb);
+    finish_scores<Ops>(s, nk, npad, rows[row], kb, softcap);
     const float bmax = Ops::row_max(s, npad);
     const float m_old = M[row];
     const float m_new = (std::isnan(bmax) || std::isnan(m_old)) ? NAN : std::max(m_old, bmax);
@@ -177,10 +200,10 @@ bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t
 // straight from the caller's buffers, so the loop streams K/V at memory speed.
 template <class Ops>
 void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
-                     int64_t k_begin, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
-                     const std::vector<RowMask>& rms, const std::vector<int64_t>& vis) {
+                     int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
+                     const std::vector<RowState>& rows) {
   const int64_t D = a.dim_qk, Dv = a.dim_v;
-  for (int64_t kb = k_begin; kb < k_last; kb += BK) {
+  for (int64_t kb = k_first; kb < k_last; kb += BK) {
     const int64_t nk = std::min(BK, k_last - kb), npad = round_up(nk, NR);
     for (int64_t j = 0; j < nk; ++j) {
       // K and V are streamed from memory: while the dots run, fetch this block's v rows and the next
@@ -191,7 +214,7 @@ void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, 
       else
         for (int r = 0; r < R; ++r) S[r * BK + j] = 0.0f;
     }
-    const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rms, vis, M, L, O, dv16);
+    const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
     if (Dv == 0) continue;
     if (!any_masked && Dv % NR == 0 && R >= 2) {
       // Several rows (GQA decode): P·V as a small GEMM on v in place, O stays in registers per panel.
@@ -217,10 +240,11 @@ void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, 
   }
 }
 
-// Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch.
+// Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch. with_sinks: the
+// task covers every key, so the rows start from their sink (split-K chunks leave it to the merge).
 template <class Ops>
 void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int64_t nq, int64_t k_begin,
-              int64_t k_end) {
+              int64_t k_end, bool with_sinks) {
   const attn_sdpa_args& a = *p.a;
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, R = p.G * nq;
   float* qp = sc.qp.data();
@@ -232,9 +256,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
   float* L = sc.l.data();
 
   // Pack the task's query rows contiguously: [R][D].
-  std::vector<RowMask> rms(static_cast<size_t>(R));
-  std::vector<int64_t> vis(static_cast<size_t>(R));
-  int64_t k_last = k_begin;
+  std::vector<RowState> rows(static_cast<size_t>(R));
+  int64_t k_first = k_end, k_last = k_begin;
   for (int64_t g = 0; g < p.G; ++g) {
     const int64_t h = hk * p.G + g;
     for (int64_t ii = 0; ii < nq; ++ii) {
@@ -242,11 +265,19 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       // q is packed pre-scaled, so scores come out of the GEMM as (q*scale)·k.
       const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
       for (int64_t d = 0; d < D; ++d) qp[r * D + d] = q[d] * a.scale;
-      rms[r] = row_mask(a, b, h, i);
-      vis[r] = std::min(causal_key_count(a, i), k_end);
-      k_last = std::max(k_last, vis[r]);
-      M[r] = -INFINITY;
-      L[r] = 0.0f;
+      const KeyRange keys = key_range(a, i);
+      RowState& row = rows[r];
+      row.mask = row_mask(a, b, h, i);
+      row.lo = std::max(keys.lo, k_begin);
+      row.hi = std::min(keys.hi, k_end);
+      row.bias = row_bias(a, h, i);
+      if (row.lo < row.hi) {
+        k_first = std::min(k_first, row.lo);
+        k_last = std::max(k_last, row.hi);
+      }
+      const bool sink = with_sinks && a.sinks;
+      M[r] = sink ? a.sinks[h] : -INFINITY;
+      L[r] = sink ? 1.0f : 0.0f;
     }
   }
   std::fill_n(O, R * dv16, 0.0f);
@@ -254,11 +285,11 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
   const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
   const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
   if (R <= DIRECT_MAX_ROWS) {
-    run_rows_direct<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_begin, k_last, qp, S, O, M, L, rms, vis);
+    run_rows_direct<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_first, k_last, qp, S, O, M, L, rows);
     return;
   }
-  // Keys past every row's causal limit are never visited: whole blocks are skipped.
-  for (int64_t kb = k_begin; kb < k_last; kb += BK) {
+  // Keys outside every row's causal and window limits are never visited: whole blocks are skipped.
+  for (int64_t kb = k_first; kb < k_last; kb += BK) {
     const int64_t nk = std::min(BK, k_last - kb);
     const int64_t npan = (nk + NR - 1) / NR, npad = npan * NR;
     // Pack K transposed in 16-key panels; padding keys are zero (their scores are set to -inf).
@@ -283,11 +314,11 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     for (int64_t r0 = 0; r0 < R; r0 += MR) {
       const int mr = static_cast<int>(std::min<int64_t>(MR, R - r0));
       bool any_visible = false;
-      for (int r = 0; r < mr; ++r) any_visible |= vis[r0 + r] > kb;
-      if (!any_visible) continue;  // causal: this block is above the diagonal for all these rows
+      for (int r = 0; r < mr; ++r) any_visible |= rows[r0 + r].hi > kb && rows[r0 + r].lo < kb + nk && rows[r0 + r].lo < rows[r0 + r].hi;
+      if (!any_visible) continue;  // causal or window: no key of this block is visible to these rows
       for (int64_t pn = 0; pn < npan; ++pn)
         gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
-      const bool any_masked = softmax_block<Ops>(S, mr, r0, kb, nk, npad, rms, vis, M, L, O, dv16);
+      const bool any_masked = softmax_block<Ops>(S, mr, r0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
       if (dv16 == 0) continue;
       if (any_masked && v_nonfinite) {
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.
@@ -332,7 +363,7 @@ void prefill_task(void* arg, int64_t t) {
   const int64_t q0 = qb * p.bq, nq = std::min(p.bq, a.len_q - q0);
   Scratch& sc = scratch();
   sc.ensure(p.rows_max, a.dim_qk, p.dv16);
-  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k);
+  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k, true);
   for (int64_t g = 0; g < p.G; ++g)
     for (int64_t ii = 0; ii < nq; ++ii) {
       const int64_t r = g * nq + ii;
@@ -349,7 +380,7 @@ void split_task(void* arg, int64_t t) {
   const int64_t R = p.G * a.len_q, stride = p.dv16 + 2;
   Scratch& sc = scratch();
   sc.ensure(p.rows_max, a.dim_qk, p.dv16);
-  run_rows<Ops>(p, sc, b, hk, 0, a.len_q, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk));
+  run_rows<Ops>(p, sc, b, hk, 0, a.len_q, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), false);
   float* dst = p.partial + t * R * stride;
   for (int64_t r = 0; r < R; ++r) {
     dst[r * stride] = sc.m[r];
@@ -367,7 +398,9 @@ inline void merge_task(void* arg, int64_t bh) {
   const float* base = p.partial + bh * p.nchunk * R * stride;
   std::vector<float> o(static_cast<size_t>(p.dv16 > 0 ? p.dv16 : 1));
   for (int64_t r = 0; r < R; ++r) {
-    float M = -INFINITY;
+    const int64_t h = hk * p.G + r / a.len_q;
+    const float sink = a.sinks ? a.sinks[h] : -INFINITY;  // the sink joins once, here
+    float M = sink;
     bool nan = false;
     for (int64_t c = 0; c < p.nchunk; ++c) {
       const float mc = base[(c * R + r) * stride];
@@ -375,7 +408,7 @@ inline void merge_task(void* arg, int64_t bh) {
       M = std::max(M, mc);
     }
     if (nan) M = NAN;
-    float L = 0.0f;
+    float L = a.sinks ? std::exp(sink - M) : 0.0f;
     std::fill(o.begin(), o.end(), 0.0f);
     if (M != -INFINITY) {
       for (int64_t c = 0; c < p.nchunk; ++c) {
@@ -386,7 +419,7 @@ inline void merge_task(void* arg, int64_t bh) {
         for (int64_t d = 0; d < a.dim_v; ++d) o[d] += part[2 + d] * w;
       }
     }
-    write_row(a, b, hk * p.G + r / a.len_q, r % a.len_q, M, L, o.data());
+    write_row(a, b, h, r % a.len_q, M, L, o.data());
   }
 }
 

@@ -2,6 +2,7 @@
 // static inline: SIMD translation units include this too, and a shared inline copy built with
 // -mavx2 could be picked by the linker for the scalar code.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include "attnkit.h"
@@ -30,6 +31,47 @@ static inline int64_t causal_key_count(const attn_sdpa_args& a, int64_t i) {
   int64_t n = i + a.causal_offset + 1;
   return n < 0 ? 0 : (n > a.len_k ? a.len_k : n);
 }
+
+// Keys [lo, hi) that causal and the sliding window leave visible to query i (lo < hi or empty).
+struct KeyRange {
+  int64_t lo, hi;
+};
+
+static inline KeyRange key_range(const attn_sdpa_args& a, int64_t i) {
+  const int64_t p = i + a.causal_offset;
+  int64_t lo = 0, hi = a.len_k;
+  if (a.causal) hi = std::min(hi, p + 1);
+  if (a.window & ATTN_WINDOW_RIGHT) hi = std::min(hi, p + a.window_right + 1);
+  if (a.window & ATTN_WINDOW_LEFT) lo = std::max<int64_t>(lo, p - a.window_left);
+  if (hi < 0) hi = 0;
+  if (lo > hi) lo = hi;
+  return KeyRange{lo, hi};
+}
+
+// The position terms of one query row: ALiBi slope and the row of the relative bias aligned so that
+// rel[j] is key j's term. Zero / nullptr when unused.
+struct RowBias {
+  float slope;
+  int64_t pos;       // the query's position p
+  const float* rel;  // rel[j] for j in [0, Lk)
+  bool any() const { return slope != 0.0f || rel != nullptr; }
+};
+
+static inline RowBias row_bias(const attn_sdpa_args& a, int64_t h, int64_t i) {
+  RowBias rb{0.0f, i + a.causal_offset, nullptr};
+  if (a.alibi_slopes) rb.slope = a.alibi_slopes[h];
+  if (a.rel_bias) rb.rel = a.rel_bias + h * a.rel_bias_stride_h + (a.len_q - 1 - i);
+  return rb;
+}
+
+static inline float bias_term(const RowBias& rb, int64_t j) {
+  float t = 0.0f;
+  if (rb.slope != 0.0f) t -= rb.slope * std::fabs(static_cast<float>(rb.pos - j));
+  if (rb.rel) t += rb.rel[j];
+  return t;
+}
+
+static inline float softcap_score(float s, float cap) { return cap > 0.0f ? cap * std::tanh(s / cap) : s; }
 
 // Additive term for key j, or -inf when the key is masked. Checked before k is read,
 // so garbage (NaN/Inf) at masked positions never reaches the arithmetic.

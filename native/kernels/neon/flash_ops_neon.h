@@ -141,6 +141,30 @@ struct FlashOpsNeon {
       for (int r = 0; r < R; ++r) o[r * ldo + d] += p[r * ldp] * v[d];
   }
 
+  // s = cap * tanh(s / cap): as FlashOpsAvx2::softcap.
+  static inline void softcap(float* s, int64_t n, float cap) {
+    const float32x4_t one = vdupq_n_f32(1.0f), small = vdupq_n_f32(0.25f);
+    const float inv = 1.0f / cap;
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const float32x4_t y = vmulq_n_f32(vld1q_f32(s + j), inv);
+      const float32x4_t a = vabsq_f32(y);
+      const float32x4_t e = exp_f32_neon(vmulq_n_f32(a, -2.0f));
+      const float32x4_t big = vdivq_f32(vsubq_f32(one, e), vaddq_f32(one, e));
+      const float32x4_t a2 = vmulq_f32(a, a);
+      float32x4_t poly = vdupq_n_f32(62.0f / 2835.0f);
+      poly = vfmaq_f32(vdupq_n_f32(-17.0f / 315.0f), poly, a2);
+      poly = vfmaq_f32(vdupq_n_f32(2.0f / 15.0f), poly, a2);
+      poly = vfmaq_f32(vdupq_n_f32(-1.0f / 3.0f), poly, a2);
+      poly = vfmaq_f32(a, vmulq_f32(poly, a2), a);
+      const float32x4_t t = vbslq_f32(vcltq_f32(a, small), poly, big);
+      // copysign: the sign bit of y onto t (t >= 0 or NaN).
+      const uint32x4_t sign = vandq_u32(vreinterpretq_u32_f32(y), vdupq_n_u32(0x80000000u));
+      vst1q_f32(s + j, vmulq_n_f32(vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(t), sign)), cap));
+    }
+    for (; j < n; ++j) s[j] = cap * std::tanh(s[j] / cap);
+  }
+
   static inline void scale_row(float* o, int64_t n, float alpha) {
     for (int64_t j = 0; j < n; j += 4) vst1q_f32(o + j, vmulq_n_f32(vld1q_f32(o + j), alpha));
   }

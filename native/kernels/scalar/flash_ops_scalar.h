@@ -86,6 +86,10 @@ struct FlashOpsScalar {
       for (int64_t d = 0; d < n; ++d) o[r * ldo + d] += p[r * ldp] * v[d];
   }
 
+  static void softcap(float* s, int64_t n, float cap) {
+    for (int64_t j = 0; j < n; ++j) s[j] = cap * std::tanh(s[j] / cap);
+  }
+
   static void scale_row(float* o, int64_t n, float alpha) {
     for (int64_t j = 0; j < n; ++j) o[j] *= alpha;
   }

@@ -28,22 +28,26 @@ void attend_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, float*
   float* weights = a.weights ? a.weights + ((b * a.heads_q + h) * a.len_q + i) * a.len_k : nullptr;
 
   const RowMask mask = row_mask(a, b, h, i);
-  const int64_t visible = causal_key_count(a, i);
+  const KeyRange keys = key_range(a, i);
+  const RowBias bias = row_bias(a, h, i);
   float row_max = -INFINITY;
   for (int64_t j = 0; j < a.len_k; ++j) {
-    float s = j < visible ? mask_term(mask, j) : -INFINITY;
-    if (s != -INFINITY) s += dot(q, k + j * a.k_view.stride_l, a.dim_qk) * a.scale;
+    float s = j >= keys.lo && j < keys.hi ? mask_term(mask, j) : -INFINITY;
+    if (s != -INFINITY) s += softcap_score(dot(q, k + j * a.k_view.stride_l, a.dim_qk) * a.scale, a.softcap) + bias_term(bias, j);
     scores[j] = s;
-    if (!(s <= row_max)) row_max = s;  // NaN sticks: a NaN score makes the whole row NaN
+    if (row_max == row_max && !(s <= row_max)) row_max = s;  // NaN sticks: a NaN score makes the whole row NaN
   }
 
   std::fill_n(out, a.dim_v, 0.0f);  // not memset: out may be null when Dv = 0
   if (row_max == -INFINITY) {  // no key visible: a zero row, never NaN
     if (weights) std::fill_n(weights, a.len_k, 0.0f);
-    if (a.lse) a.lse[(b * a.heads_q + h) * a.len_q + i] = -INFINITY;
+    if (a.lse) a.lse[(b * a.heads_q + h) * a.len_q + i] = a.sinks ? a.sinks[h] : -INFINITY;  // log of the sink alone
     return;
   }
-  float sum = 0.0f;
+  // A sink joins the denominator only: it may raise the max used for stability, never the numerators.
+  const float sink = a.sinks ? a.sinks[h] : -INFINITY;
+  if (sink > row_max) row_max = sink;
+  float sum = a.sinks ? std::exp(sink - row_max) : 0.0f;
   for (int64_t j = 0; j < a.len_k; ++j) {
     if (scores[j] == -INFINITY) continue;
     scores[j] = std::exp(scores[j] - row_max);

@@ -3,13 +3,15 @@
 //
 //   for each key block:  m' = max(m, max_j s_j);  c = exp(m - m');  l = c·l + Σ_j exp(s_j - m')
 //                        acc = c·acc + Σ_j exp(s_j - m')·v_j;      m = m'
-//   out = acc / l   (a row whose m stays -Infinity saw no key: zeros)
+//   out = acc / (l + exp(sink - m))   (no sink: acc / l; a row whose m stays -Infinity saw no key: zeros)
 //
 // A tile's rows are (query head, query) pairs of one kv head, so the GQA heads that share a kv head
 // read each k and v row once per tile. Four rows are register-blocked: one load of k[d] or v[d] feeds
 // four accumulators. A key whose score is -Infinity (masked by any rule) is skipped in the p·v update,
-// so NaN garbage in its v cannot leak; k rows past every row's causal limit are never touched.
+// so NaN garbage in its v cannot leak; k rows outside every row's causal/window range are never touched.
+// Soft-cap, ALiBi and relative bias are applied to a block's visible scores (row-terms.ts).
 import type { SdpaPlan } from '../types';
+import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, probabilityFactor, visibleKeyEnd } from './row-terms';
 
 const TILE = 4;
 /** Keys per block: the tile's scores (TILE × KB float64) stay in L1. */
@@ -32,7 +34,10 @@ function scratchFor(dimQk: number, dimV: number): Scratch {
 // Per-row state of the current tile (TILE entries each).
 const rowOut = new Float64Array(TILE); // element offset of the row's output
 const rowMask = new Float64Array(TILE); // element offset of the row's mask row
-const rowVisible = new Float64Array(TILE); // keys j < visible pass the causal rule
+const rowFrom = new Float64Array(TILE); // keys from <= j < to pass the causal and window rules
+const rowTo = new Float64Array(TILE);
+const rowHead = new Float64Array(TILE); // query head h and query index i, for biases and sinks
+const rowQuery = new Float64Array(TILE);
 const rowMax = new Float64Array(TILE);
 const rowSum = new Float64Array(TILE);
 
@@ -113,8 +118,8 @@ function scoreBlock(p: SdpaPlan, kBase: number, nr: number, j0: number, j1: numb
     }
   } else {
     for (let r = 0; r < nr; r++) {
-      const vis = Math.min(j1, rowVisible[r]);
-      for (let j = j0; j < vis; j++) {
+      const end = Math.min(j1, rowTo[r]);
+      for (let j = Math.max(j0, rowFrom[r]); j < end; j++) {
         const kj = kBase + j * ks;
         let dot = 0;
         for (let d = 0; d < D; d++) dot += q[d * TILE + r] * k[kj + d];
@@ -122,23 +127,31 @@ function scoreBlock(p: SdpaPlan, kBase: number, nr: number, j0: number, j1: numb
       }
     }
   }
-  // Visibility and mask after the dots: a masked score is replaced, whatever k held.
+  // Visibility, cap, mask and biases after the dots: a hidden score is replaced, whatever k held.
+  const cap = p.softcap;
+  const biased = hasPositionBias(p);
   for (let r = 0; r < nr; r++) {
-    const vis = rowVisible[r];
-    for (let j = Math.max(j0, vis); j < j1; j++) s[(j - j0) * TILE + r] = -Infinity;
-    if (!mask) continue;
-    const md = mask.data;
-    const mk = mask.strideK;
-    const mb = rowMask[r];
-    const end = Math.min(j1, vis);
-    if (mask.kind === 'bool') {
-      for (let j = j0; j < end; j++) if (md[mb + j * mk] === 0) s[(j - j0) * TILE + r] = -Infinity;
-    } else {
-      for (let j = j0; j < end; j++) {
-        const m = md[mb + j * mk];
-        s[(j - j0) * TILE + r] = m === -Infinity ? -Infinity : s[(j - j0) * TILE + r] + m;
+    const a = Math.min(j1, Math.max(j0, rowFrom[r])); // visible keys of this row in the block: [a, e)
+    const e = Math.max(a, Math.min(j1, rowTo[r]));
+    for (let j = j0; j < a; j++) s[(j - j0) * TILE + r] = -Infinity;
+    for (let j = e; j < j1; j++) s[(j - j0) * TILE + r] = -Infinity;
+    if (a === e) continue;
+    const at = (a - j0) * TILE + r;
+    if (cap > 0) capScores(cap, s, at, TILE, e - a); // before the mask and biases are added
+    if (mask) {
+      const md = mask.data;
+      const mk = mask.strideK;
+      const mb = rowMask[r];
+      if (mask.kind === 'bool') {
+        for (let j = a; j < e; j++) if (md[mb + j * mk] === 0) s[(j - j0) * TILE + r] = -Infinity;
+      } else {
+        for (let j = a; j < e; j++) {
+          const m = md[mb + j * mk];
+          s[(j - j0) * TILE + r] = m === -Infinity ? -Infinity : s[(j - j0) * TILE + r] + m;
+        }
       }
     }
+    if (biased) addPositionBias(p, rowHead[r], rowQuery[r], a, e, s, at, TILE);
   }
 }
 
@@ -153,7 +166,9 @@ function softmaxBlock(nr: number, n: number, Dv: number, s: Float64Array, acc: F
     let m = rowMax[r];
     for (let o = 0; o < n; o++) {
       const x = s[o * TILE + r];
-      if (!(x <= m)) m = x; // NaN sticks, as in the two-pass kernel
+      // NaN sticks: a NaN x becomes m, and once m is NaN nothing replaces it (not even -Infinity,
+      // which would make the row look unseen). m === m is tested only on the rare new maximum.
+      if (!(x <= m) && m === m) m = x;
     }
     if (m === -Infinity) {
       dense = false;
@@ -283,27 +298,37 @@ function runTile(p: SdpaPlan, b: number, h0: number, hk: number, t0: number, nr:
   const q = sc.q;
   const acc = sc.acc;
   const s = sc.s;
-  let maxVisible = 0;
+  // The tile's keys: the union of its rows' visible ranges (rows that see nothing don't widen it).
+  let tileFrom = lenK;
+  let tileTo = 0;
   for (let r = 0; r < nr; r++) {
     const t = t0 + r;
     const h = h0 + Math.floor(t / lenQ);
     const i = t % lenQ;
+    rowHead[r] = h;
+    rowQuery[r] = i;
     const qBase = b * p.q.strideB + h * p.q.strideH + i * p.q.strideL;
     for (let d = 0; d < D; d++) q[d * TILE + r] = qd[qBase + d];
     rowOut[r] = b * p.out.strideB + h * p.out.strideH + i * p.out.strideL;
     rowMask[r] = p.mask ? b * p.mask.strideB + h * p.mask.strideH + i * p.mask.strideQ : 0;
-    const vis = p.causalOffset === null ? lenK : Math.max(0, Math.min(lenK, i + p.causalOffset + 1));
-    rowVisible[r] = vis;
-    if (vis > maxVisible) maxVisible = vis;
+    const from = firstVisibleKey(p, i);
+    const to = visibleKeyEnd(p, i);
+    rowFrom[r] = from;
+    rowTo[r] = to;
+    if (from < to) {
+      if (from < tileFrom) tileFrom = from;
+      if (to > tileTo) tileTo = to;
+    }
     rowMax[r] = -Infinity;
     rowSum[r] = 0;
   }
   acc.fill(0, 0, nr * Dv);
   const kBase = b * p.k.strideB + hk * p.k.strideH;
   const vBase = b * p.v.strideB + hk * p.v.strideH;
-  // Key blocks past every row's causal limit are skipped whole (half the work at Lq = Lk).
-  for (let j0 = 0; j0 < maxVisible; j0 += KB) {
-    const j1 = Math.min(j0 + KB, maxVisible);
+  // Keys outside every row's causal/window range are skipped whole (half the work at Lq = Lk causal,
+  // all but the window's width under sliding-window attention).
+  for (let j0 = tileFrom; j0 < tileTo; j0 += KB) {
+    const j1 = Math.min(j0 + KB, tileTo);
     scoreBlock(p, kBase, nr, j0, j1, q, s);
     const dense = softmaxBlock(nr, j1 - j0, Dv, s, acc);
     pvBlock(p, vBase, nr, j0, j1, s, acc, dense);
@@ -315,7 +340,8 @@ function runTile(p: SdpaPlan, b: number, h0: number, hk: number, t0: number, nr:
       out.fill(0, o, o + Dv);
       continue;
     }
-    const inv = 1 / rowSum[r];
+    // The sink joins the denominator only; without one this is 1 / sum.
+    const inv = probabilityFactor(p.sinks ? p.sinks[rowHead[r]] : -Infinity, rowMax[r], rowSum[r]);
     const ar = r * Dv;
     for (let d = 0; d < Dv; d++) out[o + d] = acc[ar + d] * inv;
   }

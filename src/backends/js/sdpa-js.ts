@@ -1,6 +1,7 @@
 // Pure-TypeScript attention with the native kernel's semantics: one query row at a time,
-// two-pass softmax in float64, masked keys skipped before k or v is read.
+// two-pass softmax in float64, hidden keys (causal, window, mask) skipped before k or v is read.
 import type { SdpaPlan } from '../types';
+import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, probabilityFactor, visibleKeyEnd } from './row-terms';
 
 function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64Array, acc: Float64Array): void {
   const group = p.headsQ / p.headsKv;
@@ -16,45 +17,53 @@ function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64
   const wBase = ((b * p.headsQ + h) * p.lenQ + i) * lenK;
   const mask = p.mask;
   const maskBase = mask ? b * mask.strideB + h * mask.strideH + i * mask.strideQ : 0;
-  const visible = p.causalOffset === null ? lenK : Math.max(0, Math.min(lenK, i + p.causalOffset + 1));
+  // Keys outside [from, to) are hidden by causal or the window; the mask may hide more inside.
+  const from = firstVisibleKey(p, i);
+  const to = visibleKeyEnd(p, i);
+
+  scores.fill(-Infinity, 0, lenK);
+  for (let j = from; j < to; j++) {
+    const kj = kBase + j * p.k.strideL;
+    let add = 0; // the additive mask's value
+    if (mask) {
+      const m = mask.data[maskBase + j * mask.strideK];
+      if (mask.kind === 'bool') {
+        if (m === 0) continue;
+      } else if (m === -Infinity) continue;
+      else add = m;
+    }
+    let dot = 0;
+    for (let d = 0; d < dimQk; d++) dot += q[qBase + d] * k[kj + d];
+    scores[j] = dot * p.scale;
+    if (p.softcap > 0) capScores(p.softcap, scores, j, 1, 1); // capped before the mask is added
+    scores[j] += add;
+  }
+  if (hasPositionBias(p) && from < to) addPositionBias(p, h, i, from, to, scores, from, 1);
 
   let rowMax = -Infinity;
-  for (let j = 0; j < lenK; j++) {
-    let s = j < visible ? 0 : -Infinity;
-    if (mask && s === 0) {
-      const m = mask.data[maskBase + j * mask.strideK];
-      s = mask.kind === 'bool' ? (m ? 0 : -Infinity) : m;
-    }
-    if (s !== -Infinity) {
-      let dot = 0;
-      const kj = kBase + j * p.k.strideL;
-      for (let d = 0; d < dimQk; d++) dot += q[qBase + d] * k[kj + d];
-      s += dot * p.scale;
-    }
-    scores[j] = s;
-    if (!(s <= rowMax)) rowMax = s; // NaN sticks: a NaN score makes the row NaN
-  }
+  // NaN sticks (a later score never replaces it): a NaN score makes the row NaN.
+  for (let j = from; j < to; j++) if (!(scores[j] <= rowMax) && rowMax === rowMax) rowMax = scores[j];
 
   const out = p.out.data;
   const w = p.weights;
   if (rowMax === -Infinity) {
+    // No visible key: zeros, even when a sink would have taken the whole row.
     out.fill(0, outBase, outBase + dimV);
     if (w) w.fill(0, wBase, wBase + lenK);
     return;
   }
   let sum = 0;
-  for (let j = 0; j < lenK; j++) {
+  for (let j = from; j < to; j++) {
     if (scores[j] === -Infinity) continue;
     scores[j] = Math.exp(scores[j] - rowMax);
     sum += scores[j];
   }
+  const factor = probabilityFactor(p.sinks ? p.sinks[h] : -Infinity, rowMax, sum);
   acc.fill(0, 0, dimV);
-  for (let j = 0; j < lenK; j++) {
-    if (scores[j] === -Infinity) {
-      if (w) w[wBase + j] = 0;
-      continue;
-    }
-    const pj = scores[j] / sum;
+  if (w) w.fill(0, wBase, wBase + lenK);
+  for (let j = from; j < to; j++) {
+    if (scores[j] === -Infinity) continue;
+    const pj = scores[j] * factor;
     if (w) w[wBase + j] = pj;
     const vj = vBase + j * p.v.strideL;
     for (let d = 0; d < dimV; d++) acc[d] += pj * v[vj + d];

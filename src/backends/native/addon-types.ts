@@ -1,10 +1,24 @@
 // The shape of the compiled addon (native/napi/addon.cc). Bump ADDON_ABI in both places on change.
-export const ADDON_ABI = 3; // 2: + threads, probes; 3: + linear()
+export const ADDON_ABI = 4; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks
+
+/** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks); desc slots in native/napi/sdpa_args.h. */
+export type SdpaArgs = [
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  weights: Float32Array | null,
+  mask: Uint8Array | Float32Array | null,
+  desc: Float64Array,
+  alibiSlopes: Float32Array | null,
+  relativeBias: Float32Array | null,
+  sinks: Float32Array | null,
+];
 
 export interface NativeAddon {
   abi: number;
-  sdpa(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, weights: Float32Array | null, mask: Uint8Array | Float32Array | null, desc: Float64Array): void;
-  sdpaAsync(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, weights: Float32Array | null, mask: Uint8Array | Float32Array | null, desc: Float64Array): Promise<void>;
+  sdpa(...args: SdpaArgs): void;
+  sdpaAsync(...args: SdpaArgs): Promise<void>;
   /** y = x · wᵀ + b; desc = [rows, inFeatures, outFeatures] (native/napi/linear_args.h). */
   linear(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, desc: Float64Array): void;
   info(): { simd: string; threads: number; gemm?: string };

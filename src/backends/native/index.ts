@@ -1,10 +1,10 @@
 // Adapts a checked SdpaPlan to the addon's C ABI: typed arrays plus one Float64Array descriptor.
 import type { Backend, SdpaPlan, StridedView } from '../types';
-import type { NativeAddon } from './addon-types';
+import type { NativeAddon, SdpaArgs } from './addon-types';
 import { defaultThreads } from '../threads-default';
 
 // Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
-const DESC_LENGTH = 27;
+const DESC_LENGTH = 31;
 const MASK_KIND = { bool: 1, additive: 2 } as const;
 
 function putView(desc: Float64Array, at: number, view: StridedView): void {
@@ -26,8 +26,17 @@ function describePlan(p: SdpaPlan): Float64Array {
   }
   desc[24] = p.scale;
   desc[25] = p.causalOffset === null ? 0 : 1;
-  desc[26] = p.causalOffset ?? 0;
+  desc[26] = p.positionOffset; // the query position offset: causal, window and ALiBi read it
+  desc[27] = p.windowLeft ?? -1;
+  desc[28] = p.windowRight ?? -1;
+  desc[29] = p.softcap;
+  desc[30] = p.relativeBias ? p.relativeBias.strideH : 0;
   return desc;
+}
+
+function argsOf(p: SdpaPlan): SdpaArgs {
+  const mask = p.mask ? p.mask.data : null;
+  return [p.q.data, p.k.data, p.v.data, p.out.data, p.weights, mask, describePlan(p), p.alibiSlopes, p.relativeBias?.data ?? null, p.sinks];
 }
 
 export function nativeBackend(addon: NativeAddon): Backend {
@@ -35,10 +44,10 @@ export function nativeBackend(addon: NativeAddon): Backend {
   return {
     name: 'native',
     sdpa(p) {
-      addon.sdpa(p.q.data, p.k.data, p.v.data, p.out.data, p.weights, p.mask ? p.mask.data : null, describePlan(p));
+      addon.sdpa(...argsOf(p));
     },
     sdpaAsync(p) {
-      return addon.sdpaAsync(p.q.data, p.k.data, p.v.data, p.out.data, p.weights, p.mask ? p.mask.data : null, describePlan(p));
+      return addon.sdpaAsync(...argsOf(p));
     },
     linear(p) {
       addon.linear(p.x, p.weight, p.bias, p.out, new Float64Array([p.rows, p.inFeatures, p.outFeatures]));

@@ -1,0 +1,58 @@
+// What one query row adds to the plain dot-product score, shared by both JS kernels so they cannot
+// disagree: the range of keys it may see (causal ∧ sliding window), the logit soft-cap, and the
+// position biases (ALiBi, relative bias by diagonal). Query row i sits at position i + positionOffset.
+import type { SdpaPlan } from '../types';
+
+/** First key row i may see: max(0, pos − windowLeft), clamped to lenK (0 without a left bound). */
+export function firstVisibleKey(p: SdpaPlan, i: number): number {
+  if (p.windowLeft === null) return 0;
+  return Math.min(p.lenK, Math.max(0, i + p.positionOffset - p.windowLeft));
+}
+
+/** One past the last key row i may see under causal and the window's right side, clamped to [0, lenK]. */
+export function visibleKeyEnd(p: SdpaPlan, i: number): number {
+  let end = p.lenK;
+  if (p.causalOffset !== null) end = Math.min(end, i + p.causalOffset + 1);
+  if (p.windowRight !== null) end = Math.min(end, i + p.positionOffset + p.windowRight + 1);
+  return Math.max(0, end);
+}
+
+/** s ← softcap·tanh(s / softcap) for n scores s[at], s[at + step], … (Gemma 2 logit capping). */
+export function capScores(softcap: number, s: Float64Array, at: number, step: number, n: number): void {
+  const inv = 1 / softcap;
+  for (let x = at, end = at + n * step; x < end; x += step) s[x] = softcap * Math.tanh(s[x] * inv);
+}
+
+export function hasPositionBias(p: SdpaPlan): boolean {
+  return p.alibiSlopes !== null || p.relativeBias !== null;
+}
+
+/**
+ * Adds row (h, i)'s ALiBi (−slope_h·|pos − j|) and relative bias (data[h·strideH + j − i + lenQ − 1])
+ * to the scores of keys j0 ≤ j < j1, stored at s[at + (j − j0)·step]. Biases are finite, so a
+ * −Infinity (hidden) score stays −Infinity.
+ */
+export function addPositionBias(p: SdpaPlan, h: number, i: number, j0: number, j1: number, s: Float64Array, at: number, step: number): void {
+  if (p.alibiSlopes) {
+    const slope = p.alibiSlopes[h];
+    const pos = i + p.positionOffset;
+    for (let j = j0, x = at; j < j1; j++, x += step) s[x] -= slope * Math.abs(pos - j);
+  }
+  if (p.relativeBias) {
+    const data = p.relativeBias.data;
+    const diag0 = h * p.relativeBias.strideH + p.lenQ - 1 - i; // data[diag0 + j] is diagonal j − i
+    for (let j = j0, x = at; j < j1; j++, x += step) s[x] += data[diag0 + j];
+  }
+}
+
+/**
+ * The factor that turns exp(s_j − m) into a probability, for a row with running max m and running
+ * sum Σ exp(s_j − m), when the head's sink logit joins the denominator only (−Infinity: no sink):
+ *   p_j = exp(s_j − M) / (Σ exp(s_k − M) + exp(sink − M)),  M = max(m, sink) keeps every exp() ≤ 1.
+ * Without a sink this is 1 / sum; a NaN m gives NaN.
+ */
+export function probabilityFactor(sink: number, m: number, sum: number): number {
+  const M = sink > m ? sink : m;
+  const c = Math.exp(m - M);
+  return c / (sum * c + Math.exp(sink - M));
+}

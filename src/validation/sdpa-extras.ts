@@ -1,0 +1,70 @@
+// Checks the position and score options of scaledDotProductAttention (softcap, window, ALiBi,
+// relative bias, sinks) and converts them to the float32 arrays every backend reads.
+import type { SdpaPlan } from '../backends/types';
+import { formatShape, shapeError, typeError, valueError } from './error-factory';
+import type { SdpaOptions } from './sdpa-options';
+import { checkTensor } from './tensor-checks';
+
+type Extras = Pick<SdpaPlan, 'windowLeft' | 'windowRight' | 'softcap' | 'alibiSlopes' | 'relativeBias' | 'sinks'>;
+
+function windowSide(op: string, side: 'left' | 'right', value: unknown): number | null {
+  if (value === undefined) return null;
+  const arg = `options.window.${side}`;
+  if (typeof value !== 'number') throw typeError(op, arg, 'a non-negative integer (keys) or undefined for unbounded', value);
+  if (!Number.isSafeInteger(value) || value < 0) throw valueError(op, arg, 'a non-negative integer', String(value));
+  return value;
+}
+
+/** A per-head vector of finite numbers (one per query head) as a Float32Array. */
+function perHead(op: string, arg: string, value: unknown, heads: number): Float32Array {
+  const ok = Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
+  if (!ok) throw typeError(op, arg, `a Float32Array, Float64Array or array of ${heads} numbers (one per query head)`, value);
+  const xs = value as ArrayLike<unknown>;
+  if (xs.length !== heads) throw shapeError(op, arg, `one number per query head: length ${heads}`, `length ${xs.length}`);
+  const out = new Float32Array(heads);
+  for (let h = 0; h < heads; h++) {
+    const x = xs[h];
+    if (typeof x !== 'number') throw typeError(op, `${arg}[${h}]`, 'a finite number', x);
+    if (!Number.isFinite(x) || !Number.isFinite(Math.fround(x))) throw valueError(op, `${arg}[${h}]`, 'a finite float32 number', String(x));
+    out[h] = x;
+  }
+  return out;
+}
+
+export function checkExtras(op: string, options: SdpaOptions, headsQ: number, lenQ: number, lenK: number): Extras {
+  let softcap = 0;
+  if (options.softcap !== undefined) {
+    if (typeof options.softcap !== 'number') throw typeError(op, 'options.softcap', 'a finite number >= 0 (0 = off)', options.softcap);
+    if (!(options.softcap >= 0) || !Number.isFinite(options.softcap))
+      throw valueError(op, 'options.softcap', 'a finite number >= 0 (0 = off)', String(options.softcap));
+    softcap = options.softcap;
+  }
+
+  let windowLeft: number | null = null;
+  let windowRight: number | null = null;
+  if (options.window !== undefined) {
+    const w = options.window as unknown;
+    if (typeof w !== 'object' || w === null || Array.isArray(w)) throw typeError(op, 'options.window', 'an object { left?, right? }', w);
+    for (const key of Object.keys(w))
+      if (key !== 'left' && key !== 'right') throw typeError(op, `options.window.${key}`, "one of 'left', 'right'", key);
+    windowLeft = windowSide(op, 'left', (w as { left?: unknown }).left);
+    windowRight = windowSide(op, 'right', (w as { right?: unknown }).right);
+  }
+
+  const alibiSlopes = options.alibiSlopes === undefined ? null : perHead(op, 'options.alibiSlopes', options.alibiSlopes, headsQ);
+  const sinks = options.sinks === undefined ? null : perHead(op, 'options.sinks', options.sinks, headsQ);
+
+  let relativeBias: Extras['relativeBias'] = null;
+  if (options.relativeBias !== undefined) {
+    const t = checkTensor<Float32Array>(op, 'options.relativeBias', options.relativeBias, [Float32Array], 'Float32Array');
+    const diagonals = lenQ + lenK - 1;
+    const expected = `[heads, seqQ + seqK - 1] = [${headsQ} or 1, ${Math.max(diagonals, 0)}]`;
+    if (t.shape.length !== 2 || (t.shape[0] !== headsQ && t.shape[0] !== 1) || t.shape[1] !== Math.max(diagonals, 0))
+      throw shapeError(op, 'options.relativeBias', expected, formatShape(t.shape));
+    for (let x = 0; x < t.data.length; x++)
+      if (!Number.isFinite(t.data[x]))
+        throw valueError(op, 'options.relativeBias', 'finite values (mask keys with options.mask)', `${t.data[x]} at index ${x}`);
+    relativeBias = { data: t.data, strideH: t.shape[0] === 1 ? 0 : Math.max(diagonals, 0) };
+  }
+  return { windowLeft, windowRight, softcap, alibiSlopes, relativeBias, sinks };
+}

@@ -1,6 +1,6 @@
 // Quick kernel check: GFLOP/s of the native fused kernel on the issue's shapes, 1 and 2 threads.
 // Flops = 2*B*Hq*Lq*Lk*(D+Dv) (half of it under causal at Lq = Lk); decode reports GB/s of K+V read.
-// Usage: npm run build:ts && node bench/kernel-quick.mjs [--peak 102.4] [--bw 21.6] [--only prefill|causal|decode]
+// Usage: npm run build:ts && node bench/kernel-quick.mjs [--peak 102.4] [--bw 21.6] [--only prefill|causal|extras|decode]
 //
 // 2026-11-23, 2-core AMD EPYC (Zen), Node 20, avx2, machine shared with other jobs (median / best of runs):
 //   non-causal prefill S=512..4096, 1 thread: 66-79% / 79-83% of 102.4 GFLOP/s; 2 threads: 67-80% / 77-82%
@@ -70,6 +70,26 @@ for (const threads of [1, 2]) {
     for (const S of [1024, 2048]) {
       row(`causal S=${S}`, threads, time(1, 8, 8, S, S, 64, { causal: true }), (2 * 8 * S * S * 128) / 2 / 1e6, peak);
     }
+  // The score options of issue 5 at S = 1024 (flops of the plain problem, so slower = lower GFLOP/s),
+  // and a causal sliding window at S = 4096: blocks outside the window are skipped, so its time
+  // should approach (window + block) / S of full causal.
+  if (!only || only === 'extras') {
+    const S = 1024;
+    const flops = (2 * 8 * S * S * 128) / 1e6;
+    const slopes = Array.from({ length: 8 }, (_, h) => 2 ** (-(h + 1)));
+    const cases = [
+      ['plain', {}],
+      ['softcap 30', { softcap: 30 }],
+      ['alibi', { alibiSlopes: slopes }],
+      ['relative bias', { relativeBias: { data: rand(8 * (2 * S - 1)), shape: [8, 2 * S - 1] } }],
+      ['sinks', { sinks: slopes }],
+    ];
+    for (const [name, opts] of cases) row(`S=${S} ${name}`, threads, time(1, 8, 8, S, S, 64, opts), flops, peak);
+    const L = 4096;
+    const full = time(1, 8, 8, L, L, 64, { causal: true });
+    const win = time(1, 8, 8, L, L, 64, { causal: true, window: { left: 256 } });
+    console.log(`causal S=${L}: full ${full.med.toFixed(2)} ms, window left=256 ${win.med.toFixed(2)} ms (${(full.med / win.med).toFixed(1)}x faster)`);
+  }
   if (!only || only === 'decode')
     for (const [Hq, Hkv, Lk] of [[32, 32, 2048], [32, 8, 4096]]) {
       const t = time(1, Hq, Hkv, 1, Lk, 128, {}, 10);

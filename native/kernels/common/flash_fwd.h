@@ -106,8 +106,12 @@ struct RowState {
 inline void add_bias(float* s, int64_t n, const RowBias& rb, int64_t k0) {
   if (rb.rel)
     for (int64_t j = 0; j < n; ++j) s[j] += rb.rel[k0 + j];
-  if (rb.slope != 0.0f)
-    for (int64_t j = 0; j < n; ++j) s[j] -= rb.slope * std::fabs(static_cast<float>(rb.pos - (k0 + j)));
+  if (rb.slope != 0.0f) {
+    // Distances in float from a 32-bit index (AVX2 has no int64 -> float conversion); n <= BK.
+    const float d0 = static_cast<float>(rb.pos - k0);
+    const int nn = static_cast<int>(n);
+    for (int j = 0; j < nn; ++j) s[j] -= rb.slope * std::fabs(d0 - static_cast<float>(j));
+  }
 }
 
 // Scores of one row for keys [kb, kb + nk): capped, masked and biased; keys outside the row's

@@ -4,3 +4,4 @@ export { LearnedPositionalEmbedding, type LearnedPositionalOptions } from './lea
 export { applyRope, type RopeOptions, type RopeStyle } from './rope';
 export { alibiSlopes, alibiBias, type AlibiBiasOptions } from './alibi';
 export { t5RelativeBucket, relativePositionBias, t5RelativeBias, type RelativeBucketOptions, type RelativePositionBiasOptions } from './relative';
+export { clippedRelativeBias, type ClippedRelativeBiasOptions } from './clipped';

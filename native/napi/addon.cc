@@ -55,10 +55,11 @@ Napi::Value SdpaAsync(const Napi::CallbackInfo& info) {
   });
 }
 
-// linear(x, w, bias|null, y, desc): y = x · wᵀ + b, synchronously (projections are short).
+// linear(x, w, bias|null, y, desc): y = x · wᵀ + b, synchronously on the thread pool.
 Napi::Value Linear(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    run_linear(linear_args_from_js(info));
+    const ParallelFor pf = ThreadPool::instance().handle();
+    run_linear(linear_args_from_js(info), &pf);
     return info.Env().Undefined();
   });
 }

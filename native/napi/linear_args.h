@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "attnkit_gemm.h"
+#include "../kernels/common/parallel.h"
 
 namespace attnkit {
 
@@ -13,9 +14,9 @@ enum LinearDescSlot { kLinRows = 0, kLinIn, kLinOut, kLinDescLength };
 // info: (x, w, bias|null, y, desc). Throws std::invalid_argument / std::range_error on any inconsistency.
 attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info);
 
-// The GEMM for this CPU: AVX2+FMA when both are usable (and ATTNKIT_SIMD is not 'scalar'), else scalar.
-// Temporary: the kernel dispatch table takes this over when the two branches merge.
-void run_linear(const attn_linear_args& a);
+// Runs y = x · wᵀ + b on the GEMM for this CPU (AVX2+FMA when both are usable and ATTNKIT_SIMD is not
+// 'scalar', else scalar), split over blocks of rows on pf (nullptr: this thread).
+void run_linear(const attn_linear_args& a, const ParallelFor* pf);
 const char* linear_kernel_name();
 
 }  // namespace attnkit

@@ -1,6 +1,6 @@
 // linear() against a float64 reference written here, on odd shapes along every dim; runs on both backends.
-import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, linear } from '../../src/index';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AttnkitRangeError, AttnkitTypeError, ErrorCode, getNumThreads, linear, setNumThreads } from '../../src/index';
 import { randn, rng } from '../helpers/random';
 
 /** float64 y = x·wᵀ + b and, per output, Σ|x_i·w_i| + |b| (the scale of float32 rounding). */
@@ -63,6 +63,27 @@ describe('linear vs float64', () => {
     expect(y).toBe(out);
     expect(Array.from(out.data)).toEqual([1, 2, 3, 3, 4, 7]);
   });
+});
+
+// The native GEMM splits rows into fixed 96-row blocks over the thread pool from 192 rows on.
+describe('linear on several threads', () => {
+  const initial = getNumThreads();
+  afterAll(() => setNumThreads(initial));
+  for (const [rows, n, m] of [[200, 65, 33], [1000, 64, 48], [577, 17, 100]] as const)
+    it(`${rows} x ${n} -> ${m}: 1, 2 and 3 threads give identical bits, within float64 tolerance`, () => {
+      setNumThreads(1);
+      check([rows], n, m, true, rows);
+      const rand = rng(rows + 1);
+      const x = { data: randn(rows * n, rand), shape: [rows, n] };
+      const w = { data: randn(m * n, rand), shape: [m, n] };
+      const b = { data: randn(m, rand), shape: [m] };
+      const single = linear(x, w, b).data;
+      for (const threads of [2, 3]) {
+        setNumThreads(threads);
+        check([rows], n, m, true, rows);
+        expect(linear(x, w, b).data, `${threads} threads`).toEqual(single);
+      }
+    });
 });
 
 describe('linear bad input', () => {

@@ -25,14 +25,7 @@ static inline RowMask row_mask(const attn_sdpa_args& a, int64_t b, int64_t h, in
   return m;
 }
 
-// Number of leading keys [0, n) the causal rule leaves visible to query i.
-static inline int64_t causal_key_count(const attn_sdpa_args& a, int64_t i) {
-  if (!a.causal) return a.len_k;
-  int64_t n = i + a.causal_offset + 1;
-  return n < 0 ? 0 : (n > a.len_k ? a.len_k : n);
-}
-
-// Keys [lo, hi) that causal and the sliding window leave visible to query i (lo < hi or empty).
+// Keys [lo, hi) that causal and the sliding window leave visible to query i (lo <= hi; equal when none).
 struct KeyRange {
   int64_t lo, hi;
 };

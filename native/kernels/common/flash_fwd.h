@@ -43,6 +43,7 @@ constexpr int64_t TARGET_ROWS = 192; // rows per task: packing K/V costs ~1/(2*r
 constexpr int64_t SPLIT_CHUNK = 256;  // keys per split-K chunk
 constexpr int64_t SPLIT_MAX_ROWS = 8; // split-K only when a task has at most this many rows
 constexpr int DIRECT_MAX_ROWS = 8;    // tasks this small skip packing: dot products straight from K rows
+constexpr int64_t PIPE_PREFETCH = 8;  // keys ahead the one-row decode loop prefetches (16, 32 measured no better)
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
@@ -208,10 +209,54 @@ bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t
   return any_masked;
 }
 
-// Decode-sized tasks (R <= DIRECT_MAX_ROWS): no packing; each K and V row is read once for all rows,
-// straight from the caller's buffers, so the loop streams K/V at memory speed.
+// Decode-sized tasks skip packing: each K and V row is read once for all rows, straight from the
+// caller's buffers.
+//
+// One row (MHA decode): software-pipelined over key blocks: while the dot products of
+// block b stream its K rows, the P·V update of block b-1 streams its V rows, key by key, so K and V
+// reads are in flight together. (Block b's softmax, which rescales O, runs once b-1's P·V is done.)
+// Rows are prefetched PIPE_PREFETCH keys ahead. Measured on (1, 32, 1, 2048, 128), 1 core, cache
+// cold, same run: 15-16 GB/s against 13 for the blocked form below (a plain two-stream read: 22).
 template <class Ops>
-void run_rows_direct(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
+void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase,
+                               int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
+                               const std::vector<RowState>& rows) {
+  const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
+  float* const buf[2] = {S, S + BK};
+  const float* Sp = nullptr;  // the previous block's probabilities, P·V pending
+  int64_t prev_kb = 0, prev_n = 0;
+  int cur = 0;
+  for (int64_t kb = k_first; kb < k_last; kb += BK) {
+    const int64_t nk = std::min(BK, k_last - kb), npad = round_up(nk, NR);
+    float* Sc = buf[cur];
+    const bool pv = Sp != nullptr && Dv > 0;
+    for (int64_t j = 0; j < nk; ++j) {
+      if (D > 0 && kb + j + PIPE_PREFETCH < k_last) prefetch_row(kbase + (kb + j + PIPE_PREFETCH) * ldk, D);
+      if (pv && j + PIPE_PREFETCH < prev_n) prefetch_row(vbase + (prev_kb + j + PIPE_PREFETCH) * ldv, Dv);
+      if (D > 0) Ops::template dots<1>(qp, D, D, kbase + (kb + j) * ldk, Sc + j, BK);
+      else Sc[j] = 0.0f;
+      // A masked key (p = -0) never touches its v row, which may hold NaN garbage.
+      if (pv && j < prev_n && !is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+    }
+    if (pv)
+      for (int64_t j = nk; j < prev_n; ++j)
+        if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+    softmax_block<Ops>(Sc, 1, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
+    Sp = Sc;
+    prev_kb = kb;
+    prev_n = nk;
+    cur ^= 1;
+  }
+  if (Sp != nullptr && Dv > 0)
+    for (int64_t j = 0; j < prev_n; ++j)
+      if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+}
+
+// Decode-sized tasks of 2..DIRECT_MAX_ROWS rows (GQA decode, short query blocks): per key block, the
+// dots, then the softmax, then P·V, with software prefetch keeping both streams ahead. (The pipelined
+// form below measured slower here: 9-11 vs 11-13 GB/s on GQA decode, 4 rows.)
+template <class Ops>
+void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
                      int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                      const std::vector<RowState>& rows) {
   const int64_t D = a.dim_qk, Dv = a.dim_v;
@@ -297,7 +342,10 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
   const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
   const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
   if (R <= DIRECT_MAX_ROWS) {
-    run_rows_direct<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_first, k_last, qp, S, O, M, L, rows);
+    if (R == 1)
+      run_rows_direct_pipelined<Ops>(a, dv16, kbase, vbase, k_first, k_last, qp, S, O, M, L, rows);
+    else
+      run_rows_direct_blocked<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_first, k_last, qp, S, O, M, L, rows);
     return;
   }
   // Keys outside every row's causal and window limits are never visited: whole blocks are skipped.

@@ -225,6 +225,10 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
   float* const buf[2] = {S, S + BK};
   const float* Sp = nullptr;  // the previous block's probabilities, P·V pending
   int64_t prev_kb = 0, prev_n = 0;
+  auto pv_key = [&](int64_t j) {  // O += p_j v_j for key j of the previous block
+    // A masked key (p = -0) never touches its v row, which may hold NaN garbage.
+    if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+  };
   int cur = 0;
   for (int64_t kb = k_first; kb < k_last; kb += BK) {
     const int64_t nk = std::min(BK, k_last - kb), npad = round_up(nk, NR);
@@ -235,12 +239,10 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
       if (pv && j + PIPE_PREFETCH < prev_n) prefetch_row(vbase + (prev_kb + j + PIPE_PREFETCH) * ldv, Dv);
       if (D > 0) Ops::template dots<1>(qp, D, D, kbase + (kb + j) * ldk, Sc + j, BK);
       else Sc[j] = 0.0f;
-      // A masked key (p = -0) never touches its v row, which may hold NaN garbage.
-      if (pv && j < prev_n && !is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+      if (pv && j < prev_n) pv_key(j);
     }
     if (pv)
-      for (int64_t j = nk; j < prev_n; ++j)
-        if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+      for (int64_t j = nk; j < prev_n; ++j) pv_key(j);
     softmax_block<Ops>(Sc, 1, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
     Sp = Sc;
     prev_kb = kb;
@@ -248,13 +250,12 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
     cur ^= 1;
   }
   if (Sp != nullptr && Dv > 0)
-    for (int64_t j = 0; j < prev_n; ++j)
-      if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+    for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
 }
 
 // Decode-sized tasks of 2..DIRECT_MAX_ROWS rows (GQA decode, short query blocks): per key block, the
 // dots, then the softmax, then P·V, with software prefetch keeping both streams ahead. (The pipelined
-// form below measured slower here: 9-11 vs 11-13 GB/s on GQA decode, 4 rows.)
+// form above measured slower here: 9-11 vs 11-13 GB/s on GQA decode, 4 rows.)
 template <class Ops>
 void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
                      int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,

@@ -80,7 +80,7 @@ double run(const Case& c, std::mt19937& gen) {
   attnkit::attn_sdpa_f32__scalar(a);
   a.out = out.data(), a.lse = lse.data();
   KERNEL(a, nullptr);
-  const attnkit::ParallelFor pf{nullptr, reversed};
+  const attnkit::ParallelFor pf{nullptr, reversed, 7};  // 7 workers: a finer split than the serial call
   a.out = out2.data(), a.lse = lse2.data();
   KERNEL(a, &pf);
   double err = 0;

@@ -104,6 +104,6 @@ void run_on_pool(void* ctx, int64_t n, void (*task)(void*, int64_t), void* arg) 
 }
 }  // namespace
 
-ParallelFor ThreadPool::handle() { return ParallelFor{this, run_on_pool}; }
+ParallelFor ThreadPool::handle() { return ParallelFor{this, run_on_pool, num_threads()}; }
 
 }  // namespace attnkit

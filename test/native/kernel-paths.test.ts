@@ -116,6 +116,8 @@ describe(`thread count never changes a bit [${backendInfo().backend}/${backendIn
   const shapes: [string, CaseSpec][] = [
     ['prefill', { B: 1, Hq: 4, Hkv: 2, Lq: 257, Lk: 300, D: 64, Dv: 64 }],
     ['causal prefill', { B: 2, Hq: 2, Hkv: 2, Lq: 300, Lk: 300, D: 33, Dv: 65, causal: true }],
+    // Tasks start at different keys under a window; the key blocks must not move with them.
+    ['sliding-window prefill', { B: 1, Hq: 2, Hkv: 1, Lq: 700, Lk: 700, D: 16, Dv: 16, causal: true, extras: { window: { left: 150 } } }],
     ['decode (split-K)', { B: 1, Hq: 8, Hkv: 8, Lq: 1, Lk: 1000, D: 128, Dv: 128 }],
     ['GQA decode (split-K)', { B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 1500, D: 64, Dv: 64 }],
     ['masked decode', { B: 1, Hq: 2, Hkv: 1, Lq: 3, Lk: 999, D: 7, Dv: 7, mask: { data: randomBoolMask(999, 9), shape: [999] } }],

@@ -38,11 +38,16 @@ namespace {
 
 constexpr int MR = 6;               // rows per micro-kernel call
 constexpr int NR = 16;              // columns per micro-kernel call
-constexpr int64_t BK = 64;          // keys per block: Kp + Vp for D = Dv = 64 are 32 KiB (L1/L2)
-constexpr int64_t TARGET_ROWS = 192; // rows per task: packing K/V costs ~1/(2*rows) of the FMAs
+// Block and task sizes, measured on Zen 3 at D = 64 and 128 (serial A/B, same run): 128-key blocks
+// and ~1024-row tasks ran 87-91 GFLOP/s on 1 core against 77-81 for 64 keys and 192 rows, since the
+// packing of K/V and the per-block softmax bookkeeping are shared by more work.
+constexpr int64_t BK = 128;           // keys per packed block; also the row stride of S
+constexpr int64_t BK_DIRECT = 64;     // keys per block on the direct (decode) paths
+constexpr int64_t TASK_BYTES = 512 << 10;  // packed q + O of a task: about one L2
+constexpr int64_t MIN_TASK_ROWS = 96;      // never split a task finer than this for threads
+constexpr int64_t MAX_TASK_ROWS = 2048;
 constexpr int64_t SPLIT_CHUNK = 256;  // keys per split-K chunk
-constexpr int64_t SPLIT_MAX_ROWS = 8; // split-K only when a task has at most this many rows
-constexpr int DIRECT_MAX_ROWS = 8;    // tasks this small skip packing: dot products straight from K rows
+constexpr int DIRECT_MAX_ROWS = 8;    // problems this small (G * Lq rows) skip packing: dots straight from K rows
 constexpr int64_t PIPE_PREFETCH = 8;  // keys ahead the one-row decode loop prefetches (16, 32 measured no better)
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
@@ -72,6 +77,7 @@ inline Scratch& scratch() {
 struct Plan {
   const attn_sdpa_args* a;
   int64_t G, bq, nqb, nchunk, chunk, dv16, rows_max;
+  bool direct;     // G * Lq <= DIRECT_MAX_ROWS: every task takes the direct path (shape only, never threads)
   float* partial;  // split-K: [B*Hkv][nchunk][rows][Dv16 + 2] (m, l, O), else nullptr
 };
 
@@ -230,8 +236,8 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
     if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
   };
   int cur = 0;
-  for (int64_t kb = k_first; kb < k_last; kb += BK) {
-    const int64_t nk = std::min(BK, k_last - kb), npad = round_up(nk, NR);
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     float* Sc = buf[cur];
     const bool pv = Sp != nullptr && Dv > 0;
     for (int64_t j = 0; j < nk; ++j) {
@@ -261,13 +267,13 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
                      int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                      const std::vector<RowState>& rows) {
   const int64_t D = a.dim_qk, Dv = a.dim_v;
-  for (int64_t kb = k_first; kb < k_last; kb += BK) {
-    const int64_t nk = std::min(BK, k_last - kb), npad = round_up(nk, NR);
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     for (int64_t j = 0; j < nk; ++j) {
       // K and V are streamed from memory: while the dots run, fetch this block's v rows and the next
       // block's k rows, one row each per key, so both streams stay ahead without bursts.
       if (Dv > 0) prefetch_row(vbase + (kb + j) * a.v_view.stride_l, Dv);
-      if (D > 0 && kb + BK + j < k_last) prefetch_row(kbase + (kb + BK + j) * a.k_view.stride_l, D);
+      if (D > 0 && kb + BK_DIRECT + j < k_last) prefetch_row(kbase + (kb + BK_DIRECT + j) * a.k_view.stride_l, D);
       if (D > 0) dots_rows<Ops>(R, qp, D, kbase + (kb + j) * a.k_view.stride_l, S + j);
       else
         for (int r = 0; r < R; ++r) S[r * BK + j] = 0.0f;
@@ -342,7 +348,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
 
   const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
   const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
-  if (R <= DIRECT_MAX_ROWS) {
+  if (p.direct) {
     if (R == 1)
       run_rows_direct_pipelined<Ops>(a, dv16, kbase, vbase, k_first, k_last, qp, S, O, M, L, rows);
     else
@@ -350,7 +356,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     return;
   }
   // Keys outside every row's causal and window limits are never visited: whole blocks are skipped.
-  for (int64_t kb = k_first; kb < k_last; kb += BK) {
+  // Blocks sit on a grid of BK keys, so a row meets the same blocks whichever task holds it.
+  for (int64_t kb = k_first - k_first % BK; kb < k_last; kb += BK) {
     const int64_t nk = std::min(BK, k_last - kb);
     const int64_t npan = (nk + NR - 1) / NR, npad = npan * NR;
     // Pack K transposed in 16-key panels; padding keys are zero (their scores are set to -inf).
@@ -374,18 +381,24 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
 
     for (int64_t r0 = 0; r0 < R; r0 += MR) {
       const int mr = static_cast<int>(std::min<int64_t>(MR, R - r0));
-      bool any_visible = false;
-      for (int r = 0; r < mr; ++r) any_visible |= rows[r0 + r].hi > kb && rows[r0 + r].lo < kb + nk && rows[r0 + r].lo < rows[r0 + r].hi;
-      if (!any_visible) continue;  // causal or window: no key of this block is visible to these rows
-      for (int64_t pn = 0; pn < npan; ++pn)
+      // Causal or window: the tile works only up to the last key any of its rows sees in this block
+      // (to a 16-key panel), and skips the block when it sees none.
+      int64_t hi = kb;
+      for (int r = 0; r < mr; ++r) {
+        const RowState& row = rows[r0 + r];
+        if (row.lo < row.hi && row.lo < kb + nk) hi = std::max(hi, std::min(row.hi, kb + nk));
+      }
+      if (hi == kb) continue;
+      const int64_t nkt = hi - kb, npant = (nkt + NR - 1) / NR, npadt = npant * NR;
+      for (int64_t pn = 0; pn < npant; ++pn)
         gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
-      const bool any_masked = softmax_block<Ops>(S, mr, r0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
+      const bool any_masked = softmax_block<Ops>(S, mr, r0, kb, nkt, npadt, rows, a.softcap, M, L, O, dv16);
       if (dv16 == 0) continue;
       if (any_masked && v_nonfinite) {
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.
         for (int r = 0; r < mr; ++r) {
           float* o = O + (r0 + r) * dv16;
-          for (int64_t j = 0; j < nk; ++j) {
+          for (int64_t j = 0; j < nkt; ++j) {
             const float pj = S[r * BK + j];
             if (pj == 0.0f && std::signbit(pj)) continue;
             for (int64_t d = 0; d < Dv; ++d) o[d] += pj * vp[j * dv16 + d];
@@ -394,7 +407,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         continue;
       }
       for (int64_t c = 0; c < dv16; c += NR)
-        gemm_rows<Ops>(mr, S, BK, vp + c, dv16, O + r0 * dv16 + c, dv16, nk, true);
+        gemm_rows<Ops>(mr, S, BK, vp + c, dv16, O + r0 * dv16 + c, dv16, nkt, true);
     }
   }
 }
@@ -484,6 +497,22 @@ inline void merge_task(void* arg, int64_t bh) {
   }
 }
 
+// Query positions per task: rows (G per position) whose packed q and O fill about TASK_BYTES, fewer
+// when that leaves under 4 tasks per worker, then evened out over the blocks. Any split gives the
+// same results (a row's arithmetic does not depend on its task), so the worker count may steer it.
+inline int64_t query_block(const attn_sdpa_args& a, int64_t G, int64_t dv16, int workers) {
+  const int64_t row_bytes = 4 * std::max<int64_t>(1, a.dim_qk + dv16);
+  const int64_t rows = std::min(MAX_TASK_ROWS, std::max(MIN_TASK_ROWS, TASK_BYTES / row_bytes));
+  int64_t bq = std::max<int64_t>(1, rows / G);
+  const int64_t want = 4 * static_cast<int64_t>(std::max(1, workers)), bh = a.batch * a.heads_kv;
+  if (bh < want) {
+    const int64_t per_bh = (want + bh - 1) / bh;
+    bq = std::min(bq, std::max((a.len_q + per_bh - 1) / per_bh, (MIN_TASK_ROWS + G - 1) / G));
+  }
+  const int64_t nqb = (a.len_q + bq - 1) / bq;
+  return (a.len_q + nqb - 1) / nqb;
+}
+
 template <class Ops>
 void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
   if (a.batch <= 0 || a.heads_q <= 0 || a.len_q <= 0) return;
@@ -491,10 +520,11 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
   p.a = &a;
   p.G = a.heads_q / a.heads_kv;
   p.dv16 = round_up(a.dim_v, NR);
-  p.bq = std::min(a.len_q, std::max<int64_t>(1, (TARGET_ROWS + p.G - 1) / p.G));
+  p.direct = p.G * a.len_q <= DIRECT_MAX_ROWS;
+  p.bq = p.direct ? a.len_q : std::min(a.len_q, query_block(a, p.G, p.dv16, pf ? pf->workers : 1));
   p.nqb = (a.len_q + p.bq - 1) / p.bq;
   p.rows_max = p.G * p.bq;
-  const bool split = p.nqb == 1 && p.G * a.len_q <= SPLIT_MAX_ROWS && a.len_k > SPLIT_CHUNK;
+  const bool split = p.direct && a.len_k > SPLIT_CHUNK;
   if (!split) {
     parallel_for(pf, p.nqb * a.batch * a.heads_kv, prefill_task<Ops>, &p);
     return;

@@ -27,9 +27,9 @@ export function applyMachine(rows, machine) {
   }
 }
 
-/** Runs attnkit on shape s with `threads` threads: { ms, min, runs, backend, simd, threads }. */
-export function timeAttnkit(s, { threads, runs, warmup }) {
-  const { tensor, scaledDotProductAttention, backendInfo } = attnkit;
+/** One attnkit call on shape s (inputs made once, output written in place), with `threads` threads. */
+export function attnkitCall(s, threads) {
+  const { tensor, scaledDotProductAttention } = attnkit;
   const t = useThreads(threads);
   const x = inputs(s);
   const q = tensor(x.q, [s.B, s.Hq, s.Lq, s.D]);
@@ -37,7 +37,13 @@ export function timeAttnkit(s, { threads, runs, warmup }) {
   const v = tensor(x.v, [s.B, s.Hkv, s.Lk, s.Dv]);
   const out = tensor(new Float32Array(s.B * s.Hq * s.Lq * s.Dv), [s.B, s.Hq, s.Lq, s.Dv]);
   const opts = { causal: s.causal, out };
-  const r = timeSync(() => scaledDotProductAttention(q, k, v, opts), { warmup, runs });
-  const info = backendInfo();
-  return { ms: r.median, min: r.min, runs: r.runs, backend: info.backend, simd: info.simd, threads: t };
+  return { run: () => scaledDotProductAttention(q, k, v, opts), threads: t };
+}
+
+/** Runs attnkit on shape s with `threads` threads: { ms, min, runs, backend, simd, threads }. */
+export function timeAttnkit(s, { threads, runs, warmup }) {
+  const call = attnkitCall(s, threads);
+  const r = timeSync(call.run, { warmup, runs });
+  const info = attnkit.backendInfo();
+  return { ms: r.median, min: r.min, runs: r.runs, backend: info.backend, simd: info.simd, threads: call.threads };
 }

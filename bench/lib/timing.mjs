@@ -24,9 +24,12 @@ export async function timeAsync(fn, { warmup = 2, runs = 10 } = {}) {
   return summarize(t);
 }
 
-function summarize(t) {
+export function median(t) {
   const s = [...t].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], runs: s.length };
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function summarize(t) {
+  return { median: median(t), min: Math.min(...t), runs: t.length, times: t };
 }

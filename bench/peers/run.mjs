@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import { attnkit, threadCounts } from '../lib/attnkit.mjs';
 import { cores, describeMachine, mergeMachine, probeMachine } from '../lib/machine.mjs';
-import { applyMachine, derive, timeAttnkit } from '../lib/measure.mjs';
+import { applyMachine, attnkitCall, derive, timeAttnkit } from '../lib/measure.mjs';
 import { inputs, label, shape } from '../lib/shapes.mjs';
 import { runChild } from '../lib/spawn.mjs';
 import { formatTable } from '../lib/table.mjs';
-import { timeAsync } from '../lib/timing.mjs';
+import { median, timeAsync, timeSync } from '../lib/timing.mjs';
 import * as causal from '../causal.mjs';
 import * as decode from '../decode.mjs';
 import * as jsBackend from '../js-backend.mjs';
@@ -76,17 +76,38 @@ for (const peer of PEERS) {
 }
 console.log('');
 
-async function timePeer(peer, s, t) {
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The peer and attnkit timed alternately, in ROUNDS rounds of a few runs each, so that both see the
+// same moments of a machine whose load drifts (a ratio from two blocks minutes apart can be off by
+// 30 % here). A short pause after each block lets the other library's pool threads stop spinning.
+// Without attnkitThreads, the peer alone (the JS rows compare with a child process's figure).
+const ROUNDS = quick ? 2 : 5;
+const SETTLE_MS = 50;
+async function timePeer(peer, s, t, attnkitThreads = null) {
   const x = inputs(s);
   const h = await peer.setup(s, x, t);
+  const own = attnkitThreads === null ? null : attnkitCall(s, attnkitThreads);
+  own?.run();
   // Slow peers: as many runs as fit in ~20 s (at least 3), after one warm-up.
   const t0 = performance.now();
   await h.run();
   const first = performance.now() - t0;
   const runs = Math.max(3, Math.min(timing.runs, Math.floor((quick ? 5000 : 20000) / first)));
-  const r = await timeAsync(h.run, { warmup: timing.warmup - 1, runs });
+  for (let i = 1; i < timing.warmup; i++) await h.run();
+  const peerTimes = [];
+  const ownTimes = [];
+  const perRound = Math.ceil(runs / ROUNDS);
+  for (let done = 0; done < runs; done += perRound) {
+    const n = Math.min(perRound, runs - done);
+    peerTimes.push(...(await timeAsync(h.run, { warmup: 0, runs: n })).times);
+    if (!own) continue;
+    await sleep(SETTLE_MS);
+    ownTimes.push(...timeSync(own.run, { warmup: 0, runs: Math.max(n, 3) }).times);
+    await sleep(SETTLE_MS);
+  }
   h.dispose?.();
-  return { ms: r.median, runs: r.runs };
+  return { ms: median(peerTimes), attnkitMs: own ? median(ownTimes) : NaN, runs: peerTimes.length };
 }
 
 const scenarios = [
@@ -109,9 +130,10 @@ for (const [scenario, shapes] of scenarios.filter(([n]) => !only || only.include
         if (pt === null || refused.has(peer.name)) continue;
         const ok = peer.supports(s);
         if (ok !== true || fullFlops(s) > (MAX_FLOPS[peer.name] ?? Infinity)) continue;
-        const r = await timePeer(peer, s, pt);
+        const r = await timePeer(peer, s, pt, t);
         const row = derive({ scenario, backend: peer.name, simd: '', threads: pt, ms: r.ms }, s, machine, { decode: isDecode });
-        row.ratio = r.ms / base.ms;
+        row.ratio = r.ms / r.attnkitMs;
+        row.attnkitMs = r.attnkitMs;
         row.note = [r.runs < timing.runs ? `${r.runs} runs` : '', peer.note].filter(Boolean).join('; ');
         rows.push(row);
         process.stderr.write(`  ${label(s)} thr=${t}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
@@ -140,7 +162,8 @@ mergeMachine(machine, probeMachine(Object.keys(machine.peak).map(Number)));
 applyMachine(rows, machine);
 console.log(`probes, best of start and end: ${describeMachine(machine)}\n`);
 console.log(formatTable(rows, [['attnkit ×', (r) => (r.ratio ? `${r.ratio.toFixed(2)}` : '')]]));
-console.log('\nattnkit × = peer time / attnkit time on the same shape and thread count (js rows: vs the attnkit JS backend).');
+console.log('\nattnkit × = peer median / attnkit median on the same shape and thread count, the two timed alternately in\n' +
+  `${ROUNDS} rounds (js rows: vs the attnkit JS backend's row). The attnkit rows are timed on their own, before the peers.`);
 for (const [name, why] of refused) console.log(`refused ${name}: ${why}`);
 if (jsonFile) {
   fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), machine, peers: { onnxruntime: ortVersion(), tfjs: tfjsVersion() }, rows }, null, 2)}\n`);

@@ -92,6 +92,23 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     }
   });
 
+  it('NaN or Infinity in q on the packed path (full key blocks, no padding): only that row is NaN', () => {
+    // Lk = 256 fills two blocks exactly, so no padding key puts a -inf in the row: the scores of the
+    // bad row are all NaN and must not be taken for finite ones.
+    for (const bad of [NaN, Infinity]) {
+      const c = buildCase({ B: 1, Hq: 1, Hkv: 1, Lq: 40, Lk: 256, D: 16, Dv: 16, seed: 21 });
+      const want = referenceSdpa(c.ref);
+      c.q.data[7 * 16 + 5] = bad; // row 7
+      const got = scaledDotProductAttention(c.q, c.k, c.v);
+      for (let i = 0; i < 40; i++)
+        for (let d = 0; d < 16; d++) {
+          const x = got.data[i * 16 + d];
+          if (i === 7) expect(Number.isNaN(x), `row 7 d ${d} with q = ${bad}`).toBe(true);
+          else expect(Math.abs(x - want.out[i * 16 + d]), `row ${i} d ${d}`).toBeLessThanOrEqual(TOLERANCE);
+        }
+    }
+  });
+
   it('NaN in v of a key visible to some rows reaches exactly those rows (causal, prefill and decode)', () => {
     for (const [Lq, Lk] of [[40, 40], [2, 600]]) {
       const D = 8;

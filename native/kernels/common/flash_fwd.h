@@ -195,15 +195,28 @@ template <class Ops>
 bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad, const std::vector<RowState>& rows,
                    float softcap, float* M, float* L, float* O, int64_t dv16) {
   float m_new[DIRECT_MAX_ROWS], sum[DIRECT_MAX_ROWS];
+  bool finite[DIRECT_MAX_ROWS] = {};
   for (int r = 0; r < nr; ++r) {
     float* s = S + r * BK;
     finish_scores<Ops>(s, nk, npad, rows[r0 + r], kb, softcap);
-    const float bmax = Ops::row_max(s, npad);
+    float bmax;
+    if constexpr (Ops::kDenseExp)
+      bmax = Ops::row_max_finite(s, npad, &finite[r]);
+    else
+      bmax = Ops::row_max(s, npad);
     const float m_old = M[r0 + r];
     m_new[r] = (std::isnan(bmax) || std::isnan(m_old)) ? NAN : std::max(m_old, bmax);
   }
   bool any_masked = false;
-  for (int r = 0; r < nr; ++r) any_masked |= Ops::exp_row(S + r * BK, npad, m_new[r], &sum[r]);
+  for (int r = 0; r < nr; ++r) {
+    if constexpr (Ops::kDenseExp) {
+      if (finite[r]) {
+        Ops::exp_row_dense(S + r * BK, npad, m_new[r], &sum[r]);
+        continue;
+      }
+    }
+    any_masked |= Ops::exp_row(S + r * BK, npad, m_new[r], &sum[r]);
+  }
   for (int r = 0; r < nr; ++r) {
     const int64_t row = r0 + r;
     const float m_old = M[row];
@@ -359,7 +372,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
   // Blocks sit on a grid of BK keys, so a row meets the same blocks whichever task holds it.
   for (int64_t kb = k_first - k_first % BK; kb < k_last; kb += BK) {
     const int64_t nk = std::min(BK, k_last - kb);
-    const int64_t npan = (nk + NR - 1) / NR, npad = npan * NR;
+    const int64_t npan = (nk + NR - 1) / NR;
     // Pack K transposed in 16-key panels; padding keys are zero (their scores are set to -inf).
     if (D > 0) {
       for (int64_t pn = 0; pn < npan; ++pn) {

@@ -98,6 +98,8 @@ struct FlashOpsNeon {
     return vmaxvq_f32(m);
   }
 
+  static constexpr bool kDenseExp = false;  // every row takes exp_row (see flash_ops_avx2.h)
+
   static inline bool exp_row(float* s, int64_t n, float m, float* sum) {
     const float32x4_t vm = vdupq_n_f32(m), ninf = vdupq_n_f32(-INFINITY), nzero = vdupq_n_f32(-0.0f);
     float32x4_t acc = vdupq_n_f32(0.0f);

@@ -55,6 +55,8 @@ struct FlashOpsScalar {
     return m;
   }
 
+  static constexpr bool kDenseExp = false;  // every row takes exp_row (see flash_ops_avx2.h)
+
   static bool exp_row(float* s, int64_t n, float m, float* sum) {
     bool masked = false;
     float acc = 0.0f;

@@ -80,7 +80,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The peer and attnkit timed alternately, in ROUNDS rounds of a few runs each, so that both see the
 // same moments of a machine whose load drifts (a ratio from two blocks minutes apart can be off by
-// 30 % here). A short pause after each block lets the other library's pool threads stop spinning.
+// 30 % here). Between blocks the peer's garbage is collected (node --expose-gc, as npm run bench:peers
+// starts it) and a short pause lets the other library's pool threads stop spinning.
 // Without attnkitThreads, the peer alone (the JS rows compare with a child process's figure).
 const ROUNDS = quick ? 2 : 5;
 const SETTLE_MS = 50;
@@ -102,6 +103,7 @@ async function timePeer(peer, s, t, attnkitThreads = null) {
     const n = Math.min(perRound, runs - done);
     peerTimes.push(...(await timeAsync(h.run, { warmup: 0, runs: n })).times);
     if (!own) continue;
+    globalThis.gc?.(); // the peer's garbage (its output tensors) is collected now, not while attnkit runs
     await sleep(SETTLE_MS);
     ownTimes.push(...timeSync(own.run, { warmup: 0, runs: Math.max(n, 3) }).times);
     await sleep(SETTLE_MS);

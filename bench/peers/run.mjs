@@ -99,13 +99,16 @@ async function timePeer(peer, s, t, attnkitThreads = null) {
   const peerTimes = [];
   const ownTimes = [];
   const perRound = Math.ceil(runs / ROUNDS);
+  // Short calls open each block with an untimed one: the first call after a pause runs up to 2x
+  // slower here, which would be half the samples of a 2-run block.
+  const blockWarmup = first < 200 ? 1 : 0;
   for (let done = 0; done < runs; done += perRound) {
     const n = Math.min(perRound, runs - done);
-    peerTimes.push(...(await timeAsync(h.run, { warmup: 0, runs: n })).times);
+    peerTimes.push(...(await timeAsync(h.run, { warmup: blockWarmup, runs: n })).times);
     if (!own) continue;
     globalThis.gc?.(); // the peer's garbage (its output tensors) is collected now, not while attnkit runs
     await sleep(SETTLE_MS);
-    ownTimes.push(...timeSync(own.run, { warmup: 0, runs: Math.max(n, 3) }).times);
+    ownTimes.push(...timeSync(own.run, { warmup: 1, runs: Math.max(n, 3) }).times);
     await sleep(SETTLE_MS);
   }
   h.dispose?.();

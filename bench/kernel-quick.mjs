@@ -2,11 +2,8 @@
 // Flops = 2*B*Hq*Lq*Lk*(D+Dv) (half of it under causal at Lq = Lk); decode reports GB/s of K+V read.
 // Usage: npm run build:ts && node bench/kernel-quick.mjs [--peak 102.4] [--bw 21.6] [--only prefill|causal|extras|decode]
 //
-// 2026-11-23, 2-core AMD EPYC (Zen), Node 20, avx2, machine shared with other jobs (median / best of runs):
-//   non-causal prefill S=512..4096, 1 thread: 66-79% / 79-83% of 102.4 GFLOP/s; 2 threads: 67-80% / 77-82%
-//   causal S=1024, 2048 (half flops): 1 thread 70-72% / 73%; 2 threads 70-73% / 72-75%
-//   bool / additive mask S=1024: within 0-5% of no mask on 1 thread
-//   decode (1,32,1,2048,128): 14.7 / 16.2 GB/s on 1 thread, 29.6 / 31.4 GB/s on 2
+// Figures from this machine are in bench/README.md (the percentages here are of --peak and --bw, not
+// of a measured peak: use npm run bench for those).
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { scaledDotProductAttention, setNumThreads, backendInfo } = require('../dist/index.js');

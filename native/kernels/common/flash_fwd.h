@@ -394,16 +394,22 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
 
     for (int64_t r0 = 0; r0 < R; r0 += MR) {
       const int mr = static_cast<int>(std::min<int64_t>(MR, R - r0));
-      // Causal or window: the tile works only up to the last key any of its rows sees in this block
-      // (to a 16-key panel), and skips the block when it sees none.
-      int64_t hi = kb;
+      // Causal or window: the tile's GEMMs cover only the 16-key panels between the first and the last
+      // key any of its rows sees in this block, and skip the block when it sees none. Scores left of
+      // the first panel are never computed: finish_scores sets them to -inf for every row (they lie
+      // left of each visible row's window), and P·V skips their keys, which would add only -0 * v.
+      int64_t lo = kb + nk, hi = kb;
       for (int r = 0; r < mr; ++r) {
         const RowState& row = rows[r0 + r];
-        if (row.lo < row.hi && row.lo < kb + nk) hi = std::max(hi, std::min(row.hi, kb + nk));
+        if (row.lo < row.hi && row.lo < kb + nk && row.hi > kb) {
+          lo = std::min(lo, std::max(row.lo, kb));
+          hi = std::max(hi, std::min(row.hi, kb + nk));
+        }
       }
       if (hi == kb) continue;
       const int64_t nkt = hi - kb, npant = (nkt + NR - 1) / NR, npadt = npant * NR;
-      for (int64_t pn = 0; pn < npant; ++pn)
+      const int64_t p0 = (lo - kb) / NR, k0 = p0 * NR;
+      for (int64_t pn = p0; pn < npant; ++pn)
         gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
       const bool any_masked = softmax_block<Ops>(S, mr, r0, kb, nkt, npadt, rows, a.softcap, M, L, O, dv16);
       if (dv16 == 0) continue;
@@ -411,7 +417,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.
         for (int r = 0; r < mr; ++r) {
           float* o = O + (r0 + r) * dv16;
-          for (int64_t j = 0; j < nkt; ++j) {
+          for (int64_t j = k0; j < nkt; ++j) {
             const float pj = S[r * BK + j];
             if (pj == 0.0f && std::signbit(pj)) continue;
             for (int64_t d = 0; d < Dv; ++d) o[d] += pj * vp[j * dv16 + d];
@@ -420,7 +426,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         continue;
       }
       for (int64_t c = 0; c < dv16; c += NR)
-        gemm_rows<Ops>(mr, S, BK, vp + c, dv16, O + r0 * dv16 + c, dv16, nkt, true);
+        gemm_rows<Ops>(mr, S + k0, BK, vp + k0 * dv16 + c, dv16, O + r0 * dv16 + c, dv16, nkt - k0, true);
     }
   }
 }

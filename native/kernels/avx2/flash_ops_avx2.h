@@ -91,29 +91,26 @@ struct FlashOpsAvx2 {
     return nonfinite;
   }
 
-  // s = s*scale + mask for j < nvis (masked -> -inf whatever s holds), -inf for [nvis, npad).
-  // Mask bytes/floats are read only below nvis, so the mask buffer is never overrun.
-  static inline void scale_mask(float* s, int64_t nvis, int64_t npad, float scale, const uint8_t* bm,
-                                const float* am) {
-    const __m256 vs = _mm256_set1_ps(scale), ninf = _mm256_set1_ps(-INFINITY);
+  // s += additive mask am, or s = -inf where the bool mask bm is 0, for j < nvis (masked -> -inf
+  // whatever s holds); -inf for [nvis, npad). Exactly one of bm, am is set. Mask bytes/floats are
+  // read only below nvis, so the mask buffer is never overrun.
+  static inline void apply_mask(float* s, int64_t nvis, int64_t npad, const uint8_t* bm, const float* am) {
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
     int64_t j = 0;
     if (am) {
       for (; j + 8 <= nvis; j += 8) {
         const __m256 t = _mm256_loadu_ps(am + j);
-        const __m256 x = _mm256_fmadd_ps(_mm256_loadu_ps(s + j), vs, t);
+        const __m256 x = _mm256_add_ps(_mm256_loadu_ps(s + j), t);
         _mm256_storeu_ps(s + j, _mm256_blendv_ps(x, ninf, _mm256_cmp_ps(t, ninf, _CMP_EQ_OQ)));
       }
-      for (; j < nvis; ++j) s[j] = am[j] == -INFINITY ? -INFINITY : am[j] + s[j] * scale;
-    } else if (bm) {
+      for (; j < nvis; ++j) s[j] = am[j] == -INFINITY ? -INFINITY : am[j] + s[j];
+    } else {
       for (; j + 8 <= nvis; j += 8) {
         const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bm + j)));
         const __m256 off = _mm256_castsi256_ps(_mm256_cmpeq_epi32(b, _mm256_setzero_si256()));
-        _mm256_storeu_ps(s + j, _mm256_blendv_ps(_mm256_mul_ps(_mm256_loadu_ps(s + j), vs), ninf, off));
+        _mm256_storeu_ps(s + j, _mm256_blendv_ps(_mm256_loadu_ps(s + j), ninf, off));
       }
-      for (; j < nvis; ++j) s[j] = bm[j] ? s[j] * scale : -INFINITY;
-    } else {
-      for (; j + 8 <= nvis; j += 8) _mm256_storeu_ps(s + j, _mm256_mul_ps(_mm256_loadu_ps(s + j), vs));
-      for (; j < nvis; ++j) s[j] *= scale;
+      for (; j < nvis; ++j) if (!bm[j]) s[j] = -INFINITY;
     }
     for (; j < npad; ++j) s[j] = -INFINITY;
   }

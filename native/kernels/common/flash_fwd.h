@@ -45,7 +45,7 @@ constexpr int64_t BK = 128;           // keys per packed block; also the row str
 constexpr int64_t BK_DIRECT = 64;     // keys per block on the direct (decode) paths
 constexpr int64_t TASK_BYTES = 512 << 10;  // packed q + O of a task: about one L2
 constexpr int64_t MIN_TASK_ROWS = 96;      // never split a task finer than this for threads
-constexpr int64_t MAX_TASK_ROWS = 2048;
+constexpr int64_t MAX_TASK_ROWS = 2048;     // caps the scratch when D + Dv is small
 constexpr int64_t SPLIT_CHUNK = 256;  // keys per split-K chunk
 constexpr int DIRECT_MAX_ROWS = 8;    // problems this small (G * Lq rows) skip packing: dots straight from K rows
 constexpr int64_t PIPE_PREFETCH = 8;  // keys ahead the one-row decode loop prefetches (16, 32 measured no better)
@@ -134,7 +134,7 @@ void finish_scores(float* s, int64_t nk, int64_t npad, const RowState& row, int6
   } else if (rm.stride_k == 1) {
     const uint8_t* bm = rm.bool_row ? rm.bool_row + kb : nullptr;
     const float* am = rm.add_row ? rm.add_row + kb : nullptr;
-    Ops::scale_mask(s, nvis, npad, 1.0f, bm, am);  // scale already folded into q
+    Ops::apply_mask(s, nvis, npad, bm, am);  // the scale is folded into q
   } else {
     // Broadcast or strided mask along keys: rare, scalar.
     for (int64_t j = 0; j < npad; ++j) {
@@ -185,7 +185,6 @@ inline void prefetch_row(const float* p, int64_t n) {
 }
 
 inline bool is_masked_p(float p) { return p == 0.0f && std::signbit(p); }
-
 
 // Online-softmax update of rows [r0, r0 + nr) whose scores for keys [kb, kb + nk) are in S (stride BK).
 // In phases across the rows (every row's maximum, then every row's exponentials, then the
@@ -419,7 +418,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
           float* o = O + (r0 + r) * dv16;
           for (int64_t j = k0; j < nkt; ++j) {
             const float pj = S[r * BK + j];
-            if (pj == 0.0f && std::signbit(pj)) continue;
+            if (is_masked_p(pj)) continue;
             for (int64_t d = 0; d < Dv; ++d) o[d] += pj * vp[j * dv16 + d];
           }
         }

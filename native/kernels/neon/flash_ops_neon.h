@@ -72,22 +72,19 @@ struct FlashOpsNeon {
     return nonfinite;
   }
 
-  static inline void scale_mask(float* s, int64_t nvis, int64_t npad, float scale, const uint8_t* bm,
-                                const float* am) {
+  // As FlashOpsAvx2::apply_mask: exactly one of bm, am is set.
+  static inline void apply_mask(float* s, int64_t nvis, int64_t npad, const uint8_t* bm, const float* am) {
     const float32x4_t ninf = vdupq_n_f32(-INFINITY);
     int64_t j = 0;
     if (am) {
       for (; j + 4 <= nvis; j += 4) {
         const float32x4_t t = vld1q_f32(am + j);
-        const float32x4_t x = vfmaq_n_f32(t, vld1q_f32(s + j), scale);
+        const float32x4_t x = vaddq_f32(vld1q_f32(s + j), t);
         vst1q_f32(s + j, vbslq_f32(vceqq_f32(t, ninf), ninf, x));
       }
-      for (; j < nvis; ++j) s[j] = am[j] == -INFINITY ? -INFINITY : am[j] + s[j] * scale;
-    } else if (bm) {
-      for (; j < nvis; ++j) s[j] = bm[j] ? s[j] * scale : -INFINITY;
+      for (; j < nvis; ++j) s[j] = am[j] == -INFINITY ? -INFINITY : am[j] + s[j];
     } else {
-      for (; j + 4 <= nvis; j += 4) vst1q_f32(s + j, vmulq_n_f32(vld1q_f32(s + j), scale));
-      for (; j < nvis; ++j) s[j] *= scale;
+      for (; j < nvis; ++j) if (!bm[j]) s[j] = -INFINITY;
     }
     for (; j < npad; ++j) s[j] = -INFINITY;
   }

@@ -37,12 +37,13 @@ struct FlashOpsScalar {
     return bad;
   }
 
-  static void scale_mask(float* s, int64_t nvis, int64_t npad, float scale, const uint8_t* bm, const float* am) {
+  // As FlashOpsAvx2::apply_mask: exactly one of bm, am is set.
+  static void apply_mask(float* s, int64_t nvis, int64_t npad, const uint8_t* bm, const float* am) {
     for (int64_t j = 0; j < npad; ++j) {
       float t = j < nvis ? 0.0f : -INFINITY;
       if (j < nvis && bm && !bm[j]) t = -INFINITY;
       if (j < nvis && am) t = am[j];
-      s[j] = t == -INFINITY ? -INFINITY : t + s[j] * scale;
+      s[j] = t == -INFINITY ? -INFINITY : t + s[j];
     }
   }
 

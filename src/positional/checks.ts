@@ -24,5 +24,13 @@ export function checkOptionsBag<T>(op: string, value: unknown, known: readonly s
   return value as Partial<T>;
 }
 
-/** Same as checkOptionsBag (the name relative.ts uses). */
-export const checkOptionsObject = checkOptionsBag;
+/**
+ * A bias's `options.alignment`, as the shift p − i of query i's position: Lk − Lq for 'bottom-right'
+ * (the default), 0 for 'top-left'. TypeError when not a string, RangeError for another string.
+ */
+export function alignmentShift(op: string, alignment: unknown, lenQ: number, lenK: number): number {
+  if (alignment === undefined || alignment === 'bottom-right') return lenK - lenQ;
+  if (alignment === 'top-left') return 0;
+  if (typeof alignment !== 'string') throw typeError(op, 'options.alignment', "'bottom-right' or 'top-left'", alignment);
+  throw valueError(op, 'options.alignment', "'bottom-right' or 'top-left'", `'${alignment}'`);
+}

@@ -2,9 +2,9 @@
 // ±maxDistance share the edge entry. Built in the diagonal form of scaledDotProductAttention's
 // `relativeBias`, so the kernel adds it without an Lq×Lk mask.
 import type { Tensor } from '../tensor';
-import { formatShape, shapeError, valueError } from '../validation/error-factory';
+import { formatShape, shapeError } from '../validation/error-factory';
 import { checkTensor } from '../validation/tensor-checks';
-import { checkInt, checkOptionsBag } from './checks';
+import { alignmentShift, checkInt, checkOptionsBag } from './checks';
 
 export interface ClippedRelativeBiasOptions {
   /** Where query i sits: 'bottom-right' (default) p = i + Lk − Lq, 'top-left' p = i. */
@@ -24,13 +24,11 @@ export function clippedRelativeBias(table: Tensor, lenQ: number, lenK: number, o
   checkInt(op, 'lenQ', lenQ, 0);
   checkInt(op, 'lenK', lenK, 0);
   const o = checkOptionsBag<ClippedRelativeBiasOptions>(op, options, ['alignment']);
-  if (o.alignment !== undefined && o.alignment !== 'bottom-right' && o.alignment !== 'top-left')
-    throw valueError(op, 'options.alignment', "'bottom-right' or 'top-left'", String(o.alignment));
+  const shift = alignmentShift(op, o.alignment, lenQ, lenK);
   if (t.shape.length !== 2 || t.shape[1] < 1 || t.shape[1] % 2 !== 1)
     throw shapeError(op, 'table', '[heads, 2 * maxDistance + 1] (an odd number of columns)', formatShape(t.shape));
   const [heads, width] = t.shape;
   const maxDistance = (width - 1) / 2;
-  const shift = o.alignment === 'top-left' ? 0 : lenK - lenQ;
   const n = Math.max(lenQ + lenK - 1, 0);
   const data = new Float32Array(heads * n);
   for (let d = 0; d < n; d++) {

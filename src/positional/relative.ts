@@ -1,8 +1,8 @@
 // T5 relative position bias (Raffel et al. 2020, §2.1): a learned per-head scalar per bucket of relative distance.
 import type { Tensor } from '../tensor';
-import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
+import { formatShape, shapeError, typeError } from '../validation/error-factory';
 import { checkTensor } from '../validation/tensor-checks';
-import { checkInt, checkOptionsObject } from './checks';
+import { alignmentShift, checkInt, checkOptionsBag } from './checks';
 
 export interface RelativeBucketOptions {
   /** Encoder (true, default): distinct buckets for keys before and after the query. Decoder: false (keys after share bucket 0). */
@@ -15,7 +15,7 @@ export interface RelativeBucketOptions {
 
 /** The bucket options with defaults; `argPrefix` names them in errors ('options', or a layer's 'options.positional'). */
 export function resolveBucketOptions(op: string, options: unknown, argPrefix = 'options', extraKeys: readonly string[] = []): Required<RelativeBucketOptions> {
-  const o = checkOptionsObject<RelativeBucketOptions>(op, options, [...extraKeys, 'bidirectional', 'numBuckets', 'maxDistance'], argPrefix);
+  const o = checkOptionsBag<RelativeBucketOptions>(op, options, [...extraKeys, 'bidirectional', 'numBuckets', 'maxDistance'], argPrefix);
   if (o.bidirectional !== undefined && typeof o.bidirectional !== 'boolean')
     throw typeError(op, `${argPrefix}.bidirectional`, 'a boolean (true: encoder, false: decoder)', o.bidirectional);
   const bidirectional = o.bidirectional ?? true;
@@ -73,14 +73,10 @@ function checkBiasArgs(op: string, table: unknown, lenQ: unknown, lenK: unknown,
   const lq = checkInt(op, 'lenQ', lenQ, 0);
   const lk = checkInt(op, 'lenK', lenK, 0);
   const buckets = resolveBucketOptions(op, options, 'options', ['alignment']);
-  const alignment = (options as RelativePositionBiasOptions | undefined)?.alignment ?? 'bottom-right';
-  if (alignment !== 'bottom-right' && alignment !== 'top-left') {
-    if (typeof alignment !== 'string') throw typeError(op, 'options.alignment', "'bottom-right' or 'top-left'", alignment);
-    throw valueError(op, 'options.alignment', "'bottom-right' or 'top-left'", `'${alignment}'`);
-  }
+  const shift = alignmentShift(op, (options as RelativePositionBiasOptions | undefined)?.alignment, lq, lk);
   if (t.shape.length !== 2 || t.shape[0] !== buckets.numBuckets)
     throw shapeError(op, 'table', `[numBuckets, heads] = [${buckets.numBuckets}, *]`, formatShape(t.shape));
-  return { table: t.data, heads: t.shape[1], buckets, shift: alignment === 'top-left' ? 0 : lk - lq };
+  return { table: t.data, heads: t.shape[1], buckets, shift };
 }
 
 /**

@@ -1,7 +1,7 @@
 // clippedRelativeBias: the diagonal form must put table[h, clip(j − p) + maxDistance] at every (h, i, j),
 // and SDPA with it must equal SDPA with the same bias materialised as an additive mask.
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, ErrorCode, clippedRelativeBias, scaledDotProductAttention, tensor } from '../../src/index';
+import { AttnkitRangeError, AttnkitTypeError, ErrorCode, clippedRelativeBias, scaledDotProductAttention, tensor } from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 import { randn, rng } from '../helpers/random';
 import { maxAbsDiff } from '../helpers/reference';
@@ -47,4 +47,11 @@ describe('clippedRelativeBias', () => {
 
   it('refuses a table with an even number of columns', () =>
     expectError(() => clippedRelativeBias(tensor(new Float32Array(8), [2, 4]), 3, 3), AttnkitRangeError, ErrorCode.SHAPE, 'clippedRelativeBias: table must be [heads, 2 * maxDistance + 1] (an odd number of columns), got [2, 4]'));
+  it('words a bad alignment as t5RelativeBias does: RangeError for another string, TypeError for a non-string', () => {
+    const t = tensor(new Float32Array(6), [2, 3]);
+    expectError(() => clippedRelativeBias(t, 2, 2, { alignment: 'center' as never }), AttnkitRangeError, ErrorCode.VALUE,
+      "clippedRelativeBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'");
+    expectError(() => clippedRelativeBias(t, 2, 2, { alignment: 1 as never }), AttnkitTypeError, ErrorCode.TYPE,
+      "clippedRelativeBias: options.alignment must be 'bottom-right' or 'top-left', got number 1");
+  });
 });

@@ -202,16 +202,21 @@ struct FlashOpsAvx2 {
       const __m256 kv = _mm256_loadu_ps(k + d);
       for (int r = 0; r < R; ++r) acc[r][0] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d), kv, acc[r][0]);
     }
+    // Reduce every accumulator in fully unrolled code before the scalar tail: a runtime loop over
+    // acc[r] made GCC keep the array on the stack, storing all R accumulators each iteration.
+    float x[R];
     for (int r = 0; r < R; ++r) {
       __m256 t = acc[r][0];
       for (int u = 1; u < A; ++u) t = _mm256_add_ps(t, acc[r][u]);
       __m128 h = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
       h = _mm_add_ps(h, _mm_movehl_ps(h, h));
       h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-      float x = _mm_cvtss_f32(h);
-      for (int64_t e = d; e < D; ++e) x += q[r * ldq + e] * k[e];
-      s[r * lds] = x;
+      x[r] = _mm_cvtss_f32(h);
     }
+    if (d < D)
+      for (int r = 0; r < R; ++r)
+        for (int64_t e = d; e < D; ++e) x[r] += q[r * ldq + e] * k[e];
+    for (int r = 0; r < R; ++r) s[r * lds] = x[r];
   }
 
   // o_r += p_r * v for R rows (o row stride ldo, p stride ldp), v loaded once for all rows.

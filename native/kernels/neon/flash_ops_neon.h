@@ -122,11 +122,14 @@ struct FlashOpsNeon {
       const float32x4_t kv = vld1q_f32(k + d);
       for (int r = 0; r < R; ++r) acc[r] = vfmaq_f32(acc[r], vld1q_f32(q + r * ldq + d), kv);
     }
-    for (int r = 0; r < R; ++r) {
-      float x = vaddvq_f32(acc[r]);
-      for (int64_t t = d; t < D; ++t) x += q[r * ldq + t] * k[t];
-      s[r * lds] = x;
-    }
+    // Reduce in fully unrolled code before the scalar tail (as flash_ops_avx2.h: a runtime loop over
+    // acc[r] can make GCC keep the array in memory).
+    float x[R];
+    for (int r = 0; r < R; ++r) x[r] = vaddvq_f32(acc[r]);
+    if (d < D)
+      for (int r = 0; r < R; ++r)
+        for (int64_t t = d; t < D; ++t) x[r] += q[r * ldq + t] * k[t];
+    for (int r = 0; r < R; ++r) s[r * lds] = x[r];
   }
 
   template <int R>

@@ -193,11 +193,16 @@ struct FlashOpsAvx2 {
     for (int r = 0; r < R; ++r)
       for (int u = 0; u < A; ++u) acc[r][u] = _mm256_setzero_ps();
     int64_t d = 0;
-    for (; d + 8 * A <= D; d += 8 * A)
+    // Unrolled by hand (pragma): left to itself GCC kept acc on the stack inside the one-row decode
+    // loop, a store and reload on every FMA chain.
+    for (; d + 8 * A <= D; d += 8 * A) {
+#pragma GCC unroll 8
       for (int u = 0; u < A; ++u) {
         const __m256 kv = _mm256_loadu_ps(k + d + 8 * u);
+#pragma GCC unroll 8
         for (int r = 0; r < R; ++r) acc[r][u] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d + 8 * u), kv, acc[r][u]);
       }
+    }
     for (; d + 8 <= D; d += 8) {
       const __m256 kv = _mm256_loadu_ps(k + d);
       for (int r = 0; r < R; ++r) acc[r][0] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d), kv, acc[r][0]);

@@ -101,6 +101,16 @@ describe('window', () => {
   });
   it('with a bool mask', () =>
     checkCase({ B: 2, Hq: 2, Hkv: 1, Lq: 65, Lk: 65, D: 7, Dv: 7, mask: { data: boolMask([2, 1, 65, 65], 4, 0.5), shape: [2, 1, 65, 65] }, extras: { window: { left: 10, right: 10 } } }));
+  // 2 heads x 300 rows take the packed path, whose tiles start their GEMMs and softmax at the first
+  // 16-key panel any of their rows sees (left of it every row's window is closed).
+  it('on long rows with softcap, ALiBi, a relative bias and a bool mask', () => {
+    const s: CaseSpec = { B: 1, Hq: 2, Hkv: 1, Lq: 300, Lk: 300, D: 16, Dv: 12, seed: 9 };
+    checkCase({
+      ...s,
+      mask: { data: boolMask([300, 300], 11, 0.8), shape: [300, 300] },
+      extras: { window: { left: 40, right: 3 }, softcap: 5, alibiSlopes: slopesFor(2, 12), relativeBias: relBiasFor(2, s, 13) },
+    });
+  });
   it('rows that see no key give zeros (and zero weights), sinks or not', () => {
     // Bottom-right, Lq > Lk: rows 0..2 sit at positions -3..-1 and a zero-width window holds no key.
     for (const sinks of [undefined, Float32Array.of(1, -1)]) {

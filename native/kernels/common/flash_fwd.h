@@ -400,10 +400,10 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
 
     for (int64_t r0 = 0; r0 < R; r0 += MR) {
       const int mr = static_cast<int>(std::min<int64_t>(MR, R - r0));
-      // Causal or window: the tile's GEMMs cover only the 16-key panels between the first and the last
-      // key any of its rows sees in this block, and skip the block when it sees none. Scores left of
-      // the first panel are never computed: finish_scores sets them to -inf for every row (they lie
-      // left of each visible row's window), and P·V skips their keys, which would add only -0 * v.
+      // Causal or window: the tile's GEMMs and softmax cover only the 16-key panels between the first
+      // and the last key any of its rows sees in this block, and skip the block when it sees none.
+      // Scores left of the first panel are never computed or read: they lie left of every row's
+      // window, so they would be -inf, their probabilities -0, and P·V would add only -0 * v.
       int64_t lo = kb + nk, hi = kb;
       for (int r = 0; r < mr; ++r) {
         const RowState& row = rows[r0 + r];
@@ -417,7 +417,9 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       const int64_t p0 = (lo - kb) / NR, k0 = p0 * NR;
       for (int64_t pn = p0; pn < npant; ++pn)
         gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
-      const bool any_masked = softmax_block<Ops>(S, mr, r0, kb, nkt, npadt, rows, a.softcap, M, L, O, dv16);
+      // The softmax also starts at the first panel: keys left of it are -inf in every row of the tile.
+      const bool any_masked =
+          softmax_block<Ops>(S + k0, mr, r0, kb + k0, nkt - k0, npadt - k0, rows, a.softcap, M, L, O, dv16);
       if (dv16 == 0) continue;
       if (any_masked && v_nonfinite) {
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.

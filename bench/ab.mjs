@@ -2,8 +2,9 @@
 // in the same run, so a load burst on a shared machine falls on both sides. Each dir is a built
 // checkout (`npm run build` there). Options:
 //   --shape B,Hq,Hkv,Lq,Lk,D[,Dv]   default 1,32,32,1,2048,128 (MHA decode)
-//   --causal   --threads n (default 1)   --rounds n (default 7)   --runs n (calls per block, default
-//   30 for decode shapes, 10 otherwise)
+//   --causal   --bshd (that layout)   --threads n (default 1)   --rounds n (default 7)
+//   --runs n   calls per block (default 30 for decode shapes, 10 otherwise)
+// Two identical builds differ by up to about 8 % on this 2-core VM: trust larger ratios, or repeat.
 // Prints each side's median of block medians, its GFLOP/s (or GB/s of K+V for decode) and the ratio.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,11 +14,12 @@ import { median, timeSync } from './lib/timing.mjs';
 const require = createRequire(import.meta.url);
 
 function parseArgs(argv) {
-  const a = { dirs: [], shape: [1, 32, 32, 1, 2048, 128], causal: false, threads: 1, rounds: 7, runs: 0 };
+  const a = { dirs: [], shape: [1, 32, 32, 1, 2048, 128], causal: false, bshd: false, threads: 1, rounds: 7, runs: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--shape') a.shape = argv[++i].split(',').map(Number);
     else if (arg === '--causal') a.causal = true;
+    else if (arg === '--bshd') a.bshd = true;
     else if (arg === '--threads') a.threads = Number(argv[++i]);
     else if (arg === '--rounds') a.rounds = Number(argv[++i]);
     else if (arg === '--runs') a.runs = Number(argv[++i]);
@@ -47,18 +49,19 @@ const runs = args.runs || (decode ? 30 : 10);
 const sides = args.dirs.map((dir) => {
   const lib = require(path.resolve(dir, 'dist', 'index.js'));
   lib.setNumThreads(args.threads);
-  const q = lib.tensor(randomData(B * Hq * Lq * D, 1), [B, Hq, Lq, D]);
-  const k = lib.tensor(randomData(B * Hkv * Lk * D, 2), [B, Hkv, Lk, D]);
-  const v = lib.tensor(randomData(B * Hkv * Lk * Dv, 3), [B, Hkv, Lk, Dv]);
-  const out = lib.tensor(new Float32Array(B * Hq * Lq * Dv), [B, Hq, Lq, Dv]);
-  const opts = { causal: args.causal, out };
+  const dims = (H, L, d) => (args.bshd ? [B, L, H, d] : [B, H, L, d]);
+  const q = lib.tensor(randomData(B * Hq * Lq * D, 1), dims(Hq, Lq, D));
+  const k = lib.tensor(randomData(B * Hkv * Lk * D, 2), dims(Hkv, Lk, D));
+  const v = lib.tensor(randomData(B * Hkv * Lk * Dv, 3), dims(Hkv, Lk, Dv));
+  const out = lib.tensor(new Float32Array(B * Hq * Lq * Dv), dims(Hq, Lq, Dv));
+  const opts = { causal: args.causal, out, ...(args.bshd ? { layout: 'bshd' } : {}) };
   return { dir, run: () => lib.scaledDotProductAttention(q, k, v, opts), info: lib.backendInfo(), blocks: [] };
 });
 
 for (let r = 0; r < args.rounds; r++)
   for (const side of sides) side.blocks.push(timeSync(side.run, { warmup: 1, runs }).median);
 
-console.log(`${label(s)}, ${args.threads} thread(s), ${args.rounds} rounds of ${runs} calls, alternating`);
+console.log(`${label(s)}${args.bshd ? ' bshd' : ''}, ${args.threads} thread(s), ${args.rounds} rounds of ${runs} calls, alternating`);
 for (const side of sides) {
   side.ms = median(side.blocks);
   const figure = decode ? `${(kvBytes(s) / (side.ms * 1e6)).toFixed(2)} GB/s` : `${(flops(s) / (side.ms * 1e6)).toFixed(1)} GFLOP/s`;

@@ -18,6 +18,12 @@ describe('bench/ab.mjs', () => {
     expect(ratio).toBeGreaterThan(0);
   });
 
+  it('takes the bshd layout', () => {
+    const r = ab(root, root, '--shape', '1,4,2,1,100,8', '--bshd', '--rounds', '1', '--runs', '2');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('(1,4/2,1,100,8) bshd, 1 thread(s)');
+  });
+
   it('reports GFLOP/s for a prefill shape', () => {
     const r = ab(root, root, '--shape', '1,1,1,33,33,8,4', '--causal', '--rounds', '1', '--runs', '2');
     expect(r.status).toBe(0);

@@ -50,6 +50,21 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     checkCase({ B: 1, Hq: 6, Hkv: 3, Lq: 1, Lk: 700, D: 128, Dv: 128, layout: 'bshd', seed: 8 });
   });
 
+  // bshd decode with one or two rows per kv head reads every kv head's rows of a key together (one
+  // task per batch entry and key chunk).
+  it('bshd decode, all heads per task: one chunk or several, GQA, masks, score options', () => {
+    const r = rng(31);
+    const perHead = (n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+    const cases: CaseSpec[] = [
+      { B: 2, Hq: 5, Hkv: 5, Lq: 1, Lk: 300, D: 33, Dv: 17, layout: 'bshd', seed: 41 }, // two chunks per batch entry
+      { B: 1, Hq: 8, Hkv: 4, Lq: 1, Lk: 200, D: 16, Dv: 24, layout: 'bshd', causal: true, seed: 42, extras: { sinks: perHead(8, -2, 2), alibiSlopes: perHead(8, 0.01, 0.3), softcap: 3, window: { left: 90 } } },
+      { B: 1, Hq: 4, Hkv: 4, Lq: 2, Lk: 1000, D: 16, Dv: 16, layout: 'bshd', causal: true, seed: 43, extras: { sinks: perHead(4, -2, 2), window: { left: 700, right: 0 } } },
+      { B: 1, Hq: 4, Hkv: 2, Lq: 1, Lk: 700, D: 64, Dv: 64, layout: 'bshd', seed: 44, mask: { data: Float32Array.from(randomBoolMask(4 * 700, 45), (x, i) => (x ? (i % 5) * 0.2 : -Infinity)), shape: [1, 4, 1, 700] } },
+      { B: 1, Hq: 4, Hkv: 4, Lq: 1, Lk: 1, D: 8, Dv: 8, layout: 'bshd', seed: 46 },
+    ];
+    for (const spec of cases) checkCase(spec);
+  });
+
   it('bool and additive masks: per-row, broadcast over rows, heads and batch, strided along keys', () => {
     const B = 2, H = 2, Lq = 40, Lk = 150;
     const specs: CaseSpec['mask'][] = [
@@ -138,6 +153,7 @@ describe(`thread count never changes a bit [${backendInfo().backend}/${backendIn
     ['decode (split-K)', { B: 1, Hq: 8, Hkv: 8, Lq: 1, Lk: 1000, D: 128, Dv: 128 }],
     ['GQA decode (split-K)', { B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 1500, D: 64, Dv: 64 }],
     ['masked decode', { B: 1, Hq: 2, Hkv: 1, Lq: 3, Lk: 999, D: 7, Dv: 7, mask: { data: randomBoolMask(999, 9), shape: [999] } }],
+    ['bshd decode (all heads per task)', { B: 1, Hq: 8, Hkv: 4, Lq: 1, Lk: 900, D: 32, Dv: 32, layout: 'bshd' }],
   ];
   for (const [name, spec] of shapes)
     it(`${name}: 1, 2 and 3 threads give identical bits, and match the reference`, () => {

@@ -469,16 +469,15 @@ inline void write_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, 
 // Decode with every kv head's K/V rows side by side (bshd: key l's rows of all heads are one run of
 // memory). Walking one head at a time would read 512-byte rows a page apart, which neither the
 // hardware prefetcher nor the TLB follows (6-7 GB/s on (1, 32, 1, 2048, 128)). Here one task takes
-// keys [k_begin, k_end) for all Hkv * Rg rows (Rg = G * Lq rows per kv head, rows of head hk from
+// keys [k_begin, k_end) for all Hkv * Rg rows (Rg = G * Lq <= 2 rows per kv head, rows of head hk from
 // hk * Rg), and per key reads that key's K rows, then a block behind its V rows, of all heads in
 // address order: the one-row pipeline of run_rows_direct_pipelined, across heads. Leaves m, l, O of
 // every row in scratch.
-template <class Ops>
+template <class Ops, int Rg>
 void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {
   const attn_sdpa_args& a = *p.a;
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv;
   const int64_t ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
-  const int Rg = static_cast<int>(p.G * a.len_q);
   const int64_t R = Hkv * Rg;
   float* qp = sc.qp.data();
   float* S = sc.s.data();
@@ -505,7 +504,7 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
       const float* v = vrow + hk * a.v_view.stride_h;
       float* o = O + hk * Rg * dv16;
       if (!masked[hk]) {
-        axpy_rows<Ops>(Rg, o, dv16, ph, v, Dv);
+        Ops::template axpy<Rg>(o, dv16, ph, BK, v, Dv);
         continue;
       }
       // Exact: a masked key (p = -0) never touches its v row, which may hold NaN garbage.
@@ -523,7 +522,7 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
       for (int64_t hk = 0; hk < Hkv; ++hk) {
         float* sh = Sc + hk * Rg * BK + j;
         if (D > 0)
-          dots_rows<Ops>(Rg, qp + hk * Rg * D, D, krow + hk * a.k_view.stride_h, sh);
+          Ops::template dots<Rg>(qp + hk * Rg * D, D, D, krow + hk * a.k_view.stride_h, sh, BK);
         else
           for (int r = 0; r < Rg; ++r) sh[r * BK] = 0.0f;
       }
@@ -553,7 +552,11 @@ void heads_task(void* arg, int64_t t) {
   Scratch& sc = scratch();
   sc.ensure(R, a.dim_qk, p.dv16, R);
   const bool whole = p.nchunk == 1;
-  run_heads_direct<Ops>(p, sc, b, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), whole);
+  // Rg is 1 or 2 here (see sdpa): the micro-kernels inline with constant row counts.
+  if (Rg == 1)
+    run_heads_direct<Ops, 1>(p, sc, b, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), whole);
+  else
+    run_heads_direct<Ops, 2>(p, sc, b, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), whole);
   for (int64_t hk = 0; hk < a.heads_kv; ++hk)
     for (int64_t rr = 0; rr < Rg; ++rr) {
       const int64_t r = hk * Rg + rr;

@@ -56,6 +56,12 @@ constexpr int DIRECT_MAX_ROWS = 8;    // problems this small (G * Lq rows) skip 
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
+// Keys per split-K chunk when `owners` tasks exist without a split: about SPLIT_TASKS tasks in all.
+inline int64_t split_chunk(int64_t len_k, int64_t owners) {
+  const int64_t chunks = (SPLIT_TASKS + owners - 1) / owners;
+  return std::max(SPLIT_MIN_CHUNK, round_up((len_k + chunks - 1) / chunks, BK_DIRECT));
+}
+
 // Per-thread scratch, reused across calls (pool threads live as long as the addon).
 struct Scratch {
   std::vector<float> qp, kp, vp, s, o, m, l;
@@ -68,7 +74,7 @@ struct Scratch {
     grow(qp, rows * d + 1);
     grow(kp, BK * d + 1);
     grow(vp, BK * dv16 + 1);
-    grow(s, std::max<int64_t>(s_rows, DIRECT_MAX_ROWS) * BK);
+    grow(s, s_rows * BK);
     grow(o, rows * dv16 + 1);
     grow(m, rows);
     grow(l, rows);
@@ -466,6 +472,17 @@ inline void write_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, 
   if (lse) *lse = m + std::log(l);
 }
 
+// Stores the m, l, O of the G * Lq scratch rows from r0 as the partial of (b * Hkv + hk, chunk c).
+inline void save_partial(const Plan& p, const Scratch& sc, int64_t bh, int64_t c, int64_t r0) {
+  const int64_t R = p.G * p.a->len_q, stride = p.dv16 + 2;
+  float* dst = p.partial + (bh * p.nchunk + c) * R * stride;
+  for (int64_t r = 0; r < R; ++r) {
+    dst[r * stride] = sc.m[r0 + r];
+    dst[r * stride + 1] = sc.l[r0 + r];
+    std::copy_n(sc.o.data() + (r0 + r) * p.dv16, p.dv16, dst + r * stride + 2);
+  }
+}
+
 // Decode with every kv head's K/V rows side by side (bshd: key l's rows of all heads are one run of
 // memory). Walking one head at a time would read 512-byte rows a page apart, which neither the
 // hardware prefetcher nor the TLB follows (6-7 GB/s on (1, 32, 1, 2048, 128)). Here one task takes
@@ -548,7 +565,7 @@ void heads_task(void* arg, int64_t t) {
   const Plan& p = *static_cast<const Plan*>(arg);
   const attn_sdpa_args& a = *p.a;
   const int64_t c = t % p.nchunk, b = t / p.nchunk;
-  const int64_t Rg = p.G * a.len_q, R = a.heads_kv * Rg, stride = p.dv16 + 2;
+  const int64_t Rg = p.G * a.len_q, R = a.heads_kv * Rg;
   Scratch& sc = scratch();
   sc.ensure(R, a.dim_qk, p.dv16, R);
   const bool whole = p.nchunk == 1;
@@ -557,18 +574,16 @@ void heads_task(void* arg, int64_t t) {
     run_heads_direct<Ops, 1>(p, sc, b, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), whole);
   else
     run_heads_direct<Ops, 2>(p, sc, b, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), whole);
-  for (int64_t hk = 0; hk < a.heads_kv; ++hk)
+  for (int64_t hk = 0; hk < a.heads_kv; ++hk) {
+    if (!whole) {
+      save_partial(p, sc, b * a.heads_kv + hk, c, hk * Rg);
+      continue;
+    }
     for (int64_t rr = 0; rr < Rg; ++rr) {
       const int64_t r = hk * Rg + rr;
-      if (whole) {
-        write_row(a, b, hk * p.G + rr / a.len_q, rr % a.len_q, sc.m[r], sc.l[r], sc.o.data() + r * p.dv16);
-        continue;
-      }
-      float* dst = p.partial + (((b * a.heads_kv + hk) * p.nchunk + c) * Rg + rr) * stride;
-      dst[0] = sc.m[r];
-      dst[1] = sc.l[r];
-      std::copy_n(sc.o.data() + r * p.dv16, p.dv16, dst + 2);
+      write_row(a, b, hk * p.G + rr / a.len_q, rr % a.len_q, sc.m[r], sc.l[r], sc.o.data() + r * p.dv16);
     }
+  }
 }
 
 // Prefill task t: query blocks in reverse order (heaviest first under causal) so dynamic
@@ -596,16 +611,10 @@ void split_task(void* arg, int64_t t) {
   const Plan& p = *static_cast<const Plan*>(arg);
   const attn_sdpa_args& a = *p.a;
   const int64_t c = t % p.nchunk, bh = t / p.nchunk, b = bh / a.heads_kv, hk = bh % a.heads_kv;
-  const int64_t R = p.G * a.len_q, stride = p.dv16 + 2;
   Scratch& sc = scratch();
   sc.ensure(p.rows_max, a.dim_qk, p.dv16);
   run_rows<Ops>(p, sc, b, hk, 0, a.len_q, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), false);
-  float* dst = p.partial + t * R * stride;
-  for (int64_t r = 0; r < R; ++r) {
-    dst[r * stride] = sc.m[r];
-    dst[r * stride + 1] = sc.l[r];
-    std::copy_n(sc.o.data() + r * p.dv16, p.dv16, dst + r * stride + 2);
-  }
+  save_partial(p, sc, bh, c, 0);
 }
 
 // Merges the chunks of (b, hk) in chunk order: the log-sum-exp combination of partial softmaxes.
@@ -677,8 +686,7 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
   p.interleaved = p.direct && p.G * a.len_q <= 2 && a.heads_kv > 1 && a.k_view.stride_h < a.k_view.stride_l &&
                   a.v_view.stride_h < a.v_view.stride_l;
   if (p.interleaved) {
-    const int64_t chunks_per_b = (SPLIT_TASKS + a.batch - 1) / a.batch;
-    p.chunk = std::max(SPLIT_MIN_CHUNK, round_up((a.len_k + chunks_per_b - 1) / chunks_per_b, BK_DIRECT));
+    p.chunk = split_chunk(a.len_k, a.batch);
     p.nchunk = std::max<int64_t>(1, (a.len_k + p.chunk - 1) / p.chunk);
     std::vector<float> partial(
         static_cast<size_t>(p.nchunk > 1 ? bh * p.nchunk * p.rows_max * (p.dv16 + 2) : 0));
@@ -687,8 +695,7 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
     if (p.nchunk > 1) parallel_for(pf, bh, merge_task, &p);
     return;
   }
-  const int64_t chunks_per_bh = (SPLIT_TASKS + bh - 1) / bh;
-  p.chunk = std::max(SPLIT_MIN_CHUNK, round_up((a.len_k + chunks_per_bh - 1) / chunks_per_bh, BK_DIRECT));
+  p.chunk = split_chunk(a.len_k, bh);
   const bool split = p.direct && a.len_k > p.chunk;
   if (!split) {
     parallel_for(pf, p.nqb * a.batch * a.heads_kv, prefill_task<Ops>, &p);

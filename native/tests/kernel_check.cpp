@@ -28,6 +28,7 @@ struct Case {
   int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
   int causal, mask;  // mask: 0 none, 1 bool per row, 2 additive per row
   int extras;        // bits: 1 softcap, 2 window left, 4 window right, 8 ALiBi, 16 relative bias, 32 sinks
+  int bshd = 0;      // q, k, v in [B][L][H][D] (decode then reads every kv head per task)
 };
 
 double run(const Case& c, std::mt19937& gen) {
@@ -54,6 +55,11 @@ double run(const Case& c, std::mt19937& gen) {
   a.v = v.data();
   a.v_view = {c.Hkv * c.Lk * c.Dv, c.Lk * c.Dv, c.Dv};
   a.out_view = {c.Hq * c.Lq * c.Dv, c.Lq * c.Dv, c.Dv};
+  if (c.bshd) {
+    a.q_view = {c.Hq * c.Lq * c.D, c.D, c.Hq * c.D};
+    a.k_view = {c.Hkv * c.Lk * c.D, c.D, c.Hkv * c.D};
+    a.v_view = {c.Hkv * c.Lk * c.Dv, c.Dv, c.Hkv * c.Dv};
+  }
   a.batch = c.B, a.heads_q = c.Hq, a.heads_kv = c.Hkv, a.len_q = c.Lq, a.len_k = c.Lk, a.dim_qk = c.D, a.dim_v = c.Dv;
   a.scale = c.D > 0 ? 1.0f / std::sqrt(static_cast<float>(c.D)) : 1.0f;
   a.causal = c.causal;
@@ -107,14 +113,17 @@ int main() {
       {1, 4, 2, 200, 300, 64, 64, 1, 0, 63}, {2, 2, 1, 65, 65, 33, 17, 0, 1, 1 | 2 | 4}, {1, 8, 8, 1, 1000, 128, 128, 0, 0, 2 | 32},
       {1, 8, 2, 1, 700, 65, 65, 1, 2, 8 | 16 | 1}, {1, 4, 4, 300, 300, 16, 16, 1, 0, 2 | 32}, {1, 2, 1, 17, 3, 7, 7, 0, 0, 4 | 32},
       {1, 2, 2, 70, 500, 64, 64, 0, 0, 2 | 4 | 8},
+      // bshd decode: 1, 2, 4 and 6 rows per kv head (the one-row pipeline and the blocked path across heads)
+      {1, 8, 8, 1, 1000, 128, 128, 0, 0, 32, 1}, {2, 4, 4, 2, 300, 33, 17, 0, 0, 2, 1}, {1, 8, 2, 1, 700, 65, 65, 0, 1, 0, 1},
+      {1, 4, 2, 3, 600, 16, 16, 1, 2, 8 | 1, 1},
   };
   double worst = 0;
   for (const Case& c : cases) {
     const double e = run(c, gen);
     if (e > worst) worst = e;
-    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d extras%d: max |out - scalar| %.3g\n", LEVEL,
-                (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq, (long long)c.Lk, (long long)c.D,
-                (long long)c.Dv, c.causal, c.mask, c.extras, e);
+    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d extras%d%s: max |out - scalar| %.3g\n",
+                LEVEL, (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq, (long long)c.Lk, (long long)c.D,
+                (long long)c.Dv, c.causal, c.mask, c.extras, c.bshd ? " bshd" : "", e);
   }
   std::printf("%s\n", worst <= 1e-5 ? "ok" : "FAILED");
   return worst <= 1e-5 ? 0 : 1;

@@ -65,6 +65,37 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     for (const spec of cases) checkCase(spec);
   });
 
+  // bshd decode with 3..8 rows per kv head runs the blocked path across heads: per key block, the
+  // dots of every head key by key, then each head's softmax and P·V.
+  it('bshd decode, 3 to 8 rows per kv head: chunks, block tails, D tails, masks, score options', () => {
+    const r = rng(61);
+    const perHead = (n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+    const cases: CaseSpec[] = [
+      { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 700, D: 64, Dv: 64, layout: 'bshd', seed: 51 }, // 4 rows, three chunks, tail block
+      { B: 2, Hq: 6, Hkv: 2, Lq: 1, Lk: 300, D: 33, Dv: 17, layout: 'bshd', seed: 52 }, // 3 rows, D tail, Dv not a multiple of 16
+      { B: 1, Hq: 16, Hkv: 2, Lq: 1, Lk: 520, D: 128, Dv: 128, layout: 'bshd', seed: 53 }, // 8 rows
+      { B: 1, Hq: 4, Hkv: 2, Lq: 3, Lk: 400, D: 16, Dv: 32, layout: 'bshd', causal: true, seed: 54, extras: { sinks: perHead(4, -2, 2), alibiSlopes: perHead(4, 0.01, 0.3), softcap: 3, window: { left: 150 } } },
+      { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 600, D: 32, Dv: 32, layout: 'bshd', seed: 55, mask: { data: Float32Array.from(randomBoolMask(8 * 600, 56), (x, i) => (x ? (i % 5) * 0.2 : -Infinity)), shape: [1, 8, 1, 600] } },
+      { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 5, D: 8, Dv: 8, layout: 'bshd', seed: 57 }, // fewer keys than the prefetch distance
+      { B: 1, Hq: 12, Hkv: 3, Lq: 1, Lk: 1, D: 7, Dv: 9, layout: 'bshd', seed: 58 },
+    ];
+    for (const spec of cases) checkCase(spec);
+  });
+
+  it('bshd decode, 4 rows per kv head: a NaN in the v row of a masked key never reaches the output', () => {
+    const [Hq, Hkv, Lk, D] = [8, 2, 300, 16];
+    const keep = randomBoolMask(Lk, 59);
+    const hidden = keep.findIndex((x) => x === 0);
+    expect(hidden).toBeGreaterThanOrEqual(0);
+    const c = buildCase({ B: 1, Hq, Hkv, Lq: 1, Lk, D, Dv: D, layout: 'bshd', seed: 60 });
+    const want = referenceSdpa({ ...c.ref, mask: (_b, _h, _i, j) => keep[j] !== 0 });
+    for (let h = 0; h < Hkv; h++) c.v.data[(hidden * Hkv + h) * D + 3] = NaN; // bshd: [b][l][h][d]
+    const got = scaledDotProductAttention(c.q, c.k, c.v, { layout: 'bshd', mask: { data: keep, shape: [Lk] } as never });
+    let err = 0;
+    for (let x = 0; x < got.data.length; x++) err = Math.max(err, Math.abs(got.data[x] - want.out[x]));
+    expect(err).toBeLessThanOrEqual(TOLERANCE);
+  });
+
   it('bool and additive masks: per-row, broadcast over rows, heads and batch, strided along keys', () => {
     const B = 2, H = 2, Lq = 40, Lk = 150;
     const specs: CaseSpec['mask'][] = [
@@ -154,6 +185,7 @@ describe(`thread count never changes a bit [${backendInfo().backend}/${backendIn
     ['GQA decode (split-K)', { B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 1500, D: 64, Dv: 64 }],
     ['masked decode', { B: 1, Hq: 2, Hkv: 1, Lq: 3, Lk: 999, D: 7, Dv: 7, mask: { data: randomBoolMask(999, 9), shape: [999] } }],
     ['bshd decode (all heads per task)', { B: 1, Hq: 8, Hkv: 4, Lq: 1, Lk: 900, D: 32, Dv: 32, layout: 'bshd' }],
+    ['bshd GQA decode (blocked across heads)', { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 900, D: 64, Dv: 64, layout: 'bshd' }],
   ];
   for (const [name, spec] of shapes)
     it(`${name}: 1, 2 and 3 threads give identical bits, and match the reference`, () => {

@@ -90,7 +90,7 @@ struct Plan {
   const attn_sdpa_args* a;
   int64_t G, bq, nqb, nchunk, chunk, dv16, rows_max;
   bool direct;     // G * Lq <= DIRECT_MAX_ROWS: every task takes the direct path (shape only, never threads)
-  bool interleaved;  // direct, and K/V rows of all kv heads side by side (bshd): see run_heads_direct
+  bool interleaved;  // direct, and K/V rows of all kv heads side by side (bshd): see heads_task
   float* partial;  // split-K: [B*Hkv][nchunk][rows][Dv16 + 2] (m, l, O), else nullptr
 };
 
@@ -287,6 +287,35 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
     for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
 }
 
+// O (R rows, stride dv16) += P V for keys [kb, kb + nk), P in S (row stride BK), v rows read in place.
+template <class Ops>
+ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const float* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
+              const float* S, float* O) {
+  const int64_t Dv = a.dim_v, ldv = a.v_view.stride_l;
+  if (Dv == 0) return;
+  if (!any_masked && Dv % NR == 0 && R >= 2) {
+    // Several rows (GQA decode): a small GEMM on v in place, O stays in registers per panel.
+    for (int64_t r0 = 0; r0 < R; r0 += MR)
+      for (int64_t c = 0; c < Dv; c += NR)
+        gemm_rows<Ops>(static_cast<int>(std::min<int64_t>(MR, R - r0)), S + r0 * BK, BK, vbase + kb * ldv + c, ldv,
+                       O + r0 * dv16 + c, dv16, nk, true);
+    return;
+  }
+  for (int64_t j = 0; j < nk; ++j) {
+    const float* vr = vbase + (kb + j) * ldv;
+    int live = 0;
+    if (any_masked)
+      for (int r = 0; r < R; ++r) live += !is_masked_p(S[r * BK + j]);
+    if (!any_masked || live == R) {
+      axpy_rows<Ops>(R, O, dv16, S + j, vr, Dv);
+      continue;
+    }
+    // Exact: a masked key (p = -0) never touches its v row, which may hold NaN garbage.
+    for (int r = 0; r < R; ++r)
+      if (!is_masked_p(S[r * BK + j])) Ops::template axpy<1>(O + r * dv16, dv16, S + r * BK + j, BK, vr, Dv);
+  }
+}
+
 // Decode-sized tasks of 2..DIRECT_MAX_ROWS rows (GQA decode, short query blocks): per key block, the
 // dots, then the softmax, then P·V, with software prefetch keeping both streams ahead. (The pipelined
 // form above measured slower here: 9-11 vs 11-13 GB/s on GQA decode, 4 rows.)
@@ -307,28 +336,7 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
         for (int r = 0; r < R; ++r) S[r * BK + j] = 0.0f;
     }
     const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
-    if (Dv == 0) continue;
-    if (!any_masked && Dv % NR == 0 && R >= 2) {
-      // Several rows (GQA decode): P·V as a small GEMM on v in place, O stays in registers per panel.
-      for (int64_t r0 = 0; r0 < R; r0 += MR)
-        for (int64_t c = 0; c < Dv; c += NR)
-          gemm_rows<Ops>(static_cast<int>(std::min<int64_t>(MR, R - r0)), S + r0 * BK, BK, vbase + kb * a.v_view.stride_l + c,
-                         a.v_view.stride_l, O + r0 * dv16 + c, dv16, nk, true);
-      continue;
-    }
-    for (int64_t j = 0; j < nk; ++j) {
-      const float* vr = vbase + (kb + j) * a.v_view.stride_l;
-      int live = 0;
-      if (any_masked)
-        for (int r = 0; r < R; ++r) live += !is_masked_p(S[r * BK + j]);
-      if (!any_masked || live == R) {
-        axpy_rows<Ops>(R, O, dv16, S + j, vr, Dv);
-        continue;
-      }
-      // Exact: a masked key (p = -0) never touches its v row, which may hold NaN garbage.
-      for (int r = 0; r < R; ++r)
-        if (!is_masked_p(S[r * BK + j])) Ops::template axpy<1>(O + r * dv16, dv16, S + r * BK + j, BK, vr, Dv);
-    }
+    pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O);
   }
 }
 
@@ -483,6 +491,17 @@ inline void save_partial(const Plan& p, const Scratch& sc, int64_t bh, int64_t c
   }
 }
 
+// Sets up the Rg rows of every kv head of batch entry b (head hk's from row hk * Rg) as init_rows
+// does for one head, and zeroes their O. Widens [k_first, k_last) to every key a row sees.
+inline void init_heads(const Plan& p, Scratch& sc, int64_t b, int64_t Rg, int64_t k_begin, int64_t k_end,
+                       bool with_sinks, std::vector<RowState>& rows, int64_t& k_first, int64_t& k_last) {
+  const attn_sdpa_args& a = *p.a;
+  for (int64_t hk = 0; hk < a.heads_kv; ++hk)
+    init_rows(p, b, hk, 0, a.len_q, k_begin, k_end, with_sinks, sc.qp.data() + hk * Rg * a.dim_qk,
+              rows.data() + hk * Rg, sc.m.data() + hk * Rg, sc.l.data() + hk * Rg, k_first, k_last);
+  std::fill_n(sc.o.data(), a.heads_kv * Rg * p.dv16, 0.0f);
+}
+
 // Decode with every kv head's K/V rows side by side (bshd: key l's rows of all heads are one run of
 // memory). Walking one head at a time would read 512-byte rows a page apart, which neither the
 // hardware prefetcher nor the TLB follows (6-7 GB/s on (1, 32, 1, 2048, 128)). Here one task takes
@@ -503,10 +522,7 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
   float* L = sc.l.data();
   std::vector<RowState> rows(static_cast<size_t>(R));
   int64_t k_first = k_end, k_last = k_begin;
-  for (int64_t hk = 0; hk < Hkv; ++hk)
-    init_rows(p, b, hk, 0, a.len_q, k_begin, k_end, with_sinks, qp + hk * Rg * D, rows.data() + hk * Rg, M + hk * Rg,
-              L + hk * Rg, k_first, k_last);
-  std::fill_n(O, R * dv16, 0.0f);
+  init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, rows, k_first, k_last);
 
   const float* kbase = a.k + b * a.k_view.stride_b;
   const float* vbase = a.v + b * a.v_view.stride_b;
@@ -558,6 +574,49 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
     for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
 }
 
+// As run_heads_direct, for 3..DIRECT_MAX_ROWS rows per kv head (GQA decode from a bshd cache). Per
+// key block: the dots of every head, key by key, so each key's K rows of all heads are read in
+// address order; then per head the softmax and P·V as the blocked path's GEMM on v in place. Software
+// prefetch is spread one head's row at a time: this key's v row and the k row PF_KEYS keys ahead.
+// Serial A/B on (1, 32/8, 1, 4096, 128) bshd, 1 core: 6.5 -> 10.9 GB/s (bhsd, head by head: 14);
+// head by head, with each head's rows a page apart, ran 6.0-6.5, and a per-head prefetch burst of a
+// whole 4 KiB row 7.5-8.
+constexpr int64_t PF_KEYS = 8;
+template <class Ops>
+void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {
+  const attn_sdpa_args& a = *p.a;
+  const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv, Rg = p.G * a.len_q;
+  const int64_t ldk = a.k_view.stride_l, ldv = a.v_view.stride_l, hsk = a.k_view.stride_h, hsv = a.v_view.stride_h;
+  float *const qp = sc.qp.data(), *const S = sc.s.data(), *const O = sc.o.data();
+  std::vector<RowState> rows(static_cast<size_t>(Hkv * Rg));
+  int64_t k_first = k_end, k_last = k_begin;
+  init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, rows, k_first, k_last);
+
+  const float* kbase = a.k + b * a.k_view.stride_b;
+  const float* vbase = a.v + b * a.v_view.stride_b;
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
+    for (int64_t j = 0; j < nk; ++j) {
+      const float* krow = kbase + (kb + j) * ldk;
+      for (int64_t hk = 0; hk < Hkv; ++hk) {
+        if (Dv > 0) prefetch_row(vbase + (kb + j) * ldv + hk * hsv, Dv);
+        if (D > 0 && kb + j + PF_KEYS < k_last) prefetch_row(krow + PF_KEYS * ldk + hk * hsk, D);
+        float* sh = S + hk * Rg * BK + j;
+        if (D > 0)
+          dots_rows<Ops>(static_cast<int>(Rg), qp + hk * Rg * D, D, krow + hk * hsk, sh);
+        else
+          for (int r = 0; r < Rg; ++r) sh[r * BK] = 0.0f;
+      }
+    }
+    for (int64_t hk = 0; hk < Hkv; ++hk) {
+      float* sh = S + hk * Rg * BK;
+      const bool any_masked = softmax_block<Ops>(sh, static_cast<int>(Rg), hk * Rg, kb, nk, npad, rows, a.softcap,
+                                                 sc.m.data(), sc.l.data(), O, dv16);
+      pv_block<Ops>(a, dv16, vbase + hk * hsv, static_cast<int>(Rg), kb, nk, any_masked, sh, O + hk * Rg * dv16);
+    }
+  }
+}
+
 // Interleaved-heads task t = (b, chunk): every kv head over one key chunk; with one chunk the rows
 // start from their sinks and are written out, else their partials go to the merge (as split_task).
 template <class Ops>
@@ -569,11 +628,15 @@ void heads_task(void* arg, int64_t t) {
   Scratch& sc = scratch();
   sc.ensure(R, a.dim_qk, p.dv16, R);
   const bool whole = p.nchunk == 1;
-  // Rg is 1 or 2 here (see sdpa): the micro-kernels inline with constant row counts.
+  const int64_t k_begin = c * p.chunk, k_end = std::min(a.len_k, (c + 1) * p.chunk);
+  // One or two rows per kv head: the one-row pipeline across heads, its micro-kernels inlined with
+  // constant row counts; more: the blocked path across heads.
   if (Rg == 1)
-    run_heads_direct<Ops, 1>(p, sc, b, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), whole);
+    run_heads_direct<Ops, 1>(p, sc, b, k_begin, k_end, whole);
+  else if (Rg == 2)
+    run_heads_direct<Ops, 2>(p, sc, b, k_begin, k_end, whole);
   else
-    run_heads_direct<Ops, 2>(p, sc, b, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), whole);
+    run_heads_blocked<Ops>(p, sc, b, k_begin, k_end, whole);
   for (int64_t hk = 0; hk < a.heads_kv; ++hk) {
     if (!whole) {
       save_partial(p, sc, b * a.heads_kv + hk, c, hk * Rg);
@@ -679,11 +742,12 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
   p.nqb = (a.len_q + p.bq - 1) / p.bq;
   p.rows_max = p.G * p.bq;
   const int64_t bh = a.batch * a.heads_kv;
-  // K and V rows of the kv heads side by side (bshd): one task reads every head (run_heads_direct),
-  // for one or two rows per kv head. Node A/B, 1 core, against head-by-head tasks: (1, 32, 1, 2048,
-  // 128) 1.7-2.0x, (1, 8, 1, 8192, 128) 2.1x, (8, 8, 1, 512, 64) 4.1x, 16 q / 8 kv heads 1.3x,
-  // MHA with Lq = 2 1.0x; with 4-8 rows per kv head the blocked path's P·V GEMM wins (0.67-1.3x).
-  p.interleaved = p.direct && p.G * a.len_q <= 2 && a.heads_kv > 1 && a.k_view.stride_h < a.k_view.stride_l &&
+  // K and V rows of the kv heads side by side (bshd): one task reads every head, for one or two rows
+  // per kv head by the one-row pipeline across heads (run_heads_direct), for more by the blocked path
+  // across heads (run_heads_blocked). Node A/B, 1 core, against head-by-head tasks: (1, 32, 1, 2048,
+  // 128) 1.7-2.0x, (1, 8, 1, 8192, 128) 2.1x, (8, 8, 1, 512, 64) 4.1x, 16 q / 8 kv heads 1.3x, MHA
+  // with Lq = 2 1.0x; serial A/B, 32 q / 8 kv heads: 1.6x (6.5 -> 10.3-10.9 GB/s).
+  p.interleaved = p.direct && a.heads_kv > 1 && a.k_view.stride_h < a.k_view.stride_l &&
                   a.v_view.stride_h < a.v_view.stride_l;
   if (p.interleaved) {
     p.chunk = split_chunk(a.len_k, a.batch);

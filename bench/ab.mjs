@@ -8,7 +8,7 @@
 // Prints each side's median of block medians, its GFLOP/s (or GB/s of K+V for decode) and the ratio.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { flops, kvBytes, label, randomData, shape } from './lib/shapes.mjs';
+import { bshd, flops, kvBytes, label, randomData, shape, tensorDims } from './lib/shapes.mjs';
 import { median, timeSync } from './lib/timing.mjs';
 
 const require = createRequire(import.meta.url);
@@ -42,18 +42,18 @@ try {
   process.exit(2);
 }
 const [B, Hq, Hkv, Lq, Lk, D, Dv = D] = args.shape;
-const s = shape(B, Hq, Hkv, Lq, Lk, D, Dv, args.causal);
+const plain = shape(B, Hq, Hkv, Lq, Lk, D, Dv, args.causal);
+const s = args.bshd ? bshd(plain) : plain;
 const decode = Lq <= 8;
 const runs = args.runs || (decode ? 30 : 10);
 
 const sides = args.dirs.map((dir) => {
   const lib = require(path.resolve(dir, 'dist', 'index.js'));
   lib.setNumThreads(args.threads);
-  const dims = (H, L, d) => (args.bshd ? [B, L, H, d] : [B, H, L, d]);
-  const q = lib.tensor(randomData(B * Hq * Lq * D, 1), dims(Hq, Lq, D));
-  const k = lib.tensor(randomData(B * Hkv * Lk * D, 2), dims(Hkv, Lk, D));
-  const v = lib.tensor(randomData(B * Hkv * Lk * Dv, 3), dims(Hkv, Lk, Dv));
-  const out = lib.tensor(new Float32Array(B * Hq * Lq * Dv), dims(Hq, Lq, Dv));
+  const q = lib.tensor(randomData(B * Hq * Lq * D, 1), tensorDims(s, Hq, Lq, D));
+  const k = lib.tensor(randomData(B * Hkv * Lk * D, 2), tensorDims(s, Hkv, Lk, D));
+  const v = lib.tensor(randomData(B * Hkv * Lk * Dv, 3), tensorDims(s, Hkv, Lk, Dv));
+  const out = lib.tensor(new Float32Array(B * Hq * Lq * Dv), tensorDims(s, Hq, Lq, Dv));
   const opts = { causal: args.causal, out, ...(args.bshd ? { layout: 'bshd' } : {}) };
   return { dir, run: () => lib.scaledDotProductAttention(q, k, v, opts), info: lib.backendInfo(), blocks: [] };
 });
@@ -61,7 +61,7 @@ const sides = args.dirs.map((dir) => {
 for (let r = 0; r < args.rounds; r++)
   for (const side of sides) side.blocks.push(timeSync(side.run, { warmup: 1, runs }).median);
 
-console.log(`${label(s)}${args.bshd ? ' bshd' : ''}, ${args.threads} thread(s), ${args.rounds} rounds of ${runs} calls, alternating`);
+console.log(`${label(s)}, ${args.threads} thread(s), ${args.rounds} rounds of ${runs} calls, alternating`);
 for (const side of sides) {
   side.ms = median(side.blocks);
   const figure = decode ? `${(kvBytes(s) / (side.ms * 1e6)).toFixed(2)} GB/s` : `${(flops(s) / (side.ms * 1e6)).toFixed(1)} GFLOP/s`;

@@ -3,6 +3,12 @@
 
 export const shape = (B, Hq, Hkv, Lq, Lk, D, Dv = D, causal = false) => ({ B, Hq, Hkv, Lq, Lk, D, Dv, causal });
 
+/** The same shape with q, k, v (and out) in the bshd layout, [B, L, H, D]. */
+export const bshd = (s) => ({ ...s, layout: 'bshd' });
+
+/** Tensor dims of an operand with H heads, L positions and d features in the shape's layout. */
+export const tensorDims = (s, H, L, d) => (s.layout === 'bshd' ? [s.B, L, H, d] : [s.B, H, L, d]);
+
 /** 2·B·Hq·Lq·Lk·(D + Dv): the q·kᵀ and p·v products; halved under causal with Lq = Lk (the useful work). */
 export function flops(s) {
   const f = 2 * s.B * s.Hq * s.Lq * s.Lk * (s.D + s.Dv);
@@ -15,7 +21,7 @@ export const kvBytes = (s) => 4 * s.B * s.Hkv * s.Lk * (s.D + s.Dv);
 export function label(s) {
   const h = s.Hq === s.Hkv ? `${s.Hq}` : `${s.Hq}/${s.Hkv}`;
   const d = s.D === s.Dv ? `${s.D}` : `${s.D}/${s.Dv}`;
-  return `(${s.B},${h},${s.Lq},${s.Lk},${d})${s.causal ? ' causal' : ''}`;
+  return `(${s.B},${h},${s.Lq},${s.Lk},${d})${s.causal ? ' causal' : ''}${s.layout === 'bshd' ? ' bshd' : ''}`;
 }
 
 /** Deterministic uniform [-1, 1) data (xorshift), so runs and peers see the same inputs. */

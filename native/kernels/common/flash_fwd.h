@@ -38,7 +38,7 @@ namespace {
 
 constexpr int MR = 6;               // rows per micro-kernel call
 constexpr int NR = 16;              // columns per micro-kernel call
-// Block and task sizes, measured on Zen 3 at D = 64 and 128 (serial A/B, same run): 128-key blocks
+// Block and task sizes, measured on the 2-core EPYC (Zen 4 per cpuid) at D = 64 and 128 (serial A/B, same run): 128-key blocks
 // and ~1024-row tasks ran 87-91 GFLOP/s on 1 core against 77-81 for 64 keys and 192 rows, since the
 // packing of K/V and the per-block softmax bookkeeping are shared by more work.
 constexpr int64_t BK = 128;           // keys per packed block; also the row stride of S

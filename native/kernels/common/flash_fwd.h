@@ -38,12 +38,12 @@ namespace {
 
 constexpr int MR = 6;               // rows per micro-kernel call
 constexpr int NR = 16;              // columns per micro-kernel call
-// Block and task sizes, measured on the 2-core EPYC (Zen 4 per cpuid) at D = 64 and 128 (serial A/B, same run): 128-key blocks
-// and ~1024-row tasks ran 87-91 GFLOP/s on 1 core against 77-81 for 64 keys and 192 rows, since the
-// packing of K/V and the per-block softmax bookkeeping are shared by more work.
+// Block and task sizes, measured on the 2-core EPYC (Zen 4 per cpuid) at D = 64 and 128 (serial A/B,
+// same run): 128-key blocks and ~1024-row tasks ran 87-91 GFLOP/s on 1 core against 77-81 for 64 keys
+// and 192 rows, since the packing of K/V and the per-block softmax bookkeeping are shared by more work.
 constexpr int64_t BK = 128;           // keys per packed block; also the row stride of S
 constexpr int64_t BK_DIRECT = 64;     // keys per block on the direct (decode) paths
-constexpr int64_t TASK_BYTES = 512 << 10;  // packed q + O of a task: about one L2
+constexpr int64_t TASK_BYTES = 512 << 10;  // packed q + O of a task: half this CPU's 1 MiB L2 (measured)
 constexpr int64_t MIN_TASK_ROWS = 96;      // never split a task finer than this for threads
 constexpr int64_t MAX_TASK_ROWS = 2048;     // caps the scratch when D + Dv is small
 // Split-K chunks: as long as still leaves SPLIT_TASKS (b, kv head, chunk) tasks, never under
@@ -287,6 +287,14 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
     for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
 }
 
+// o_r += p_r v for the R rows (o stride dv16, p stride BK) whose p is not a masked key's -0: exact,
+// a masked key never touches its v row, which may hold NaN garbage.
+template <class Ops>
+void axpy_visible(int R, float* o, int64_t dv16, const float* p, const float* v, int64_t Dv) {
+  for (int r = 0; r < R; ++r)
+    if (!is_masked_p(p[r * BK])) Ops::template axpy<1>(o + r * dv16, dv16, p + r * BK, BK, v, Dv);
+}
+
 // O (R rows, stride dv16) += P V for keys [kb, kb + nk), P in S (row stride BK), v rows read in place.
 template <class Ops>
 ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const float* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
@@ -306,13 +314,10 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
     int live = 0;
     if (any_masked)
       for (int r = 0; r < R; ++r) live += !is_masked_p(S[r * BK + j]);
-    if (!any_masked || live == R) {
+    if (!any_masked || live == R)
       axpy_rows<Ops>(R, O, dv16, S + j, vr, Dv);
-      continue;
-    }
-    // Exact: a masked key (p = -0) never touches its v row, which may hold NaN garbage.
-    for (int r = 0; r < R; ++r)
-      if (!is_masked_p(S[r * BK + j])) Ops::template axpy<1>(O + r * dv16, dv16, S + r * BK + j, BK, vr, Dv);
+    else
+      axpy_visible<Ops>(R, O, dv16, S + j, vr, Dv);
   }
 }
 
@@ -492,14 +497,18 @@ inline void save_partial(const Plan& p, const Scratch& sc, int64_t bh, int64_t c
 }
 
 // Sets up the Rg rows of every kv head of batch entry b (head hk's from row hk * Rg) as init_rows
-// does for one head, and zeroes their O. Widens [k_first, k_last) to every key a row sees.
-inline void init_heads(const Plan& p, Scratch& sc, int64_t b, int64_t Rg, int64_t k_begin, int64_t k_end,
-                       bool with_sinks, std::vector<RowState>& rows, int64_t& k_first, int64_t& k_last) {
+// does for one head, and zeroes their O. Returns the rows; [k_first, k_last) = every key a row sees.
+inline std::vector<RowState> init_heads(const Plan& p, Scratch& sc, int64_t b, int64_t Rg, int64_t k_begin,
+                                        int64_t k_end, bool with_sinks, int64_t& k_first, int64_t& k_last) {
   const attn_sdpa_args& a = *p.a;
+  std::vector<RowState> rows(static_cast<size_t>(a.heads_kv * Rg));
+  k_first = k_end;
+  k_last = k_begin;
   for (int64_t hk = 0; hk < a.heads_kv; ++hk)
     init_rows(p, b, hk, 0, a.len_q, k_begin, k_end, with_sinks, sc.qp.data() + hk * Rg * a.dim_qk,
               rows.data() + hk * Rg, sc.m.data() + hk * Rg, sc.l.data() + hk * Rg, k_first, k_last);
   std::fill_n(sc.o.data(), a.heads_kv * Rg * p.dv16, 0.0f);
+  return rows;
 }
 
 // Decode with every kv head's K/V rows side by side (bshd: key l's rows of all heads are one run of
@@ -514,15 +523,9 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
   const attn_sdpa_args& a = *p.a;
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv;
   const int64_t ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
-  const int64_t R = Hkv * Rg;
-  float* qp = sc.qp.data();
-  float* S = sc.s.data();
-  float* O = sc.o.data();
-  float* M = sc.m.data();
-  float* L = sc.l.data();
-  std::vector<RowState> rows(static_cast<size_t>(R));
-  int64_t k_first = k_end, k_last = k_begin;
-  init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, rows, k_first, k_last);
+  float *const qp = sc.qp.data(), *const S = sc.s.data(), *const O = sc.o.data();
+  int64_t k_first, k_last;
+  const std::vector<RowState> rows = init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, k_first, k_last);
 
   const float* kbase = a.k + b * a.k_view.stride_b;
   const float* vbase = a.v + b * a.v_view.stride_b;
@@ -536,13 +539,10 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
       const float* ph = Sp + hk * Rg * BK + j;
       const float* v = vrow + hk * a.v_view.stride_h;
       float* o = O + hk * Rg * dv16;
-      if (!masked[hk]) {
+      if (!masked[hk])
         Ops::template axpy<Rg>(o, dv16, ph, BK, v, Dv);
-        continue;
-      }
-      // Exact: a masked key (p = -0) never touches its v row, which may hold NaN garbage.
-      for (int r = 0; r < Rg; ++r)
-        if (!is_masked_p(ph[r * BK])) Ops::template axpy<1>(o + r * dv16, dv16, ph + r * BK, BK, v, Dv);
+      else
+        axpy_visible<Ops>(Rg, o, dv16, ph, v, Dv);
     }
   };
   int cur = 0;
@@ -564,7 +564,8 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
     if (pv)
       for (int64_t j = nk; j < prev_n; ++j) pv_key(j);
     for (int64_t hk = 0; hk < Hkv; ++hk)
-      masked[hk] = softmax_block<Ops>(Sc + hk * Rg * BK, Rg, hk * Rg, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
+      masked[hk] = softmax_block<Ops>(Sc + hk * Rg * BK, Rg, hk * Rg, kb, nk, npad, rows, a.softcap, sc.m.data(),
+                                      sc.l.data(), O, dv16);
     Sp = Sc;
     prev_kb = kb;
     prev_n = nk;
@@ -578,9 +579,9 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
 // key block: the dots of every head, key by key, so each key's K rows of all heads are read in
 // address order; then per head the softmax and P·V as the blocked path's GEMM on v in place. Software
 // prefetch is spread one head's row at a time: this key's v row and the k row PF_KEYS keys ahead.
-// Serial A/B on (1, 32/8, 1, 4096, 128) bshd, 1 core: 6.5 -> 10.9 GB/s (bhsd, head by head: 14);
-// head by head, with each head's rows a page apart, ran 6.0-6.5, and a per-head prefetch burst of a
-// whole 4 KiB row 7.5-8.
+// Node A/B on (1, 32/8, 1, 4096, 128) bshd, 1 core: 5.8-6.1 -> 11.5-12.3 GB/s against head-by-head
+// tasks, whose rows lie a page apart; in the serial harness a per-head prefetch burst of a whole 4 KiB
+// row ran 7.5-8 where this runs 10.3-10.9.
 constexpr int64_t PF_KEYS = 8;
 template <class Ops>
 void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {
@@ -588,9 +589,8 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv, Rg = p.G * a.len_q;
   const int64_t ldk = a.k_view.stride_l, ldv = a.v_view.stride_l, hsk = a.k_view.stride_h, hsv = a.v_view.stride_h;
   float *const qp = sc.qp.data(), *const S = sc.s.data(), *const O = sc.o.data();
-  std::vector<RowState> rows(static_cast<size_t>(Hkv * Rg));
-  int64_t k_first = k_end, k_last = k_begin;
-  init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, rows, k_first, k_last);
+  int64_t k_first, k_last;
+  const std::vector<RowState> rows = init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, k_first, k_last);
 
   const float* kbase = a.k + b * a.k_view.stride_b;
   const float* vbase = a.v + b * a.v_view.stride_b;
@@ -746,7 +746,7 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
   // per kv head by the one-row pipeline across heads (run_heads_direct), for more by the blocked path
   // across heads (run_heads_blocked). Node A/B, 1 core, against head-by-head tasks: (1, 32, 1, 2048,
   // 128) 1.7-2.0x, (1, 8, 1, 8192, 128) 2.1x, (8, 8, 1, 512, 64) 4.1x, 16 q / 8 kv heads 1.3x, MHA
-  // with Lq = 2 1.0x; serial A/B, 32 q / 8 kv heads: 1.6x (6.5 -> 10.3-10.9 GB/s).
+  // with Lq = 2 1.0x, 32 q / 8 kv heads 2.0-2.2x, 16 q / 2 kv heads 1.3x.
   p.interleaved = p.direct && a.heads_kv > 1 && a.k_view.stride_h < a.k_view.stride_l &&
                   a.v_view.stride_h < a.v_view.stride_l;
   if (p.interleaved) {

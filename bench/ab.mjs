@@ -4,11 +4,11 @@
 //   --shape B,Hq,Hkv,Lq,Lk,D[,Dv]   default 1,32,32,1,2048,128 (MHA decode)
 //   --causal   --bshd (that layout)   --threads n (default 1)   --rounds n (default 7)
 //   --runs n   calls per block (default 30 for decode shapes, 10 otherwise)
-// Two identical builds differ by up to about 8 % on this 2-core VM: trust larger ratios, or repeat.
+// Two identical builds differed by up to 17 % on this 2-core VM: trust larger ratios, run both orders.
 // Prints each side's median of block medians, its GFLOP/s (or GB/s of K+V for decode) and the ratio.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { bshd, flops, kvBytes, label, randomData, shape, tensorDims } from './lib/shapes.mjs';
+import { bshd, flops, kvBytes, label, sdpaRunner, shape } from './lib/shapes.mjs';
 import { median, timeSync } from './lib/timing.mjs';
 
 const require = createRequire(import.meta.url);
@@ -50,12 +50,7 @@ const runs = args.runs || (decode ? 30 : 10);
 const sides = args.dirs.map((dir) => {
   const lib = require(path.resolve(dir, 'dist', 'index.js'));
   lib.setNumThreads(args.threads);
-  const q = lib.tensor(randomData(B * Hq * Lq * D, 1), tensorDims(s, Hq, Lq, D));
-  const k = lib.tensor(randomData(B * Hkv * Lk * D, 2), tensorDims(s, Hkv, Lk, D));
-  const v = lib.tensor(randomData(B * Hkv * Lk * Dv, 3), tensorDims(s, Hkv, Lk, Dv));
-  const out = lib.tensor(new Float32Array(B * Hq * Lq * Dv), tensorDims(s, Hq, Lq, Dv));
-  const opts = { causal: args.causal, out, ...(args.bshd ? { layout: 'bshd' } : {}) };
-  return { dir, run: () => lib.scaledDotProductAttention(q, k, v, opts), info: lib.backendInfo(), blocks: [] };
+  return { dir, run: sdpaRunner(lib, s), info: lib.backendInfo(), blocks: [] };
 });
 
 for (let r = 0; r < args.rounds; r++)

@@ -1,6 +1,6 @@
 // Times attnkit on one shape and turns the time into the table's figures.
 import { attnkit, useThreads } from './attnkit.mjs';
-import { flops, inputs, kvBytes, label, tensorDims } from './shapes.mjs';
+import { flops, kvBytes, label, sdpaRunner } from './shapes.mjs';
 import { timeSync } from './timing.mjs';
 
 /** GFLOP/s, % of peak, and for decode GB/s and % of bandwidth, from a median time. */
@@ -29,15 +29,8 @@ export function applyMachine(rows, machine) {
 
 /** One attnkit call on shape s (inputs made once, output written in place), with `threads` threads. */
 export function attnkitCall(s, threads) {
-  const { tensor, scaledDotProductAttention } = attnkit;
   const t = useThreads(threads);
-  const x = inputs(s);
-  const q = tensor(x.q, tensorDims(s, s.Hq, s.Lq, s.D));
-  const k = tensor(x.k, tensorDims(s, s.Hkv, s.Lk, s.D));
-  const v = tensor(x.v, tensorDims(s, s.Hkv, s.Lk, s.Dv));
-  const out = tensor(new Float32Array(s.B * s.Hq * s.Lq * s.Dv), tensorDims(s, s.Hq, s.Lq, s.Dv));
-  const opts = { causal: s.causal, out, ...(s.layout ? { layout: s.layout } : {}) };
-  return { run: () => scaledDotProductAttention(q, k, v, opts), threads: t };
+  return { run: sdpaRunner(attnkit, s), threads: t };
 }
 
 /** Runs attnkit on shape s with `threads` threads: { ms, min, runs, backend, simd, threads }. */

@@ -39,15 +39,16 @@ export function randomData(n, seed) {
 
 /**
  * One call of `lib.scaledDotProductAttention` on shape s, in its layout: inputs made once, the output
- * written in place. `lib` is an attnkit module (this checkout's, or another build's for bench/ab).
+ * written in place. `lib` is an attnkit module (this checkout's, or another build's for bench/ab);
+ * `extra` joins the call's options (a mask, say).
  */
-export function sdpaRunner(lib, s) {
+export function sdpaRunner(lib, s, extra = {}) {
   const x = inputs(s);
   const q = lib.tensor(x.q, tensorDims(s, s.Hq, s.Lq, s.D));
   const k = lib.tensor(x.k, tensorDims(s, s.Hkv, s.Lk, s.D));
   const v = lib.tensor(x.v, tensorDims(s, s.Hkv, s.Lk, s.Dv));
   const out = lib.tensor(new Float32Array(s.B * s.Hq * s.Lq * s.Dv), tensorDims(s, s.Hq, s.Lq, s.Dv));
-  const opts = { causal: s.causal, out, ...(s.layout ? { layout: s.layout } : {}) };
+  const opts = { causal: s.causal, out, ...(s.layout ? { layout: s.layout } : {}), ...extra };
   return () => lib.scaledDotProductAttention(q, k, v, opts);
 }
 

@@ -24,6 +24,19 @@ export async function timeAsync(fn, { warmup = 2, runs = 10 } = {}) {
   return summarize(t);
 }
 
+/**
+ * Times several functions alternately: `rounds` rounds, each giving every function one untimed call
+ * and then its share of `runs` timed ones, so a load burst on a shared machine falls on all of them.
+ * Returns one { median, min, runs, times } per function, in order.
+ */
+export function timeRounds(fns, { warmup = 2, runs = 10, rounds = 5 } = {}) {
+  for (const fn of fns) for (let i = 0; i < warmup; i++) fn();
+  const times = fns.map(() => []);
+  const perRound = Math.max(1, Math.ceil(runs / rounds));
+  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => times[i].push(...timeSync(fn, { warmup: 1, runs: perRound }).times));
+  return times.map(summarize);
+}
+
 export function median(t) {
   const s = [...t].sort((a, b) => a - b);
   const mid = s.length >> 1;

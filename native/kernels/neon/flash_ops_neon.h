@@ -9,10 +9,11 @@
 
 namespace attnkit {
 
-// expf as exp_f32_avx2 (same range reduction and Cephes polynomial). vmin/vmax propagate NaN on arm64.
+// expf as exp_f32_avx2 (same range reduction and Cephes polynomial, the same clamp at -87.3 so the
+// result is never a denormal). vmin/vmax propagate NaN on arm64.
 static inline float32x4_t exp_f32_neon(float32x4_t x) {
   x = vminq_f32(x, vdupq_n_f32(88.0f));
-  x = vmaxq_f32(x, vdupq_n_f32(-87.33654475f));
+  x = vmaxq_f32(x, vdupq_n_f32(-87.3f));
   const float32x4_t n = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(1.44269504088896341f)));
   float32x4_t r = vfmsq_f32(x, n, vdupq_n_f32(0.693359375f));
   r = vfmsq_f32(r, n, vdupq_n_f32(-2.12194440e-4f));

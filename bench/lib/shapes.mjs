@@ -6,6 +6,22 @@ export const shape = (B, Hq, Hkv, Lq, Lk, D, Dv = D, causal = false) => ({ B, Hq
 /** The same shape with q, k, v (and out) in the bshd layout, [B, L, H, D]. */
 export const bshd = (s) => ({ ...s, layout: 'bshd' });
 
+/**
+ * The same shape with a mask (bench/masks.mjs): 'padding' (bool [B, 1, 1, Lk], the last eighth of the
+ * keys padding), 'bool' ([Lq, Lk], 10 % of the entries 0 at random) or 'additive' ([Lq, Lk], values
+ * in [-1, 0), 10 % of them -Infinity).
+ */
+export const masked = (s, mask) => ({ ...s, mask });
+
+/** The mask of a masked shape as { data, dims } (Uint8Array 1 = may attend, or Float32Array added). */
+export function maskData(s) {
+  if (s.mask === 'padding') return { data: Uint8Array.from({ length: s.Lk }, (_, j) => (j < s.Lk - s.Lk / 8 ? 1 : 0)), dims: [s.B, 1, 1, s.Lk] };
+  const u = randomData(s.Lq * s.Lk, 11); // uniform [-1, 1): below -0.8 is 10 %
+  if (s.mask === 'bool') return { data: Uint8Array.from(u, (x) => (x < -0.8 ? 0 : 1)), dims: [s.Lq, s.Lk] };
+  if (s.mask === 'additive') return { data: Float32Array.from(u, (x) => (x < -0.8 ? -Infinity : (x - 1) / 2)), dims: [s.Lq, s.Lk] };
+  throw new Error(`bench: unknown mask ${s.mask}`);
+}
+
 /** Tensor dims of an operand with H heads, L positions and d features in the shape's layout. */
 export const tensorDims = (s, H, L, d) => (s.layout === 'bshd' ? [s.B, L, H, d] : [s.B, H, L, d]);
 
@@ -21,7 +37,7 @@ export const kvBytes = (s) => 4 * s.B * s.Hkv * s.Lk * (s.D + s.Dv);
 export function label(s) {
   const h = s.Hq === s.Hkv ? `${s.Hq}` : `${s.Hq}/${s.Hkv}`;
   const d = s.D === s.Dv ? `${s.D}` : `${s.D}/${s.Dv}`;
-  return `(${s.B},${h},${s.Lq},${s.Lk},${d})${s.causal ? ' causal' : ''}${s.layout === 'bshd' ? ' bshd' : ''}`;
+  return `(${s.B},${h},${s.Lq},${s.Lk},${d})${s.causal ? ' causal' : ''}${s.layout === 'bshd' ? ' bshd' : ''}${s.mask ? ` ${s.mask} mask` : ''}`;
 }
 
 /** Deterministic uniform [-1, 1) data (xorshift), so runs and peers see the same inputs. */
@@ -39,16 +55,19 @@ export function randomData(n, seed) {
 
 /**
  * One call of `lib.scaledDotProductAttention` on shape s, in its layout: inputs made once, the output
- * written in place. `lib` is an attnkit module (this checkout's, or another build's for bench/ab);
- * `extra` joins the call's options (a mask, say).
+ * written in place. `lib` is an attnkit module (this checkout's, or another build's for bench/ab).
  */
-export function sdpaRunner(lib, s, extra = {}) {
+export function sdpaRunner(lib, s) {
   const x = inputs(s);
   const q = lib.tensor(x.q, tensorDims(s, s.Hq, s.Lq, s.D));
   const k = lib.tensor(x.k, tensorDims(s, s.Hkv, s.Lk, s.D));
   const v = lib.tensor(x.v, tensorDims(s, s.Hkv, s.Lk, s.Dv));
   const out = lib.tensor(new Float32Array(s.B * s.Hq * s.Lq * s.Dv), tensorDims(s, s.Hq, s.Lq, s.Dv));
-  const opts = { causal: s.causal, out, ...(s.layout ? { layout: s.layout } : {}), ...extra };
+  const opts = { causal: s.causal, out, ...(s.layout ? { layout: s.layout } : {}) };
+  if (s.mask) {
+    const m = maskData(s);
+    opts.mask = lib.tensor(m.data, m.dims);
+  }
   return () => lib.scaledDotProductAttention(q, k, v, opts);
 }
 

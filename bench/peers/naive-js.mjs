@@ -3,7 +3,7 @@
 export const naiveJs = {
   name: 'naive-js',
   threads: [1],
-  supports: () => true,
+  supports: (s) => (s.mask ? 'no masks here' : true),
   setup(s, x) {
     const out = new Float32Array(s.B * s.Hq * s.Lq * s.Dv);
     const scale = 1 / Math.sqrt(s.D);

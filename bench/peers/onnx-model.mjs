@@ -30,14 +30,14 @@ function float(field, x) {
   return [...key(field, 5), ...b];
 }
 
-const ELEM_FLOAT = 1;
+const ELEM = { float: 1, bool: 9 };
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 
-/** ValueInfoProto of a float tensor with a fixed shape. */
-function valueInfo(field, name, shape) {
+/** ValueInfoProto of a float (or bool) tensor with a fixed shape. */
+function valueInfo(field, name, shape, elem = 'float') {
   const dims = shape.map((d) => msg(1, [int(1, d)]));
-  const tensorType = msg(1, [int(1, ELEM_FLOAT), msg(2, dims)]);
+  const tensorType = msg(1, [int(1, ELEM[elem]), msg(2, dims)]);
   return msg(field, [str(1, name), msg(2, [tensorType])]);
 }
 
@@ -47,8 +47,8 @@ function attribute(name, value) {
 }
 
 /**
- * One-node model. spec = { opType, domain ('' or 'com.microsoft'), inputs: [[name, shape] | ['', null]],
- * outputs: [[name, shape]], attrs: { name: { i } | { f } }, opsets: [[domain, version]], irVersion }.
+ * One-node model. spec = { opType, domain ('' or 'com.microsoft'), inputs: [[name, shape, elem?] | ['', null]],
+ * outputs: [[name, shape]], elem 'float' (default) or 'bool', attrs: { name: { i } | { f } }, opsets: [[domain, version]], irVersion }.
  * An input named '' is an omitted optional input.
  */
 export function buildModel(spec) {
@@ -63,7 +63,7 @@ export function buildModel(spec) {
   const graph = msg(7, [
     node,
     str(2, 'attnkit-bench'),
-    ...spec.inputs.filter(([n]) => n !== '').map(([n, s]) => valueInfo(11, n, s)),
+    ...spec.inputs.filter(([n]) => n !== '').map(([n, s, elem]) => valueInfo(11, n, s, elem)),
     ...spec.outputs.map(([n, s]) => valueInfo(12, n, s)),
   ]);
   const opsets = spec.opsets.map(([domain, version]) => msg(8, [str(1, domain), int(2, version)]));

@@ -3,18 +3,19 @@
 // times faster attnkit is). Every peer is first checked against attnkit on small shapes; a peer that
 // disagrees (max |diff| > 1e-4) is refused, so a wrong peer cannot look fast.
 //   --quick   fewer shapes and runs      --json <file>   write { machine, rows }
-//   --only a,b   scenarios to run (prefill, causal, decode, js)
+//   --only a,b   scenarios to run (prefill, causal, masks, decode, js)
 import fs from 'node:fs';
 import { attnkit, threadCounts } from '../lib/attnkit.mjs';
 import { cores, describeMachine, mergeMachine, probeMachine } from '../lib/machine.mjs';
 import { applyMachine, attnkitCall, derive, timeAttnkit } from '../lib/measure.mjs';
-import { inputs, label, shape } from '../lib/shapes.mjs';
+import { inputs, label, maskData, masked, shape } from '../lib/shapes.mjs';
 import { runChild } from '../lib/spawn.mjs';
 import { formatTable } from '../lib/table.mjs';
 import { median, timeAsync, timeSync } from '../lib/timing.mjs';
 import * as causal from '../causal.mjs';
 import * as decode from '../decode.mjs';
 import * as jsBackend from '../js-backend.mjs';
+import * as masks from '../masks.mjs';
 import * as prefill from '../prefill.mjs';
 import { ensurePeers } from './install.mjs';
 import { naiveJs } from './naive-js.mjs';
@@ -48,14 +49,23 @@ console.log(`${describeMachine(machine)}\n`);
 
 function attnkitOut(s, x) {
   const { tensor, scaledDotProductAttention } = attnkit;
+  const m = s.mask ? maskData(s) : null;
   const o = scaledDotProductAttention(tensor(x.q, [s.B, s.Hq, s.Lq, s.D]), tensor(x.k, [s.B, s.Hkv, s.Lk, s.D]), tensor(x.v, [s.B, s.Hkv, s.Lk, s.Dv]), {
     causal: s.causal,
+    ...(m ? { mask: tensor(m.data, m.dims) } : {}),
   });
   return o.data;
 }
 
-// Correctness gate: non-causal, causal and a GQA decode, small enough for every peer.
-const CHECKS = [shape(1, 4, 4, 37, 37, 16), shape(1, 4, 4, 37, 37, 16, 16, true), shape(1, 4, 2, 1, 50, 16), shape(1, 4, 4, 1, 50, 16)];
+// Correctness gate: non-causal, causal, a GQA decode and the three masks, small enough for every peer.
+const small = shape(1, 4, 4, 37, 40, 16);
+const CHECKS = [
+  shape(1, 4, 4, 37, 37, 16),
+  shape(1, 4, 4, 37, 37, 16, 16, true),
+  shape(1, 4, 2, 1, 50, 16),
+  shape(1, 4, 4, 1, 50, 16),
+  ...['padding', 'bool', 'additive'].map((m) => masked(small, m)),
+];
 const refused = new Map();
 for (const peer of PEERS) {
   let worst = 0;
@@ -118,6 +128,7 @@ async function timePeer(peer, s, t, attnkitThreads = null) {
 const scenarios = [
   [prefill.name, prefill.shapes(quick)],
   [causal.name, causal.shapes(quick)],
+  [masks.name, masks.shapes(quick).filter((s) => s.mask)],
   [decode.name, decode.shapes()],
 ];
 const rows = [];

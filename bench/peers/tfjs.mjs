@@ -28,7 +28,7 @@ function makePeer(backend) {
   return {
     name: `tfjs-${backend}`,
     threads: backend === 'wasm' ? 'any' : [1],
-    supports: () => true,
+    supports: (s) => (s.mask ? 'no masks here' : true),
     note: '',
     async setup(s, x, threads) {
       const t = load();

@@ -21,6 +21,7 @@ describe('bench masks scenario', () => {
     for (let i = 0; i < rows.length; i += 4) {
       const [plain, ...masked] = rows.slice(i, i + 4);
       expect(plain.note).toBe('no mask');
+      expect(plain.shape).toBe('(1,8,512,512,64)');
       expect(plain.overhead).toBeUndefined();
       expect(masked.map((m) => m.note.split(':')[0])).toEqual([
         'key padding [B,1,1,Lk], 1/8 padded',
@@ -29,7 +30,7 @@ describe('bench masks scenario', () => {
       ]);
       for (const m of masked) {
         expect(m.scenario).toBe('masks');
-        expect(m.shape).toBe('(1,8,512,512,64)');
+        expect(m.shape).toMatch(/^\(1,8,512,512,64\) (padding|bool|additive) mask$/);
         expect(m.threads).toBe(plain.threads);
         // overhead is this row's median over the no-mask row's, as the note prints it
         expect(m.overhead).toBeCloseTo(m.ms / plain.ms - 1, 10);

@@ -93,18 +93,20 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // 30 % here). Between blocks the peer's garbage is collected (node --expose-gc, as npm run bench:peers
 // starts it) and a short pause lets the other library's pool threads stop spinning.
 // Without attnkitThreads, the peer alone (the JS rows compare with a child process's figure).
-const ROUNDS = quick ? 2 : 5;
+const ROUNDS = quick ? 2 : 8;
 const SETTLE_MS = 50;
 async function timePeer(peer, s, t, attnkitThreads = null) {
   const x = inputs(s);
   const h = await peer.setup(s, x, t);
   const own = attnkitThreads === null ? null : attnkitCall(s, attnkitThreads);
   own?.run();
-  // Slow peers: as many runs as fit in ~20 s (at least 3), after one warm-up.
+  // Fast calls: up to 4x the runs while they fit in ~2 s, since a median of 10 short calls moved
+  // by 10-20 % between runs here. Slow peers: as many runs as fit in ~20 s (at least 3).
   const t0 = performance.now();
   await h.run();
   const first = performance.now() - t0;
-  const runs = Math.max(3, Math.min(timing.runs, Math.floor((quick ? 5000 : 20000) / first)));
+  const wanted = quick ? timing.runs : Math.min(4 * timing.runs, Math.max(timing.runs, Math.floor(2000 / first)));
+  const runs = Math.max(3, Math.min(wanted, Math.floor((quick ? 5000 : 20000) / first)));
   for (let i = 1; i < timing.warmup; i++) await h.run();
   const peerTimes = [];
   const ownTimes = [];

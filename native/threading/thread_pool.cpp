@@ -1,8 +1,34 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace attnkit {
+
+namespace {
+// How long a worker polls for the next job, and the caller for the last worker, before sleeping.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls done() for up to kSpin; true if it became true. Only ever a shortcut: callers still take the
+// lock and wait on the condition, so correctness never rests on the poll.
+template <class Done>
+bool spin_until(Done done) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (done()) return true;
+    cpu_relax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) return false;
+  }
+}
+}  // namespace
 
 ThreadPool& ThreadPool::instance() {
   // Never destroyed: joining threads from a static destructor at process exit can deadlock.
@@ -57,6 +83,7 @@ void ThreadPool::drain() {
 
 void ThreadPool::worker_loop(uint64_t seen) {
   for (;;) {
+    spin_until([&] { return polled_generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lk(m_);
       wake_.wait(lk, [&] { return stopping_ || generation_ != seen; });
@@ -90,9 +117,11 @@ void ThreadPool::run(int64_t n, void (*task)(void*, int64_t), void* arg) {
     error_ = nullptr;
     busy_ = static_cast<int>(workers_.size());
     ++generation_;
+    polled_generation_.store(generation_, std::memory_order_release);
   }
   wake_.notify_all();
   drain();  // the calling thread works too
+  spin_until([&] { return busy_.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lk(m_);
   done_.wait(lk, [&] { return busy_ == 0; });
   if (error_) std::rethrow_exception(error_);

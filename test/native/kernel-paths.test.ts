@@ -31,6 +31,25 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
       }
   });
 
+  // Prefill key blocks are 512 keys when D + Dv is small, 256 up to D + Dv = 512, else 128: several
+  // blocks of each size with tails, causal block skipping and a per-row mask read across blocks.
+  it('prefill blocks of 512, 256 and 128 keys: several blocks, tails, causal, masks', () => {
+    const mask = (Lq: number, Lk: number, seed: number) => ({
+      data: Float32Array.from(randomBoolMask(Lq * Lk, seed, 0.9), (x, i) => (x ? ((i % 7) - 3) * 0.25 : -Infinity)),
+      shape: [Lq, Lk],
+    });
+    const cases: CaseSpec[] = [
+      { B: 1, Hq: 2, Hkv: 1, Lq: 33, Lk: 1537, D: 16, Dv: 16, seed: 61 }, // 512-key blocks, a 1-key tail
+      { B: 1, Hq: 2, Hkv: 1, Lq: 70, Lk: 1100, D: 64, Dv: 64, causal: true, seed: 62 },
+      { B: 1, Hq: 2, Hkv: 1, Lq: 1100, Lk: 1100, D: 8, Dv: 8, causal: true, topLeft: true, seed: 63 },
+      { B: 1, Hq: 2, Hkv: 2, Lq: 40, Lk: 777, D: 100, Dv: 100, seed: 64 }, // 256-key blocks
+      { B: 1, Hq: 1, Hkv: 1, Lq: 20, Lk: 600, D: 300, Dv: 300, seed: 65 }, // 128-key blocks
+      { B: 1, Hq: 2, Hkv: 1, Lq: 50, Lk: 1100, D: 32, Dv: 32, mask: mask(50, 1100, 66), seed: 67 },
+      { B: 1, Hq: 2, Hkv: 1, Lq: 30, Lk: 700, D: 100, Dv: 60, mask: mask(30, 700, 68), seed: 69 },
+    ];
+    for (const c of cases) checkCase(c);
+  });
+
   it('D and Dv tails on a mid-size shape', () => {
     for (const D of DIMS) checkCase({ B: 1, Hq: 2, Hkv: 2, Lq: 65, Lk: 129, D, Dv: DIMS[(DIMS.indexOf(D) + 3) % 6], seed: D });
   });
@@ -139,8 +158,8 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
   });
 
   it('NaN or Infinity in q on the packed path (full key blocks, no padding): only that row is NaN', () => {
-    // Lk = 256 fills two blocks exactly, so no padding key puts a -inf in the row: the scores of the
-    // bad row are all NaN and must not be taken for finite ones.
+    // Lk = 256 fills its key blocks exactly (a multiple of 16 keys), so no padding key puts a -inf in
+    // the row: the scores of the bad row are all NaN and must not be taken for finite ones.
     for (const bad of [NaN, Infinity]) {
       const c = buildCase({ B: 1, Hq: 1, Hkv: 1, Lq: 40, Lk: 256, D: 16, Dv: 16, seed: 21 });
       const want = referenceSdpa(c.ref);

@@ -12,10 +12,10 @@
 //
 // Work unit ("task"): batch b, kv head hk, a block of query positions, for all G = Hq/Hkv query
 // heads that read hk, so each K/V block is packed once for the whole GQA group. Tile rows are
-// r = g * nq + ii (head hk*G + g, query q0 + ii). Per key block of BK keys:
-//   Kp  [BK/16][D][16]  K transposed in 16-key panels (zero padded), B operand of Q·Kᵀ
-//   Vp  [BK][Dv16]      V rows padded to a multiple of 16 columns, B operand of P·V
-//   S   [MR][BK]        scores, then probabilities, of MR = 6 rows (stays in L1)
+// r = g * nq + ii (head hk*G + g, query q0 + ii). Per key block of bk keys (block_keys: 128-512):
+//   Kp  [bk/16][D][16]  K transposed in 16-key panels (zero padded), B operand of Q·Kᵀ
+//   Vp  [bk][Dv16]      V rows padded to a multiple of 16 columns, B operand of P·V
+//   S   [MR][BK_MAX]    scores, then probabilities, of MR = 6 rows (stays in L1)
 //   O   [R][Dv16]       accumulators of the task's R rows; m, l [R]
 // Decode (few rows, long Lk) splits the keys into chunks sized from the shape (split-K, as
 // flash-decoding) whose partial (m, l, O) are merged in chunk order. Every partition depends on the
@@ -41,7 +41,9 @@ constexpr int NR = 16;              // columns per micro-kernel call
 // Block and task sizes, measured on the 2-core EPYC (Zen 4 per cpuid) at D = 64 and 128 (serial A/B,
 // same run): 128-key blocks and ~1024-row tasks ran 87-91 GFLOP/s on 1 core against 77-81 for 64 keys
 // and 192 rows, since the packing of K/V and the per-block softmax bookkeeping are shared by more work.
-constexpr int64_t BK = 128;           // keys per packed block; also the row stride of S
+// Prefill blocks grow to 512 keys when D and Dv are small (see block_keys).
+constexpr int64_t BK = 128;           // row stride of S on the direct paths (two 64-key halves)
+constexpr int64_t BK_MAX = 512;       // keys per packed prefill block at most; the row stride of its S tile
 constexpr int64_t BK_DIRECT = 64;     // keys per block on the direct (decode) paths
 constexpr int64_t TASK_BYTES = 512 << 10;  // packed q + O of a task: half this CPU's 1 MiB L2 (measured)
 constexpr int64_t MIN_TASK_ROWS = 96;      // never split a task finer than this for threads
@@ -56,6 +58,16 @@ constexpr int DIRECT_MAX_ROWS = 8;    // problems this small (G * Lq rows) skip 
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
+// Keys per packed prefill block: packed K and V of about 256-512 KiB, in L2 beside the task's q and O.
+// Serial A/B on 1 core, same runs: at D = 64 512 keys ran 2-3 % faster than 128 (S = 512-2048; the
+// online-softmax rescaling and bookkeeping happen a quarter as often) and 4 % with a random [Lq, Lk]
+// additive mask (a mask row is read 2 KiB at a time, one TLB miss per 2 KiB instead of per 512 bytes);
+// D = 32 +4.5 %; D = 128 level for 128-512 keys; D = 256 with 512 keys -8 %.
+inline int64_t block_keys(int64_t d, int64_t dv16) {
+  const int64_t per_key = d + dv16;
+  return per_key <= 128 ? 512 : per_key <= 512 ? 256 : 128;
+}
+
 // Keys per split-K chunk when `owners` tasks exist without a split: about SPLIT_TASKS tasks in all.
 inline int64_t split_chunk(int64_t len_k, int64_t owners) {
   const int64_t chunks = (SPLIT_TASKS + owners - 1) / owners;
@@ -67,14 +79,14 @@ struct Scratch {
   std::vector<float> qp, kp, vp, s, o, m, l;
   // s_rows: rows of S (MR-row tiles and decode groups need DIRECT_MAX_ROWS; the interleaved-heads
   // decode path holds every head's rows).
-  void ensure(int64_t rows, int64_t d, int64_t dv16, int64_t s_rows = DIRECT_MAX_ROWS) {
+  void ensure(int64_t rows, int64_t d, int64_t dv16, int64_t s_rows = DIRECT_MAX_ROWS, int64_t bk = BK) {
     auto grow = [](std::vector<float>& v, int64_t n) {
       if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
     };
     grow(qp, rows * d + 1);
-    grow(kp, BK * d + 1);
-    grow(vp, BK * dv16 + 1);
-    grow(s, s_rows * BK);
+    grow(kp, bk * d + 1);
+    grow(vp, bk * dv16 + 1);
+    grow(s, std::max(s_rows * BK, MR * BK_MAX));
     grow(o, rows * dv16 + 1);
     grow(m, rows);
     grow(l, rows);
@@ -88,7 +100,7 @@ inline Scratch& scratch() {
 
 struct Plan {
   const attn_sdpa_args* a;
-  int64_t G, bq, nqb, nchunk, chunk, dv16, rows_max;
+  int64_t G, bq, nqb, nchunk, chunk, dv16, rows_max, bk;  // bk: keys per packed prefill block
   bool direct;     // G * Lq <= DIRECT_MAX_ROWS: every task takes the direct path (shape only, never threads)
   bool interleaved;  // direct, and K/V rows of all kv heads side by side (bshd): see heads_task
   float* partial;  // split-K: [B*Hkv][nchunk][rows][Dv16 + 2] (m, l, O), else nullptr
@@ -224,11 +236,11 @@ inline bool is_masked_p(float p) { return p == 0.0f && std::signbit(p); }
 // running one after another: measured +1-3% on prefill at D = 64, where softmax is ~18% of the time.
 template <class Ops>
 bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad, const std::vector<RowState>& rows,
-                   float softcap, float* M, float* L, float* O, int64_t dv16) {
+                   float softcap, float* M, float* L, float* O, int64_t dv16, int64_t lds = BK) {
   float m_new[DIRECT_MAX_ROWS], sum[DIRECT_MAX_ROWS];
   bool finite[DIRECT_MAX_ROWS] = {};
   for (int r = 0; r < nr; ++r) {
-    float* s = S + r * BK;
+    float* s = S + r * lds;
     finish_scores<Ops>(s, nk, npad, rows[r0 + r], kb, softcap);
     float bmax;
     if constexpr (Ops::kDenseExp)
@@ -242,11 +254,11 @@ bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t
   for (int r = 0; r < nr; ++r) {
     if constexpr (Ops::kDenseExp) {
       if (finite[r]) {
-        Ops::exp_row_dense(S + r * BK, npad, m_new[r], &sum[r]);
+        Ops::exp_row_dense(S + r * lds, npad, m_new[r], &sum[r]);
         continue;
       }
     }
-    any_masked |= Ops::exp_row(S + r * BK, npad, m_new[r], &sum[r]);
+    any_masked |= Ops::exp_row(S + r * lds, npad, m_new[r], &sum[r]);
   }
   for (int r = 0; r < nr; ++r) {
     const int64_t row = r0 + r;
@@ -423,9 +435,10 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     return;
   }
   // Keys outside every row's causal and window limits are never visited: whole blocks are skipped.
-  // Blocks sit on a grid of BK keys, so a row meets the same blocks whichever task holds it.
-  for (int64_t kb = k_first - k_first % BK; kb < k_last; kb += BK) {
-    const int64_t nk = std::min(BK, k_last - kb);
+  // Blocks sit on a grid of bk keys, so a row meets the same blocks whichever task holds it.
+  const int64_t bk = p.bk;
+  for (int64_t kb = k_first - k_first % bk; kb < k_last; kb += bk) {
+    const int64_t nk = std::min(bk, k_last - kb);
     const int64_t npan = (nk + NR - 1) / NR;
     // Pack K transposed in 16-key panels; padding keys are zero (their scores are set to -inf).
     if (D > 0) {
@@ -453,8 +466,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       if (a.mask_kind != ATTN_MASK_NONE) {
         if (r0 + MR < R)
           prefetch_masks(rows.data() + r0 + MR, std::min<int64_t>(MR, R - r0 - MR), kb, nk);
-        else if (kb + BK < k_last)
-          prefetch_masks(rows.data(), std::min<int64_t>(MR, R), kb + BK, std::min(BK, k_last - kb - BK));
+        else if (kb + bk < k_last)
+          prefetch_masks(rows.data(), std::min<int64_t>(MR, R), kb + bk, std::min(bk, k_last - kb - bk));
       }
       // Causal or window: the tile's GEMMs and softmax cover only the 16-key panels between the first
       // and the last key any of its rows sees in this block, and skip the block when it sees none.
@@ -472,17 +485,17 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       const int64_t nkt = hi - kb, npant = (nkt + NR - 1) / NR, npadt = npant * NR;
       const int64_t p0 = (lo - kb) / NR, k0 = p0 * NR;
       for (int64_t pn = p0; pn < npant; ++pn)
-        gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK, D, false);
+        gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK_MAX, D, false);
       // The softmax also starts at the first panel: keys left of it are -inf in every row of the tile.
       const bool any_masked =
-          softmax_block<Ops>(S + k0, mr, r0, kb + k0, nkt - k0, npadt - k0, rows, a.softcap, M, L, O, dv16);
+          softmax_block<Ops>(S + k0, mr, r0, kb + k0, nkt - k0, npadt - k0, rows, a.softcap, M, L, O, dv16, BK_MAX);
       if (dv16 == 0) continue;
       if (any_masked && v_nonfinite) {
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.
         for (int r = 0; r < mr; ++r) {
           float* o = O + (r0 + r) * dv16;
           for (int64_t j = k0; j < nkt; ++j) {
-            const float pj = S[r * BK + j];
+            const float pj = S[r * BK_MAX + j];
             if (is_masked_p(pj)) continue;
             for (int64_t d = 0; d < Dv; ++d) o[d] += pj * vp[j * dv16 + d];
           }
@@ -490,7 +503,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         continue;
       }
       for (int64_t c = 0; c < dv16; c += NR)
-        gemm_rows<Ops>(mr, S + k0, BK, vp + k0 * dv16 + c, dv16, O + r0 * dv16 + c, dv16, nkt - k0, true);
+        gemm_rows<Ops>(mr, S + k0, BK_MAX, vp + k0 * dv16 + c, dv16, O + r0 * dv16 + c, dv16, nkt - k0, true);
     }
   }
 }
@@ -683,7 +696,7 @@ void prefill_task(void* arg, int64_t t) {
   const int64_t qb = p.nqb - 1 - t / bh, b = (t % bh) / a.heads_kv, hk = t % a.heads_kv;
   const int64_t q0 = qb * p.bq, nq = std::min(p.bq, a.len_q - q0);
   Scratch& sc = scratch();
-  sc.ensure(p.rows_max, a.dim_qk, p.dv16);
+  sc.ensure(p.rows_max, a.dim_qk, p.dv16, DIRECT_MAX_ROWS, p.bk);
   run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k, true);
   for (int64_t g = 0; g < p.G; ++g)
     for (int64_t ii = 0; ii < nq; ++ii) {
@@ -699,7 +712,7 @@ void split_task(void* arg, int64_t t) {
   const attn_sdpa_args& a = *p.a;
   const int64_t c = t % p.nchunk, bh = t / p.nchunk, b = bh / a.heads_kv, hk = bh % a.heads_kv;
   Scratch& sc = scratch();
-  sc.ensure(p.rows_max, a.dim_qk, p.dv16);
+  sc.ensure(p.rows_max, a.dim_qk, p.dv16, DIRECT_MAX_ROWS, p.bk);
   run_rows<Ops>(p, sc, b, hk, 0, a.len_q, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), false);
   save_partial(p, sc, bh, c, 0);
 }
@@ -761,6 +774,7 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
   p.a = &a;
   p.G = a.heads_q / a.heads_kv;
   p.dv16 = round_up(a.dim_v, NR);
+  p.bk = block_keys(a.dim_qk, p.dv16);
   p.direct = p.G * a.len_q <= DIRECT_MAX_ROWS;
   p.bq = p.direct ? a.len_q : std::min(a.len_q, query_block(a, p.G, p.dv16, pf ? pf->workers : 1));
   p.nqb = (a.len_q + p.bq - 1) / p.bq;

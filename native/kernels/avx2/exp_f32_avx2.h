@@ -8,9 +8,10 @@
 // round and an int conversion, measured 1.2e-7), by scripts/check-exp.sh (native/tests/exp_error.cpp).
 // Inputs below -87.3 (masked keys' -inf among them) give exp(-87.3) = 1.22e-38, a normal float, where
 // exp is ~0 anyway; NaN propagates (max returns its second operand on NaN). The clamp stays above
-// -87.34 = ln(2^-126) on purpose: there the result was a denormal, and every masked lane then cost
-// a microcode assist (exp_row with 10 % masked keys ran 2.1x slower on this Zen 4, serial harness;
-// a random [Lq, Lk] mask cost 24-30 % of a prefill call instead of ~10 %).
+// -87.34 = ln(2^-126) on purpose: there the result was a denormal, and every floating-point op that
+// then read it (the blend that turns a masked lane into -0, a sum) took a microcode assist: exp_row
+// with 10 % masked keys ran 2.1x slower on this Zen 4, and a random [Lq, Lk] mask cost 25-48 % of a
+// prefill call instead of ~10 %.
 #pragma once
 #include <immintrin.h>
 

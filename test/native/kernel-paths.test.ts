@@ -159,18 +159,26 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
 
   it('NaN or Infinity in q on the packed path (full key blocks, no padding): only that row is NaN', () => {
     // Lk = 256 fills its key blocks exactly (a multiple of 16 keys), so no padding key puts a -inf in
-    // the row: the scores of the bad row are all NaN and must not be taken for finite ones.
-    for (const bad of [NaN, Infinity]) {
-      const c = buildCase({ B: 1, Hq: 1, Hkv: 1, Lq: 40, Lk: 256, D: 16, Dv: 16, seed: 21 });
-      const want = referenceSdpa(c.ref);
-      c.q.data[7 * 16 + 5] = bad; // row 7
-      const got = scaledDotProductAttention(c.q, c.k, c.v);
-      for (let i = 0; i < 40; i++)
-        for (let d = 0; d < 16; d++) {
-          const x = got.data[i * 16 + d];
-          if (i === 7) expect(Number.isNaN(x), `row 7 d ${d} with q = ${bad}`).toBe(true);
-          else expect(Math.abs(x - want.out[i * 16 + d]), `row ${i} d ${d}`).toBeLessThanOrEqual(TOLERANCE);
-        }
+    // the row: the scores of the bad row are all NaN and must not be taken for finite ones. Again with
+    // a bool and an additive mask, whose masking pass also finds the row maximum.
+    const masks = [
+      undefined,
+      { data: randomBoolMask(40 * 256, 22, 0.8), shape: [40, 256] },
+      { data: Float32Array.from(randomBoolMask(40 * 256, 23, 0.8), (x, i) => (x ? (i % 3) * 0.5 : -Infinity)), shape: [40, 256] },
+    ];
+    for (const mask of masks) {
+      for (const bad of [NaN, Infinity]) {
+        const c = buildCase({ B: 1, Hq: 1, Hkv: 1, Lq: 40, Lk: 256, D: 16, Dv: 16, seed: 21, mask });
+        const want = referenceSdpa(c.ref);
+        c.q.data[7 * 16 + 5] = bad; // row 7
+        const got = scaledDotProductAttention(c.q, c.k, c.v, c.options);
+        for (let i = 0; i < 40; i++)
+          for (let d = 0; d < 16; d++) {
+            const x = got.data[i * 16 + d];
+            if (i === 7) expect(Number.isNaN(x), `row 7 d ${d} with q = ${bad}`).toBe(true);
+            else expect(Math.abs(x - want.out[i * 16 + d]), `row ${i} d ${d}`).toBeLessThanOrEqual(TOLERANCE);
+          }
+      }
     }
   });
 

@@ -115,6 +115,50 @@ struct FlashOpsAvx2 {
     for (; j < npad; ++j) s[j] = -INFINITY;
   }
 
+  // apply_mask, and on the way the row's maximum over [0, npad) (NaN if a score is NaN) and whether
+  // every score is finite (a masked key's -inf is not): the pass holds each score already, so the
+  // softmax skips its own scan of the row (and a masked row its second one, row_max).
+  static constexpr bool kMaskMax = true;
+  static inline float apply_mask_max(float* s, int64_t nvis, int64_t npad, const uint8_t* bm, const float* am,
+                                     bool* finite) {
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    __m256 m = ninf, bad = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 8 <= nvis; j += 8) {
+      __m256 x;
+      if (am) {
+        const __m256 t = _mm256_loadu_ps(am + j);
+        x = _mm256_blendv_ps(_mm256_add_ps(_mm256_loadu_ps(s + j), t), ninf, _mm256_cmp_ps(t, ninf, _CMP_EQ_OQ));
+      } else {
+        const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bm + j)));
+        x = _mm256_blendv_ps(_mm256_loadu_ps(s + j), ninf, _mm256_castsi256_ps(_mm256_cmpeq_epi32(b, _mm256_setzero_si256())));
+      }
+      _mm256_storeu_ps(s + j, x);
+      m = _mm256_max_ps(m, x);
+      bad = _mm256_or_ps(bad, _mm256_sub_ps(x, x));  // NaN for +-inf and NaN
+      nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    }
+    float mx = -INFINITY;  // the tail below nvis, then the padding (-inf)
+    bool any_nan = false, all_finite = true;
+    for (; j < npad; ++j) {
+      float x = -INFINITY;
+      if (j < nvis) {
+        if (am) x = am[j] == -INFINITY ? -INFINITY : am[j] + s[j];
+        else x = bm[j] ? s[j] : -INFINITY;
+      }
+      s[j] = x;
+      mx = std::max(mx, x);
+      any_nan |= std::isnan(x);
+      all_finite &= std::isfinite(x);
+    }
+    *finite = all_finite && _mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)) == 0;
+    if (any_nan || _mm256_movemask_ps(nan)) return NAN;
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    return std::max(mx, _mm_cvtss_f32(h));
+  }
+
   // Max of a row (n a multiple of 8); NaN if any element is NaN.
   static inline float row_max(const float* s, int64_t n) {
     __m256 m = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();

@@ -147,9 +147,12 @@ inline void add_bias(float* s, int64_t n, const RowBias& rb, int64_t k0) {
 }
 
 // Scores of one row for keys [kb, kb + nk): capped, masked and biased; keys outside the row's
-// [lo, hi) and the padding up to npad -> -inf.
+// [lo, hi) and the padding up to npad -> -inf. Returns true when the masking pass also found the
+// row's maximum (*bmax, NaN if a score is NaN) and whether every score is finite (*finite), so the
+// softmax need not scan the row again: serial A/B, random [Lq, Lk] masks, S = 1024, 1 core, +2 %.
 template <class Ops>
-void finish_scores(float* s, int64_t nk, int64_t npad, const RowState& row, int64_t kb, float softcap) {
+bool finish_scores(float* s, int64_t nk, int64_t npad, const RowState& row, int64_t kb, float softcap, float* bmax,
+                   bool* finite) {
   const int64_t nvis = std::max<int64_t>(0, std::min(row.hi - kb, nk));
   const int64_t nlo = std::max<int64_t>(0, std::min(row.lo - kb, nvis));
   if (softcap > 0.0f) Ops::softcap(s, nvis, softcap);
@@ -159,6 +162,12 @@ void finish_scores(float* s, int64_t nk, int64_t npad, const RowState& row, int6
   } else if (rm.stride_k == 1) {
     const uint8_t* bm = rm.bool_row ? rm.bool_row + kb : nullptr;
     const float* am = rm.add_row ? rm.add_row + kb : nullptr;
+    if constexpr (Ops::kMaskMax) {
+      if (!row.bias.any() && nlo == 0) {  // nothing changes the scores after the mask
+        *bmax = Ops::apply_mask_max(s, nvis, npad, bm, am, finite);
+        return true;
+      }
+    }
     Ops::apply_mask(s, nvis, npad, bm, am);  // the scale is folded into q
   } else {
     // Broadcast or strided mask along keys: rare, scalar.
@@ -169,6 +178,7 @@ void finish_scores(float* s, int64_t nk, int64_t npad, const RowState& row, int6
   }
   if (row.bias.any()) add_bias(s + nlo, nvis - nlo, row.bias, kb + nlo);
   for (int64_t j = 0; j < nlo; ++j) s[j] = -INFINITY;  // before the window's left edge
+  return false;
 }
 
 template <class Ops>
@@ -241,12 +251,13 @@ bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t
   bool finite[DIRECT_MAX_ROWS] = {};
   for (int r = 0; r < nr; ++r) {
     float* s = S + r * lds;
-    finish_scores<Ops>(s, nk, npad, rows[r0 + r], kb, softcap);
     float bmax;
-    if constexpr (Ops::kDenseExp)
-      bmax = Ops::row_max_finite(s, npad, &finite[r]);
-    else
-      bmax = Ops::row_max(s, npad);
+    if (!finish_scores<Ops>(s, nk, npad, rows[r0 + r], kb, softcap, &bmax, &finite[r])) {
+      if constexpr (Ops::kDenseExp)
+        bmax = Ops::row_max_finite(s, npad, &finite[r]);
+      else
+        bmax = Ops::row_max(s, npad);
+    }
     const float m_old = M[r0 + r];
     m_new[r] = (std::isnan(bmax) || std::isnan(m_old)) ? NAN : std::max(m_old, bmax);
   }

@@ -91,27 +91,36 @@ struct FlashOpsAvx2 {
     return nonfinite;
   }
 
-  // s += additive mask am, or s = -inf where the bool mask bm is 0, for j < nvis (masked -> -inf
-  // whatever s holds); -inf for [nvis, npad). Exactly one of bm, am is set. Mask bytes/floats are
-  // read only below nvis, so the mask buffer is never overrun.
-  static inline void apply_mask(float* s, int64_t nvis, int64_t npad, const uint8_t* bm, const float* am) {
+  // Scores s[j..j+8) (masked8) or s[j] (masked1) with the mask applied: + the additive mask am, or
+  // -inf where the bool mask bm is 0 (masked -> -inf whatever s holds). Exactly one of bm, am is set.
+  static ATTNKIT_AVX2_INLINE __m256 masked8(const float* s, const uint8_t* bm, const float* am, int64_t j) {
     const __m256 ninf = _mm256_set1_ps(-INFINITY);
-    int64_t j = 0;
     if (am) {
-      for (; j + 8 <= nvis; j += 8) {
-        const __m256 t = _mm256_loadu_ps(am + j);
-        const __m256 x = _mm256_add_ps(_mm256_loadu_ps(s + j), t);
-        _mm256_storeu_ps(s + j, _mm256_blendv_ps(x, ninf, _mm256_cmp_ps(t, ninf, _CMP_EQ_OQ)));
-      }
-      for (; j < nvis; ++j) s[j] = am[j] == -INFINITY ? -INFINITY : am[j] + s[j];
-    } else {
-      for (; j + 8 <= nvis; j += 8) {
-        const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bm + j)));
-        const __m256 off = _mm256_castsi256_ps(_mm256_cmpeq_epi32(b, _mm256_setzero_si256()));
-        _mm256_storeu_ps(s + j, _mm256_blendv_ps(_mm256_loadu_ps(s + j), ninf, off));
-      }
-      for (; j < nvis; ++j) if (!bm[j]) s[j] = -INFINITY;
+      const __m256 t = _mm256_loadu_ps(am + j);
+      return _mm256_blendv_ps(_mm256_add_ps(_mm256_loadu_ps(s + j), t), ninf, _mm256_cmp_ps(t, ninf, _CMP_EQ_OQ));
     }
+    const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bm + j)));
+    return _mm256_blendv_ps(_mm256_loadu_ps(s + j), ninf, _mm256_castsi256_ps(_mm256_cmpeq_epi32(b, _mm256_setzero_si256())));
+  }
+  static inline float masked1(const float* s, const uint8_t* bm, const float* am, int64_t j) {
+    if (am) return am[j] == -INFINITY ? -INFINITY : am[j] + s[j];
+    return bm[j] ? s[j] : -INFINITY;
+  }
+
+  // Maximum of the 8 lanes.
+  static inline float hmax(__m256 m) {
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+  }
+
+  // The mask applied to s for j < nvis; -inf for [nvis, npad). Mask bytes/floats are read only below
+  // nvis, so the mask buffer is never overrun.
+  static inline void apply_mask(float* s, int64_t nvis, int64_t npad, const uint8_t* bm, const float* am) {
+    int64_t j = 0;
+    for (; j + 8 <= nvis; j += 8) _mm256_storeu_ps(s + j, masked8(s, bm, am, j));
+    for (; j < nvis; ++j) s[j] = masked1(s, bm, am, j);
     for (; j < npad; ++j) s[j] = -INFINITY;
   }
 
@@ -121,18 +130,10 @@ struct FlashOpsAvx2 {
   static constexpr bool kMaskMax = true;
   static inline float apply_mask_max(float* s, int64_t nvis, int64_t npad, const uint8_t* bm, const float* am,
                                      bool* finite) {
-    const __m256 ninf = _mm256_set1_ps(-INFINITY);
-    __m256 m = ninf, bad = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
+    __m256 m = _mm256_set1_ps(-INFINITY), bad = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
     int64_t j = 0;
     for (; j + 8 <= nvis; j += 8) {
-      __m256 x;
-      if (am) {
-        const __m256 t = _mm256_loadu_ps(am + j);
-        x = _mm256_blendv_ps(_mm256_add_ps(_mm256_loadu_ps(s + j), t), ninf, _mm256_cmp_ps(t, ninf, _CMP_EQ_OQ));
-      } else {
-        const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bm + j)));
-        x = _mm256_blendv_ps(_mm256_loadu_ps(s + j), ninf, _mm256_castsi256_ps(_mm256_cmpeq_epi32(b, _mm256_setzero_si256())));
-      }
+      const __m256 x = masked8(s, bm, am, j);
       _mm256_storeu_ps(s + j, x);
       m = _mm256_max_ps(m, x);
       bad = _mm256_or_ps(bad, _mm256_sub_ps(x, x));  // NaN for +-inf and NaN
@@ -141,11 +142,7 @@ struct FlashOpsAvx2 {
     float mx = -INFINITY;  // the tail below nvis, then the padding (-inf)
     bool any_nan = false, all_finite = true;
     for (; j < npad; ++j) {
-      float x = -INFINITY;
-      if (j < nvis) {
-        if (am) x = am[j] == -INFINITY ? -INFINITY : am[j] + s[j];
-        else x = bm[j] ? s[j] : -INFINITY;
-      }
+      const float x = j < nvis ? masked1(s, bm, am, j) : -INFINITY;
       s[j] = x;
       mx = std::max(mx, x);
       any_nan |= std::isnan(x);
@@ -153,10 +150,7 @@ struct FlashOpsAvx2 {
     }
     *finite = all_finite && _mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)) == 0;
     if (any_nan || _mm256_movemask_ps(nan)) return NAN;
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
-    return std::max(mx, _mm_cvtss_f32(h));
+    return std::max(mx, hmax(m));
   }
 
   // Max of a row (n a multiple of 8); NaN if any element is NaN.
@@ -168,10 +162,7 @@ struct FlashOpsAvx2 {
       nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
     }
     if (_mm256_movemask_ps(nan)) return NAN;
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
-    return _mm_cvtss_f32(h);
+    return hmax(m);
   }
 
   // Has row_max_finite and exp_row_dense: a row with no -inf (most rows without a mask) skips the
@@ -188,10 +179,7 @@ struct FlashOpsAvx2 {
     }
     *finite = _mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)) == 0;
     if (!*finite) return row_max(s, n);  // -inf (masked keys) or worse: the careful scan
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
-    return _mm_cvtss_f32(h);
+    return hmax(m);
   }
 
   // s = exp(s - m) for a row of finite scores (row_max_finite said so): nothing to mark.

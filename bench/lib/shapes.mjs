@@ -54,11 +54,11 @@ export function randomData(n, seed) {
 }
 
 /**
- * One call of `lib.scaledDotProductAttention` on shape s, in its layout: inputs made once, the output
- * written in place. `lib` is an attnkit module (this checkout's, or another build's for bench/ab).
+ * One call of `lib.scaledDotProductAttention` on shape s, in its layout: inputs made once (x, by
+ * default `inputs(s)`), the output written in place and returned. `lib` is an attnkit module (this
+ * checkout's, or another build's for bench/ab).
  */
-export function sdpaRunner(lib, s) {
-  const x = inputs(s);
+export function sdpaRunner(lib, s, x = inputs(s)) {
   const q = lib.tensor(x.q, tensorDims(s, s.Hq, s.Lq, s.D));
   const k = lib.tensor(x.k, tensorDims(s, s.Hkv, s.Lk, s.D));
   const v = lib.tensor(x.v, tensorDims(s, s.Hkv, s.Lk, s.Dv));

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { attnkit, threadCounts } from '../lib/attnkit.mjs';
 import { cores, describeMachine, mergeMachine, probeMachine } from '../lib/machine.mjs';
 import { applyMachine, attnkitCall, derive, timeAttnkit } from '../lib/measure.mjs';
-import { inputs, label, maskData, masked, shape } from '../lib/shapes.mjs';
+import { inputs, label, masked, sdpaRunner, shape } from '../lib/shapes.mjs';
 import { runChild } from '../lib/spawn.mjs';
 import { formatTable } from '../lib/table.mjs';
 import { median, timeAsync, timeSync } from '../lib/timing.mjs';
@@ -47,15 +47,7 @@ const info = attnkit.backendInfo();
 console.log(`attnkit ${info.version} (${info.backend}, ${info.simd}) vs onnxruntime-node ${ortVersion()}, tfjs ${tfjsVersion()}`);
 console.log(`${describeMachine(machine)}\n`);
 
-function attnkitOut(s, x) {
-  const { tensor, scaledDotProductAttention } = attnkit;
-  const m = s.mask ? maskData(s) : null;
-  const o = scaledDotProductAttention(tensor(x.q, [s.B, s.Hq, s.Lq, s.D]), tensor(x.k, [s.B, s.Hkv, s.Lk, s.D]), tensor(x.v, [s.B, s.Hkv, s.Lk, s.Dv]), {
-    causal: s.causal,
-    ...(m ? { mask: tensor(m.data, m.dims) } : {}),
-  });
-  return o.data;
-}
+const attnkitOut = (s, x) => sdpaRunner(attnkit, s, x)().data;
 
 // Correctness gate: non-causal, causal, a GQA decode and the three masks, small enough for every peer.
 const small = shape(1, 4, 4, 37, 40, 16);

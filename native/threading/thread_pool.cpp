@@ -17,15 +17,14 @@ inline void cpu_relax() {
 #endif
 }
 
-// Polls done() for up to kSpin; true if it became true. Only ever a shortcut: callers still take the
-// lock and wait on the condition, so correctness never rests on the poll.
+// Polls done() until it holds or kSpin has passed. Only ever a shortcut: callers still take the lock
+// and wait on the condition, so correctness never rests on the poll.
 template <class Done>
-bool spin_until(Done done) {
+void spin_until(Done done) {
   const auto until = std::chrono::steady_clock::now() + kSpin;
-  for (int i = 0;; ++i) {
-    if (done()) return true;
+  for (int i = 0; !done(); ++i) {
     cpu_relax();
-    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) return false;
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) return;
   }
 }
 }  // namespace

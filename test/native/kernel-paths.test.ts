@@ -64,6 +64,17 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
       for (const Lq of [1, 3, 100]) checkCase({ B: 2, Hq, Hkv, Lq, Lk: 300, D: 64, Dv: 32, seed: Hq * 10 + Hkv + Lq });
   });
 
+  // 2 to 4 rows per kv head (bhsd) take the keys in pairs; a block's odd last key goes alone, and a
+  // causal or windowed row's first key may fall on either half of a pair.
+  it('decode, 2 to 4 rows per kv head: odd key counts, D tails, causal, windows, masks', () => {
+    for (const [Hq, Hkv, Lq] of [[2, 1, 1], [3, 1, 1], [8, 2, 1], [2, 2, 2], [4, 2, 2]])
+      for (const [Lk, D] of [[1, 7], [3, 33], [65, 64], [129, 9], [301, 128]])
+        checkCase({ B: 1, Hq, Hkv, Lq, Lk, D, Dv: D, seed: Hq * 1000 + Lk + D });
+    checkCase({ B: 2, Hq: 8, Hkv: 2, Lq: 2, Lk: 333, D: 40, Dv: 24, causal: true, seed: 71 });
+    checkCase({ B: 1, Hq: 6, Hkv: 2, Lq: 1, Lk: 517, D: 64, Dv: 64, causal: true, seed: 72, extras: { window: { left: 101 } } });
+    checkCase({ B: 1, Hq: 4, Hkv: 1, Lq: 1, Lk: 299, D: 17, Dv: 17, seed: 73, mask: { data: randomBoolMask(299, 74), shape: [299] } });
+  });
+
   it('bshd layout, custom scale, causal and GQA together', () => {
     checkCase({ B: 2, Hq: 4, Hkv: 2, Lq: 70, Lk: 150, D: 65, Dv: 33, layout: 'bshd', scale: 0.3, causal: true, seed: 7 });
     checkCase({ B: 1, Hq: 6, Hkv: 3, Lq: 1, Lk: 700, D: 128, Dv: 128, layout: 'bshd', seed: 8 });
@@ -210,6 +221,7 @@ describe(`thread count never changes a bit [${backendInfo().backend}/${backendIn
     ['sliding-window prefill', { B: 1, Hq: 2, Hkv: 1, Lq: 700, Lk: 700, D: 16, Dv: 16, causal: true, extras: { window: { left: 150 } } }],
     ['decode (split-K)', { B: 1, Hq: 8, Hkv: 8, Lq: 1, Lk: 1000, D: 128, Dv: 128 }],
     ['GQA decode (split-K)', { B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 1500, D: 64, Dv: 64 }],
+    ['GQA decode, windowed rows start on odd keys', { B: 1, Hq: 6, Hkv: 2, Lq: 1, Lk: 1301, D: 33, Dv: 33, causal: true, extras: { window: { left: 999 } } }],
     ['masked decode', { B: 1, Hq: 2, Hkv: 1, Lq: 3, Lk: 999, D: 7, Dv: 7, mask: { data: randomBoolMask(999, 9), shape: [999] } }],
     ['bshd decode (all heads per task)', { B: 1, Hq: 8, Hkv: 4, Lq: 1, Lk: 900, D: 32, Dv: 32, layout: 'bshd' }],
     ['bshd GQA decode (blocked across heads)', { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 900, D: 64, Dv: 64, layout: 'bshd' }],

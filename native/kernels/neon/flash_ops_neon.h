@@ -98,6 +98,7 @@ struct FlashOpsNeon {
 
   static constexpr bool kDenseExp = false;  // every row takes exp_row (see flash_ops_avx2.h)
   static constexpr bool kMaskMax = false;   // no apply_mask_max: the softmax scans rows for their maximum
+  static constexpr bool kDots2 = false;    // no dots2: two keys are two dots calls
 
   static inline bool exp_row(float* s, int64_t n, float m, float* sum) {
     const float32x4_t vm = vdupq_n_f32(m), ninf = vdupq_n_f32(-INFINITY), nzero = vdupq_n_f32(-0.0f);

@@ -58,6 +58,7 @@ struct FlashOpsScalar {
 
   static constexpr bool kDenseExp = false;  // every row takes exp_row (see flash_ops_avx2.h)
   static constexpr bool kMaskMax = false;   // no apply_mask_max: the softmax scans rows for their maximum
+  static constexpr bool kDots2 = false;    // no dots2: two keys are two dots calls
 
   static bool exp_row(float* s, int64_t n, float m, float* sum) {
     bool masked = false;

@@ -64,10 +64,10 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
       for (const Lq of [1, 3, 100]) checkCase({ B: 2, Hq, Hkv, Lq, Lk: 300, D: 64, Dv: 32, seed: Hq * 10 + Hkv + Lq });
   });
 
-  // 2 to 4 rows per kv head (bhsd) take the keys in pairs; a block's odd last key goes alone, and a
+  // 2 to 8 rows per kv head (bhsd) take the keys in pairs; a block's odd last key goes alone, and a
   // causal or windowed row's first key may fall on either half of a pair.
-  it('decode, 2 to 4 rows per kv head: odd key counts, D tails, causal, windows, masks', () => {
-    for (const [Hq, Hkv, Lq] of [[2, 1, 1], [3, 1, 1], [8, 2, 1], [2, 2, 2], [4, 2, 2]])
+  it('decode, 2 to 8 rows per kv head: odd key counts, D tails, causal, windows, masks', () => {
+    for (const [Hq, Hkv, Lq] of [[2, 1, 1], [3, 1, 1], [8, 2, 1], [2, 2, 2], [4, 2, 2], [5, 1, 1], [3, 1, 2], [8, 1, 1]])
       for (const [Lk, D] of [[1, 7], [3, 33], [65, 64], [129, 9], [301, 128]])
         checkCase({ B: 1, Hq, Hkv, Lq, Lk, D, Dv: D, seed: Hq * 1000 + Lk + D });
     checkCase({ B: 2, Hq: 8, Hkv: 2, Lq: 2, Lk: 333, D: 40, Dv: 24, causal: true, seed: 71 });

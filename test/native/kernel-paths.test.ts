@@ -144,28 +144,30 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
   });
 
   it('NaN garbage in k and v behind masks never leaks, even when the same block has visible keys', () => {
-    const Lq = 30, Lk = 300, D = 16;
-    for (const [kind, rowsShare] of [['bool', true], ['bool', false], ['additive', false]] as const) {
-      const c = buildCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D, Dv: D, seed: 11 });
-      // Per-row visibility; some keys hidden from every row hold NaN/Inf garbage in k and v.
-      const keep = randomBoolMask(Lq * Lk, 12, 0.6);
-      const hiddenEverywhere: number[] = [];
-      for (let j = 0; j < Lk; j += 3) {
-        hiddenEverywhere.push(j);
-        for (let i = 0; i < Lq; i++) keep[i * Lk + j] = 0;
-        c.k.data.fill(NaN, j * D, (j + 1) * D);
-        c.v.data.fill(j % 2 ? Infinity : NaN, j * D, (j + 1) * D);
+    const Lq = 30, Lk = 300;
+    // D = 40: V is copied in three 16-column panels, the last one padded.
+    for (const D of [16, 40])
+      for (const [kind, rowsShare] of [['bool', true], ['bool', false], ['additive', false]] as const) {
+        const c = buildCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D, Dv: D, seed: 11 + D });
+        // Per-row visibility; some keys hidden from every row hold NaN/Inf garbage in k and v.
+        const keep = randomBoolMask(Lq * Lk, 12, 0.6);
+        const hiddenEverywhere: number[] = [];
+        for (let j = 0; j < Lk; j += 3) {
+          hiddenEverywhere.push(j);
+          for (let i = 0; i < Lq; i++) keep[i * Lk + j] = 0;
+          c.k.data.fill(NaN, j * D, (j + 1) * D);
+          c.v.data.fill(j % 2 ? Infinity : NaN, j * D, (j + 1) * D);
+        }
+        if (rowsShare) for (let i = 0; i < Lq; i++) keep.set(keep.subarray(0, Lk), i * Lk);
+        const data = kind === 'bool' ? keep : Float32Array.from(keep, (x) => (x ? 0 : -Infinity));
+        const mask = { data, shape: [Lq, Lk] };
+        const want = referenceSdpa({ ...c.ref, mask: (_b, _h, i, j) => keep[i * Lk + j] !== 0 });
+        const got = scaledDotProductAttention(c.q, c.k, c.v, { mask: mask as never });
+        let err = 0;
+        for (let x = 0; x < got.data.length; x++) err = Math.max(err, Math.abs(got.data[x] - want.out[x]));
+        expect(err, `${kind} rowsShare=${rowsShare} D=${D}`).toBeLessThanOrEqual(TOLERANCE);
+        expect(hiddenEverywhere.length).toBeGreaterThan(0);
       }
-      if (rowsShare) for (let i = 0; i < Lq; i++) keep.set(keep.subarray(0, Lk), i * Lk);
-      const data = kind === 'bool' ? keep : Float32Array.from(keep, (x) => (x ? 0 : -Infinity));
-      const mask = { data, shape: [Lq, Lk] };
-      const want = referenceSdpa({ ...c.ref, mask: (_b, _h, i, j) => keep[i * Lk + j] !== 0 });
-      const got = scaledDotProductAttention(c.q, c.k, c.v, { mask: mask as never });
-      let err = 0;
-      for (let x = 0; x < got.data.length; x++) err = Math.max(err, Math.abs(got.data[x] - want.out[x]));
-      expect(err, `${kind} rowsShare=${rowsShare}`).toBeLessThanOrEqual(TOLERANCE);
-      expect(hiddenEverywhere.length).toBeGreaterThan(0);
-    }
   });
 
   it('NaN or Infinity in q on the packed path (full key blocks, no padding): only that row is NaN', () => {

@@ -496,8 +496,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     }
     // V copied in 16-column panels ([Dv/16][bk][16], zero padded): the P·V GEMM then reads each panel
     // in address order, 64 bytes per key, where rows of dv16 floats made it stride dv16 * 4 bytes
-    // through the block once per panel. In-process A/B (calls alternated), 1 core: S = 512 +3-6 %,
-    // causal S = 1024 +1-5 %, S = 1024-4096 and D = 128 +0-2 %.
+    // through the block once per panel. In-process A/B (calls alternated), 1 core: S = 512 +3.5 %
+    // (median of nine runs, -2 to +9 %), causal S = 1024 +1-5 %, S = 1024-4096 and D = 128 +0-2 %.
     bool v_nonfinite = false;
     for (int64_t j = 0; j < nk; ++j)
       for (int64_t c = 0; c < dv16; c += NR)

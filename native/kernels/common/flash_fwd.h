@@ -382,11 +382,16 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
 }
 
 // Decode-sized tasks of 2..DIRECT_MAX_ROWS rows (GQA decode, short query blocks): per key block, the
-// dots, then the softmax, then P·V, with software prefetch keeping both streams ahead. (The pipelined
-// form above measured slower here: 9-11 vs 11-13 GB/s on GQA decode, 4 rows.) Keys go in pairs
-// (dots_rows2): serial A/B on (1, 32/8, 1, 4096, 128), 1 core, 8 rounds: 15.0 -> 16.1 GB/s from
-// memory, 26.4 -> 28.5 in cache; 8 rows per kv head (64/8 heads) 10.5 -> 12.0. Without the software prefetch the same loop streams 5.4 GB/s: the
-// hardware prefetcher runs only a few lines ahead of a demand stream this slow.
+// dots, then the softmax, then P·V. (The pipelined form above measured slower here: 9-11 vs 11-13
+// GB/s on GQA decode, 4 rows.) Keys go in pairs (dots_rows2): serial A/B on (1, 32/8, 1, 4096, 128),
+// 1 core, 8 rounds: 15.0 -> 16.1 GB/s from memory, 26.4 -> 28.5 in cache; 8 rows per kv head (64/8
+// heads) 10.5 -> 12.0.
+// Software prefetch keeps both streams ahead: this block's v rows during its dots, k rows PF_K_AHEAD
+// keys ahead. Without it the loop streams 5.4 GB/s: the hardware prefetcher runs only a few lines
+// ahead of a demand stream this slow. 16 keys rather than the next block (64): in-process A/B, calls
+// alternated, same shape: +4.4-5.0 %; 24 or 32 keys +2-4 %, 96 -2-3 % (and a task's first keys no
+// longer wait on demand misses for a whole block).
+constexpr int64_t PF_K_AHEAD = 16;
 template <class Ops>
 void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
                      int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
@@ -400,7 +405,7 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
       const int64_t j1 = std::min(j + 1, nk - 1);
       for (const int64_t jj : {j, j1}) {
         if (Dv > 0) prefetch_row(vbase + (kb + jj) * a.v_view.stride_l, Dv);
-        if (D > 0 && kb + BK_DIRECT + jj < k_last) prefetch_row(kbase + (kb + BK_DIRECT + jj) * a.k_view.stride_l, D);
+        if (D > 0 && kb + jj + PF_K_AHEAD < k_last) prefetch_row(kbase + (kb + jj + PF_K_AHEAD) * a.k_view.stride_l, D);
       }
       if (D > 0)
         dots_rows2<Ops>(R, qp, D, kbase + (kb + j) * a.k_view.stride_l, kbase + (kb + j1) * a.k_view.stride_l, S + j);

@@ -14,7 +14,7 @@
 // heads that read hk, so each K/V block is packed once for the whole GQA group. Tile rows are
 // r = g * nq + ii (head hk*G + g, query q0 + ii). Per key block of bk keys (block_keys: 128-512):
 //   Kp  [bk/16][D][16]  K transposed in 16-key panels (zero padded), B operand of Q·Kᵀ
-//   Vp  [bk][Dv16]      V rows padded to a multiple of 16 columns, B operand of P·V
+//   Vp  [Dv16/16][bk][16]  V in 16-column panels (zero padded), B operand of P·V
 //   S   [MR][BK_MAX]    scores, then probabilities, of MR = 6 rows (stays in L1)
 //   O   [R][Dv16]       accumulators of the task's R rows; m, l [R]
 // Decode (few rows, long Lk) splits the keys into chunks sized from the shape (split-K, as
@@ -400,10 +400,10 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     for (int64_t j = 0; j < nk; j += 2) {
-      // K and V are streamed from memory: while the dots run, fetch this block's v rows and the next
-      // block's k rows, one row each per key, so both streams stay ahead without bursts.
+      // K and V are streamed from memory: one v row of this block and one k row PF_K_AHEAD keys ahead
+      // per key, so both streams stay ahead without bursts.
       const int64_t j1 = std::min(j + 1, nk - 1);
-      for (const int64_t jj : {j, j1}) {
+      for (int64_t jj = j; jj <= j1; ++jj) {
         if (Dv > 0) prefetch_row(vbase + (kb + jj) * a.v_view.stride_l, Dv);
         if (D > 0 && kb + jj + PF_K_AHEAD < k_last) prefetch_row(kbase + (kb + jj + PF_K_AHEAD) * a.k_view.stride_l, D);
       }
@@ -689,7 +689,7 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
       const float* krow = kbase + (kb + j) * ldk;
       const float* krow1 = kbase + (kb + j1) * ldk;
       for (int64_t hk = 0; hk < Hkv; ++hk) {
-        for (const int64_t jj : {j, j1}) {
+        for (int64_t jj = j; jj <= j1; ++jj) {
           if (Dv > 0) prefetch_row(vbase + (kb + jj) * ldv + hk * hsv, Dv);
           if (D > 0 && kb + jj + PF_KEYS < k_last) prefetch_row(kbase + (kb + jj + PF_KEYS) * ldk + hk * hsk, D);
         }

@@ -5,18 +5,11 @@ import { sdpaJsBlocked } from '../../src/backends/js/sdpa-js-blocked';
 import { planSdpa } from '../../src/validation/sdpa-plan';
 import type { SdpaOptions } from '../../src/index';
 import { randn, rng } from '../helpers/random';
-import { maxAbsDiff, referenceSdpa } from '../helpers/reference';
+import { maxAbsDiff, referenceSdpa, type SdpaDims } from '../helpers/reference';
 
 const TOL = 1e-6;
 
-interface Spec {
-  B: number;
-  Hq: number;
-  Hkv: number;
-  Lq: number;
-  Lk: number;
-  D: number;
-  Dv: number;
+interface Spec extends SdpaDims {
   bshd?: boolean;
   causal?: boolean;
   topLeft?: boolean;

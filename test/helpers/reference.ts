@@ -6,11 +6,8 @@
 // Score of a visible key: cap(scale·q·k) + additive mask − slope_h·|pos − j| + relBias[h, j − i + Lq − 1],
 // cap(x) = softcap·tanh(x / softcap). Weights: exp(s_j) / (Σ_visible exp(s_k) + exp(sink_h)).
 // A row with no visible key is zeros, sink or not.
-export interface RefInput {
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  /** [B, Hq, Lq, D] sizes etc. */
+/** The sizes of one attention call: q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv]. */
+export interface SdpaDims {
   B: number;
   Hq: number;
   Hkv: number;
@@ -18,6 +15,12 @@ export interface RefInput {
   Lk: number;
   D: number;
   Dv: number;
+}
+
+export interface RefInput extends SdpaDims {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
   layout?: 'bhsd' | 'bshd';
   scale?: number;
   causal?: boolean;

@@ -2,21 +2,14 @@
 import { expect } from 'vitest';
 import { scaledDotProductAttention, scaledDotProductAttentionAsync, type MaskTensor, type SdpaOptions, type SdpaWindow, type Tensor } from '../../src/index';
 import { randn, rng } from './random';
-import { maxAbsDiff, referenceSdpa, type RefInput } from './reference';
+import { maxAbsDiff, referenceSdpa, type RefInput, type SdpaDims } from './reference';
 
 export const TOLERANCE = 1e-5;
 
 /** The largest error seen across the whole run, printed by the suites that use it. */
 export const worst = { err: 0, label: '' };
 
-export interface CaseSpec {
-  B: number;
-  Hq: number;
-  Hkv: number;
-  Lq: number;
-  Lk: number;
-  D: number;
-  Dv: number;
+export interface CaseSpec extends SdpaDims {
   layout?: 'bhsd' | 'bshd';
   rank3?: boolean;
   scale?: number;

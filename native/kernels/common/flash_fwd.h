@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "parallel.h"
@@ -181,18 +182,26 @@ bool finish_scores(float* s, int64_t nk, int64_t npad, const RowState& row, int6
   return false;
 }
 
+// Calls f(std::integral_constant<int, R>{}) for a run-time row count R in 1..DIRECT_MAX_ROWS, so the
+// micro-kernel f calls is compiled for a constant row count.
+template <class F>
+inline void with_rows(int R, const F& f) {
+  static_assert(DIRECT_MAX_ROWS == 8, "with_rows lists 1..8 rows");
+  switch (R) {
+    case 8: f(std::integral_constant<int, 8>{}); break;
+    case 7: f(std::integral_constant<int, 7>{}); break;
+    case 6: f(std::integral_constant<int, 6>{}); break;
+    case 5: f(std::integral_constant<int, 5>{}); break;
+    case 4: f(std::integral_constant<int, 4>{}); break;
+    case 3: f(std::integral_constant<int, 3>{}); break;
+    case 2: f(std::integral_constant<int, 2>{}); break;
+    default: f(std::integral_constant<int, 1>{}); break;
+  }
+}
+
 template <class Ops>
 void dots_rows(int R, const float* q, int64_t D, const float* k, float* s) {
-  switch (R) {
-    case 8: Ops::template dots<8>(q, D, D, k, s, BK); break;
-    case 7: Ops::template dots<7>(q, D, D, k, s, BK); break;
-    case 6: Ops::template dots<6>(q, D, D, k, s, BK); break;
-    case 5: Ops::template dots<5>(q, D, D, k, s, BK); break;
-    case 4: Ops::template dots<4>(q, D, D, k, s, BK); break;
-    case 3: Ops::template dots<3>(q, D, D, k, s, BK); break;
-    case 2: Ops::template dots<2>(q, D, D, k, s, BK); break;
-    default: Ops::template dots<1>(q, D, D, k, s, BK); break;
-  }
+  with_rows(R, [&](auto rows) { Ops::template dots<decltype(rows)::value>(q, D, D, k, s, BK); });
 }
 
 // Scores of R rows against keys k0 and k1: s[r * BK] and s[r * BK + 1]. A block's lone last key
@@ -218,16 +227,7 @@ void dots_rows2(int R, const float* q, int64_t D, const float* k0, const float* 
 
 template <class Ops>
 void axpy_rows(int R, float* o, int64_t ldo, const float* p, const float* v, int64_t n) {
-  switch (R) {
-    case 8: Ops::template axpy<8>(o, ldo, p, BK, v, n); break;
-    case 7: Ops::template axpy<7>(o, ldo, p, BK, v, n); break;
-    case 6: Ops::template axpy<6>(o, ldo, p, BK, v, n); break;
-    case 5: Ops::template axpy<5>(o, ldo, p, BK, v, n); break;
-    case 4: Ops::template axpy<4>(o, ldo, p, BK, v, n); break;
-    case 3: Ops::template axpy<3>(o, ldo, p, BK, v, n); break;
-    case 2: Ops::template axpy<2>(o, ldo, p, BK, v, n); break;
-    default: Ops::template axpy<1>(o, ldo, p, BK, v, n); break;
-  }
+  with_rows(R, [&](auto rows) { Ops::template axpy<decltype(rows)::value>(o, ldo, p, BK, v, n); });
 }
 
 // Software prefetch of `bytes` bytes from p into L2, a line (64 bytes) at a time (GCC/Clang; a no-op
@@ -303,6 +303,37 @@ bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t
   return any_masked;
 }
 
+// The pipeline's skeleton, shared by one head (run_rows_direct_pipelined) and all heads side by side
+// (run_heads_direct): per key block of [k_first, k_last), score(Sc, kb, j) for each key j of the
+// block while pv(Sp, prev_kb, j) runs key j of the previous block, then softmax(Sc, kb, nk, npad).
+// Scores go alternately to the two 64-column halves of S (row stride BK). with_pv false: Dv = 0.
+template <class Score, class Softmax, class PV>
+void pipeline_blocks(float* S, int64_t k_first, int64_t k_last, bool with_pv, const Score& score,
+                     const Softmax& softmax, const PV& pv) {
+  float* const buf[2] = {S, S + BK_DIRECT};
+  const float* Sp = nullptr;  // the previous block's probabilities, P·V pending
+  int64_t prev_kb = 0, prev_n = 0;
+  int cur = 0;
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
+    float* Sc = buf[cur];
+    const bool pending = Sp != nullptr && with_pv;
+    for (int64_t j = 0; j < nk; ++j) {
+      score(Sc, kb, j);
+      if (pending && j < prev_n) pv(Sp, prev_kb, j);
+    }
+    if (pending)
+      for (int64_t j = nk; j < prev_n; ++j) pv(Sp, prev_kb, j);
+    softmax(Sc, kb, nk, npad);
+    Sp = Sc;
+    prev_kb = kb;
+    prev_n = nk;
+    cur ^= 1;
+  }
+  if (Sp != nullptr && with_pv)
+    for (int64_t j = 0; j < prev_n; ++j) pv(Sp, prev_kb, j);
+}
+
 // Decode-sized tasks skip packing: each K and V row is read once for all rows, straight from the
 // caller's buffers.
 //
@@ -318,33 +349,19 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
                                int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                                const std::vector<RowState>& rows) {
   const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
-  float* const buf[2] = {S, S + BK};
-  const float* Sp = nullptr;  // the previous block's probabilities, P·V pending
-  int64_t prev_kb = 0, prev_n = 0;
-  auto pv_key = [&](int64_t j) {  // O += p_j v_j for key j of the previous block
-    // A masked key (p = -0) never touches its v row, which may hold NaN garbage.
-    if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
-  };
-  int cur = 0;
-  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
-    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
-    float* Sc = buf[cur];
-    const bool pv = Sp != nullptr && Dv > 0;
-    for (int64_t j = 0; j < nk; ++j) {
-      if (D > 0) Ops::template dots<1>(qp, D, D, kbase + (kb + j) * ldk, Sc + j, BK);
-      else Sc[j] = 0.0f;
-      if (pv && j < prev_n) pv_key(j);
-    }
-    if (pv)
-      for (int64_t j = nk; j < prev_n; ++j) pv_key(j);
-    softmax_block<Ops>(Sc, 1, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
-    Sp = Sc;
-    prev_kb = kb;
-    prev_n = nk;
-    cur ^= 1;
-  }
-  if (Sp != nullptr && Dv > 0)
-    for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
+  pipeline_blocks(
+      S, k_first, k_last, Dv > 0,
+      [&](float* Sc, int64_t kb, int64_t j) {
+        if (D > 0) Ops::template dots<1>(qp, D, D, kbase + (kb + j) * ldk, Sc + j, BK);
+        else Sc[j] = 0.0f;
+      },
+      [&](float* Sc, int64_t kb, int64_t nk, int64_t npad) {
+        softmax_block<Ops>(Sc, 1, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
+      },
+      [&](const float* Sp, int64_t kb, int64_t j) {  // O += p_j v_j
+        // A masked key (p = -0) never touches its v row, which may hold NaN garbage.
+        if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (kb + j) * ldv, Dv);
+      });
 }
 
 // o_r += p_r v for the R rows (o stride dv16, p stride BK) whose p is not a masked key's -0: exact,
@@ -617,50 +634,36 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
 
   const float* kbase = a.k + b * a.k_view.stride_b;
   const float* vbase = a.v + b * a.v_view.stride_b;
-  float* const buf[2] = {S, S + BK_DIRECT};  // two 64-column halves of S (row stride BK)
   std::vector<char> masked(static_cast<size_t>(Hkv));  // the previous block of head hk holds masked keys
-  const float* Sp = nullptr;                            // the previous block's probabilities, P·V pending
-  int64_t prev_kb = 0, prev_n = 0;
-  auto pv_key = [&](int64_t j) {  // O += P V for key j of the previous block, every head
-    const float* vrow = vbase + (prev_kb + j) * ldv;
-    for (int64_t hk = 0; hk < Hkv; ++hk) {
-      const float* ph = Sp + hk * Rg * BK + j;
-      const float* v = vrow + hk * a.v_view.stride_h;
-      float* o = O + hk * Rg * dv16;
-      if (!masked[hk])
-        Ops::template axpy<Rg>(o, dv16, ph, BK, v, Dv);
-      else
-        axpy_visible<Ops>(Rg, o, dv16, ph, v, Dv);
-    }
-  };
-  int cur = 0;
-  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
-    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
-    float* Sc = buf[cur];
-    const bool pv = Sp != nullptr && Dv > 0;
-    for (int64_t j = 0; j < nk; ++j) {
-      const float* krow = kbase + (kb + j) * ldk;
-      for (int64_t hk = 0; hk < Hkv; ++hk) {
-        float* sh = Sc + hk * Rg * BK + j;
-        if (D > 0)
-          Ops::template dots<Rg>(qp + hk * Rg * D, D, D, krow + hk * a.k_view.stride_h, sh, BK);
-        else
-          for (int r = 0; r < Rg; ++r) sh[r * BK] = 0.0f;
-      }
-      if (pv && j < prev_n) pv_key(j);
-    }
-    if (pv)
-      for (int64_t j = nk; j < prev_n; ++j) pv_key(j);
-    for (int64_t hk = 0; hk < Hkv; ++hk)
-      masked[hk] = softmax_block<Ops>(Sc + hk * Rg * BK, Rg, hk * Rg, kb, nk, npad, rows, a.softcap, sc.m.data(),
-                                      sc.l.data(), O, dv16);
-    Sp = Sc;
-    prev_kb = kb;
-    prev_n = nk;
-    cur ^= 1;
-  }
-  if (Sp != nullptr && Dv > 0)
-    for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
+  pipeline_blocks(
+      S, k_first, k_last, Dv > 0,
+      [&](float* Sc, int64_t kb, int64_t j) {  // key j's scores, every head
+        const float* krow = kbase + (kb + j) * ldk;
+        for (int64_t hk = 0; hk < Hkv; ++hk) {
+          float* sh = Sc + hk * Rg * BK + j;
+          if (D > 0)
+            Ops::template dots<Rg>(qp + hk * Rg * D, D, D, krow + hk * a.k_view.stride_h, sh, BK);
+          else
+            for (int r = 0; r < Rg; ++r) sh[r * BK] = 0.0f;
+        }
+      },
+      [&](float* Sc, int64_t kb, int64_t nk, int64_t npad) {
+        for (int64_t hk = 0; hk < Hkv; ++hk)
+          masked[hk] = softmax_block<Ops>(Sc + hk * Rg * BK, Rg, hk * Rg, kb, nk, npad, rows, a.softcap,
+                                          sc.m.data(), sc.l.data(), O, dv16);
+      },
+      [&](const float* Sp, int64_t kb, int64_t j) {  // O += P V for key j, every head
+        const float* vrow = vbase + (kb + j) * ldv;
+        for (int64_t hk = 0; hk < Hkv; ++hk) {
+          const float* ph = Sp + hk * Rg * BK + j;
+          const float* v = vrow + hk * a.v_view.stride_h;
+          float* o = O + hk * Rg * dv16;
+          if (!masked[hk])
+            Ops::template axpy<Rg>(o, dv16, ph, BK, v, Dv);
+          else
+            axpy_visible<Ops>(Rg, o, dv16, ph, v, Dv);
+        }
+      });
 }
 
 // As run_heads_direct, for 3..DIRECT_MAX_ROWS rows per kv head (GQA decode from a bshd cache). Per

@@ -5,6 +5,7 @@
 // Figures from this machine are in bench/README.md (the percentages here are of --peak and --bw, not
 // of a measured peak: use npm run bench for those).
 import { createRequire } from 'node:module';
+import { timeSync } from './lib/timing.mjs';
 const require = createRequire(import.meta.url);
 const { scaledDotProductAttention, setNumThreads, backendInfo } = require('../dist/index.js');
 
@@ -22,25 +23,14 @@ function rand(n) {
   return a;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function time(B, Hq, Hkv, Lq, Lk, D, opts, minRuns = 5, budgetMs = 1500) {
+// Median and best of `runs` calls after one warm-up (bench/lib/timing.mjs, as npm run bench times).
+function time(B, Hq, Hkv, Lq, Lk, D, opts, runs = 10) {
   const q = { data: rand(B * Hq * Lq * D), shape: [B, Hq, Lq, D] };
   const k = { data: rand(B * Hkv * Lk * D), shape: [B, Hkv, Lk, D] };
   const v = { data: rand(B * Hkv * Lk * D), shape: [B, Hkv, Lk, D] };
   const out = { data: new Float32Array(B * Hq * Lq * D), shape: [B, Hq, Lq, D] };
-  scaledDotProductAttention(q, k, v, { ...opts, out });
-  const ts = [];
-  const t0 = performance.now();
-  while (ts.length < minRuns || (performance.now() - t0 < budgetMs && ts.length < 50)) {
-    const s = performance.now();
-    scaledDotProductAttention(q, k, v, { ...opts, out });
-    ts.push(performance.now() - s);
-  }
-  return { med: median(ts), min: Math.min(...ts) };
+  const t = timeSync(() => scaledDotProductAttention(q, k, v, { ...opts, out }), { warmup: 1, runs });
+  return { med: t.median, min: t.min };
 }
 
 function row(name, threads, t, mflop, peak) {
@@ -89,7 +79,7 @@ for (const threads of [1, 2]) {
   }
   if (!only || only === 'decode')
     for (const [Hq, Hkv, Lk] of [[32, 32, 2048], [32, 8, 4096]]) {
-      const t = time(1, Hq, Hkv, 1, Lk, 128, {}, 10);
+      const t = time(1, Hq, Hkv, 1, Lk, 128, {}, 20);
       const bytes = (2 * Hkv * Lk * 128 * 4) / 1e6;
       const bw = BW * (threads === 1 ? 1 : 35.3 / 21.6); // issue 4: 21.6 GB/s on 1 core, 35.3 on 2
       const [a, b] = [bytes / t.med, bytes / t.min];

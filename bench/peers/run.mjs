@@ -87,6 +87,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // Without attnkitThreads, the peer alone (the JS rows compare with a child process's figure).
 const ROUNDS = quick ? 2 : 8;
 const SETTLE_MS = 50;
+const BLOCK_WARM_MS = 40;
 async function timePeer(peer, s, t, attnkitThreads = null) {
   const x = inputs(s);
   const h = await peer.setup(s, x, t);
@@ -103,16 +104,21 @@ async function timePeer(peer, s, t, attnkitThreads = null) {
   const peerTimes = [];
   const ownTimes = [];
   const perRound = Math.ceil(runs / ROUNDS);
-  // Short calls open each block with an untimed one: the first call after a pause runs up to 2x
-  // slower here, which would be half the samples of a 2-run block.
-  const blockWarmup = first < 200 ? 1 : 0;
+  // Short calls open each block with BLOCK_WARM_MS of untimed calls (at least one): after a pause,
+  // this VM ran the next ~10 calls slower (attnkit at S = 512 on 2 threads: every one of 10 calls
+  // 3.5-3.9 ms after a 50 ms pause, 2.9-3.0 without). In the rounds of S = 512 on 2 threads, one
+  // untimed call per block gave attnkit 3.14-3.88 ms and onnxruntime 3.50-3.96; 40 ms of them gave
+  // 2.98-3.03 and 3.25-3.31, both their steady speed.
+  const warmMs = first < 200 ? BLOCK_WARM_MS : 0;
   for (let done = 0; done < runs; done += perRound) {
     const n = Math.min(perRound, runs - done);
-    peerTimes.push(...(await timeAsync(h.run, { warmup: blockWarmup, runs: n })).times);
+    for (const w0 = performance.now(); performance.now() - w0 < warmMs; ) await h.run();
+    peerTimes.push(...(await timeAsync(h.run, { warmup: 0, runs: n })).times);
     if (!own) continue;
     globalThis.gc?.(); // the peer's garbage (its output tensors) is collected now, not while attnkit runs
     await sleep(SETTLE_MS);
-    ownTimes.push(...timeSync(own.run, { warmup: 1, runs: Math.max(n, 3) }).times);
+    for (const w0 = performance.now(); performance.now() - w0 < BLOCK_WARM_MS; ) own.run();
+    ownTimes.push(...timeSync(own.run, { warmup: 0, runs: Math.max(n, 3) }).times);
     await sleep(SETTLE_MS);
   }
   h.dispose?.();

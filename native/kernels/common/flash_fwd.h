@@ -609,9 +609,10 @@ inline std::vector<RowState> init_heads(const Plan& p, Scratch& sc, int64_t b, i
 // Not the one-row pipeline of run_rows_direct_pipelined: across 32 heads q and O take 16 KiB each,
 // and a pipeline that needs both at every key keeps the 32 KiB L1 full beside the K and V lines
 // streaming through. In-process A/B on (1, 32, 1, 2048, 128) bshd, 1 core, calls alternated: these
-// phases 1.10-1.17x the pipeline's speed without prefetch, 1.27-1.53x with v prefetched 1-3 keys ahead
-// (9-15 -> 13-21 GB/s); 2 rows per kv head (1, 64/32, ...) 1.40-1.46x. Prefetching k as well cost
-// ~5 %. (On one head, bhsd, the pipeline stays ahead: the same phases ran 0.90-0.94x there.)
+// phases 1.13-1.17x the pipeline's speed without prefetch, 1.35-1.44x with v prefetched 1-4 keys ahead
+// (8.7-12.9 -> 12.5-17.6 GB/s); 2 rows per kv head (1, 64/32, ...) 1.40-1.46x. Prefetching k too
+// gained nothing (alone it cost ~5 %). (On one head, bhsd, the pipeline stays ahead: the same phases
+// ran 0.90-0.94x there.)
 constexpr int64_t PF_V_KEYS = 2;
 template <class Ops, int Rg>
 void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {

@@ -40,7 +40,7 @@ for (const threads of [...new Set([1, cores])]) {
       shape: { S, E },
       backend: info.backend,
       simd: info.simd,
-      gemm: process.env.ATTNKIT_SIMD === 'scalar' ? 'scalar (ATTNKIT_SIMD=scalar)' : 'default',
+      gemm: info.gemm,
       threads,
       runs: RUNS,
       medianMs: +(median * 1e3).toFixed(3),

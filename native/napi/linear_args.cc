@@ -52,6 +52,21 @@ GemmFn chosen() {
   return fn;
 }
 
+#if defined(ATTNKIT_HAVE_CBLAS)
+// The system BLAS takes every GEMM unless ATTNKIT_SIMD=scalar (the test suite's scalar level) or
+// ATTNKIT_GEMM=builtin asks for the built-in kernels. OpenBLAS 0.3.21 was never slower on this Zen 3
+// (bench/linear.mjs, 1 thread): 1.18-1.23x at 512-2048 rows, up to 12x for one row (the built-in
+// kernel packs w on every call), level at 3 x 17.
+bool blas_allowed() {
+  static const bool ok = [] {
+    const char* simd = std::getenv("ATTNKIT_SIMD");
+    const char* gemm = std::getenv("ATTNKIT_GEMM");
+    return !(simd && std::strcmp(simd, "scalar") == 0) && !(gemm && std::strcmp(gemm, "builtin") == 0);
+  }();
+  return ok;
+}
+#endif
+
 }  // namespace
 
 attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info) {
@@ -91,6 +106,10 @@ namespace {
 // its row falls in, so results are bit-identical for any thread count; each block packs the weight
 // once more, which costs in*out copies against rows_block*in*out FMAs (about 1% at 96 rows).
 constexpr int64_t kRowBlock = 96;
+// Output blocks of the BLAS path: x is shared, each block reads its own rows of w. Row blocks of 96
+// ran (2048 x 1024) · (1024 x 1024)ᵀ at 77 GFLOP/s on 1 core against 100 for one call. The blocks
+// depend on the shape only, so the BLAS sees the same calls whatever the thread count.
+constexpr int64_t kBlasColBlock = 128;
 
 struct LinearJob {
   const attn_linear_args* a;
@@ -107,9 +126,23 @@ void linear_block(void* arg, int64_t t) {
   job.kernel(part);
 }
 
+#if defined(ATTNKIT_HAVE_CBLAS)
+void blas_block(void* arg, int64_t t) {
+  const attn_linear_args& a = *static_cast<const attn_linear_args*>(arg);
+  attn_gemm_f32__cblas(a, t * kBlasColBlock, std::min(a.out_features, (t + 1) * kBlasColBlock));
+}
+#endif
+
 }  // namespace
 
 void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
+#if defined(ATTNKIT_HAVE_CBLAS)
+  if (blas_allowed()) {
+    attn_linear_args args = a;
+    parallel_for(pf, (a.out_features + kBlasColBlock - 1) / kBlasColBlock, blas_block, &args);
+    return;
+  }
+#endif
   LinearJob job{&a, chosen()};
   if (a.rows < 2 * kRowBlock) {  // one block: no pool round trip
     job.kernel(a);
@@ -118,6 +151,12 @@ void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
   parallel_for(pf, (a.rows + kRowBlock - 1) / kRowBlock, linear_block, &job);
 }
 
-const char* linear_kernel_name() { return chosen() == attn_gemm_f32__scalar ? "gemm_f32__scalar" : "gemm_f32_6x16__avx2"; }
+const char* linear_kernel_name() {
+  const bool scalar = chosen() == attn_gemm_f32__scalar;
+#if defined(ATTNKIT_HAVE_CBLAS)
+  if (blas_allowed()) return "cblas";
+#endif
+  return scalar ? "gemm_f32__scalar" : "gemm_f32_6x16__avx2";
+}
 
 }  // namespace attnkit

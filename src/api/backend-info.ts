@@ -10,6 +10,11 @@ export interface BackendInfo {
   simd: string;
   /** Threads a single call may use. */
   threads: number;
+  /**
+   * The kernel behind `linear()`: 'gemm_f32_6x16__avx2' or 'gemm_f32__scalar' (built in), 'cblas'
+   * (the system BLAS of a CMake build with ATTNKIT_BLAS=ON), 'js' on the JS backend.
+   */
+  gemm: string;
   /** attnkit's version. */
   version: string;
 }
@@ -17,6 +22,6 @@ export interface BackendInfo {
 /** Which backend is live and why. Throws AttnkitBackendError when ATTNKIT_BACKEND=native cannot load. */
 export function backendInfo(): BackendInfo {
   const { backend, reason } = currentSelection();
-  const { simd, threads } = backend.info();
-  return { backend: backend.name, reason, simd, threads, version: VERSION };
+  const { simd, threads, gemm } = backend.info();
+  return { backend: backend.name, reason, simd, threads, gemm, version: VERSION };
 }

@@ -70,6 +70,7 @@ export interface LinearPlan {
 export interface BackendInfoParts {
   simd: string;
   threads: number;
+  gemm: string;
 }
 
 export interface Backend {

@@ -18,6 +18,20 @@ describe('backendInfo()', () => {
     expect(info.simd).toBe(info.backend === 'js' ? 'none' : info.simd);
     if (info.backend === 'native') expect(['scalar', 'avx2', 'neon']).toContain(info.simd);
   });
+
+  it('names the kernel behind linear(): the built-in one of this SIMD level, or the system BLAS asked for', () => {
+    const { backend, simd, gemm } = backendInfo();
+    // CI sets ATTNKIT_EXPECT_GEMM=cblas for its run against the CMake build with ATTNKIT_BLAS=ON.
+    const expected =
+      backend === 'js'
+        ? 'js'
+        : process.env.ATTNKIT_EXPECT_GEMM && simd !== 'scalar'
+          ? process.env.ATTNKIT_EXPECT_GEMM
+          : simd === 'avx2'
+            ? 'gemm_f32_6x16__avx2'
+            : 'gemm_f32__scalar';
+    expect(gemm).toBe(expected);
+  });
 });
 
 describe('a package whose addon was never built (npm install --ignore-scripts)', () => {

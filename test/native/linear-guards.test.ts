@@ -28,7 +28,8 @@ describe('native linear guards', () => {
     expect(() => addon.linear(f(6), f(12), null, f(8), new Float64Array([2, 1.5, 4]))).toThrow(RangeError);
     expect(() => addon.linear(new Float64Array(6) as never, f(12), null, f(8), new Float64Array([2, 3, 4]))).toThrow(TypeError);
   });
-  it('reports which GEMM it chose', () => expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2']).toContain((addon.info() as { gemm?: string }).gemm));
+  it('reports which GEMM it chose', () =>
+    expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2', ...(process.env.ATTNKIT_EXPECT_GEMM ? ['cblas'] : [])]).toContain(addon.info().gemm));
 });
 
 describe('scalar GEMM (ATTNKIT_SIMD=scalar)', () => {
@@ -52,5 +53,17 @@ describe('scalar GEMM (ATTNKIT_SIMD=scalar)', () => {
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_SIMD: 'scalar' }, timeout: 120_000 }).toString());
     expect(out.gemm).toBe('gemm_f32__scalar');
     expect(out.worst).toBeLessThan(1e-6);
+  });
+});
+
+describe('ATTNKIT_GEMM=builtin', () => {
+  it('keeps linear() on the built-in kernel, even in a build with a system BLAS', () => {
+    const script = `
+      const { loadAddon } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/backends/native/load-addon.js'))});
+      console.log(loadAddon().addon.info().gemm);`;
+    const gemm = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_GEMM: 'builtin' }, timeout: 120_000 })
+      .toString()
+      .trim();
+    expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2']).toContain(gemm);
   });
 });

@@ -8,4 +8,8 @@ void attn_gemm_f32__scalar(const attn_linear_args& a);
 // 6 rows x 16 outputs register tile; needs AVX2 + FMA (checked by the caller).
 void attn_gemm_f32_6x16__avx2(const attn_linear_args& a);
 #endif
+#if defined(ATTNKIT_HAVE_CBLAS)
+// cblas_sgemm on the system BLAS (CMake's ATTNKIT_BLAS=ON) for outputs [n0, n1), one thread per call.
+void attn_gemm_f32__cblas(const attn_linear_args& a, int64_t n0, int64_t n1);
+#endif
 }  // namespace attnkit

@@ -86,7 +86,7 @@
           # The linear() GEMM micro-kernel, AVX2+FMA flags on this file only.
           "target_name": "attnkit_gemm_avx2",
           "type": "static_library",
-          "sources": ["native/kernels/avx2/gemm_f32_6x16.cpp"],
+          "sources": ["native/kernels/avx2/gemm_f32_6x16.cpp", "native/kernels/avx2/gemv_f32_avx2.cpp"],
           "include_dirs": ["native/include"],
           "defines": ["ATTNKIT_HAVE_GEMM_AVX2=1"],
           "cflags": ["-fPIC"],

@@ -52,6 +52,11 @@ describe('linear vs float64', () => {
   it('all odd at once: [3, 17] x 65 -> 33, no bias', () => check([3, 17], 65, 33, false, 7));
   it('projection-like: [2, 65, 64] -> 192', () => check([2, 65], 64, 192, true, 8));
   it('a 6x16 tile boundary on both sides: 12 x 32 -> 48', () => check([12], 32, 48, true, 9));
+  // A few rows (decoding) take the unpacked path on AVX2: passes of up to 4 rows, outputs in pairs,
+  // a vector body along inFeatures and its tail.
+  for (const rows of [1, 2, 3, 4, 5, 8, 9])
+    it(`${rows} row(s) x 1003 -> 33 (few-row path: row passes, an odd output, a tail of 3)`, () =>
+      check([rows], 1003, 33, rows % 2 === 0, 300 + rows));
   it('zero-sized dims give empty or bias-only outputs', () => {
     expect(linear({ data: new Float32Array(0), shape: [0, 4] }, { data: new Float32Array(12), shape: [3, 4] }).shape).toEqual([0, 3]);
     const y = linear({ data: new Float32Array(0), shape: [2, 0] }, { data: new Float32Array(0), shape: [3, 0] }, { data: new Float32Array([1, 2, 3]), shape: [3] });
@@ -65,11 +70,12 @@ describe('linear vs float64', () => {
   });
 });
 
-// The native GEMM splits rows into fixed 96-row blocks over the thread pool from 192 rows on.
+// The native GEMM splits rows into fixed 96-row blocks over the thread pool from 192 rows on; a call of
+// a few rows (AVX2) splits its outputs into blocks of 128 instead.
 describe('linear on several threads', () => {
   const initial = getNumThreads();
   afterAll(() => setNumThreads(initial));
-  for (const [rows, n, m] of [[200, 65, 33], [1000, 64, 48], [577, 17, 100]] as const)
+  for (const [rows, n, m] of [[200, 65, 33], [1000, 64, 48], [577, 17, 100], [1, 257, 300], [3, 64, 129]] as const)
     it(`${rows} x ${n} -> ${m}: 1, 2 and 3 threads give identical bits, within float64 tolerance`, () => {
       setNumThreads(1);
       check([rows], n, m, true, rows);

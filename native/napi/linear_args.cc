@@ -35,7 +35,7 @@ void need(const char* name, size_t have, double want) {
   if (double(have) < want) throw std::range_error(std::string("attnkit native: linear: ") + name + " is too short for its shape");
 }
 
-using GemmFn = void (*)(const attn_linear_args&);
+using GemmFn = void (*)(const attn_linear_args&, int64_t o_begin, int64_t o_end);
 
 GemmFn pick() {
   const char* forced = std::getenv("ATTNKIT_SIMD");
@@ -102,75 +102,61 @@ attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info) {
 
 namespace {
 
-// Row blocks of the threaded GEMM. Every output element is the same FMA chain over k whatever block
-// its row falls in, so results are bit-identical for any thread count; each block packs the weight
-// once more, which costs in*out copies against rows_block*in*out FMAs (about 1% at 96 rows).
+// Row blocks of the threaded GEMM from 2 * kRowBlock rows on. Every output element is the same FMA
+// chain over k whatever block its row falls in, so results are bit-identical for any thread count;
+// each block packs the weight once more, which costs in*out copies against rows_block*in*out FMAs
+// (about 1% at 96 rows).
 constexpr int64_t kRowBlock = 96;
-// Output blocks of the BLAS path: x is shared, each block reads its own rows of w. Row blocks of 96
-// ran (2048 x 1024) · (1024 x 1024)ᵀ at 77 GFLOP/s on 1 core against 100 for one call. The blocks
-// depend on the shape only, so the BLAS sees the same calls whatever the thread count.
-constexpr int64_t kBlasColBlock = 128;
+// Fewer rows, and every BLAS call: blocks of outputs (8 panels of 16), each reading (or packing) only
+// its own rows of w, x shared; the blocks depend on the shape only. BLAS with row blocks of 96 ran
+// (2048 x 1024) · (1024 x 1024)ᵀ at 77 GFLOP/s on 1 core against 100 for one call.
+constexpr int64_t kColBlock = 128;
+
+#if defined(ATTNKIT_HAVE_GEMM_AVX2)
+// Calls of at most kGemvRows rows skip the 6x16 GEMM's packing of w. bench/linear.mjs, this Zen 3,
+// 1 / 2 threads, against the packed GEMM on one block: E = 1024, 1 row 0.85 -> 0.073 / 0.039 ms,
+// 32 rows 1.41 -> 0.93 / 0.46 ms, 48 rows 1.66 -> 1.92 / 0.96 ms (E = 512, 48 rows: 0.97x / 1.9x).
+constexpr int64_t kGemvRows = 32;
+#endif
 
 struct LinearJob {
   const attn_linear_args* a;
-  void (*kernel)(const attn_linear_args&);
+  GemmFn kernel;
 };
 
-void linear_block(void* arg, int64_t t) {
+void row_block(void* arg, int64_t t) {
   const LinearJob& job = *static_cast<const LinearJob*>(arg);
   attn_linear_args part = *job.a;
   const int64_t r0 = t * kRowBlock;
   part.rows = std::min(kRowBlock, job.a->rows - r0);
   part.x = job.a->x + r0 * job.a->in_features;
   part.y = job.a->y + r0 * job.a->out_features;
-  job.kernel(part);
+  job.kernel(part, 0, part.out_features);
 }
 
-#if defined(ATTNKIT_HAVE_GEMM_AVX2)
-// Calls of at most kGemvRows rows skip the 6x16 GEMM's packing of w, and split their outputs over
-// the pool where the GEMM's 96-row blocks leave one block. bench/linear.mjs, this Zen 3, 1 / 2
-// threads, against the packed GEMM: E = 1024, 1 row 0.85 -> 0.073 / 0.039 ms, 32 rows 1.41 -> 0.93 /
-// 0.46 ms, 48 rows 1.66 -> 1.92 / 0.96 ms (E = 512, 48 rows: 0.97x / 1.9x).
-constexpr int64_t kGemvRows = 32;
-// Output blocks of that path: each reads its own rows of w (the memory-bound part) and the shared x.
-constexpr int64_t kGemvColBlock = 128;
-
-void gemv_block(void* arg, int64_t t) {
-  const attn_linear_args& a = *static_cast<const attn_linear_args*>(arg);
-  attn_gemv_f32__avx2(a, t * kGemvColBlock, std::min(a.out_features, (t + 1) * kGemvColBlock));
+void col_block(void* arg, int64_t t) {
+  const LinearJob& job = *static_cast<const LinearJob*>(arg);
+  job.kernel(*job.a, t * kColBlock, std::min(job.a->out_features, (t + 1) * kColBlock));
 }
-#endif
-
-#if defined(ATTNKIT_HAVE_CBLAS)
-void blas_block(void* arg, int64_t t) {
-  const attn_linear_args& a = *static_cast<const attn_linear_args*>(arg);
-  attn_gemm_f32__cblas(a, t * kBlasColBlock, std::min(a.out_features, (t + 1) * kBlasColBlock));
-}
-#endif
 
 }  // namespace
 
 void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
+  LinearJob job{&a, chosen()};
+  bool by_rows = a.rows >= 2 * kRowBlock;
 #if defined(ATTNKIT_HAVE_CBLAS)
   if (blas_allowed()) {
-    attn_linear_args args = a;
-    parallel_for(pf, (a.out_features + kBlasColBlock - 1) / kBlasColBlock, blas_block, &args);
-    return;
+    job.kernel = attn_gemm_f32__cblas;
+    by_rows = false;
   }
 #endif
 #if defined(ATTNKIT_HAVE_GEMM_AVX2)
-  if (chosen() == attn_gemm_f32_6x16__avx2 && a.rows <= kGemvRows) {
-    attn_linear_args args = a;
-    parallel_for(pf, (a.out_features + kGemvColBlock - 1) / kGemvColBlock, gemv_block, &args);
-    return;
-  }
+  if (job.kernel == attn_gemm_f32_6x16__avx2 && a.rows <= kGemvRows) job.kernel = attn_gemv_f32__avx2;
 #endif
-  LinearJob job{&a, chosen()};
-  if (a.rows < 2 * kRowBlock) {  // one block: no pool round trip
-    job.kernel(a);
-    return;
-  }
-  parallel_for(pf, (a.rows + kRowBlock - 1) / kRowBlock, linear_block, &job);
+  if (by_rows)
+    parallel_for(pf, (a.rows + kRowBlock - 1) / kRowBlock, row_block, &job);
+  else
+    parallel_for(pf, (a.out_features + kColBlock - 1) / kColBlock, col_block, &job);
 }
 
 const char* linear_kernel_name() {

@@ -57,16 +57,18 @@ void tile(int mr, int64_t k_len, const float* x, int64_t ldx, const float* panel
 
 }  // namespace
 
-void attn_gemm_f32_6x16__avx2(const attn_linear_args& a) {
+void attn_gemm_f32_6x16__avx2(const attn_linear_args& a, int64_t o_begin, int64_t o_end) {
   const int64_t n = a.in_features, m = a.out_features, rows = a.rows;
-  if (rows == 0 || m == 0) return;
-  const int64_t panels = (m + kNr - 1) / kNr;
+  if (rows == 0 || o_end <= o_begin) return;
+  // Panels of outputs [o_begin, o_end); o_begin is a multiple of 16 (the caller's blocks are).
+  const int64_t p_first = o_begin / kNr, panels = (o_end - o_begin + kNr - 1) / kNr;
   std::vector<float> packed(static_cast<size_t>(panels * kNr * (n > 0 ? n : 1)), 0.0f);
   for (int64_t p = 0; p < panels; p++) {
     float* dst = packed.data() + p * kNr * n;
-    const int64_t cols = (m - p * kNr) < kNr ? (m - p * kNr) : kNr;
+    const int64_t o0 = (p_first + p) * kNr;
+    const int64_t cols = (o_end - o0) < kNr ? (o_end - o0) : kNr;
     for (int64_t j = 0; j < cols; j++) {
-      const float* wrow = a.w + (p * kNr + j) * n;
+      const float* wrow = a.w + (o0 + j) * n;
       for (int64_t k = 0; k < n; k++) dst[k * kNr + j] = wrow[k];
     }
   }
@@ -75,8 +77,8 @@ void attn_gemm_f32_6x16__avx2(const attn_linear_args& a) {
     const int64_t r_end = (r0 + kMc < rows) ? r0 + kMc : rows;
     for (int64_t p = 0; p < panels; p++) {
       const float* panel = packed.data() + p * kNr * n;
-      const int64_t o0 = p * kNr;
-      const int64_t cols = (m - o0) < kNr ? (m - o0) : kNr;
+      const int64_t o0 = (p_first + p) * kNr;
+      const int64_t cols = (o_end - o0) < kNr ? (o_end - o0) : kNr;
       for (int64_t r = r0; r < r_end; r += kMr) {
         const int mr = static_cast<int>((r_end - r) < kMr ? (r_end - r) : kMr);
         const float* xr = a.x + r * n;

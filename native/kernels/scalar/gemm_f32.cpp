@@ -5,13 +5,13 @@
 
 namespace attnkit {
 
-void attn_gemm_f32__scalar(const attn_linear_args& a) {
+void attn_gemm_f32__scalar(const attn_linear_args& a, int64_t o_begin, int64_t o_end) {
   const int64_t n = a.in_features, m = a.out_features;
   for (int64_t r = 0; r < a.rows; r++) {
     const float* xr = a.x + r * n;
     float* yr = a.y + r * m;
-    int64_t o = 0;
-    for (; o + 4 <= m; o += 4) {
+    int64_t o = o_begin;
+    for (; o + 4 <= o_end; o += 4) {
       const float* w0 = a.w + o * n;
       const float* w1 = w0 + n;
       const float* w2 = w1 + n;
@@ -29,7 +29,7 @@ void attn_gemm_f32__scalar(const attn_linear_args& a) {
       yr[o + 2] = s2 + (a.bias ? a.bias[o + 2] : 0.0f);
       yr[o + 3] = s3 + (a.bias ? a.bias[o + 3] : 0.0f);
     }
-    for (; o < m; o++) {
+    for (; o < o_end; o++) {
       const float* wo = a.w + o * n;
       float s = 0;
       for (int64_t i = 0; i < n; i++) s += xr[i] * wo[i];

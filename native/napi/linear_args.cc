@@ -160,11 +160,10 @@ void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
 }
 
 const char* linear_kernel_name() {
-  const bool scalar = chosen() == attn_gemm_f32__scalar;
 #if defined(ATTNKIT_HAVE_CBLAS)
   if (blas_allowed()) return "cblas";
 #endif
-  return scalar ? "gemm_f32__scalar" : "gemm_f32_6x16__avx2";
+  return chosen() == attn_gemm_f32__scalar ? "gemm_f32__scalar" : "gemm_f32_6x16__avx2";
 }
 
 }  // namespace attnkit

@@ -10,6 +10,9 @@ namespace attnkit {
 
 namespace {
 
+// Rows per pass over w: 2 x 4 accumulators, each x load feeding two FMAs.
+constexpr int64_t kGemvMaxRows = 4;
+
 // Sums of the 8 lanes of each of a, b: [sum a, sum b] in the low two floats.
 inline void hsum2(__m256 a, __m256 b, float* sa, float* sb) {
   const __m256 h = _mm256_hadd_ps(a, b);  // [a01 a23 b01 b23 | a45 a67 b45 b67]
@@ -51,16 +54,16 @@ void outputs(const attn_linear_args& a, const float* x, float* y, int64_t o0, in
 
 }  // namespace
 
-void attn_gemv_f32__avx2(const attn_linear_args& a, int64_t o0, int64_t o1) {
+void attn_gemv_f32__avx2(const attn_linear_args& a, int64_t o_begin, int64_t o_end) {
   const int64_t n = a.in_features;
   for (int64_t r = 0; r < a.rows; r += kGemvMaxRows) {
     const float* x = a.x + r * n;
     float* y = a.y + r * a.out_features;
     switch (a.rows - r < kGemvMaxRows ? a.rows - r : kGemvMaxRows) {
-      case 4: outputs<4>(a, x, y, o0, o1); break;
-      case 3: outputs<3>(a, x, y, o0, o1); break;
-      case 2: outputs<2>(a, x, y, o0, o1); break;
-      default: outputs<1>(a, x, y, o0, o1); break;
+      case 4: outputs<4>(a, x, y, o_begin, o_end); break;
+      case 3: outputs<3>(a, x, y, o_begin, o_end); break;
+      case 2: outputs<2>(a, x, y, o_begin, o_end); break;
+      default: outputs<1>(a, x, y, o_begin, o_end); break;
     }
   }
 }

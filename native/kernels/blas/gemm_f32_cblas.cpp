@@ -1,5 +1,5 @@
 // linear()'s GEMM through a system CBLAS (built only with CMake's ATTNKIT_BLAS=ON): y = x · wᵀ + b,
-// outputs [n0, n1) per call. The caller's thread pool runs blocks of outputs, so the BLAS itself runs
+// outputs [o_begin, o_end) per call. The caller's thread pool runs blocks of outputs, so the BLAS itself runs
 // on one thread: threads from both would oversubscribe the cores.
 #include <cblas.h>
 
@@ -17,7 +17,7 @@ extern "C" void bli_thread_set_num_threads(long) __attribute__((weak));
 
 namespace attnkit {
 
-void attn_gemm_f32__cblas(const attn_linear_args& a, int64_t n0, int64_t n1) {
+void attn_gemm_f32__cblas(const attn_linear_args& a, int64_t o_begin, int64_t o_end) {
   static const bool single = [] {
 #if defined(ATTNKIT_BLAS_THREADS_KNOWN)
     if (openblas_set_num_threads) openblas_set_num_threads(1);
@@ -26,17 +26,17 @@ void attn_gemm_f32__cblas(const attn_linear_args& a, int64_t n0, int64_t n1) {
     return true;
   }();
   (void)single;
-  const int64_t ldy = a.out_features, n = n1 - n0;
+  const int64_t ldy = a.out_features, n = o_end - o_begin;
   if (a.rows == 0 || n <= 0) return;
-  float* y = a.y + n0;
+  float* y = a.y + o_begin;
   if (a.bias)
-    for (int64_t r = 0; r < a.rows; ++r) std::copy_n(a.bias + n0, n, y + r * ldy);
+    for (int64_t r = 0; r < a.rows; ++r) std::copy_n(a.bias + o_begin, n, y + r * ldy);
   else if (a.in_features == 0)  // beta = 0 and k = 0: some BLAS return without writing y
     for (int64_t r = 0; r < a.rows; ++r) std::fill_n(y + r * ldy, n, 0.0f);
   if (a.in_features == 0) return;
   const int k = static_cast<int>(a.in_features);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(a.rows), static_cast<int>(n), k, 1.0f, a.x, k,
-              a.w + n0 * a.in_features, k, a.bias ? 1.0f : 0.0f, y, static_cast<int>(ldy));
+              a.w + o_begin * a.in_features, k, a.bias ? 1.0f : 0.0f, y, static_cast<int>(ldy));
 }
 
 }  // namespace attnkit

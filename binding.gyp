@@ -18,8 +18,8 @@
       ],
       "conditions": [
         ["target_arch=='x64'", {
-          "dependencies": ["attnkit_avx2", "attnkit_probes_avx2"],
-          "defines": ["ATTNKIT_HAVE_AVX2", "ATTNKIT_PROBES_AVX2=1"]
+          "dependencies": ["attnkit_avx2", "attnkit_probes_avx2", "attnkit_avx512"],
+          "defines": ["ATTNKIT_HAVE_AVX2", "ATTNKIT_PROBES_AVX2=1", "ATTNKIT_HAVE_AVX512", "ATTNKIT_PROBES_AVX512=1"]
         }],
         ["target_arch=='arm64'", {
           "sources": ["native/kernels/neon/sdpa_f32_flash.cpp"],
@@ -76,6 +76,24 @@
           },
           "msvs_settings": {
             "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] }
+          }
+        },
+        {
+          # The AVX-512F kernel and FMA probe loop, likewise alone with their flags (dispatch checks
+          # the CPU and that the OS saves zmm state first).
+          "target_name": "attnkit_avx512",
+          "type": "static_library",
+          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/probes/probe_loops_avx512.cpp"],
+          "include_dirs": ["native/include"],
+          "cflags": ["-fPIC"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"]
+          },
+          "msvs_settings": {
+            "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX512"] }
           }
         }
       ]

@@ -7,7 +7,10 @@ function simdLevels(): string[] {
   const levels: string[] = [];
   if (process.arch === 'x64' && process.platform === 'linux') {
     const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].split(/\s+/) ?? [];
-    if (flags.includes('avx2') && flags.includes('fma')) levels.push('avx2');
+    if (flags.includes('avx2') && flags.includes('fma')) {
+      if (['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every((f) => flags.includes(f))) levels.push('avx512');
+      levels.push('avx2');
+    }
   }
   if (process.arch === 'arm64') levels.push('neon');
   return [...levels, 'scalar'];

@@ -44,12 +44,23 @@ bool detect_avx2_fma() {
   cpuid(7, 0, r);
   return r[1] & (1u << 5);  // AVX2
 }
+
+// Called only when detect_avx2_fma() said yes.
+bool detect_avx512f() {
+  unsigned r[4];
+  cpuid(7, 0, r);
+  // F, DQ, BW and VL (the attnkit_avx512 library is built with all four: VL lets the AVX2 code in it use
+  // ymm16-31), and the OS must also save the opmask and both halves of zmm0-31: XCR0 bits 5, 6, 7.
+  const unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
+  return (r[1] & need) == need && (xcr0() & 0xE6) == 0xE6;
+}
 #endif
 
 CpuFeatures detect() {
-  CpuFeatures f{false, false};
+  CpuFeatures f{false, false, false};
 #if defined(__x86_64__) || defined(_M_X64)
   f.avx2_fma = detect_avx2_fma();
+  f.avx512 = f.avx2_fma && detect_avx512f();
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
   f.neon = true;

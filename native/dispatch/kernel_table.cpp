@@ -9,6 +9,9 @@
 #if defined(ATTNKIT_HAVE_AVX2)
 #include "../kernels/avx2/kernels.h"
 #endif
+#if defined(ATTNKIT_HAVE_AVX512)
+#include "../kernels/avx512/kernels.h"
+#endif
 #if defined(ATTNKIT_HAVE_NEON)
 #include "../kernels/neon/kernels.h"
 #endif
@@ -20,6 +23,9 @@ namespace {
 // Levels this build and CPU can run, best first.
 std::string available_levels() {
   std::string s;
+#if defined(ATTNKIT_HAVE_AVX512)
+  if (cpu_features().avx512) s += "avx512, ";
+#endif
 #if defined(ATTNKIT_HAVE_AVX2)
   if (cpu_features().avx2_fma) s += "avx2, ";
 #endif
@@ -34,6 +40,12 @@ bool make_table(const std::string& level, KernelTable* t) {
     *t = KernelTable{"scalar", attn_sdpa_f32_flash__scalar};
     return true;
   }
+#if defined(ATTNKIT_HAVE_AVX512)
+  if (level == "avx512" && cpu_features().avx512) {
+    *t = KernelTable{"avx512", attn_sdpa_f32_flash__avx512};
+    return true;
+  }
+#endif
 #if defined(ATTNKIT_HAVE_AVX2)
   if (level == "avx2" && cpu_features().avx2_fma) {
     *t = KernelTable{"avx2", attn_sdpa_f32_flash__avx2};

@@ -6,7 +6,7 @@
 namespace attnkit {
 
 struct KernelTable {
-  const char* simd;  // "scalar", "avx2", "neon": reported by backendInfo().simd
+  const char* simd;  // "scalar", "avx2", "avx512", "neon": reported by backendInfo().simd
   void (*sdpa_f32)(const attn_sdpa_args&, const ParallelFor*);  // fused kernel (no weights)
 };
 

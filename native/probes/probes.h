@@ -19,11 +19,14 @@ double probe_read_bandwidth(int threads);
  *  and receives their sum, so the compiler can neither merge nor drop them. */
 std::uint64_t probe_fma_loop_generic(std::uint64_t iters, float* sink);
 std::uint64_t probe_fma_loop_avx2(std::uint64_t iters, float* sink);
+std::uint64_t probe_fma_loop_avx512(std::uint64_t iters, float* sink);  // probe_loops_avx512.cpp, -mavx512f
 /** Sums n floats (n a multiple of 64) from a 32-byte aligned buffer. */
 float probe_read_loop_generic(const float* p, std::size_t n);
 float probe_read_loop_avx2(const float* p, std::size_t n);
 
 /** True when the AVX2 loops were built in and this CPU runs them. */
 bool probe_has_avx2();
+/** True when the AVX-512 FMA loop was built in and this CPU and OS run it. */
+bool probe_has_avx512();
 
 }  // namespace attnkit

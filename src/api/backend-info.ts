@@ -6,7 +6,7 @@ export interface BackendInfo {
   backend: 'native' | 'js';
   /** Why this backend is live (forced, loaded from where, or why native could not load and how to fix it). */
   reason: string;
-  /** The SIMD level of the native kernels ('scalar', 'avx2', 'neon'), 'none' on the JS backend. */
+  /** The SIMD level of the native kernels ('scalar', 'avx2', 'avx512', 'neon'), 'none' on the JS backend. */
   simd: string;
   /** Threads a single call may use. */
   threads: number;

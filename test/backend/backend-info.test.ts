@@ -16,7 +16,7 @@ describe('backendInfo()', () => {
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(info.version).toBe(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
     expect(info.simd).toBe(info.backend === 'js' ? 'none' : info.simd);
-    if (info.backend === 'native') expect(['scalar', 'avx2', 'neon']).toContain(info.simd);
+    if (info.backend === 'native') expect(['scalar', 'avx2', 'avx512', 'neon']).toContain(info.simd);
   });
 
   it('names the kernel behind linear(): the built-in one of this SIMD level, or the system BLAS asked for', () => {
@@ -27,7 +27,7 @@ describe('backendInfo()', () => {
         ? 'js'
         : process.env.ATTNKIT_EXPECT_GEMM && simd !== 'scalar'
           ? process.env.ATTNKIT_EXPECT_GEMM
-          : simd === 'avx2'
+          : simd === 'avx2' || simd === 'avx512' // the AVX-512 level keeps the AVX2 GEMM
             ? 'gemm_f32_6x16__avx2'
             : 'gemm_f32__scalar';
     expect(gemm).toBe(expected);

@@ -17,8 +17,14 @@
 #endif
 
 namespace attnkit {
+// Unnamed namespace: each translation unit that includes this (the AVX2 one, and the AVX-512 one,
+// which derives from it) gets its own copies, so the linker can never hand the AVX2 kernel a function
+// compiled with -mavx512f.
+namespace {
 
 struct FlashOpsAvx2 {
+  static constexpr bool kWideExp = false;  // no exp_row_dense_wide (see avx512/flash_ops_avx512.h)
+
   // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb).
   template <int MR>
   static ATTNKIT_AVX2_INLINE void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
@@ -345,4 +351,5 @@ struct FlashOpsAvx2 {
   }
 };
 
+}  // namespace
 }  // namespace attnkit

@@ -265,14 +265,16 @@ inline bool is_masked_p(float p) { return p == 0.0f && std::signbit(p); }
 // In phases across the rows (every row's maximum, then every row's exponentials, then the
 // rescaling) so the rows' dependency chains (max -> reduce -> exp -> sum) overlap instead of
 // running one after another: measured +1-3% on prefill at D = 64, where softmax is ~18% of the time.
-template <class Ops>
+// Prefill: the packed path's blocks, where Ops::exp_row_dense_wide and exp_row_wide (kWideExp) take
+// every row: both sum in the same lanes, so a row's sum never depends on which of the two it took.
+template <class Ops, bool Prefill = false>
 bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad, const std::vector<RowState>& rows,
                    float softcap, float* M, float* L, float* O, int64_t dv16, int64_t lds = BK) {
   float m_new[DIRECT_MAX_ROWS], sum[DIRECT_MAX_ROWS];
   bool finite[DIRECT_MAX_ROWS] = {};
   for (int r = 0; r < nr; ++r) {
     float* s = S + r * lds;
-    float bmax;
+    float bmax = NAN;  // set by finish_scores or below (GCC 12 cannot tell)
     if (!finish_scores<Ops>(s, nk, npad, rows[r0 + r], kb, softcap, &bmax, &finite[r])) {
       if constexpr (Ops::kDenseExp)
         bmax = Ops::row_max_finite(s, npad, &finite[r]);
@@ -286,11 +288,17 @@ bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t
   for (int r = 0; r < nr; ++r) {
     if constexpr (Ops::kDenseExp) {
       if (finite[r]) {
-        Ops::exp_row_dense(S + r * lds, npad, m_new[r], &sum[r]);
+        if constexpr (Prefill && Ops::kWideExp)
+          Ops::exp_row_dense_wide(S + r * lds, npad, m_new[r], &sum[r]);
+        else
+          Ops::exp_row_dense(S + r * lds, npad, m_new[r], &sum[r]);
         continue;
       }
     }
-    any_masked |= Ops::exp_row(S + r * lds, npad, m_new[r], &sum[r]);
+    if constexpr (Prefill && Ops::kWideExp)
+      any_masked |= Ops::exp_row_wide(S + r * lds, npad, m_new[r], &sum[r]);
+    else
+      any_masked |= Ops::exp_row(S + r * lds, npad, m_new[r], &sum[r]);
   }
   for (int r = 0; r < nr; ++r) {
     const int64_t row = r0 + r;
@@ -539,7 +547,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK_MAX, D, false);
       // The softmax also starts at the first panel: keys left of it are -inf in every row of the tile.
       const bool any_masked =
-          softmax_block<Ops>(S + k0, mr, r0, kb + k0, nkt - k0, npadt - k0, rows, a.softcap, M, L, O, dv16, BK_MAX);
+          softmax_block<Ops, true>(S + k0, mr, r0, kb + k0, nkt - k0, npadt - k0, rows, a.softcap, M, L, O, dv16, BK_MAX);
       if (dv16 == 0) continue;
       if (any_masked && v_nonfinite) {
         // Exact path: a masked key (p = -0) must not multiply a NaN/Inf in v.

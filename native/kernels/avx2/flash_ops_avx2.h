@@ -23,6 +23,7 @@ namespace attnkit {
 namespace {
 
 struct FlashOpsAvx2 {
+  static constexpr bool kWideDecode = false;  // no dots4x4 / pv4x64 (see avx512/flash_ops_avx512.h)
   static constexpr bool kWideExp = false;  // no exp_row_dense_wide (see avx512/flash_ops_avx512.h)
 
   // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb).

@@ -1,15 +1,18 @@
-// AVX-512 Ops for kernels/common/flash_fwd.h (include only from files built with -mavx512f): the AVX2
-// Ops, with the prefill softmax's exp on 16 lanes (half the instructions for the same FMAs).
-//
-// Measured on this Zen 4 (in-process A/B against the AVX2 kernel, 1 core, calls alternated):
-// - prefill D = 64, S = 512 and 2048: +2.6-3.4 % with exp_row_dense_wide;
-// - a 16-column zmm GEMM micro-kernel: the same speed, bit for bit (Zen 4 splits a 512-bit FMA into
-//   two 256-bit halves, so the FMA peak is the AVX2 one), so the GEMM stays AVX2's;
-// - GQA decode with 4 rows x 4 keys of dot products in 16 zmm accumulators and 4 rows x 64 columns of
-//   P·V in registers: +13-18 % in cache, but 0.93-0.98x from memory (32 MiB of K/V), 0.80x with 8 rows
-//   per kv head, so decode stays AVX2's too (bench/README.md, "tried, not kept").
-// On cores with two 512-bit FMA pipes (Intel server cores) a 512-bit GEMM would double the peak; that
-// needs such a machine to measure.
+// AVX-512 Ops for kernels/common/flash_fwd.h (include only from files built with -mavx512f -mavx512vl
+// -mavx512dq -mavx512bw): the AVX2 Ops, plus what 32 registers of 16 floats buy.
+// - GQA decode, 4 or 8 rows per kv head (bhsd): dots4x4 computes 4 rows x 4 keys of dot products in 16
+//   accumulators (AVX2's dots2 holds 4 x 2 in 8, and loads q once per two FMAs instead of once per four),
+//   and pv4x64 keeps 4 rows x 64 columns of O in 16 registers across a block's keys (AVX2's gemm<4>
+//   holds 4 x 16). In-process A/B against the AVX2 kernel, 1 core, (1, 32/8, 1, 4096, 128) from memory:
+//   0.98-1.17x over nine runs (median 1.08); 64/8 heads 1.19-1.20x; in cache 1.15-1.18x.
+// - The prefill softmax's exp on 16 lanes (half the instructions for the same FMAs): prefill D = 64,
+//   S = 512 and 2048, +1.2-3.4 %; causal S = 1024 +1.5 %.
+// Not here, measured on this Zen 4: a 16-column zmm GEMM micro-kernel for prefill ran at the same
+// speed, bit for bit (Zen 4 splits a 512-bit FMA into two 256-bit halves: the FMA peak is the AVX2 one);
+// on cores with two 512-bit FMA pipes (Intel server cores) it would double the peak, which needs such a
+// machine to measure.
+// The library must be built with -mavx512vl: without it the AVX2 micro-kernels compiled here cannot use
+// ymm16-31, and GCC spilled a P·V accumulator to the stack (prefill 0.66x).
 #pragma once
 #include <immintrin.h>
 
@@ -23,6 +26,89 @@ namespace attnkit {
 namespace {  // private to the AVX-512 translation unit, as FlashOpsAvx2 is to each that includes it
 
 struct FlashOpsAvx512 : FlashOpsAvx2 {
+  // Has dots4x4 and pv4x64: flash_fwd.h's decode takes them for 4 and 8 rows per kv head.
+  static constexpr bool kWideDecode = true;
+
+  // s[r * lds + j] = q_r . k[j] for 4 rows (row stride ldq) and 4 keys. A D tail below 16 is loaded under
+  // a mask into the same accumulators. The 16 sums are reduced together by a tree of shuffles and adds
+  // that treats each accumulator alike, so a key's score does not depend on its place among the four
+  // (a block's last keys pass repeated pointers).
+  static ATTNKIT_AVX2_INLINE void dots4x4(const float* q, int64_t ldq, int64_t D, const float* const k[4], float* s,
+                                          int64_t lds) {
+    // Every loop over v is unrolled by pragma: left rolled, GCC kept v on the stack and cleared it with
+    // rep stos on every call (decode 0.7x).
+    __m512 v[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) v[i] = _mm512_setzero_ps();
+    int64_t d = 0;
+    for (; d + 16 <= D; d += 16) {
+      const __m512 k0 = _mm512_loadu_ps(k[0] + d), k1 = _mm512_loadu_ps(k[1] + d), k2 = _mm512_loadu_ps(k[2] + d),
+                   k3 = _mm512_loadu_ps(k[3] + d);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; ++r) {
+        const __m512 qv = _mm512_loadu_ps(q + r * ldq + d);
+        v[4 * r + 0] = _mm512_fmadd_ps(qv, k0, v[4 * r + 0]);
+        v[4 * r + 1] = _mm512_fmadd_ps(qv, k1, v[4 * r + 1]);
+        v[4 * r + 2] = _mm512_fmadd_ps(qv, k2, v[4 * r + 2]);
+        v[4 * r + 3] = _mm512_fmadd_ps(qv, k3, v[4 * r + 3]);
+      }
+    }
+    if (d < D) {
+      const __mmask16 m = static_cast<__mmask16>((1u << (D - d)) - 1);
+      const __m512 k0 = _mm512_maskz_loadu_ps(m, k[0] + d), k1 = _mm512_maskz_loadu_ps(m, k[1] + d),
+                   k2 = _mm512_maskz_loadu_ps(m, k[2] + d), k3 = _mm512_maskz_loadu_ps(m, k[3] + d);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; ++r) {
+        const __m512 qv = _mm512_maskz_loadu_ps(m, q + r * ldq + d);
+        v[4 * r + 0] = _mm512_fmadd_ps(qv, k0, v[4 * r + 0]);
+        v[4 * r + 1] = _mm512_fmadd_ps(qv, k1, v[4 * r + 1]);
+        v[4 * r + 2] = _mm512_fmadd_ps(qv, k2, v[4 * r + 2]);
+        v[4 * r + 3] = _mm512_fmadd_ps(qv, k3, v[4 * r + 3]);
+      }
+    }
+    // Tree: pairs interleaved within 128-bit lanes (8 vectors), then quads (4), then the four 128-bit
+    // lanes folded twice: z holds accumulator i's total in lane i.
+    __m512 w[8], x[4];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i)
+      w[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+      x[i] = _mm512_add_ps(_mm512_shuffle_ps(w[2 * i], w[2 * i + 1], 0x44),
+                           _mm512_shuffle_ps(w[2 * i], w[2 * i + 1], 0xEE));
+    const __m512 y0 = _mm512_add_ps(_mm512_shuffle_f32x4(x[0], x[1], 0x88), _mm512_shuffle_f32x4(x[0], x[1], 0xDD));
+    const __m512 y1 = _mm512_add_ps(_mm512_shuffle_f32x4(x[2], x[3], 0x88), _mm512_shuffle_f32x4(x[2], x[3], 0xDD));
+    const __m512 z = _mm512_add_ps(_mm512_shuffle_f32x4(y0, y1, 0x88), _mm512_shuffle_f32x4(y0, y1, 0xDD));
+    _mm_storeu_ps(s, _mm512_castps512_ps128(z));
+    _mm_storeu_ps(s + lds, _mm512_extractf32x4_ps(z, 1));
+    _mm_storeu_ps(s + 2 * lds, _mm512_extractf32x4_ps(z, 2));
+    _mm_storeu_ps(s + 3 * lds, _mm512_extractf32x4_ps(z, 3));
+  }
+
+  // O[r][0, 64) (row stride ldo) += sum_j p[r * ldp + j] * v[j * ldv + (0, 64)] for 4 rows, j in [0, n):
+  // O stays in 16 registers across the keys, summed in key order (as gemm<R>).
+  static ATTNKIT_AVX2_INLINE void pv4x64(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v,
+                                         int64_t ldv, int64_t n) {
+    __m512 c[4][4];
+    for (int r = 0; r < 4; ++r)
+      for (int u = 0; u < 4; ++u) c[r][u] = _mm512_loadu_ps(o + r * ldo + 16 * u);
+    for (int64_t j = 0; j < n; ++j) {
+      const float* vr = v + j * ldv;
+      const __m512 v0 = _mm512_loadu_ps(vr), v1 = _mm512_loadu_ps(vr + 16), v2 = _mm512_loadu_ps(vr + 32),
+                   v3 = _mm512_loadu_ps(vr + 48);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; ++r) {
+        const __m512 pr = _mm512_set1_ps(p[r * ldp + j]);
+        c[r][0] = _mm512_fmadd_ps(pr, v0, c[r][0]);
+        c[r][1] = _mm512_fmadd_ps(pr, v1, c[r][1]);
+        c[r][2] = _mm512_fmadd_ps(pr, v2, c[r][2]);
+        c[r][3] = _mm512_fmadd_ps(pr, v3, c[r][3]);
+      }
+    }
+    for (int r = 0; r < 4; ++r)
+      for (int u = 0; u < 4; ++u) _mm512_storeu_ps(o + r * ldo + 16 * u, c[r][u]);
+  }
+
   // exp_row_dense and exp_row on 16 lanes (n a multiple of 16: rows are padded to 16 keys), for
   // prefill only (softmax_block<Ops, true>), which calls one or the other for every row. Both sum key j
   // in lane j % 16 and reduce alike: a causal row is dense in one tile and masked (padding past its last

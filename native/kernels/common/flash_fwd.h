@@ -369,6 +369,14 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
               const float* S, float* O) {
   const int64_t Dv = a.dim_v, ldv = a.v_view.stride_l;
   if (Dv == 0) return;
+  if constexpr (Ops::kWideDecode) {
+    if (!any_masked && Dv % 64 == 0 && (R == 4 || R == 8)) {  // see dots_block_wide
+      for (int r0 = 0; r0 < R; r0 += 4)
+        for (int64_t c = 0; c < Dv; c += 64)
+          Ops::pv4x64(O + r0 * dv16 + c, dv16, S + r0 * BK, BK, vbase + kb * ldv + c, ldv, nk);
+      return;
+    }
+  }
   if (!any_masked && Dv % NR == 0 && R >= 2) {
     // Several rows (GQA decode): a small GEMM on v in place, O stays in registers per panel.
     for (int64_t r0 = 0; r0 < R; r0 += MR)
@@ -400,6 +408,29 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
 // alternated, same shape: +4.4-5.0 %; 24 or 32 keys +2-4 %, 96 -2-3 % (and a task's first keys no
 // longer wait on demand misses for a whole block).
 constexpr int64_t PF_K_AHEAD = 16;
+// Scores of R = 4 or 8 rows for keys [kb, kb + nk) by Ops::dots4x4 (kWideDecode), 4 keys at a time, with
+// run_rows_direct_blocked's prefetches. A block's last keys repeat the last key (their columns are padding).
+// This and pv_block's pv4x64 serve only 4 and 8 rows per kv head, and only from run_rows_direct_blocked:
+// a version for every row count (templated on R, dots and P·V inlined for each) ran 0.87-0.91x the AVX2
+// speed from memory on (1, 32/8, 1, 4096, 128) where this form runs 0.98-1.17x, for reasons not found.
+template <class Ops>
+void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* vbase, int R, int64_t kb, int64_t nk,
+                     int64_t k_last, const float* qp, float* S) {
+  const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
+  for (int64_t j = 0; j < nk; j += 4) {
+    const float* kr[4];
+    for (int u = 0; u < 4; ++u) {
+      kr[u] = kbase + (kb + std::min<int64_t>(j + u, nk - 1)) * ldk;
+      if (j + u < nk) {
+        if (Dv > 0) prefetch_row(vbase + (kb + j + u) * ldv, Dv);
+        if (kb + j + u + PF_K_AHEAD < k_last) prefetch_row(kbase + (kb + j + u + PF_K_AHEAD) * ldk, D);
+      }
+    }
+    Ops::dots4x4(qp, D, D, kr, S + j, BK);
+    if (R == 8) Ops::dots4x4(qp + 4 * D, D, D, kr, S + 4 * BK + j, BK);  // the four k rows are in L1 now
+  }
+}
+
 template <class Ops>
 void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
                      int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
@@ -407,7 +438,12 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
   const int64_t D = a.dim_qk, Dv = a.dim_v;
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
-    for (int64_t j = 0; j < nk; j += 2) {
+    bool wide = false;
+    if constexpr (Ops::kWideDecode) {
+      wide = (R == 4 || R == 8) && D > 0;
+      if (wide) dots_block_wide<Ops>(a, kbase, vbase, R, kb, nk, k_last, qp, S);
+    }
+    for (int64_t j = 0; j < nk && !wide; j += 2) {
       // K and V are streamed from memory: one v row of this block and one k row PF_K_AHEAD keys ahead
       // per key, so both streams stay ahead without bursts.
       const int64_t j1 = std::min(j + 1, nk - 1);

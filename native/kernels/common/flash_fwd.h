@@ -411,8 +411,9 @@ constexpr int64_t PF_K_AHEAD = 16;
 // Scores of R = 4 or 8 rows for keys [kb, kb + nk) by Ops::dots4x4 (kWideDecode), 4 keys at a time, with
 // run_rows_direct_blocked's prefetches. A block's last keys repeat the last key (their columns are padding).
 // This and pv_block's pv4x64 serve only 4 and 8 rows per kv head, and only from run_rows_direct_blocked:
-// a version for every row count (templated on R, dots and P·V inlined for each) ran 0.87-0.91x the AVX2
-// speed from memory on (1, 32/8, 1, 4096, 128) where this form runs 0.98-1.17x, for reasons not found.
+// a version for every row count (templated on R, dots and P·V inlined for each) ran 0.87-0.93x the AVX2
+// speed from memory on (1, 32/8, 1, 4096, 128) where this form runs 1.16-1.20x (in-process A/B), for
+// reasons not found.
 template <class Ops>
 void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* vbase, int R, int64_t kb, int64_t nk,
                      int64_t k_last, const float* qp, float* S) {

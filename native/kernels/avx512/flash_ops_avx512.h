@@ -1,10 +1,10 @@
 // AVX-512 Ops for kernels/common/flash_fwd.h (include only from files built with -mavx512f -mavx512vl
 // -mavx512dq -mavx512bw): the AVX2 Ops, plus what 32 registers of 16 floats buy.
-// - GQA decode, 4 or 8 rows per kv head (bhsd): dots4x4 computes 4 rows x 4 keys of dot products in 16
+// - GQA decode, 4 or 8 rows per kv head (bhsd, and bshd across heads): dots4x4 computes 4 rows x 4 keys of dot products in 16
 //   accumulators (AVX2's dots2 holds 4 x 2 in 8, and loads q once per two FMAs instead of once per four),
 //   and pv4x64 keeps 4 rows x 64 columns of O in 16 registers across a block's keys (AVX2's gemm<4>
 //   holds 4 x 16). In-process A/B against the AVX2 kernel, 1 core, (1, 32/8, 1, 4096, 128) from memory:
-//   1.16-1.20x over five runs; 64/8 heads 1.22x; in cache 1.06x.
+//   1.16-1.20x over five runs; 64/8 heads 1.22x; in cache 1.06x; bshd 1.08-1.27x.
 // - The prefill softmax's exp on 16 lanes (half the instructions for the same FMAs): prefill D = 64,
 //   S = 512 and 2048, +1.2-3.4 %; causal S = 1024 +1.5 %.
 // Not here, measured on this Zen 4: a 16-column zmm GEMM micro-kernel for prefill ran at the same

@@ -408,28 +408,34 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
 // alternated, same shape: +4.4-5.0 %; 24 or 32 keys +2-4 %, 96 -2-3 % (and a task's first keys no
 // longer wait on demand misses for a whole block).
 constexpr int64_t PF_K_AHEAD = 16;
-// Scores of R = 4 or 8 rows for keys [kb, kb + nk) by Ops::dots4x4 (kWideDecode), 4 keys at a time, with
-// run_rows_direct_blocked's prefetches. A block's last keys repeat the last key (their columns are padding).
-// This and pv_block's pv4x64 serve only 4 and 8 rows per kv head, and only from run_rows_direct_blocked:
-// a version for every row count (templated on R, dots and P·V inlined for each) ran 0.87-0.93x the AVX2
-// speed from memory on (1, 32/8, 1, 4096, 128) where this form runs 1.16-1.20x (in-process A/B), for
-// reasons not found.
+// Scores by Ops::dots4x4 (kWideDecode) of R = 4 or 8 rows per kv head, for keys [kb, kb + nk) of `heads`
+// kv heads whose K / V rows lie hsk / hsv apart (one head from bhsd; every head of a key side by side
+// from bshd): head h's rows are qp + h * R * D and S + h * R * BK. Four keys at a time, heads inner (bshd
+// rows in address order), each key's v row prefetched and its k row pf_keys keys ahead. A block's last
+// keys repeat the last key (their columns are padding). With pv_block's pv4x64 this serves 4 and 8 rows
+// only: a version for every row count (templated on R, dots and P·V inlined for each) ran 0.87-0.93x the
+// AVX2 speed from memory on (1, 32/8, 1, 4096, 128) where this form runs 1.16-1.20x (in-process A/B),
+// for reasons not found.
 template <class Ops>
-void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* vbase, int R, int64_t kb, int64_t nk,
-                     int64_t k_last, const float* qp, float* S) {
+void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* vbase, int64_t heads, int64_t hsk,
+                     int64_t hsv, int R, int64_t kb, int64_t nk, int64_t k_last, int64_t pf_keys, const float* qp,
+                     float* S) {
   const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
-  for (int64_t j = 0; j < nk; j += 4) {
-    const float* kr[4];
-    for (int u = 0; u < 4; ++u) {
-      kr[u] = kbase + (kb + std::min<int64_t>(j + u, nk - 1)) * ldk;
-      if (j + u < nk) {
-        if (Dv > 0) prefetch_row(vbase + (kb + j + u) * ldv, Dv);
-        if (kb + j + u + PF_K_AHEAD < k_last) prefetch_row(kbase + (kb + j + u + PF_K_AHEAD) * ldk, D);
+  for (int64_t j = 0; j < nk; j += 4)
+    for (int64_t h = 0; h < heads; ++h) {
+      const float* kr[4];
+      for (int u = 0; u < 4; ++u) {
+        kr[u] = kbase + (kb + std::min<int64_t>(j + u, nk - 1)) * ldk + h * hsk;
+        if (j + u < nk) {
+          if (Dv > 0) prefetch_row(vbase + (kb + j + u) * ldv + h * hsv, Dv);
+          if (kb + j + u + pf_keys < k_last) prefetch_row(kbase + (kb + j + u + pf_keys) * ldk + h * hsk, D);
+        }
       }
+      const float* q = qp + h * R * D;
+      float* s = S + h * R * BK + j;
+      Ops::dots4x4(q, D, D, kr, s, BK);
+      if (R == 8) Ops::dots4x4(q + 4 * D, D, D, kr, s + 4 * BK, BK);  // the four k rows are in L1 now
     }
-    Ops::dots4x4(qp, D, D, kr, S + j, BK);
-    if (R == 8) Ops::dots4x4(qp + 4 * D, D, D, kr, S + 4 * BK + j, BK);  // the four k rows are in L1 now
-  }
 }
 
 template <class Ops>
@@ -442,7 +448,7 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
     bool wide = false;
     if constexpr (Ops::kWideDecode) {
       wide = (R == 4 || R == 8) && D > 0;
-      if (wide) dots_block_wide<Ops>(a, kbase, vbase, R, kb, nk, k_last, qp, S);
+      if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S);
     }
     for (int64_t j = 0; j < nk && !wide; j += 2) {
       // K and V are streamed from memory: one v row of this block and one k row PF_K_AHEAD keys ahead
@@ -724,7 +730,13 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
   const float* vbase = a.v + b * a.v_view.stride_b;
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
-    for (int64_t j = 0; j < nk; j += 2) {
+    bool wide = false;
+    if constexpr (Ops::kWideDecode) {
+      // In-process A/B, (1, 32/8, 1, 4096, 128) bshd, 1 core: 1.08-1.27x over six runs; 64/8 heads 1.45x.
+      wide = (Rg == 4 || Rg == 8) && D > 0;
+      if (wide) dots_block_wide<Ops>(a, kbase, vbase, Hkv, hsk, hsv, static_cast<int>(Rg), kb, nk, k_last, PF_KEYS, qp, S);
+    }
+    for (int64_t j = 0; j < nk && !wide; j += 2) {
       const int64_t j1 = std::min(j + 1, nk - 1);
       const float* krow = kbase + (kb + j) * ldk;
       const float* krow1 = kbase + (kb + j1) * ldk;

@@ -75,9 +75,9 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     checkCase({ B: 1, Hq: 4, Hkv: 1, Lq: 1, Lk: 299, D: 17, Dv: 17, seed: 73, mask: { data: randomBoolMask(299, 74), shape: [299] } });
   });
 
-  // 4 and 8 rows per kv head (bhsd) take the avx512 level's 4 x 4 dot-product tiles (a block's last keys
-  // repeated to fill a tile) and, when Dv is a multiple of 64 and no key in the block is masked, its
-  // 4 x 64 P·V tiles.
+  // 4 and 8 rows per kv head (bhsd here; bshd in the cases below) take the avx512 level's 4 x 4
+  // dot-product tiles (a block's last keys repeated to fill a tile) and, when Dv is a multiple of 64 and
+  // no key in the block is masked, its 4 x 64 P·V tiles.
   it('decode, 4 and 8 rows per kv head: Dv multiples of 64, D tails, masks and windows', () => {
     for (const [Hq, Hkv, Lq] of [[4, 1, 1], [16, 2, 1], [8, 2, 2]])
       for (const [Lk, D, Dv] of [[5, 65, 64], [130, 1000, 192], [67, 16, 128], [257, 17, 48]])

@@ -1,7 +1,7 @@
 // AVX-512 Ops for kernels/common/flash_fwd.h (include only from files built with -mavx512f -mavx512vl
 // -mavx512dq -mavx512bw): the AVX2 Ops, plus what 32 registers of 16 floats buy.
-// - GQA decode, 4 or 8 rows per kv head (bhsd, and bshd across heads): dots4x4 computes 4 rows x 4 keys of dot products in 16
-//   accumulators (AVX2's dots2 holds 4 x 2 in 8, and loads q once per two FMAs instead of once per four),
+// - GQA decode, 4 or 8 rows per kv head (bhsd, and bshd across heads): dots4x4 computes 4 rows x 4 keys
+//   of dot products in 16 accumulators (AVX2's dots2 holds 4 x 2 in 8, and loads q once per two FMAs instead of once per four),
 //   and pv4x64 keeps 4 rows x 64 columns of O in 16 registers across a block's keys (AVX2's gemm<4>
 //   holds 4 x 16). In-process A/B against the AVX2 kernel, 1 core, (1, 32/8, 1, 4096, 128) from memory:
 //   1.16-1.20x over five runs; 64/8 heads 1.22x; in cache 1.06x; bshd 1.08-1.27x.
@@ -35,8 +35,9 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
   // (a block's last keys pass repeated pointers).
   static ATTNKIT_AVX2_INLINE void dots4x4(const float* q, int64_t ldq, int64_t D, const float* const k[4], float* s,
                                           int64_t lds) {
-    // Every loop over v is unrolled by pragma: left rolled, GCC kept v on the stack and cleared it with
-    // rep stos on every call (decode 0.7x).
+    // Every loop over v is unrolled by pragma, and the masked tail step is written out rather than shared
+    // with the main loop through a helper: either way GCC kept v on the stack (cleared by rep stos on
+    // every call; decode 0.7x).
     __m512 v[16];
 #pragma GCC unroll 16
     for (int i = 0; i < 16; ++i) v[i] = _mm512_setzero_ps();

@@ -363,6 +363,9 @@ void axpy_visible(int R, float* o, int64_t dv16, const float* p, const float* v,
     if (!is_masked_p(p[r * BK])) Ops::template axpy<1>(o + r * dv16, dv16, p + r * BK, BK, v, Dv);
 }
 
+// Decode rows per kv head that take Ops::dots4x4 and Ops::pv4x64 (kWideDecode): see dots_block_wide.
+inline bool wide_decode_rows(int64_t rows) { return rows == 4 || rows == 8; }
+
 // O (R rows, stride dv16) += P V for keys [kb, kb + nk), P in S (row stride BK), v rows read in place.
 template <class Ops>
 ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const float* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
@@ -370,7 +373,7 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
   const int64_t Dv = a.dim_v, ldv = a.v_view.stride_l;
   if (Dv == 0) return;
   if constexpr (Ops::kWideDecode) {
-    if (!any_masked && Dv % 64 == 0 && (R == 4 || R == 8)) {  // see dots_block_wide
+    if (!any_masked && Dv % 64 == 0 && wide_decode_rows(R)) {
       for (int r0 = 0; r0 < R; r0 += 4)
         for (int64_t c = 0; c < Dv; c += 64)
           Ops::pv4x64(O + r0 * dv16 + c, dv16, S + r0 * BK, BK, vbase + kb * ldv + c, ldv, nk);
@@ -447,7 +450,7 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     bool wide = false;
     if constexpr (Ops::kWideDecode) {
-      wide = (R == 4 || R == 8) && D > 0;
+      wide = wide_decode_rows(R) && D > 0;
       if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S);
     }
     for (int64_t j = 0; j < nk && !wide; j += 2) {
@@ -733,7 +736,7 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
     bool wide = false;
     if constexpr (Ops::kWideDecode) {
       // In-process A/B, (1, 32/8, 1, 4096, 128) bshd, 1 core: 1.08-1.27x over six runs; 64/8 heads 1.45x.
-      wide = (Rg == 4 || Rg == 8) && D > 0;
+      wide = wide_decode_rows(Rg) && D > 0;
       if (wide) dots_block_wide<Ops>(a, kbase, vbase, Hkv, hsk, hsv, static_cast<int>(Rg), kb, nk, k_last, PF_KEYS, qp, S);
     }
     for (int64_t j = 0; j < nk && !wide; j += 2) {

@@ -102,14 +102,14 @@ attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info) {
 
 namespace {
 
-// Row blocks of the threaded GEMM from 2 * kRowBlock rows on. Every output element is the same FMA
-// chain over k whatever block its row falls in, so results are bit-identical for any thread count;
-// each block packs the weight once more, which costs in*out copies against rows_block*in*out FMAs
-// (about 1% at 96 rows).
-constexpr int64_t kRowBlock = 96;
-// Fewer rows, and every BLAS call: blocks of outputs (8 panels of 16), each reading (or packing) only
-// its own rows of w, x shared; the blocks depend on the shape only. BLAS with row blocks of 96 ran
+// Tasks are blocks of kColBlock outputs (8 panels of 16) times groups of rows; each packs (or, for a
+// BLAS, reads) only its outputs' rows of w, x is shared. Every output element is the same FMA chain
+// over k whatever task holds it, so results are bit-identical for any thread count, and the grid may
+// follow the workers: row groups just large enough for ~4 tasks per worker, never under kRowBlock
+// rows, since each group packs its outputs' rows of w again (in * 128 copies against
+// rows * in * 128 FMAs). A BLAS gets output blocks only: with row blocks of 96 it ran
 // (2048 x 1024) · (1024 x 1024)ᵀ at 77 GFLOP/s on 1 core against 100 for one call.
+constexpr int64_t kRowBlock = 96;
 constexpr int64_t kColBlock = 128;
 
 #if defined(ATTNKIT_HAVE_GEMM_AVX2)
@@ -122,41 +122,45 @@ constexpr int64_t kGemvRows = 32;
 struct LinearJob {
   const attn_linear_args* a;
   GemmFn kernel;
+  int64_t row_group, col_blocks;
 };
 
-void row_block(void* arg, int64_t t) {
+void grid_task(void* arg, int64_t t) {
   const LinearJob& job = *static_cast<const LinearJob*>(arg);
-  attn_linear_args part = *job.a;
-  const int64_t r0 = t * kRowBlock;
-  part.rows = std::min(kRowBlock, job.a->rows - r0);
-  part.x = job.a->x + r0 * job.a->in_features;
-  part.y = job.a->y + r0 * job.a->out_features;
-  job.kernel(part, 0, part.out_features);
-}
-
-void col_block(void* arg, int64_t t) {
-  const LinearJob& job = *static_cast<const LinearJob*>(arg);
-  job.kernel(*job.a, t * kColBlock, std::min(job.a->out_features, (t + 1) * kColBlock));
+  const attn_linear_args& a = *job.a;
+  const int64_t cb = t % job.col_blocks, r0 = t / job.col_blocks * job.row_group;
+  attn_linear_args part = a;
+  part.rows = std::min(job.row_group, a.rows - r0);
+  part.x = a.x + r0 * a.in_features;
+  part.y = a.y + r0 * a.out_features;
+  job.kernel(part, cb * kColBlock, std::min(a.out_features, (cb + 1) * kColBlock));
 }
 
 }  // namespace
 
 void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
-  LinearJob job{&a, chosen()};
-  bool by_rows = a.rows >= 2 * kRowBlock;
+  if (a.rows <= 0 || a.out_features <= 0) return;
+  LinearJob job{&a, chosen(), a.rows, (a.out_features + kColBlock - 1) / kColBlock};
+  bool row_groups = true;
 #if defined(ATTNKIT_HAVE_CBLAS)
   if (blas_allowed()) {
     job.kernel = attn_gemm_f32__cblas;
-    by_rows = false;
+    row_groups = false;
   }
 #endif
 #if defined(ATTNKIT_HAVE_GEMM_AVX2)
-  if (job.kernel == attn_gemm_f32_6x16__avx2 && a.rows <= kGemvRows) job.kernel = attn_gemv_f32__avx2;
+  if (job.kernel == attn_gemm_f32_6x16__avx2 && a.rows <= kGemvRows) {
+    job.kernel = attn_gemv_f32__avx2;  // reads w in place: output blocks suffice
+    row_groups = false;
+  }
 #endif
-  if (by_rows)
-    parallel_for(pf, (a.rows + kRowBlock - 1) / kRowBlock, row_block, &job);
-  else
-    parallel_for(pf, (a.out_features + kColBlock - 1) / kColBlock, col_block, &job);
+  if (row_groups) {
+    const int64_t workers = pf ? std::max(1, pf->workers) : 1;
+    const int64_t wanted = (4 * workers + job.col_blocks - 1) / job.col_blocks;
+    const int64_t groups = std::max<int64_t>(1, std::min(wanted, a.rows / kRowBlock));
+    job.row_group = (a.rows + groups - 1) / groups;
+  }
+  parallel_for(pf, (a.rows + job.row_group - 1) / job.row_group * job.col_blocks, grid_task, &job);
 }
 
 const char* linear_kernel_name() {

@@ -2,7 +2,7 @@
 //
 // Layout (all nn.Linear style, [out, in], row-major):
 //   inProj  [(Hq + 2·Hkv)·D, E]  rows q | k | v, only when kdim = vdim = E (PyTorch's in_proj_weight); then
-//   wq/wk/wv are subarray views into it, so self-attention runs one fused GEMM.
+//   wq/wk/wv are subarray views into it (loaded as one matrix, initialised as one, as PyTorch does).
 //   wq [Hq·D, E], wk [Hkv·D, kdim], wv [Hkv·D, vdim], wo [E, Hq·D]; biases bq/bk/bv (views of inBias) and bo.
 import type { Tensor } from '../tensor';
 import { createRng, type Rng } from '../util/rng';

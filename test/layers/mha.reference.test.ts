@@ -71,6 +71,33 @@ describe('MultiHeadAttention vs float64 reference', () => {
     expect(Math.max(...a.wq.data.map(Math.abs))).toBeGreaterThan(0.8 * bound);
     expect(Array.from((a.bq as Tensor).data).every((x) => x === 0)).toBe(true);
   });
+  // forward keeps its q / k / v / attention scratch between calls: calls of other shapes in between, and
+  // self- and cross-attention on one layer, must each give what the float64 reference gives, and an
+  // output already returned must never change.
+  it('repeated calls of changing shapes reuse scratch without leaking between calls', () => {
+    const rand = rng(77);
+    const mha = new MultiHeadAttention({ embedDim: 12, numHeads: 3, numKvHeads: 1, seed: 4 });
+    const w = mha.weights();
+    const calls = [
+      { B: 2, Lq: 7, Lk: 7, cross: false },
+      { B: 1, Lq: 3, Lk: 9, cross: true },
+      { B: 3, Lq: 17, Lk: 17, cross: false },
+      { B: 1, Lq: 1, Lk: 5, cross: true },
+      { B: 2, Lq: 7, Lk: 7, cross: false },
+    ];
+    const kept: { out: Tensor; copy: Float32Array }[] = [];
+    for (const { B, Lq, Lk, cross } of calls) {
+      const q = t([B, Lq, 12], rand);
+      const k = cross ? t([B, Lk, 12], rand) : q;
+      const v = cross ? t([B, Lk, 12], rand) : q;
+      const res = mha.forward(q, cross ? k : undefined, cross ? v : undefined, { causal: !cross });
+      const ref = mhaReference(q, k, v, w, { heads: 3, kvHeads: 1, headDim: 4, causal: !cross });
+      expect(res.output.shape).toEqual([B, Lq, 12]);
+      expect(maxDiff(res.output.data, ref.out)).toBeLessThan(1e-5);
+      kept.push({ out: res.output, copy: Float32Array.from(res.output.data) });
+    }
+    for (const { out, copy } of kept) expect(Array.from(out.data)).toEqual(Array.from(copy));
+  });
   it('RoPE via positional equals rotating q and k by hand (interleaved style)', () => {
     const mha = new MultiHeadAttention({ embedDim: 8, numHeads: 2, seed: 2 });
     const x = t([1, 4, 8], rng(4));

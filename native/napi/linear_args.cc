@@ -113,9 +113,10 @@ constexpr int64_t kRowBlock = 96;
 constexpr int64_t kColBlock = 128;
 
 #if defined(ATTNKIT_HAVE_GEMM_AVX2)
-// Calls of at most kGemvRows rows skip the 6x16 GEMM's packing of w. bench/linear.mjs, this Zen 3,
-// 1 / 2 threads, against the packed GEMM on one block: E = 1024, 1 row 0.85 -> 0.073 / 0.039 ms,
-// 32 rows 1.41 -> 0.93 / 0.46 ms, 48 rows 1.66 -> 1.92 / 0.96 ms (E = 512, 48 rows: 0.97x / 1.9x).
+// Calls of at most kGemvRows rows skip the 6x16 GEMM's packing of w. bench/linear.mjs, this EPYC,
+// 1 / 2 threads, E = 1024, packed GEMM -> this path (2026-12-04, after the packing took 8x8 transposes):
+// 1 row 0.34 / 0.17 -> 0.075 / 0.040 ms, 8 rows 0.46 / 0.24 -> 0.25 / 0.13, 16 rows 0.57 / 0.29 ->
+// 0.48 / 0.24, 32 rows 0.93 / 0.46 -> 0.94 / 0.51 (level).
 constexpr int64_t kGemvRows = 32;
 #endif
 

@@ -54,9 +54,9 @@ GemmFn chosen() {
 
 #if defined(ATTNKIT_HAVE_CBLAS)
 // The system BLAS takes every GEMM unless ATTNKIT_SIMD=scalar (the test suite's scalar level) or
-// ATTNKIT_GEMM=builtin asks for the built-in kernels. OpenBLAS 0.3.21 was never slower on this Zen 3
-// (bench/linear.mjs, 1 thread): 1.18-1.23x at 512-2048 rows, level at 3 x 17; one row at E = 1024
-// 30.3 GFLOP/s against 28.6 for the built-in few-row path (kGemvRows below).
+// ATTNKIT_GEMM=builtin asks for the built-in kernels: whoever builds with a BLAS chose it. (On this EPYC,
+// since the built-in GEMM packs w once per task, OpenBLAS 0.3.21 runs 0.73-0.96x its speed on 1 thread
+// and 0.64-0.94x on 2, bench/linear.mjs at 48-2048 rows, 2026-12-04; it was 1.18-1.23x before.)
 bool blas_allowed() {
   static const bool ok = [] {
     const char* simd = std::getenv("ATTNKIT_SIMD");

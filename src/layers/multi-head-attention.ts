@@ -169,8 +169,9 @@ export class MultiHeadAttention {
 
   /**
    * Views of sizes `lengths` into one buffer, kept for the next call when it is at most SCRATCH_KEPT
-   * floats (nothing returned ever points into it). bench/mha.mjs, E = 512, 8 heads, 64 tokens, 2 threads
-   * (this EPYC): 0.92-0.98 ms, against 1.33-1.38 with a fused QKV GEMM, row copies and fresh arrays.
+   * floats (nothing returned ever points into it). forward at E = 512, 8 heads, 64 tokens, 2 threads (this
+   * EPYC, one timing script, linear() already repacked): 1.33-1.38 ms with a fused QKV GEMM, row copies
+   * and fresh arrays, 0.92 ms this way; bench/mha.mjs later gave 0.96-0.98.
    */
   private scratch(lengths: number[]): Float32Array[] {
     const total = lengths.reduce((a, n) => a + n, 0);

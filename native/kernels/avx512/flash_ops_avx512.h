@@ -33,8 +33,12 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
   // a mask into the same accumulators. The 16 sums are reduced together by a tree of shuffles and adds
   // that treats each accumulator alike, so a key's score does not depend on its place among the four
   // (a block's last keys pass repeated pointers).
+  // pf (or nullptr): four rows of D floats to prefetch into L2 (prefetcht1), a line of each beside each
+  // step's loads, rather than in a burst of whole rows before the call: the burst's loop cost 1.3x in
+  // cache, and unrolled it starved the loads from memory (0.78-0.88x). prefetcht0 or prefetchnta here
+  // ran 0.53-0.56x: lines brought into L1 evict the rows in use. Figures: flash_fwd.h, dots_block_wide.
   static ATTNKIT_AVX2_INLINE void dots4x4(const float* q, int64_t ldq, int64_t D, const float* const k[4], float* s,
-                                          int64_t lds) {
+                                          int64_t lds, const float* const pf[4] = nullptr) {
     // Every loop over v is unrolled by pragma, and the masked tail step is written out rather than shared
     // with the main loop through a helper: either way GCC kept v on the stack (cleared by rep stos on
     // every call; decode 0.7x).
@@ -43,6 +47,7 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
     for (int i = 0; i < 16; ++i) v[i] = _mm512_setzero_ps();
     int64_t d = 0;
     for (; d + 16 <= D; d += 16) {
+      if (pf) prefetch4(pf, d);
       const __m512 k0 = _mm512_loadu_ps(k[0] + d), k1 = _mm512_loadu_ps(k[1] + d), k2 = _mm512_loadu_ps(k[2] + d),
                    k3 = _mm512_loadu_ps(k[3] + d);
 #pragma GCC unroll 4
@@ -55,6 +60,7 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
       }
     }
     if (d < D) {
+      if (pf) prefetch4(pf, d);
       const __mmask16 m = static_cast<__mmask16>((1u << (D - d)) - 1);
       const __m512 k0 = _mm512_maskz_loadu_ps(m, k[0] + d), k1 = _mm512_maskz_loadu_ps(m, k[1] + d),
                    k2 = _mm512_maskz_loadu_ps(m, k[2] + d), k3 = _mm512_maskz_loadu_ps(m, k[3] + d);
@@ -86,15 +92,28 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
     _mm_storeu_ps(s + 3 * lds, _mm512_extractf32x4_ps(z, 3));
   }
 
+  // The line at column d of each of four rows, into L2.
+  static ATTNKIT_AVX2_INLINE void prefetch4(const float* const row[4], int64_t d) {
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) _mm_prefetch(reinterpret_cast<const char*>(row[u] + d), _MM_HINT_T1);
+  }
+
   // O[r][0, 64) (row stride ldo) += sum_j p[r * ldp + j] * v[j * ldv + (0, 64)] for 4 rows, j in [0, n):
   // O stays in 16 registers across the keys, summed in key order (as gemm<R>).
+  // Beside key j, the same 64 columns of row j of pf (stride ldv) are prefetched into L2 for j < pf_n:
+  // the next key block's v rows, spread over this block's FMAs rather than sent in a burst (see
+  // flash_fwd.h, run_rows_direct_blocked).
   static ATTNKIT_AVX2_INLINE void pv4x64(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v,
-                                         int64_t ldv, int64_t n) {
+                                         int64_t ldv, int64_t n, const float* pf = nullptr, int64_t pf_n = 0) {
     __m512 c[4][4];
     for (int r = 0; r < 4; ++r)
       for (int u = 0; u < 4; ++u) c[r][u] = _mm512_loadu_ps(o + r * ldo + 16 * u);
     for (int64_t j = 0; j < n; ++j) {
       const float* vr = v + j * ldv;
+      if (j < pf_n) {
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; ++u) _mm_prefetch(reinterpret_cast<const char*>(pf + j * ldv + 16 * u), _MM_HINT_T1);
+      }
       const __m512 v0 = _mm512_loadu_ps(vr), v1 = _mm512_loadu_ps(vr + 16), v2 = _mm512_loadu_ps(vr + 32),
                    v3 = _mm512_loadu_ps(vr + 48);
 #pragma GCC unroll 4

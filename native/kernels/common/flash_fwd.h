@@ -366,17 +366,25 @@ void axpy_visible(int R, float* o, int64_t dv16, const float* p, const float* v,
 // Decode rows per kv head that take Ops::dots4x4 and Ops::pv4x64 (kWideDecode): see dots_block_wide.
 inline bool wide_decode_rows(int64_t rows) { return rows == 4 || rows == 8; }
 
+// Whether pv_block takes Ops::pv4x64, which can prefetch the next block's v rows on the way.
+template <class Ops>
+inline bool pv_wide(const attn_sdpa_args& a, int R, bool any_masked) {
+  return Ops::kWideDecode && !any_masked && a.dim_v > 0 && a.dim_v % 64 == 0 && wide_decode_rows(R);
+}
+
 // O (R rows, stride dv16) += P V for keys [kb, kb + nk), P in S (row stride BK), v rows read in place.
+// With pv4x64 (pv_wide), the v rows of keys [kb + nk, kb + nk + pf_n) are prefetched into L2 meanwhile.
 template <class Ops>
 ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const float* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
-              const float* S, float* O) {
+              const float* S, float* O, int64_t pf_n = 0) {
   const int64_t Dv = a.dim_v, ldv = a.v_view.stride_l;
   if (Dv == 0) return;
   if constexpr (Ops::kWideDecode) {
-    if (!any_masked && Dv % 64 == 0 && wide_decode_rows(R)) {
+    if (pv_wide<Ops>(a, R, any_masked)) {
       for (int r0 = 0; r0 < R; r0 += 4)
         for (int64_t c = 0; c < Dv; c += 64)
-          Ops::pv4x64(O + r0 * dv16 + c, dv16, S + r0 * BK, BK, vbase + kb * ldv + c, ldv, nk);
+          Ops::pv4x64(O + r0 * dv16 + c, dv16, S + r0 * BK, BK, vbase + kb * ldv + c, ldv, nk,
+                      pf_n > 0 ? vbase + (kb + nk) * ldv + c : nullptr, r0 == 0 ? pf_n : 0);
       return;
     }
   }
@@ -406,7 +414,7 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
 // 1 core, 8 rounds: 15.0 -> 16.1 GB/s from memory, 26.4 -> 28.5 in cache; 8 rows per kv head (64/8
 // heads) 10.5 -> 12.0.
 // Software prefetch keeps both streams ahead: this block's v rows during its dots, k rows PF_K_AHEAD
-// keys ahead. Without it the loop streams 5.4 GB/s: the hardware prefetcher runs only a few lines
+// keys ahead (the wide path spreads both over its FMAs: see dots_block_wide). Without it the loop streams 5.4 GB/s: the hardware prefetcher runs only a few lines
 // ahead of a demand stream this slow. 16 keys rather than the next block (64): in-process A/B, calls
 // alternated, same shape: +4.4-5.0 %; 24 or 32 keys +2-4 %, 96 -2-3 % (and a task's first keys no
 // longer wait on demand misses for a whole block).
@@ -414,29 +422,35 @@ constexpr int64_t PF_K_AHEAD = 16;
 // Scores by Ops::dots4x4 (kWideDecode) of R = 4 or 8 rows per kv head, for keys [kb, kb + nk) of `heads`
 // kv heads whose K / V rows lie hsk / hsv apart (one head from bhsd; every head of a key side by side
 // from bshd): head h's rows are qp + h * R * D and S + h * R * BK. Four keys at a time, heads inner (bshd
-// rows in address order), each key's v row prefetched and its k row pf_keys keys ahead. A block's last
-// keys repeat the last key (their columns are padding). With pv_block's pv4x64 this serves 4 and 8 rows
-// only: a version for every row count (templated on R, dots and P·V inlined for each) ran 0.87-0.93x the
-// AVX2 speed from memory on (1, 32/8, 1, 4096, 128) where this form runs 1.16-1.20x (in-process A/B),
-// for reasons not found.
+// rows in address order). The k rows pf_keys keys ahead are prefetched by dots4x4 itself, a line per
+// step; with prefetch_v, each key's v row too, in a burst (otherwise the previous block's P·V has
+// prefetched them). In-process A/B (calls alternated, bit-identical results), (1, 32/8, 1, Lk, 128),
+// 1 core, against bursts of whole rows before each dots4x4 call: bhsd 1.29x at Lk = 512 (4 MiB of K/V),
+// 1.10x at 4096 (32 MiB), 1.02x at 16384 (128 MiB, from memory); bshd 1.17x / 1.13x / 1.14x. Node A/B
+// (bench/ab.mjs, both orders): 1.18-1.21x at Lk = 512; at 4096 level (0.96-1.06), where a call reads
+// K/V at about the read probe's bandwidth.
+// A block's last keys repeat the last key (their columns are padding). With pv_block's
+// pv4x64 this serves 4 and 8 rows only: a version for every row count (templated on R, dots and P·V
+// inlined for each) ran 0.87-0.93x the AVX2 speed from memory on (1, 32/8, 1, 4096, 128) where this form
+// runs 1.16-1.20x (in-process A/B), for reasons not found.
 template <class Ops>
 void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* vbase, int64_t heads, int64_t hsk,
                      int64_t hsv, int R, int64_t kb, int64_t nk, int64_t k_last, int64_t pf_keys, const float* qp,
-                     float* S) {
+                     float* S, bool prefetch_v) {
   const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
   for (int64_t j = 0; j < nk; j += 4)
     for (int64_t h = 0; h < heads; ++h) {
-      const float* kr[4];
+      const float *kr[4], *ahead[4];
       for (int u = 0; u < 4; ++u) {
-        kr[u] = kbase + (kb + std::min<int64_t>(j + u, nk - 1)) * ldk + h * hsk;
-        if (j + u < nk) {
-          if (Dv > 0) prefetch_row(vbase + (kb + j + u) * ldv + h * hsv, Dv);
-          if (kb + j + u + pf_keys < k_last) prefetch_row(kbase + (kb + j + u + pf_keys) * ldk + h * hsk, D);
-        }
+        const int64_t key = kb + std::min<int64_t>(j + u, nk - 1);
+        kr[u] = kbase + key * ldk + h * hsk;
+        // Past the last key the row itself (in L1 already) stands in, so no address leaves K.
+        ahead[u] = key + pf_keys < k_last ? kr[u] + pf_keys * ldk : kr[u];
+        if (prefetch_v && Dv > 0 && j + u < nk) prefetch_row(vbase + key * ldv + h * hsv, Dv);
       }
       const float* q = qp + h * R * D;
       float* s = S + h * R * BK + j;
-      Ops::dots4x4(q, D, D, kr, s, BK);
+      Ops::dots4x4(q, D, D, kr, s, BK, ahead);
       if (R == 8) Ops::dots4x4(q + 4 * D, D, D, kr, s + 4 * BK, BK);  // the four k rows are in L1 now
     }
 }
@@ -446,12 +460,13 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
                      int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                      const std::vector<RowState>& rows) {
   const int64_t D = a.dim_qk, Dv = a.dim_v;
+  bool v_ahead = false;  // this block's v rows were prefetched by the previous block's P·V
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     bool wide = false;
     if constexpr (Ops::kWideDecode) {
       wide = wide_decode_rows(R) && D > 0;
-      if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S);
+      if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S, !v_ahead);
     }
     for (int64_t j = 0; j < nk && !wide; j += 2) {
       // K and V are streamed from memory: one v row of this block and one k row PF_K_AHEAD keys ahead
@@ -467,7 +482,13 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
         for (int r = 0; r < R; ++r) S[r * BK + j] = S[r * BK + j + 1] = 0.0f;
     }
     const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
-    pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O);
+    // The wide path's next block of v rows loads during this P·V, a line beside each key's FMAs, rather
+    // than in a burst during the next block's dots. In-process A/B against the old kernel, (1, 32/8, 1,
+    // Lk, 128), 1 core: Lk = 16384 (128 MiB) 1.04-1.08x where the burst gave 0.97-1.01x, 4 MiB 1.25x
+    // where it gave 1.15x, Lk = 4096 level (both with dots4x4's k prefetch).
+    const int64_t pf_n = wide && pv_wide<Ops>(a, R, any_masked) ? std::min(BK_DIRECT, k_last - kb - nk) : 0;
+    pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O, pf_n);
+    v_ahead = pf_n > 0;
   }
 }
 
@@ -731,13 +752,16 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
 
   const float* kbase = a.k + b * a.k_view.stride_b;
   const float* vbase = a.v + b * a.v_view.stride_b;
+  bool v_ahead = false;  // as in run_rows_direct_blocked, for every head
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     bool wide = false;
     if constexpr (Ops::kWideDecode) {
       // In-process A/B, (1, 32/8, 1, 4096, 128) bshd, 1 core: 1.08-1.27x over six runs; 64/8 heads 1.45x.
       wide = wide_decode_rows(Rg) && D > 0;
-      if (wide) dots_block_wide<Ops>(a, kbase, vbase, Hkv, hsk, hsv, static_cast<int>(Rg), kb, nk, k_last, PF_KEYS, qp, S);
+      if (wide)
+        dots_block_wide<Ops>(a, kbase, vbase, Hkv, hsk, hsv, static_cast<int>(Rg), kb, nk, k_last, PF_KEYS, qp, S,
+                             !v_ahead);
     }
     for (int64_t j = 0; j < nk && !wide; j += 2) {
       const int64_t j1 = std::min(j + 1, nk - 1);
@@ -755,12 +779,17 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
           for (int r = 0; r < Rg; ++r) sh[r * BK] = sh[r * BK + 1] = 0.0f;
       }
     }
+    bool all_ahead = wide;
     for (int64_t hk = 0; hk < Hkv; ++hk) {
       float* sh = S + hk * Rg * BK;
       const bool any_masked = softmax_block<Ops>(sh, static_cast<int>(Rg), hk * Rg, kb, nk, npad, rows, a.softcap,
                                                  sc.m.data(), sc.l.data(), O, dv16);
-      pv_block<Ops>(a, dv16, vbase + hk * hsv, static_cast<int>(Rg), kb, nk, any_masked, sh, O + hk * Rg * dv16);
+      const bool ahead = wide && pv_wide<Ops>(a, static_cast<int>(Rg), any_masked);
+      all_ahead &= ahead;
+      pv_block<Ops>(a, dv16, vbase + hk * hsv, static_cast<int>(Rg), kb, nk, any_masked, sh, O + hk * Rg * dv16,
+                    ahead ? std::min(BK_DIRECT, k_last - kb - nk) : 0);
     }
+    v_ahead = all_ahead && kb + nk < k_last;
   }
 }
 

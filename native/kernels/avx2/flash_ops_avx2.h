@@ -25,17 +25,21 @@ namespace {
 struct FlashOpsAvx2 {
   static constexpr bool kWideDecode = false;  // no dots4x4 / pv4x64 (see avx512/flash_ops_avx512.h)
   static constexpr bool kWideExp = false;  // no exp_row_dense_wide (see avx512/flash_ops_avx512.h)
+  // gemm and dots2 take rows to prefetch beside their loads (decode: see flash_fwd.h, pv_prefetches).
+  static constexpr bool kKernelPrefetch = true;
 
-  // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb).
+  // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb). Beside step k < pf_n, the line at
+  // pf + k * ldb is prefetched into L2 (decode's P·V: the next key block's v rows; prefill passes none).
   template <int MR>
   static ATTNKIT_AVX2_INLINE void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
-                          int64_t K, bool acc) {
+                          int64_t K, bool acc, const float* pf = nullptr, int64_t pf_n = 0) {
     __m256 c0[MR], c1[MR];
     for (int r = 0; r < MR; ++r) {
       c0[r] = acc ? _mm256_loadu_ps(C + r * ldc) : _mm256_setzero_ps();
       c1[r] = acc ? _mm256_loadu_ps(C + r * ldc + 8) : _mm256_setzero_ps();
     }
     for (int64_t k = 0; k < K; ++k) {
+      if (k < pf_n) _mm_prefetch(reinterpret_cast<const char*>(pf + k * ldb), _MM_HINT_T1);
       const __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
       for (int r = 0; r < MR; ++r) {
         const __m256 x = _mm256_broadcast_ss(A + r * lda + k);
@@ -266,15 +270,22 @@ struct FlashOpsAvx2 {
   // Scores of R <= 4 rows against two keys: s[r * lds] = q_r . k0, s[r * lds + 1] = q_r . k1. Each q
   // load feeds two FMAs and 2R chains run side by side (dots<R> for R = 4 runs four chains and loads
   // q once per FMA), and one horizontal-add tree reduces all 2R sums.
+  // pk0, pk1 (or nullptr): two rows of D floats prefetched into L2, a line of each every 16 floats, beside
+  // the loads, rather than whole rows in a burst before the call (as avx512's dots4x4; GQA decode figures
+  // in flash_fwd.h, run_rows_direct_blocked).
   static constexpr bool kDots2 = true;
   template <int R>
   static inline void dots2(const float* q, int64_t ldq, int64_t D, const float* k0, const float* k1, float* s,
-                           int64_t lds) {
+                           int64_t lds, const float* pk0 = nullptr, const float* pk1 = nullptr) {
     static_assert(R >= 1 && R <= 4, "dots2 holds 2R <= 8 accumulators");
     __m256 v[8];
     for (int i = 0; i < 8; ++i) v[i] = _mm256_setzero_ps();
     int64_t d = 0;
     for (; d + 8 <= D; d += 8) {
+      if (pk0 && d % 16 == 0) {
+        _mm_prefetch(reinterpret_cast<const char*>(pk0 + d), _MM_HINT_T1);
+        _mm_prefetch(reinterpret_cast<const char*>(pk1 + d), _MM_HINT_T1);
+      }
       const __m256 x0 = _mm256_loadu_ps(k0 + d), x1 = _mm256_loadu_ps(k1 + d);
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {

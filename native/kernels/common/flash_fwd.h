@@ -113,18 +113,31 @@ struct Plan {
 #define ATTNKIT_FLASH_INLINE inline
 #endif
 
+// Ops::gemm<MR>, with the rows to prefetch where the Ops take them (kKernelPrefetch); pf_n is 0 otherwise.
+template <class Ops, int MR>
+ATTNKIT_FLASH_INLINE void gemm_pf(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                                  int64_t K, bool acc, const float* pf, int64_t pf_n) {
+  if constexpr (Ops::kKernelPrefetch) {
+    Ops::template gemm<MR>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n);
+  } else {
+    (void)pf;
+    (void)pf_n;
+    Ops::template gemm<MR>(A, lda, B, ldb, C, ldc, K, acc);
+  }
+}
+
 // Inlined at each call so the micro-kernel sees constant strides (measured: 51 vs 77 GFLOP/s on 1 core
 // at S = 512 when GCC outlined it).
 template <class Ops>
 ATTNKIT_FLASH_INLINE void gemm_rows(int mr, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
-               bool acc) {
+               bool acc, const float* pf = nullptr, int64_t pf_n = 0) {
   switch (mr) {
-    case 6: Ops::template gemm<6>(A, lda, B, ldb, C, ldc, K, acc); break;
-    case 5: Ops::template gemm<5>(A, lda, B, ldb, C, ldc, K, acc); break;
-    case 4: Ops::template gemm<4>(A, lda, B, ldb, C, ldc, K, acc); break;
-    case 3: Ops::template gemm<3>(A, lda, B, ldb, C, ldc, K, acc); break;
-    case 2: Ops::template gemm<2>(A, lda, B, ldb, C, ldc, K, acc); break;
-    default: Ops::template gemm<1>(A, lda, B, ldb, C, ldc, K, acc); break;
+    case 6: gemm_pf<Ops, 6>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 5: gemm_pf<Ops, 5>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 4: gemm_pf<Ops, 4>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 3: gemm_pf<Ops, 3>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 2: gemm_pf<Ops, 2>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    default: gemm_pf<Ops, 1>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
   }
 }
 
@@ -199,37 +212,6 @@ inline void with_rows(int R, const F& f) {
   }
 }
 
-template <class Ops>
-void dots_rows(int R, const float* q, int64_t D, const float* k, float* s) {
-  with_rows(R, [&](auto rows) { Ops::template dots<decltype(rows)::value>(q, D, D, k, s, BK); });
-}
-
-// Scores of R rows against keys k0 and k1: s[r * BK] and s[r * BK + 1]. A block's lone last key
-// passes k1 = k0 (s[r * BK + 1] is then a padding column, which the softmax sets to -inf), so every
-// key's score comes from the same reduction whatever its place in the block.
-template <class Ops>
-void dots_rows2(int R, const float* q, int64_t D, const float* k0, const float* k1, float* s) {
-  if constexpr (Ops::kDots2) {
-    switch (R) {
-      case 8: case 7: case 6: case 5:  // two passes of at most 4 rows; the second reads k0, k1 from L1
-        Ops::template dots2<4>(q, D, D, k0, k1, s, BK);
-        dots_rows2<Ops>(R - 4, q + 4 * D, D, k0, k1, s + 4 * BK);
-        return;
-      case 4: Ops::template dots2<4>(q, D, D, k0, k1, s, BK); return;
-      case 3: Ops::template dots2<3>(q, D, D, k0, k1, s, BK); return;
-      case 2: Ops::template dots2<2>(q, D, D, k0, k1, s, BK); return;
-      default: break;
-    }
-  }
-  dots_rows<Ops>(R, q, D, k0, s);
-  dots_rows<Ops>(R, q, D, k1, s + 1);
-}
-
-template <class Ops>
-void axpy_rows(int R, float* o, int64_t ldo, const float* p, const float* v, int64_t n) {
-  with_rows(R, [&](auto rows) { Ops::template axpy<decltype(rows)::value>(o, ldo, p, BK, v, n); });
-}
-
 // Software prefetch of `bytes` bytes from p into L2, a line (64 bytes) at a time (GCC/Clang; a no-op
 // elsewhere).
 inline void prefetch_bytes(const void* p, int64_t bytes) {
@@ -246,6 +228,43 @@ inline void prefetch_bytes(const void* p, int64_t bytes) {
 }
 
 inline void prefetch_row(const float* p, int64_t n) { prefetch_bytes(p, 4 * n); }
+
+template <class Ops>
+void dots_rows(int R, const float* q, int64_t D, const float* k, float* s) {
+  with_rows(R, [&](auto rows) { Ops::template dots<decltype(rows)::value>(q, D, D, k, s, BK); });
+}
+
+// Scores of R rows against keys k0 and k1: s[r * BK] and s[r * BK + 1]. A block's lone last key
+// passes k1 = k0 (s[r * BK + 1] is then a padding column, which the softmax sets to -inf), so every
+// key's score comes from the same reduction whatever its place in the block. pk0, pk1 (or nullptr):
+// two k rows to prefetch, by dots2 beside its loads, else whole before the dots.
+template <class Ops>
+void dots_rows2(int R, const float* q, int64_t D, const float* k0, const float* k1, float* s,
+                const float* pk0 = nullptr, const float* pk1 = nullptr) {
+  if constexpr (Ops::kDots2) {
+    switch (R) {
+      case 8: case 7: case 6: case 5:  // two passes of at most 4 rows; the second reads k0, k1 from L1
+        Ops::template dots2<4>(q, D, D, k0, k1, s, BK, pk0, pk1);
+        dots_rows2<Ops>(R - 4, q + 4 * D, D, k0, k1, s + 4 * BK);
+        return;
+      case 4: Ops::template dots2<4>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      case 3: Ops::template dots2<3>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      case 2: Ops::template dots2<2>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      default: break;
+    }
+  }
+  if (pk0) {
+    prefetch_row(pk0, D);
+    prefetch_row(pk1, D);
+  }
+  dots_rows<Ops>(R, q, D, k0, s);
+  dots_rows<Ops>(R, q, D, k1, s + 1);
+}
+
+template <class Ops>
+void axpy_rows(int R, float* o, int64_t ldo, const float* p, const float* v, int64_t n) {
+  with_rows(R, [&](auto rows) { Ops::template axpy<decltype(rows)::value>(o, ldo, p, BK, v, n); });
+}
 
 // Prefetch of the mask slices [kb, kb + nk) of n rows. A tile's mask rows lie Lk elements apart (a
 // page each at Lk = 1024 for an additive mask), and a task walks them a key block at a time: a column
@@ -366,21 +385,22 @@ void axpy_visible(int R, float* o, int64_t dv16, const float* p, const float* v,
 // Decode rows per kv head that take Ops::dots4x4 and Ops::pv4x64 (kWideDecode): see dots_block_wide.
 inline bool wide_decode_rows(int64_t rows) { return rows == 4 || rows == 8; }
 
-// Whether pv_block takes Ops::pv4x64, which can prefetch the next block's v rows on the way.
+// Whether pv_block's P·V runs in micro-kernels (pv4x64 or the small GEMM on v) that can prefetch the
+// next block's v rows beside their FMAs.
 template <class Ops>
-inline bool pv_wide(const attn_sdpa_args& a, int R, bool any_masked) {
-  return Ops::kWideDecode && !any_masked && a.dim_v > 0 && a.dim_v % 64 == 0 && wide_decode_rows(R);
+inline bool pv_prefetches(const attn_sdpa_args& a, int R, bool any_masked) {
+  return Ops::kKernelPrefetch && !any_masked && a.dim_v > 0 && a.dim_v % NR == 0 && R >= 2;
 }
 
 // O (R rows, stride dv16) += P V for keys [kb, kb + nk), P in S (row stride BK), v rows read in place.
-// With pv4x64 (pv_wide), the v rows of keys [kb + nk, kb + nk + pf_n) are prefetched into L2 meanwhile.
+// Where pv_prefetches, the v rows of keys [kb + nk, kb + nk + pf_n) are prefetched into L2 meanwhile.
 template <class Ops>
 ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const float* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
               const float* S, float* O, int64_t pf_n = 0) {
   const int64_t Dv = a.dim_v, ldv = a.v_view.stride_l;
   if (Dv == 0) return;
   if constexpr (Ops::kWideDecode) {
-    if (pv_wide<Ops>(a, R, any_masked)) {
+    if (!any_masked && Dv % 64 == 0 && wide_decode_rows(R)) {
       for (int r0 = 0; r0 < R; r0 += 4)
         for (int64_t c = 0; c < Dv; c += 64)
           Ops::pv4x64(O + r0 * dv16 + c, dv16, S + r0 * BK, BK, vbase + kb * ldv + c, ldv, nk,
@@ -393,7 +413,8 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
     for (int64_t r0 = 0; r0 < R; r0 += MR)
       for (int64_t c = 0; c < Dv; c += NR)
         gemm_rows<Ops>(static_cast<int>(std::min<int64_t>(MR, R - r0)), S + r0 * BK, BK, vbase + kb * ldv + c, ldv,
-                       O + r0 * dv16 + c, dv16, nk, true);
+                       O + r0 * dv16 + c, dv16, nk, true, pf_n > 0 ? vbase + (kb + nk) * ldv + c : nullptr,
+                       r0 == 0 ? pf_n : 0);
     return;
   }
   for (int64_t j = 0; j < nk; ++j) {
@@ -469,24 +490,27 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
       if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S, !v_ahead);
     }
     for (int64_t j = 0; j < nk && !wide; j += 2) {
-      // K and V are streamed from memory: one v row of this block and one k row PF_K_AHEAD keys ahead
-      // per key, so both streams stay ahead without bursts.
-      const int64_t j1 = std::min(j + 1, nk - 1);
-      for (int64_t jj = j; jj <= j1; ++jj) {
+      // K and V are streamed from memory: one v row of this block (unless the previous block's P·V has
+      // prefetched it) and one k row PF_K_AHEAD keys ahead per key, so both streams stay ahead.
+      const int64_t j1 = std::min(j + 1, nk - 1), ldk = a.k_view.stride_l;
+      for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
         if (Dv > 0) prefetch_row(vbase + (kb + jj) * a.v_view.stride_l, Dv);
-        if (D > 0 && kb + jj + PF_K_AHEAD < k_last) prefetch_row(kbase + (kb + jj + PF_K_AHEAD) * a.k_view.stride_l, D);
-      }
+      const float *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
       if (D > 0)
-        dots_rows2<Ops>(R, qp, D, kbase + (kb + j) * a.k_view.stride_l, kbase + (kb + j1) * a.k_view.stride_l, S + j);
+        dots_rows2<Ops>(R, qp, D, k0, k1, S + j, kb + j + PF_K_AHEAD < k_last ? k0 + PF_K_AHEAD * ldk : k0,
+                        kb + j1 + PF_K_AHEAD < k_last ? k1 + PF_K_AHEAD * ldk : k1);
       else
         for (int r = 0; r < R; ++r) S[r * BK + j] = S[r * BK + j + 1] = 0.0f;
     }
     const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
-    // The wide path's next block of v rows loads during this P·V, a line beside each key's FMAs, rather
-    // than in a burst during the next block's dots. In-process A/B against the old kernel, (1, 32/8, 1,
-    // Lk, 128), 1 core: Lk = 16384 (128 MiB) 1.04-1.08x where the burst gave 0.97-1.01x, 4 MiB 1.25x
-    // where it gave 1.15x, Lk = 4096 level (both with dots4x4's k prefetch).
-    const int64_t pf_n = wide && pv_wide<Ops>(a, R, any_masked) ? std::min(BK_DIRECT, k_last - kb - nk) : 0;
+    // The next block's v rows load during this P·V, a line beside each key's FMAs (pv4x64 or the GEMM on
+    // v), rather than in a burst during the next block's dots. In-process A/B against the old kernel,
+    // (1, 32/8, 1, Lk, 128), 1 core: avx512 (with dots4x4's k prefetch in both) Lk = 16384 (128 MiB)
+    // 1.04-1.08x where the burst gave 0.97-1.01x, 4 MiB 1.25x where it gave 1.15x, Lk = 4096 level.
+    // avx2, with dots2's k prefetch: 1.13-1.20x at 4 MiB, 1.14-1.22x at 32 MiB, 1.14-1.20x at 128 MiB;
+    // dots2's k prefetch alone gave 1.10x, 1.12-1.15x and 1.00-1.03x; bshd (run_heads_blocked) 1.03x,
+    // 1.07x, 1.12x.
+    const int64_t pf_n = pv_prefetches<Ops>(a, R, any_masked) ? std::min(BK_DIRECT, k_last - kb - nk) : 0;
     pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O, pf_n);
     v_ahead = pf_n > 0;
   }
@@ -767,24 +791,25 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
       const int64_t j1 = std::min(j + 1, nk - 1);
       const float* krow = kbase + (kb + j) * ldk;
       const float* krow1 = kbase + (kb + j1) * ldk;
+      const bool ahead0 = kb + j + PF_KEYS < k_last, ahead1 = kb + j1 + PF_KEYS < k_last;
       for (int64_t hk = 0; hk < Hkv; ++hk) {
-        for (int64_t jj = j; jj <= j1; ++jj) {
+        for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
           if (Dv > 0) prefetch_row(vbase + (kb + jj) * ldv + hk * hsv, Dv);
-          if (D > 0 && kb + jj + PF_KEYS < k_last) prefetch_row(kbase + (kb + jj + PF_KEYS) * ldk + hk * hsk, D);
-        }
         float* sh = S + hk * Rg * BK + j;
+        const float *k0 = krow + hk * hsk, *k1 = krow1 + hk * hsk;
         if (D > 0)
-          dots_rows2<Ops>(static_cast<int>(Rg), qp + hk * Rg * D, D, krow + hk * hsk, krow1 + hk * hsk, sh);
+          dots_rows2<Ops>(static_cast<int>(Rg), qp + hk * Rg * D, D, k0, k1, sh, ahead0 ? k0 + PF_KEYS * ldk : k0,
+                          ahead1 ? k1 + PF_KEYS * ldk : k1);
         else
           for (int r = 0; r < Rg; ++r) sh[r * BK] = sh[r * BK + 1] = 0.0f;
       }
     }
-    bool all_ahead = wide;
+    bool all_ahead = true;
     for (int64_t hk = 0; hk < Hkv; ++hk) {
       float* sh = S + hk * Rg * BK;
       const bool any_masked = softmax_block<Ops>(sh, static_cast<int>(Rg), hk * Rg, kb, nk, npad, rows, a.softcap,
                                                  sc.m.data(), sc.l.data(), O, dv16);
-      const bool ahead = wide && pv_wide<Ops>(a, static_cast<int>(Rg), any_masked);
+      const bool ahead = pv_prefetches<Ops>(a, static_cast<int>(Rg), any_masked);
       all_ahead &= ahead;
       pv_block<Ops>(a, dv16, vbase + hk * hsv, static_cast<int>(Rg), kb, nk, any_masked, sh, O + hk * Rg * dv16,
                     ahead ? std::min(BK_DIRECT, k_last - kb - nk) : 0);

@@ -9,6 +9,7 @@ namespace attnkit {
 struct FlashOpsScalar {
   static constexpr bool kWideDecode = false;  // no dots4x4 / pv4x64 (see avx512/flash_ops_avx512.h)
   static constexpr bool kWideExp = false;  // no exp_row_dense_wide (see avx512/flash_ops_avx512.h)
+  static constexpr bool kKernelPrefetch = false;  // decode prefetches whole rows (see flash_fwd.h, pv_prefetches)
   template <int MR>
   static void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
                    bool acc) {

@@ -446,10 +446,10 @@ constexpr int64_t PF_K_AHEAD = 16;
 // rows in address order). The k rows pf_keys keys ahead are prefetched by dots4x4 itself, a line per
 // step; with prefetch_v, each key's v row too, in a burst (otherwise the previous block's P·V has
 // prefetched them). In-process A/B (calls alternated, bit-identical results), (1, 32/8, 1, Lk, 128),
-// 1 core, against bursts of whole rows before each dots4x4 call: bhsd 1.29x at Lk = 512 (4 MiB of K/V),
-// 1.10x at 4096 (32 MiB), 1.02x at 16384 (128 MiB, from memory); bshd 1.17x / 1.13x / 1.14x. Node A/B
-// (bench/ab.mjs, both orders): 1.18-1.21x at Lk = 512; at 4096 level (0.96-1.06), where a call reads
-// K/V at about the read probe's bandwidth.
+// 1 core, against bursts of whole rows before each dots4x4 call: bhsd 1.25-1.29x at Lk = 512 (4 MiB of
+// K/V), 1.03-1.10x at 4096 (32 MiB), 1.02-1.04x at 16384 (128 MiB, from memory); bshd 1.14-1.17x /
+// 1.12-1.13x / 1.09-1.14x. Node A/B (bench/ab.mjs, both orders): 1.18-1.21x at Lk = 512; at 4096 level
+// (0.95-1.06), where a call reads K/V at about the read probe's bandwidth.
 // A block's last keys repeat the last key (their columns are padding). With pv_block's
 // pv4x64 this serves 4 and 8 rows only: a version for every row count (templated on R, dots and P·V
 // inlined for each) ran 0.87-0.93x the AVX2 speed from memory on (1, 32/8, 1, 4096, 128) where this form
@@ -507,9 +507,9 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
     // v), rather than in a burst during the next block's dots. In-process A/B against the old kernel,
     // (1, 32/8, 1, Lk, 128), 1 core: avx512 (with dots4x4's k prefetch in both) Lk = 16384 (128 MiB)
     // 1.04-1.08x where the burst gave 0.97-1.01x, 4 MiB 1.25x where it gave 1.15x, Lk = 4096 level.
-    // avx2, with dots2's k prefetch: 1.13-1.20x at 4 MiB, 1.14-1.22x at 32 MiB, 1.14-1.20x at 128 MiB;
-    // dots2's k prefetch alone gave 1.10x, 1.12-1.15x and 1.00-1.03x; bshd (run_heads_blocked) 1.03x,
-    // 1.07x, 1.12x.
+    // avx2, with dots2's k prefetch: 1.13x at 4 MiB, 1.19x at 32 MiB, 1.18x at 128 MiB (1.14-1.22x in two
+    // runs before tidying); dots2's k prefetch alone gave 1.10x, 1.12-1.15x and 1.00-1.03x; bshd
+    // (run_heads_blocked) 1.03x, 1.07x, 1.12x.
     const int64_t pf_n = pv_prefetches<Ops>(a, R, any_masked) ? std::min(BK_DIRECT, k_last - kb - nk) : 0;
     pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O, pf_n);
     v_ahead = pf_n > 0;

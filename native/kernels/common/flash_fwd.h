@@ -434,12 +434,20 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
 // GB/s on GQA decode, 4 rows.) Keys go in pairs (dots_rows2): serial A/B on (1, 32/8, 1, 4096, 128),
 // 1 core, 8 rounds: 15.0 -> 16.1 GB/s from memory, 26.4 -> 28.5 in cache; 8 rows per kv head (64/8
 // heads) 10.5 -> 12.0.
-// Software prefetch keeps both streams ahead: this block's v rows during its dots, k rows PF_K_AHEAD
-// keys ahead (the wide path spreads both over its FMAs: see dots_block_wide). Without it the loop streams 5.4 GB/s: the hardware prefetcher runs only a few lines
-// ahead of a demand stream this slow. 16 keys rather than the next block (64): in-process A/B, calls
+// Software prefetch keeps both streams ahead: k rows PF_K_AHEAD keys ahead, and v rows a block ahead.
+// Where the Ops take rows to prefetch (kKernelPrefetch) the dot-product and P·V micro-kernels fetch a
+// line beside their loads; otherwise whole rows go before the dots (v rows of this block). Without
+// prefetch the loop streams 5.4 GB/s: the hardware prefetcher runs only a few lines ahead of a demand
+// stream this slow. 16 keys rather than the next block (64): in-process A/B, calls
 // alternated, same shape: +4.4-5.0 %; 24 or 32 keys +2-4 %, 96 -2-3 % (and a task's first keys no
 // longer wait on demand misses for a whole block).
 constexpr int64_t PF_K_AHEAD = 16;
+
+// The k row keys_ahead keys after `row` (key `key`, row stride ld), to prefetch; past the last key the
+// row itself (in L1 already) stands in, so no prefetch address leaves K.
+inline const float* row_ahead(const float* row, int64_t key, int64_t keys_ahead, int64_t ld, int64_t k_last) {
+  return key + keys_ahead < k_last ? row + keys_ahead * ld : row;
+}
 // Scores by Ops::dots4x4 (kWideDecode) of R = 4 or 8 rows per kv head, for keys [kb, kb + nk) of `heads`
 // kv heads whose K / V rows lie hsk / hsv apart (one head from bhsd; every head of a key side by side
 // from bshd): head h's rows are qp + h * R * D and S + h * R * BK. Four keys at a time, heads inner (bshd
@@ -465,8 +473,7 @@ void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* v
       for (int u = 0; u < 4; ++u) {
         const int64_t key = kb + std::min<int64_t>(j + u, nk - 1);
         kr[u] = kbase + key * ldk + h * hsk;
-        // Past the last key the row itself (in L1 already) stands in, so no address leaves K.
-        ahead[u] = key + pf_keys < k_last ? kr[u] + pf_keys * ldk : kr[u];
+        ahead[u] = row_ahead(kr[u], key, pf_keys, ldk, k_last);
         if (prefetch_v && Dv > 0 && j + u < nk) prefetch_row(vbase + key * ldv + h * hsv, Dv);
       }
       const float* q = qp + h * R * D;
@@ -497,8 +504,8 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
         if (Dv > 0) prefetch_row(vbase + (kb + jj) * a.v_view.stride_l, Dv);
       const float *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
       if (D > 0)
-        dots_rows2<Ops>(R, qp, D, k0, k1, S + j, kb + j + PF_K_AHEAD < k_last ? k0 + PF_K_AHEAD * ldk : k0,
-                        kb + j1 + PF_K_AHEAD < k_last ? k1 + PF_K_AHEAD * ldk : k1);
+        dots_rows2<Ops>(R, qp, D, k0, k1, S + j, row_ahead(k0, kb + j, PF_K_AHEAD, ldk, k_last),
+                        row_ahead(k1, kb + j1, PF_K_AHEAD, ldk, k_last));
       else
         for (int r = 0; r < R; ++r) S[r * BK + j] = S[r * BK + j + 1] = 0.0f;
     }
@@ -791,15 +798,14 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
       const int64_t j1 = std::min(j + 1, nk - 1);
       const float* krow = kbase + (kb + j) * ldk;
       const float* krow1 = kbase + (kb + j1) * ldk;
-      const bool ahead0 = kb + j + PF_KEYS < k_last, ahead1 = kb + j1 + PF_KEYS < k_last;
       for (int64_t hk = 0; hk < Hkv; ++hk) {
         for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
           if (Dv > 0) prefetch_row(vbase + (kb + jj) * ldv + hk * hsv, Dv);
         float* sh = S + hk * Rg * BK + j;
         const float *k0 = krow + hk * hsk, *k1 = krow1 + hk * hsk;
         if (D > 0)
-          dots_rows2<Ops>(static_cast<int>(Rg), qp + hk * Rg * D, D, k0, k1, sh, ahead0 ? k0 + PF_KEYS * ldk : k0,
-                          ahead1 ? k1 + PF_KEYS * ldk : k1);
+          dots_rows2<Ops>(static_cast<int>(Rg), qp + hk * Rg * D, D, k0, k1, sh,
+                          row_ahead(k0, kb + j, PF_KEYS, ldk, k_last), row_ahead(k1, kb + j1, PF_KEYS, ldk, k_last));
         else
           for (int r = 0; r < Rg; ++r) sh[r * BK] = sh[r * BK + 1] = 0.0f;
       }

@@ -83,7 +83,7 @@
           # the CPU and that the OS saves zmm state first).
           "target_name": "attnkit_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/probes/probe_loops_avx512.cpp"],
+          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/probes/probe_loops_avx512.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"],

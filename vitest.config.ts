@@ -16,6 +16,16 @@ function simdLevels(): string[] {
   return [...levels, 'scalar'];
 }
 
+// At the avx512 level the prefill tiles are 512 bits wide where the core runs a zmm FMA at full width
+// and 256 where it splits one (AMD family 0x19, Zen 4), as native/dispatch/cpu_features.cpp decides: the
+// kernel suites run again with the other width forced (ATTNKIT_FMA_WIDTH).
+function otherAvx512Width(): number {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const amd = /^vendor_id\s*:\s*AuthenticAMD/m.test(info);
+  const family = Number(/^cpu family\s*:\s*(\d+)/m.exec(info)?.[1] ?? 0);
+  return amd && family < 0x1a ? 512 : 256;
+}
+
 // Every suite runs once per backend. ATTNKIT_BACKEND=native makes a missing or broken addon an error,
 // so a failed build can never pass quietly as a JavaScript run. 'native' is the best level (auto).
 const levels = simdLevels();
@@ -29,6 +39,18 @@ export default defineConfig({
         extends: true,
         test: { name: `native-${level}`, env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: level } },
       })),
+      ...(levels[0] === 'avx512'
+        ? [
+            {
+              extends: true,
+              test: {
+                name: `native-avx512-${otherAvx512Width()}`,
+                include: ['test/native/**/*.test.ts', 'test/sdpa/**/*.test.ts', 'test/backend/**/*.test.ts'],
+                env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: 'avx512', ATTNKIT_FMA_WIDTH: String(otherAvx512Width()) },
+              },
+            },
+          ]
+        : []),
       { extends: true, test: { name: 'js', env: { ATTNKIT_BACKEND: 'js' } } },
     ],
   },

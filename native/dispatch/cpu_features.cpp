@@ -54,13 +54,36 @@ bool detect_avx512f() {
   const unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
   return (r[1] & need) == need && (xcr0() & 0xE6) == 0xE6;
 }
+
+// Zen 4 (AMD family 0x19 with AVX-512) splits each 512-bit FMA into two 256-bit halves; Zen 5
+// (family 0x1A) and Intel's AVX-512 cores run it whole. Decided from cpuid, not a timing probe, so
+// the choice is the same on every load.
+bool detect_avx512_full_width() {
+  unsigned r[4];
+  cpuid(0, 0, r);
+  const bool amd = r[1] == 0x68747541u && r[3] == 0x69746e65u && r[2] == 0x444d4163u;  // "AuthenticAMD"
+  if (!amd) return true;
+  cpuid(1, 0, r);
+  const unsigned family = ((r[0] >> 8) & 0xF) + ((r[0] >> 20) & 0xFF);
+  return family >= 0x1A;
+}
+
+bool detect_avx512_bf16() {
+  unsigned r[4];
+  cpuid(0, 0, r);
+  if (r[0] < 7) return false;
+  cpuid(7, 1, r);
+  return r[0] & (1u << 5);
+}
 #endif
 
 CpuFeatures detect() {
-  CpuFeatures f{false, false, false};
+  CpuFeatures f{false, false, false, false, false};
 #if defined(__x86_64__) || defined(_M_X64)
   f.avx2_fma = detect_avx2_fma();
   f.avx512 = f.avx2_fma && detect_avx512f();
+  f.avx512_full_width = f.avx512 && detect_avx512_full_width();
+  f.avx512_bf16 = f.avx512 && detect_avx512_bf16();
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
   f.neon = true;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../kernels/scalar/gemm_f32.h"
 #include "../kernels/scalar/kernels.h"
 #include "cpu_features.h"
 #if defined(ATTNKIT_HAVE_AVX2)
@@ -35,27 +36,47 @@ std::string available_levels() {
   return s + "scalar";
 }
 
-bool make_table(const std::string& level, KernelTable* t) {
-  if (level == "scalar") {
-    *t = KernelTable{"scalar", attn_sdpa_f32_flash__scalar};
-    return true;
-  }
+// linear()'s GEMM at an x86 level: the AVX2 tiles where this build has them, else the scalar one.
+void set_x86_gemm(KernelTable* t) {
+#if defined(ATTNKIT_HAVE_GEMM_AVX2)
+  t->gemm_f32 = attn_gemm_f32_6x16__avx2;
+  t->gemv_f32 = attn_gemv_f32__avx2;
+  t->gemm_name = "gemm_f32_6x16__avx2";
+#else
+  (void)t;
+#endif
+}
+
+// fma_width: 0 for the level's own choice, else the width ATTNKIT_FMA_WIDTH asks for.
+bool make_table(const std::string& level, int fma_width, KernelTable* t) {
+  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, attn_gemm_f32__scalar, nullptr, "gemm_f32__scalar"};
+  if (level == "scalar") return fma_width == 0 || fma_width == 32;
 #if defined(ATTNKIT_HAVE_AVX512)
   if (level == "avx512" && cpu_features().avx512) {
-    *t = KernelTable{"avx512", attn_sdpa_f32_flash__avx512};
+    if (fma_width == 0) fma_width = cpu_features().avx512_full_width ? 512 : 256;
+    if (fma_width != 256 && fma_width != 512) return false;
+    t->simd = "avx512";
+    t->fma_width = fma_width;
+    t->sdpa_f32 = fma_width == 512 ? attn_sdpa_f32_flash_zmm__avx512 : attn_sdpa_f32_flash__avx512;
+    set_x86_gemm(t);
     return true;
   }
 #endif
 #if defined(ATTNKIT_HAVE_AVX2)
   if (level == "avx2" && cpu_features().avx2_fma) {
-    *t = KernelTable{"avx2", attn_sdpa_f32_flash__avx2};
-    return true;
+    t->simd = "avx2";
+    t->fma_width = 256;
+    t->sdpa_f32 = attn_sdpa_f32_flash__avx2;
+    set_x86_gemm(t);
+    return fma_width == 0 || fma_width == 256;
   }
 #endif
 #if defined(ATTNKIT_HAVE_NEON)
   if (level == "neon" && cpu_features().neon) {
-    *t = KernelTable{"neon", attn_sdpa_f32_flash__neon};
-    return true;
+    t->simd = "neon";
+    t->fma_width = 128;
+    t->sdpa_f32 = attn_sdpa_f32_flash__neon;
+    return fma_width == 0 || fma_width == 128;
   }
 #endif
   return false;
@@ -64,14 +85,17 @@ bool make_table(const std::string& level, KernelTable* t) {
 KernelTable build_table() {
   const std::string levels = available_levels();
   const char* forced = std::getenv("ATTNKIT_SIMD");
+  const char* width_env = std::getenv("ATTNKIT_FMA_WIDTH");
+  const int width = width_env && *width_env && std::string(width_env) != "auto" ? std::atoi(width_env) : 0;
+  const std::string level =
+      forced && *forced && std::string(forced) != "auto" ? std::string(forced) : levels.substr(0, levels.find(','));
   KernelTable t{};
-  if (forced && *forced && std::string(forced) != "auto") {
-    if (!make_table(forced, &t))
-      throw std::runtime_error(std::string("ATTNKIT_SIMD=") + forced + " is not available on this CPU/build (available: " +
-                               levels + ")");
-    return t;
+  if (!make_table(level, width, &t)) {
+    if (width != 0 && make_table(level, 0, &t))
+      throw std::runtime_error(std::string("ATTNKIT_FMA_WIDTH=") + width_env + " is not available at level " + level +
+                               " (avx512: 256 or 512; avx2: 256; neon: 128; scalar: 32)");
+    throw std::runtime_error("ATTNKIT_SIMD=" + level + " is not available on this CPU/build (available: " + levels + ")");
   }
-  make_table(levels.substr(0, levels.find(',')), &t);  // the best level
   return t;
 }
 

@@ -1,17 +1,28 @@
-// The kernel table: filled once from the CPU's features (or ATTNKIT_SIMD), so callers never test CPU flags.
+// The kernel table: filled once from the CPU's features (or ATTNKIT_SIMD / ATTNKIT_FMA_WIDTH), so callers
+// never test CPU flags.
 #pragma once
 #include "attnkit.h"
+#include "attnkit_gemm.h"
 #include "../kernels/common/parallel.h"
 
 namespace attnkit {
 
+// A projection GEMM for outputs [o_begin, o_end) of every row (see kernels/scalar/gemm_f32.h).
+using GemmFn = void (*)(const attn_linear_args&, int64_t o_begin, int64_t o_end);
+
 struct KernelTable {
   const char* simd;  // "scalar", "avx2", "avx512", "neon": reported by backendInfo().simd
+  // Width in bits of the vectors the prefill and GEMM tiles compute on: 512 (zmm tiles), 256, 128 (NEON)
+  // or 32 (scalar). At avx512 it is 512 where the core runs a zmm FMA at full width, else 256.
+  int fma_width;
   void (*sdpa_f32)(const attn_sdpa_args&, const ParallelFor*);  // fused kernel (no weights)
+  GemmFn gemm_f32;        // linear(): the packed GEMM
+  GemmFn gemv_f32;        // linear() on few rows (reads w in place), or nullptr: gemm_f32 takes every call
+  const char* gemm_name;  // reported by backendInfo().gemm (a BLAS build reports "cblas" instead)
 };
 
 // The table in use; built on first call. Throws std::runtime_error when ATTNKIT_SIMD names
-// a level this build or CPU cannot run.
+// a level this build or CPU cannot run, or ATTNKIT_FMA_WIDTH a width the level does not have.
 const KernelTable& kernel_table();
 
 // Runs one attention call: the fused kernel, or the scalar row kernel when weights are requested

@@ -68,6 +68,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("simd", kernel_table().simd);
+    o.Set("fmaWidth", kernel_table().fma_width);
     o.Set("threads", ThreadPool::instance().num_threads());
     o.Set("gemm", linear_kernel_name());
     return o;

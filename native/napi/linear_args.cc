@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../dispatch/kernel_table.h"
 #include "../kernels/scalar/gemm_f32.h"
 
 namespace attnkit {
@@ -35,33 +36,13 @@ void need(const char* name, size_t have, double want) {
   if (double(have) < want) throw std::range_error(std::string("attnkit native: linear: ") + name + " is too short for its shape");
 }
 
-using GemmFn = void (*)(const attn_linear_args&, int64_t o_begin, int64_t o_end);
-
-GemmFn pick() {
-  const char* forced = std::getenv("ATTNKIT_SIMD");
-  if (forced && std::strcmp(forced, "scalar") == 0) return attn_gemm_f32__scalar;
-#if defined(ATTNKIT_HAVE_GEMM_AVX2) && (defined(__GNUC__) || defined(__clang__))
-  // libgcc's cpu model checks the OS saves ymm state (XGETBV) before reporting avx2.
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return attn_gemm_f32_6x16__avx2;
-#endif
-  return attn_gemm_f32__scalar;
-}
-
-GemmFn chosen() {
-  static const GemmFn fn = pick();
-  return fn;
-}
-
 #if defined(ATTNKIT_HAVE_CBLAS)
-// The system BLAS takes every GEMM unless ATTNKIT_SIMD=scalar (the test suite's scalar level) or
-// ATTNKIT_GEMM=builtin asks for the built-in kernels: whoever builds with a BLAS chose it. (On this EPYC,
-// since the built-in GEMM packs w once per task, OpenBLAS 0.3.21 runs 0.73-0.96x its speed on 1 thread
-// and 0.64-0.94x on 2, bench/linear.mjs at 48-2048 rows, 2026-12-04; it was 1.18-1.23x before.)
+// The system BLAS takes every GEMM unless the scalar level is in use (the test suite's oracle level) or
+// ATTNKIT_GEMM=builtin asks for the built-in kernels: whoever builds with a BLAS chose it.
 bool blas_allowed() {
   static const bool ok = [] {
-    const char* simd = std::getenv("ATTNKIT_SIMD");
     const char* gemm = std::getenv("ATTNKIT_GEMM");
-    return !(simd && std::strcmp(simd, "scalar") == 0) && !(gemm && std::strcmp(gemm, "builtin") == 0);
+    return std::strcmp(kernel_table().simd, "scalar") != 0 && !(gemm && std::strcmp(gemm, "builtin") == 0);
   }();
   return ok;
 }
@@ -112,13 +93,9 @@ namespace {
 constexpr int64_t kRowBlock = 96;
 constexpr int64_t kColBlock = 128;
 
-#if defined(ATTNKIT_HAVE_GEMM_AVX2)
-// Calls of at most kGemvRows rows skip the 6x16 GEMM's packing of w. bench/linear.mjs, this EPYC,
-// 1 / 2 threads, E = 1024, packed GEMM -> this path (2026-12-04, after the packing took 8x8 transposes):
-// 1 row 0.34 / 0.17 -> 0.075 / 0.040 ms, 8 rows 0.46 / 0.24 -> 0.25 / 0.13, 16 rows 0.57 / 0.29 ->
-// 0.48 / 0.24, 32 rows 0.93 / 0.46 -> 0.94 / 0.51 (level).
+// Calls of at most kGemvRows rows take the table's gemv, which skips the GEMM's packing of w.
+// bench/linear.mjs, E = 1024: 1 row 4.5x faster than the packed GEMM, level at 32 rows.
 constexpr int64_t kGemvRows = 32;
-#endif
 
 struct LinearJob {
   const attn_linear_args* a;
@@ -141,7 +118,8 @@ void grid_task(void* arg, int64_t t) {
 
 void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
   if (a.rows <= 0 || a.out_features <= 0) return;
-  LinearJob job{&a, chosen(), a.rows, (a.out_features + kColBlock - 1) / kColBlock};
+  const KernelTable& table = kernel_table();
+  LinearJob job{&a, table.gemm_f32, a.rows, (a.out_features + kColBlock - 1) / kColBlock};
   bool row_groups = true;
 #if defined(ATTNKIT_HAVE_CBLAS)
   if (blas_allowed()) {
@@ -149,12 +127,10 @@ void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
     row_groups = false;
   }
 #endif
-#if defined(ATTNKIT_HAVE_GEMM_AVX2)
-  if (job.kernel == attn_gemm_f32_6x16__avx2 && a.rows <= kGemvRows) {
-    job.kernel = attn_gemv_f32__avx2;  // reads w in place: output blocks suffice
+  if (row_groups && table.gemv_f32 && a.rows <= kGemvRows) {
+    job.kernel = table.gemv_f32;  // reads w in place: output blocks suffice
     row_groups = false;
   }
-#endif
   if (row_groups) {
     const int64_t workers = pf ? std::max(1, pf->workers) : 1;
     const int64_t wanted = (4 * workers + job.col_blocks - 1) / job.col_blocks;
@@ -168,7 +144,7 @@ const char* linear_kernel_name() {
 #if defined(ATTNKIT_HAVE_CBLAS)
   if (blas_allowed()) return "cblas";
 #endif
-  return chosen() == attn_gemm_f32__scalar ? "gemm_f32__scalar" : "gemm_f32_6x16__avx2";
+  return kernel_table().gemm_name;
 }
 
 }  // namespace attnkit

@@ -8,6 +8,13 @@ export interface BackendInfo {
   reason: string;
   /** The SIMD level of the native kernels ('scalar', 'avx2', 'avx512', 'neon'), 'none' on the JS backend. */
   simd: string;
+  /**
+   * Width in bits of the vectors the native prefill and GEMM tiles compute on: 512 (zmm tiles, where the
+   * core runs a 512-bit FMA at full width: Zen 5, Intel server cores), 256 (AVX2, or AVX-512 on a core
+   * that splits a zmm FMA in two halves, as Zen 4), 128 (NEON), 32 (scalar); 0 on the JS backend.
+   * `ATTNKIT_FMA_WIDTH=256|512` forces it at the avx512 level.
+   */
+  fmaWidth: number;
   /** Threads a single call may use. */
   threads: number;
   /**
@@ -22,6 +29,6 @@ export interface BackendInfo {
 /** Which backend is live and why. Throws AttnkitBackendError when ATTNKIT_BACKEND=native cannot load. */
 export function backendInfo(): BackendInfo {
   const { backend, reason } = currentSelection();
-  const { simd, threads, gemm } = backend.info();
-  return { backend: backend.name, reason, simd, threads, gemm, version: VERSION };
+  const { simd, fmaWidth, threads, gemm } = backend.info();
+  return { backend: backend.name, reason, simd, fmaWidth, threads, gemm, version: VERSION };
 }

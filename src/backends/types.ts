@@ -69,6 +69,7 @@ export interface LinearPlan {
 
 export interface BackendInfoParts {
   simd: string;
+  fmaWidth: number;
   threads: number;
   gemm: string;
 }

@@ -19,6 +19,20 @@ describe('backendInfo()', () => {
     if (info.backend === 'native') expect(['scalar', 'avx2', 'avx512', 'neon']).toContain(info.simd);
   });
 
+  it('reports the width of the FMA tiles: the level\'s own, or the one ATTNKIT_FMA_WIDTH forces at avx512', () => {
+    const { backend, simd, fmaWidth } = backendInfo();
+    const forced = Number(process.env.ATTNKIT_FMA_WIDTH ?? 0);
+    const widths: Record<string, number[]> = { none: [0], scalar: [32], avx2: [256], avx512: forced ? [forced] : [256, 512], neon: [128] };
+    expect(widths[backend === 'js' ? 'none' : simd]).toContain(fmaWidth);
+  });
+
+  it.runIf(process.env.ATTNKIT_BACKEND === 'native')('ATTNKIT_FMA_WIDTH asking for a width the level lacks is a clear error (native backend)', () => {
+    const env = { ...process.env, ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: 'scalar', ATTNKIT_FMA_WIDTH: '512' };
+    const r = spawnSync(process.execPath, ['-e', "try { require('./').backendInfo(); } catch (e) { console.log(e.message); process.exit(3); }"], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/ATTNKIT_FMA_WIDTH=512 is not available at level scalar/);
+  });
+
   it('names the kernel behind linear(): the built-in one of this SIMD level, or the system BLAS asked for', () => {
     const { backend, simd, gemm } = backendInfo();
     // CI sets ATTNKIT_EXPECT_GEMM=cblas for its run against the CMake build with ATTNKIT_BLAS=ON.
@@ -27,7 +41,7 @@ describe('backendInfo()', () => {
         ? 'js'
         : process.env.ATTNKIT_EXPECT_GEMM && simd !== 'scalar'
           ? process.env.ATTNKIT_EXPECT_GEMM
-          : simd === 'avx2' || simd === 'avx512' // the AVX-512 level keeps the AVX2 GEMM
+          : simd === 'avx2' || simd === 'avx512'
             ? 'gemm_f32_6x16__avx2'
             : 'gemm_f32__scalar';
     expect(gemm).toBe(expected);

@@ -50,6 +50,17 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     for (const c of cases) checkCase(c);
   });
 
+  // Prefill tiles are 6 rows x 16 keys (AVX2, NEON, scalar) or 14 rows x 32 keys (zmm): every tile row
+  // count from a full tile down to 1, and odd and even counts of 16-key and 16-column panels.
+  it('prefill tiles: 9 to 30 rows per kv head, 1 to 4 panels of keys and of value columns', () => {
+    for (let Lq = 9; Lq <= 30; Lq++) {
+      const Lk = [16, 17, 33, 48, 64][Lq % 5];
+      const Dv = [16, 48, 64, 5, 40][Lq % 5];
+      checkCase({ B: 1, Hq: 1, Hkv: 1, Lq, Lk, D: 64 - Lq, Dv, causal: Lq % 3 === 0, seed: 300 + Lq });
+    }
+    checkCase({ B: 1, Hq: 4, Hkv: 2, Lq: 15, Lk: 45, D: 128, Dv: 128, seed: 331 }); // 30 rows per kv head
+  });
+
   it('D and Dv tails on a mid-size shape', () => {
     for (const D of DIMS) checkCase({ B: 1, Hq: 2, Hkv: 2, Lq: 65, Lk: 129, D, Dv: DIMS[(DIMS.indexOf(D) + 3) % 6], seed: D });
   });

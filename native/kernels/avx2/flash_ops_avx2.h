@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../common/flash_ops_base.h"
 #include "exp_f32_avx2.h"
 
 // The micro-kernel must inline into its callers (see gemm_rows in common/flash_fwd.h).
@@ -22,9 +23,7 @@ namespace attnkit {
 // compiled with -mavx512f.
 namespace {
 
-struct FlashOpsAvx2 {
-  static constexpr bool kWideDecode = false;  // no dots4x4 / pv4x64 (see avx512/flash_ops_avx512.h)
-  static constexpr bool kWideExp = false;  // no exp_row_dense_wide (see avx512/flash_ops_avx512.h)
+struct FlashOpsAvx2 : FlashOpsBase {
   // gemm and dots2 take rows to prefetch beside their loads (decode: see flash_fwd.h, pv_prefetches).
   static constexpr bool kKernelPrefetch = true;
 

@@ -5,5 +5,8 @@
 #include "../common/parallel.h"
 
 namespace attnkit {
+// AVX2-width prefill tiles (cores that split a zmm FMA in two halves) and the AVX-512 decode and exp.
 void attn_sdpa_f32_flash__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
+// The same with zmm prefill tiles, for cores with full-width 512-bit FMAs.
+void attn_sdpa_f32_flash_zmm__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
 }

@@ -15,7 +15,7 @@
 // r = g * nq + ii (head hk*G + g, query q0 + ii). Per key block of bk keys (block_keys: 128-512):
 //   Kp  [bk/16][D][16]  K transposed in 16-key panels (zero padded), B operand of Q·Kᵀ
 //   Vp  [Dv16/16][bk][16]  V in 16-column panels (zero padded), B operand of P·V
-//   S   [MR][BK_MAX]    scores, then probabilities, of MR = 6 rows (stays in L1)
+//   S   [TR][BK_MAX]    scores, then probabilities, of a tile of TR = Ops::kPrefillRows rows
 //   O   [R][Dv16]       accumulators of the task's R rows; m, l [R]
 // Decode (few rows, long Lk) splits the keys into chunks sized from the shape (split-K, as
 // flash-decoding) whose partial (m, l, O) are merged in chunk order. Every partition depends on the
@@ -37,8 +37,9 @@ namespace attnkit {
 namespace flash {
 namespace {
 
-constexpr int MR = 6;               // rows per micro-kernel call
-constexpr int NR = 16;              // columns per micro-kernel call
+constexpr int MR = 6;               // rows per micro-kernel call on the decode paths
+constexpr int NR = 16;              // columns per panel (packed K and V, micro-kernel calls)
+constexpr int TILE_ROWS_MAX = 16;   // prefill tile rows at most (Ops::kPrefillRows)
 // Block and task sizes, measured on the 2-core EPYC (Zen 4 per cpuid) at D = 64 and 128 (serial A/B,
 // same run): 128-key blocks and ~1024-row tasks ran 87-91 GFLOP/s on 1 core against 77-81 for 64 keys
 // and 192 rows, since the packing of K/V and the per-block softmax bookkeeping are shared by more work.
@@ -87,7 +88,7 @@ struct Scratch {
     grow(qp, rows * d + 1);
     grow(kp, bk * d + 1);
     grow(vp, bk * dv16 + 1);
-    grow(s, std::max(s_rows * BK, MR * BK_MAX));
+    grow(s, std::max(s_rows * BK, TILE_ROWS_MAX * BK_MAX));
     grow(o, rows * dv16 + 1);
     grow(m, rows);
     grow(l, rows);
@@ -138,6 +139,38 @@ ATTNKIT_FLASH_INLINE void gemm_rows(int mr, const float* A, int64_t lda, const f
     case 3: gemm_pf<Ops, 3>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
     case 2: gemm_pf<Ops, 2>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
     default: gemm_pf<Ops, 1>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+  }
+}
+
+// Calls f(std::integral_constant<int, R>{}) for a run-time row count R in 1..N.
+template <int N, class F>
+ATTNKIT_FLASH_INLINE void with_rows_upto(int R, const F& f) {
+  if constexpr (N <= 1) {
+    f(std::integral_constant<int, 1>{});
+  } else {
+    if (R == N)
+      f(std::integral_constant<int, N>{});
+    else
+      with_rows_upto<N - 1>(R, f);
+  }
+}
+
+// Prefill GEMM of a tile: C[mr][16 * np] (ldc) = (acc ? C : 0) + A[mr][K] (lda) * np panels of B, panel p
+// [K][16] at B + p * ldp. Ops with wider tiles (kPrefillPanels > 1) take the panels that many at a time.
+// Every element is the same FMA chain over k whatever the tile, so the results do not depend on it.
+template <class Ops>
+ATTNKIT_FLASH_INLINE void gemm_panels(int mr, const float* A, int64_t lda, const float* B, int64_t ldp, int64_t np,
+                                      float* C, int64_t ldc, int64_t K, bool acc) {
+  if constexpr (Ops::kPrefillPanels > 1) {
+    static_assert(Ops::kPrefillPanels == 2 && Ops::kPrefillRows <= TILE_ROWS_MAX, "tiles of 1 or 2 panels");
+    with_rows_upto<Ops::kPrefillRows>(mr, [&](auto rows) {
+      constexpr int R = decltype(rows)::value;
+      int64_t p = 0;
+      for (; p + 2 <= np; p += 2) Ops::template gemm_panels<R, 2>(A, lda, B + p * ldp, ldp, C + p * NR, ldc, K, acc);
+      if (p < np) Ops::template gemm_panels<R, 1>(A, lda, B + p * ldp, ldp, C + p * NR, ldc, K, acc);
+    });
+  } else {
+    for (int64_t p = 0; p < np; ++p) gemm_rows<Ops>(mr, A, lda, B + p * ldp, NR, C + p * NR, ldc, K, acc);
   }
 }
 
@@ -289,8 +322,9 @@ inline bool is_masked_p(float p) { return p == 0.0f && std::signbit(p); }
 template <class Ops, bool Prefill = false>
 bool softmax_block(float* S, int nr, int64_t r0, int64_t kb, int64_t nk, int64_t npad, const std::vector<RowState>& rows,
                    float softcap, float* M, float* L, float* O, int64_t dv16, int64_t lds = BK) {
-  float m_new[DIRECT_MAX_ROWS], sum[DIRECT_MAX_ROWS];
-  bool finite[DIRECT_MAX_ROWS] = {};
+  static_assert(TILE_ROWS_MAX >= DIRECT_MAX_ROWS, "softmax_block takes decode groups and prefill tiles");
+  float m_new[TILE_ROWS_MAX], sum[TILE_ROWS_MAX];
+  bool finite[TILE_ROWS_MAX] = {};
   for (int r = 0; r < nr; ++r) {
     float* s = S + r * lds;
     float bmax = NAN;  // set by finish_scores or below (GCC 12 cannot tell)
@@ -615,16 +649,17 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         v_nonfinite |= Ops::copy_row(vp + c * bk + j * NR, vbase + (kb + j) * a.v_view.stride_l + c,
                                      std::min<int64_t>(NR, Dv - c), NR);
 
-    for (int64_t r0 = 0; r0 < R; r0 += MR) {
-      const int mr = static_cast<int>(std::min<int64_t>(MR, R - r0));
+    constexpr int TR = Ops::kPrefillRows;
+    for (int64_t r0 = 0; r0 < R; r0 += TR) {
+      const int mr = static_cast<int>(std::min<int64_t>(TR, R - r0));
       // The next tile's mask slices (after the last tile: the first tile's, next block) load while
       // this tile computes. Serial A/B, random additive [Lq, Lk] mask, S = 1024, 1 core: 58 -> 70
       // GFLOP/s median (a bool mask, a quarter the bytes: level).
       if (a.mask_kind != ATTN_MASK_NONE) {
-        if (r0 + MR < R)
-          prefetch_masks(rows.data() + r0 + MR, std::min<int64_t>(MR, R - r0 - MR), kb, nk);
+        if (r0 + TR < R)
+          prefetch_masks(rows.data() + r0 + TR, std::min<int64_t>(TR, R - r0 - TR), kb, nk);
         else if (kb + bk < k_last)
-          prefetch_masks(rows.data(), std::min<int64_t>(MR, R), kb + bk, std::min(bk, k_last - kb - bk));
+          prefetch_masks(rows.data(), std::min<int64_t>(TR, R), kb + bk, std::min(bk, k_last - kb - bk));
       }
       // Causal or window: the tile's GEMMs and softmax cover only the 16-key panels between the first
       // and the last key any of its rows sees in this block, and skip the block when it sees none.
@@ -641,8 +676,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       if (hi == kb) continue;
       const int64_t nkt = hi - kb, npant = (nkt + NR - 1) / NR, npadt = npant * NR;
       const int64_t p0 = (lo - kb) / NR, k0 = p0 * NR;
-      for (int64_t pn = p0; pn < npant; ++pn)
-        gemm_rows<Ops>(mr, qp + r0 * D, D, kp + pn * D * NR, NR, S + pn * NR, BK_MAX, D, false);
+      gemm_panels<Ops>(mr, qp + r0 * D, D, kp + p0 * D * NR, D * NR, npant - p0, S + k0, BK_MAX, D, false);
       // The softmax also starts at the first panel: keys left of it are -inf in every row of the tile.
       const bool any_masked =
           softmax_block<Ops, true>(S + k0, mr, r0, kb + k0, nkt - k0, npadt - k0, rows, a.softcap, M, L, O, dv16, BK_MAX);
@@ -659,8 +693,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         }
         continue;
       }
-      for (int64_t c = 0; c < dv16; c += NR)
-        gemm_rows<Ops>(mr, S + k0, BK_MAX, vp + c * bk + k0 * NR, NR, O + r0 * dv16 + c, dv16, nkt - k0, true);
+      gemm_panels<Ops>(mr, S + k0, BK_MAX, vp + k0 * NR, bk * NR, dv16 / NR, O + r0 * dv16, dv16, nkt - k0, true);
     }
   }
 }

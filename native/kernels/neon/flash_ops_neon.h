@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../common/flash_ops_base.h"
+
 namespace attnkit {
 
 // expf as exp_f32_avx2 (same range reduction and Cephes polynomial, the same clamp at -87.3 so the
@@ -28,10 +30,7 @@ static inline float32x4_t exp_f32_neon(float32x4_t x) {
   return vmulq_f32(p, vreinterpretq_f32_s32(e));
 }
 
-struct FlashOpsNeon {
-  static constexpr bool kWideDecode = false;  // no dots4x4 / pv4x64 (see avx512/flash_ops_avx512.h)
-  static constexpr bool kWideExp = false;  // no exp_row_dense_wide (see avx512/flash_ops_avx512.h)
-  static constexpr bool kKernelPrefetch = false;  // decode prefetches whole rows (see flash_fwd.h, pv_prefetches)
+struct FlashOpsNeon : FlashOpsBase {
   template <int MR>
   static inline void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
                           int64_t K, bool acc) {
@@ -99,9 +98,6 @@ struct FlashOpsNeon {
     return vmaxvq_f32(m);
   }
 
-  static constexpr bool kDenseExp = false;  // every row takes exp_row (see flash_ops_avx2.h)
-  static constexpr bool kMaskMax = false;   // no apply_mask_max: the softmax scans rows for their maximum
-  static constexpr bool kDots2 = false;    // no dots2: two keys are two dots calls
 
   static inline bool exp_row(float* s, int64_t n, float m, float* sum) {
     const float32x4_t vm = vdupq_n_f32(m), ninf = vdupq_n_f32(-INFINITY), nzero = vdupq_n_f32(-0.0f);

@@ -4,12 +4,11 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../common/flash_ops_base.h"
+
 namespace attnkit {
 
-struct FlashOpsScalar {
-  static constexpr bool kWideDecode = false;  // no dots4x4 / pv4x64 (see avx512/flash_ops_avx512.h)
-  static constexpr bool kWideExp = false;  // no exp_row_dense_wide (see avx512/flash_ops_avx512.h)
-  static constexpr bool kKernelPrefetch = false;  // decode prefetches whole rows (see flash_fwd.h, pv_prefetches)
+struct FlashOpsScalar : FlashOpsBase {
   template <int MR>
   static void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
                    bool acc) {
@@ -59,9 +58,6 @@ struct FlashOpsScalar {
     return m;
   }
 
-  static constexpr bool kDenseExp = false;  // every row takes exp_row (see flash_ops_avx2.h)
-  static constexpr bool kMaskMax = false;   // no apply_mask_max: the softmax scans rows for their maximum
-  static constexpr bool kDots2 = false;    // no dots2: two keys are two dots calls
 
   static bool exp_row(float* s, int64_t n, float m, float* sum) {
     bool masked = false;

@@ -21,7 +21,7 @@ export interface NativeAddon {
   sdpaAsync(...args: SdpaArgs): Promise<void>;
   /** y = x · wᵀ + b; desc = [rows, inFeatures, outFeatures] (native/napi/linear_args.h). */
   linear(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, desc: Float64Array): void;
-  info(): { simd: string; threads: number; gemm: string };
+  info(): { simd: string; fmaWidth: number; threads: number; gemm: string };
   /** Threads per call, the caller included (an integer in [1, 1024]). */
   setNumThreads(n: number): void;
   getNumThreads(): number;

@@ -26,8 +26,8 @@
           "defines": ["ATTNKIT_HAVE_NEON"]
         }],
         ["target_arch=='x64' and OS!='win'", {
-          "dependencies": ["attnkit_gemm_avx2"],
-          "defines": ["ATTNKIT_HAVE_GEMM_AVX2=1"]
+          "dependencies": ["attnkit_gemm_avx2", "attnkit_avx512_bf16"],
+          "defines": ["ATTNKIT_HAVE_GEMM_AVX2=1", "ATTNKIT_HAVE_AVX512_BF16=1"]
         }],
         ["OS!='win'", { "libraries": ["-lpthread"] }]
       ],
@@ -110,6 +110,22 @@
           "cflags": ["-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
           "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++17", "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] }
+        },
+        {
+          # The bf16 prefill kernel: the AVX-512 flags and -mavx512bf16, on this file only (dispatch checks
+          # cpuid for AVX512_BF16 before calling it).
+          "target_name": "attnkit_avx512_bf16",
+          "type": "static_library",
+          "sources": ["native/kernels/avx512/sdpa_f32_flash_bf16.cpp"],
+          "include_dirs": ["native/include"],
+          "defines": ["ATTNKIT_HAVE_AVX512_BF16=1"],
+          "cflags": ["-fPIC"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma"]
+          }
         }
       ]
     }]

@@ -47,17 +47,20 @@ void set_x86_gemm(KernelTable* t) {
 #endif
 }
 
-// fma_width: 0 for the level's own choice, else the width ATTNKIT_FMA_WIDTH asks for.
+// fma_width: 0 for the level's own choice, else 256 or 512 (ATTNKIT_FMA_WIDTH), which only the avx512
+// level chooses between; the other levels have one width.
 bool make_table(const std::string& level, int fma_width, KernelTable* t) {
-  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, attn_gemm_f32__scalar, nullptr, "gemm_f32__scalar"};
-  if (level == "scalar") return fma_width == 0 || fma_width == 32;
+  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, nullptr, attn_gemm_f32__scalar, nullptr, "gemm_f32__scalar"};
+  if (level == "scalar") return true;
 #if defined(ATTNKIT_HAVE_AVX512)
   if (level == "avx512" && cpu_features().avx512) {
     if (fma_width == 0) fma_width = cpu_features().avx512_full_width ? 512 : 256;
-    if (fma_width != 256 && fma_width != 512) return false;
     t->simd = "avx512";
     t->fma_width = fma_width;
     t->sdpa_f32 = fma_width == 512 ? attn_sdpa_f32_flash_zmm__avx512 : attn_sdpa_f32_flash__avx512;
+#if defined(ATTNKIT_HAVE_AVX512_BF16)
+    if (cpu_features().avx512_bf16) t->sdpa_bf16 = attn_sdpa_f32_flash_bf16__avx512;
+#endif
     set_x86_gemm(t);
     return true;
   }
@@ -68,7 +71,7 @@ bool make_table(const std::string& level, int fma_width, KernelTable* t) {
     t->fma_width = 256;
     t->sdpa_f32 = attn_sdpa_f32_flash__avx2;
     set_x86_gemm(t);
-    return fma_width == 0 || fma_width == 256;
+    return true;
   }
 #endif
 #if defined(ATTNKIT_HAVE_NEON)
@@ -76,7 +79,7 @@ bool make_table(const std::string& level, int fma_width, KernelTable* t) {
     t->simd = "neon";
     t->fma_width = 128;
     t->sdpa_f32 = attn_sdpa_f32_flash__neon;
-    return fma_width == 0 || fma_width == 128;
+    return true;
   }
 #endif
   return false;
@@ -86,16 +89,15 @@ KernelTable build_table() {
   const std::string levels = available_levels();
   const char* forced = std::getenv("ATTNKIT_SIMD");
   const char* width_env = std::getenv("ATTNKIT_FMA_WIDTH");
-  const int width = width_env && *width_env && std::string(width_env) != "auto" ? std::atoi(width_env) : 0;
+  const bool width_set = width_env && *width_env && std::string(width_env) != "auto";
+  const int width = width_set ? std::atoi(width_env) : 0;
+  if (width_set && width != 256 && width != 512)
+    throw std::runtime_error(std::string("ATTNKIT_FMA_WIDTH=") + width_env + " must be 256, 512 or auto");
   const std::string level =
       forced && *forced && std::string(forced) != "auto" ? std::string(forced) : levels.substr(0, levels.find(','));
   KernelTable t{};
-  if (!make_table(level, width, &t)) {
-    if (width != 0 && make_table(level, 0, &t))
-      throw std::runtime_error(std::string("ATTNKIT_FMA_WIDTH=") + width_env + " is not available at level " + level +
-                               " (avx512: 256 or 512; avx2: 256; neon: 128; scalar: 32)");
+  if (!make_table(level, width, &t))
     throw std::runtime_error("ATTNKIT_SIMD=" + level + " is not available on this CPU/build (available: " + levels + ")");
-  }
   return t;
 }
 
@@ -111,7 +113,8 @@ void run_sdpa_f32(const attn_sdpa_args& a, const ParallelFor* pf) {
     attn_sdpa_f32__scalar(a);
     return;
   }
-  kernel_table().sdpa_f32(a, pf);
+  const KernelTable& t = kernel_table();
+  (a.compute_bf16 && t.sdpa_bf16 ? t.sdpa_bf16 : t.sdpa_f32)(a, pf);
 }
 
 }  // namespace attnkit

@@ -16,6 +16,8 @@ struct KernelTable {
   // or 32 (scalar). At avx512 it is 512 where the core runs a zmm FMA at full width, else 256.
   int fma_width;
   void (*sdpa_f32)(const attn_sdpa_args&, const ParallelFor*);  // fused kernel (no weights)
+  // The fused kernel for calls with compute_bf16 (bf16 products in prefill), or nullptr: sdpa_f32 takes them.
+  void (*sdpa_bf16)(const attn_sdpa_args&, const ParallelFor*);
   GemmFn gemm_f32;        // linear(): the packed GEMM
   GemmFn gemv_f32;        // linear() on few rows (reads w in place), or nullptr: gemm_f32 takes every call
   const char* gemm_name;  // reported by backendInfo().gemm (a BLAS build reports "cblas" instead)

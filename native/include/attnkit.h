@@ -42,6 +42,7 @@ typedef struct attn_sdpa_args {
   const float* rel_bias;              // NULL or rows of Lq + Lk - 1: adds rel_bias[h * rel_bias_stride_h + j - i + Lq - 1]
   int64_t rel_bias_stride_h;          // 0 broadcasts one row over heads
   const float* sinks;                 // [Hq] or NULL: logit added to the softmax denominator only
+  int32_t compute_bf16;               // nonzero: the prefill products may run in bfloat16 (a permission)
 } attn_sdpa_args;
 
 #ifdef __cplusplus

@@ -15,7 +15,7 @@
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 4;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks
+constexpr int kAddonAbi = 5;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth
 
 namespace {
 
@@ -69,6 +69,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("simd", kernel_table().simd);
     o.Set("fmaWidth", kernel_table().fma_width);
+    o.Set("bf16", kernel_table().sdpa_bf16 != nullptr);
     o.Set("threads", ThreadPool::instance().num_threads());
     o.Set("gemm", linear_kernel_name());
     return o;

@@ -113,6 +113,7 @@ attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
   a.window = (a.window_left >= 0 ? ATTN_WINDOW_LEFT : 0) | (a.window_right >= 0 ? ATTN_WINDOW_RIGHT : 0);
   a.softcap = static_cast<float>(desc[kSoftcap]);
   if (!(a.softcap >= 0.0f) || !std::isfinite(a.softcap)) throw std::range_error("attnkit native: softcap must be finite and >= 0");
+  a.compute_bf16 = desc[kComputeBf16] != 0;
   if (!info[7].IsNull() && !info[7].IsUndefined()) {
     Napi::TypedArray t = typed_arg(info, 7, napi_float32_array, "alibiSlopes");
     if (t.ElementLength() < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: alibiSlopes needs one slope per query head");

@@ -12,8 +12,8 @@ enum SdpaDescSlot {
   kBatch = 0, kHeadsQ, kHeadsKv, kLenQ, kLenK, kDimQk, kDimV,
   kQStride = 7, kKStride = 10, kVStride = 13, kOutStride = 16,
   kMaskKind = 19, kMaskStride = 20, kScale = 24, kCausal = 25, kCausalOffset = 26,
-  kWindowLeft = 27, kWindowRight = 28, kSoftcap = 29, kRelBiasStrideH = 30,
-  kDescLength = 31
+  kWindowLeft = 27, kWindowRight = 28, kSoftcap = 29, kRelBiasStrideH = 30, kComputeBf16 = 31,
+  kDescLength = 32
 };
 
 // info: (q, k, v, out, weights|null, mask|null, desc, alibiSlopes|null, relBias|null, sinks|null).

@@ -15,6 +15,8 @@ export interface BackendInfo {
    * `ATTNKIT_FMA_WIDTH=256|512` forces it at the avx512 level.
    */
   fmaWidth: number;
+  /** Whether `compute: 'bf16'` runs bfloat16 products here (native, a CPU with AVX512_BF16); else it computes in fp32. */
+  bf16: boolean;
   /** Threads a single call may use. */
   threads: number;
   /**
@@ -29,6 +31,6 @@ export interface BackendInfo {
 /** Which backend is live and why. Throws AttnkitBackendError when ATTNKIT_BACKEND=native cannot load. */
 export function backendInfo(): BackendInfo {
   const { backend, reason } = currentSelection();
-  const { simd, fmaWidth, threads, gemm } = backend.info();
-  return { backend: backend.name, reason, simd, fmaWidth, threads, gemm, version: VERSION };
+  const { simd, fmaWidth, bf16, threads, gemm } = backend.info();
+  return { backend: backend.name, reason, simd, fmaWidth, bf16, threads, gemm, version: VERSION };
 }

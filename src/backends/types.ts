@@ -50,6 +50,8 @@ export interface SdpaPlan {
   relativeBias: { data: Float32Array; strideH: number } | null;
   /** [headsQ] logits that join each row's softmax denominator only; or null. */
   sinks: Float32Array | null;
+  /** The kernel may compute the two products in bfloat16 (options.compute 'bf16'); a permission. */
+  computeBf16: boolean;
 }
 
 /** y = x · wᵀ + b over contiguous row-major arrays (nn.Linear's weight layout), sizes checked. */
@@ -70,6 +72,7 @@ export interface LinearPlan {
 export interface BackendInfoParts {
   simd: string;
   fmaWidth: number;
+  bf16: boolean;
   threads: number;
   gemm: string;
 }

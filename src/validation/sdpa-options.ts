@@ -51,6 +51,17 @@ export interface SdpaOptions {
    * denominator only, so a row's weights sum to less than 1. Not scaled, capped or masked.
    */
   sinks?: Float32Array | Float64Array | readonly number[];
+  /**
+   * The precision the kernel may compute the two products in. 'fp32' (default): fp32 throughout.
+   * 'bf16': a permission, not a requirement. Where the CPU has AVX512_BF16 (Zen 4, Zen 5, Sapphire
+   * Rapids and later) the native prefill kernel rounds q, k, v and the probabilities to bfloat16 and
+   * multiplies them with vdpbf16ps, accumulating in fp32, for up to twice the throughput; the softmax
+   * stays fp32. Elsewhere, and on decode-sized calls (at most 8 query rows per kv head), the call
+   * computes in fp32 as with 'fp32'. Expect errors around 1e-2 against float64 on unit-variance inputs
+   * instead of 1e-6: for inference on bf16-trained models, not for training or for checking numerics.
+   * `backendInfo().bf16` says whether this machine has the bf16 kernel.
+   */
+  compute?: 'fp32' | 'bf16';
 }
 
 /** Sliding-window bounds, in keys either side of the query's position. */
@@ -72,4 +83,5 @@ export const SDPA_OPTION_NAMES: readonly (keyof SdpaOptions)[] = [
   'alibiSlopes',
   'relativeBias',
   'sinks',
+  'compute',
 ];

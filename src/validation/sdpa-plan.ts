@@ -103,6 +103,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   const positionOffset = alignment === 'bottom-right' ? kd.l - qd.l : 0;
   const causalOffset = options.causal ? positionOffset : null;
   const extras = checkExtras(op, options, qd.h, qd.l, kd.l);
+  const compute = checkEnum(op, 'options.compute', options.compute, ['fp32', 'bf16'], 'fp32');
 
   const outDims = { b: qd.b, h: qd.h, l: qd.l, d: vd.d };
   const outShape = shapeFor(rank, layout, outDims);
@@ -165,6 +166,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     causalOffset,
     positionOffset,
     ...extras,
+    computeBf16: compute === 'bf16',
   };
   return { plan, outShape, out: options.out };
 }

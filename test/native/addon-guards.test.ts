@@ -9,7 +9,7 @@ const addon = load.addon;
 
 // A valid call: B=1, Hq=Hkv=1, Lq=2, Lk=3, D=4, Dv=4, bhsd strides.
 function desc(): Float64Array {
-  const d = new Float64Array(31);
+  const d = new Float64Array(32);
   d.set([1, 1, 1, 2, 3, 4, 4], 0);
   d.set([8, 8, 4], 7); // q
   d.set([12, 12, 4], 10); // k

@@ -9,4 +9,9 @@ namespace attnkit {
 void attn_sdpa_f32_flash__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
 // The same with zmm prefill tiles, for cores with full-width 512-bit FMAs.
 void attn_sdpa_f32_flash_zmm__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
+#if defined(ATTNKIT_HAVE_AVX512_BF16)
+// zmm tiles, with bfloat16 products (vdpbf16ps) in prefill for calls that allow them (compute_bf16); needs
+// AVX512_BF16 (the attnkit_avx512_bf16 library).
+void attn_sdpa_f32_flash_bf16__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
+#endif
 }

@@ -79,6 +79,8 @@ inline int64_t split_chunk(int64_t len_k, int64_t owners) {
 // Per-thread scratch, reused across calls (pool threads live as long as the addon).
 struct Scratch {
   std::vector<float> qp, kp, vp, s, o, m, l;
+  // bf16 prefill (Ops::kBf16): q, K panels, V panels and a tile's probabilities as bf16 pairs.
+  std::vector<uint32_t> qb, kb, vb, pb;
   // s_rows: rows of S (MR-row tiles and decode groups need DIRECT_MAX_ROWS; the interleaved-heads
   // decode path holds every head's rows).
   void ensure(int64_t rows, int64_t d, int64_t dv16, int64_t s_rows = DIRECT_MAX_ROWS, int64_t bk = BK) {
@@ -92,6 +94,17 @@ struct Scratch {
     grow(o, rows * dv16 + 1);
     grow(m, rows);
     grow(l, rows);
+  }
+  // Pairs along D for q and K, along keys for V and P (bk is even).
+  void ensure_bf16(int64_t rows, int64_t d, int64_t dv16, int64_t bk) {
+    auto grow = [](std::vector<uint32_t>& v, int64_t n) {
+      if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+    };
+    const int64_t d2 = (d + 1) / 2;
+    grow(qb, rows * d2 + 1);
+    grow(kb, bk * d2 + 1);
+    grow(vb, bk / 2 * dv16 + 1);
+    grow(pb, TILE_ROWS_MAX * BK_MAX / 2);
   }
 };
 
@@ -158,10 +171,19 @@ ATTNKIT_FLASH_INLINE void with_rows_upto(int R, const F& f) {
 // Prefill GEMM of a tile: C[mr][16 * np] (ldc) = (acc ? C : 0) + A[mr][K] (lda) * np panels of B, panel p
 // [K][16] at B + p * ldp. Ops with wider tiles (kPrefillPanels > 1) take the panels that many at a time.
 // Every element is the same FMA chain over k whatever the tile, so the results do not depend on it.
-template <class Ops>
-ATTNKIT_FLASH_INLINE void gemm_panels(int mr, const float* A, int64_t lda, const float* B, int64_t ldp, int64_t np,
+// With T = uint32_t, A and B are bf16 pairs and K counts pairs (Ops::gemm_bf16).
+template <class Ops, class T>
+ATTNKIT_FLASH_INLINE void gemm_panels(int mr, const T* A, int64_t lda, const T* B, int64_t ldp, int64_t np,
                                       float* C, int64_t ldc, int64_t K, bool acc) {
-  if constexpr (Ops::kPrefillPanels > 1) {
+  if constexpr (std::is_same<T, uint32_t>::value) {
+    static_assert(Ops::kBf16, "bf16 pairs need Ops::gemm_bf16");
+    with_rows_upto<Ops::kPrefillRows>(mr, [&](auto rows) {
+      constexpr int R = decltype(rows)::value;
+      int64_t p = 0;
+      for (; p + 2 <= np; p += 2) Ops::template gemm_bf16<R, 2>(A, lda, B + p * ldp, ldp, C + p * NR, ldc, K, acc);
+      if (p < np) Ops::template gemm_bf16<R, 1>(A, lda, B + p * ldp, ldp, C + p * NR, ldc, K, acc);
+    });
+  } else if constexpr (Ops::kPrefillPanels > 1) {
     static_assert(Ops::kPrefillPanels == 2 && Ops::kPrefillRows <= TILE_ROWS_MAX, "tiles of 1 or 2 panels");
     with_rows_upto<Ops::kPrefillRows>(mr, [&](auto rows) {
       constexpr int R = decltype(rows)::value;
@@ -608,6 +630,19 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
   int64_t k_first = k_end, k_last = k_begin;
   init_rows(p, b, hk, q0, nq, k_begin, k_end, with_sinks, qp, rows.data(), M, L, k_first, k_last);
   std::fill_n(O, R * dv16, 0.0f);
+  // bf16 prefill: q as pairs along D (the direct paths below stay fp32).
+  const int64_t D2 = (D + 1) / 2;
+  uint32_t *qb = nullptr, *kb2 = nullptr, *vb2 = nullptr, *pb = nullptr;
+  if constexpr (Ops::kBf16) {
+    if (!p.direct) {
+      sc.ensure_bf16(R, D, dv16, p.bk);
+      qb = sc.qb.data();
+      kb2 = sc.kb.data();
+      vb2 = sc.vb.data();
+      pb = sc.pb.data();
+      for (int64_t r = 0; r < R; ++r) Ops::row_pairs(qb + r * D2, qp + r * D, D);
+    }
+  }
 
   const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
   const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
@@ -648,6 +683,13 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       for (int64_t c = 0; c < dv16; c += NR)
         v_nonfinite |= Ops::copy_row(vp + c * bk + j * NR, vbase + (kb + j) * a.v_view.stride_l + c,
                                      std::min<int64_t>(NR, Dv - c), NR);
+    if constexpr (Ops::kBf16) {
+      // K panels as pairs along D, V panels as pairs of keys [Dv16/16][bk/2][16]. A block whose v holds a
+      // NaN or Inf keeps fp32 P·V (a pair must never multiply a hidden key's v).
+      for (int64_t pn = 0; pn < npan && D > 0; ++pn) Ops::panel_pairs(kb2 + pn * D2 * NR, kp + pn * D * NR, D);
+      if (!v_nonfinite)
+        for (int64_t c = 0; c < dv16; c += NR) Ops::panel_pairs(vb2 + c * (bk / 2), vp + c * bk, nk);
+    }
 
     constexpr int TR = Ops::kPrefillRows;
     for (int64_t r0 = 0; r0 < R; r0 += TR) {
@@ -676,7 +718,10 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       if (hi == kb) continue;
       const int64_t nkt = hi - kb, npant = (nkt + NR - 1) / NR, npadt = npant * NR;
       const int64_t p0 = (lo - kb) / NR, k0 = p0 * NR;
-      gemm_panels<Ops>(mr, qp + r0 * D, D, kp + p0 * D * NR, D * NR, npant - p0, S + k0, BK_MAX, D, false);
+      if constexpr (Ops::kBf16)
+        gemm_panels<Ops>(mr, qb + r0 * D2, D2, kb2 + p0 * D2 * NR, D2 * NR, npant - p0, S + k0, BK_MAX, D2, false);
+      else
+        gemm_panels<Ops>(mr, qp + r0 * D, D, kp + p0 * D * NR, D * NR, npant - p0, S + k0, BK_MAX, D, false);
       // The softmax also starts at the first panel: keys left of it are -inf in every row of the tile.
       const bool any_masked =
           softmax_block<Ops, true>(S + k0, mr, r0, kb + k0, nkt - k0, npadt - k0, rows, a.softcap, M, L, O, dv16, BK_MAX);
@@ -692,6 +737,15 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
           }
         }
         continue;
+      }
+      if constexpr (Ops::kBf16) {
+        if (!v_nonfinite) {
+          // The tile's probabilities as pairs of keys from k0 (even: panels start on 16 keys).
+          const int64_t n = nkt - k0, n2 = (n + 1) / 2;
+          for (int r = 0; r < mr; ++r) Ops::row_pairs(pb + r * (BK_MAX / 2), S + r * BK_MAX + k0, n);
+          gemm_panels<Ops>(mr, pb, BK_MAX / 2, vb2 + k0 / 2 * NR, bk / 2 * NR, dv16 / NR, O + r0 * dv16, dv16, n2, true);
+          continue;
+        }
       }
       gemm_panels<Ops>(mr, S + k0, BK_MAX, vp + k0 * NR, bk * NR, dv16 / NR, O + r0 * dv16, dv16, nkt - k0, true);
     }

@@ -19,7 +19,7 @@ export const jsBackend: Backend = {
   sdpa,
   sdpaAsync: async (plan) => sdpa(plan),
   linear: linearJs,
-  info: () => ({ simd: 'none', fmaWidth: 0, threads, gemm: 'js' }),
+  info: () => ({ simd: 'none', fmaWidth: 0, bf16: false, threads, gemm: 'js' }),
   setThreads: (n) => {
     threads = n;
   },

@@ -1,5 +1,5 @@
 // The shape of the compiled addon (native/napi/addon.cc). Bump ADDON_ABI in both places on change.
-export const ADDON_ABI = 4; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks
+export const ADDON_ABI = 5; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth
 
 /** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks); desc slots in native/napi/sdpa_args.h. */
 export type SdpaArgs = [
@@ -21,7 +21,7 @@ export interface NativeAddon {
   sdpaAsync(...args: SdpaArgs): Promise<void>;
   /** y = x · wᵀ + b; desc = [rows, inFeatures, outFeatures] (native/napi/linear_args.h). */
   linear(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, desc: Float64Array): void;
-  info(): { simd: string; fmaWidth: number; threads: number; gemm: string };
+  info(): { simd: string; fmaWidth: number; bf16: boolean; threads: number; gemm: string };
   /** Threads per call, the caller included (an integer in [1, 1024]). */
   setNumThreads(n: number): void;
   getNumThreads(): number;

@@ -4,7 +4,7 @@ import type { NativeAddon, SdpaArgs } from './addon-types';
 import { defaultThreads } from '../threads-default';
 
 // Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
-const DESC_LENGTH = 31;
+const DESC_LENGTH = 32;
 const MASK_KIND = { bool: 1, additive: 2 } as const;
 
 function putView(desc: Float64Array, at: number, view: StridedView): void {
@@ -31,6 +31,7 @@ function describePlan(p: SdpaPlan): Float64Array {
   desc[28] = p.windowRight ?? -1;
   desc[29] = p.softcap;
   desc[30] = p.relativeBias ? p.relativeBias.strideH : 0;
+  desc[31] = p.computeBf16 ? 1 : 0;
   return desc;
 }
 

@@ -40,8 +40,9 @@ export function collect(docs) {
     for (const [t, gf] of Object.entries(doc.machine?.peak ?? {})) peaks.set(Number(t), Math.max(peaks.get(Number(t)) ?? 0, gf));
     for (const r of doc.rows ?? []) {
       if (r.scenario !== 'prefill' && r.scenario !== 'js') continue;
-      const dims = /^\((\d+),([\d/]+),(\d+),(\d+),/.exec(r.shape ?? '');
-      if (!dims || /causal/.test(r.shape) || !(r.gflops > 0)) continue;
+      // The (1, 8, S, S, 64) series only: the other prefill shapes (BERT-base, D = 128) have no place on its S axis.
+      const dims = /^\((\d+),([\d/]+),(\d+),(\d+),(\d+)\)/.exec(r.shape ?? '');
+      if (!dims || dims[1] !== '1' || dims[2] !== '8' || dims[5] !== '64' || /causal/.test(r.shape) || !(r.gflops > 0)) continue;
       const S = Number(dims[4]);
       const name = `${seriesName(r.backend)}, ${r.threads} thr`;
       points.set(`${name}|${S}`, { name, S, gflops: r.gflops });

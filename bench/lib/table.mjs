@@ -14,13 +14,23 @@ const COLUMNS = [
   ['note', (r) => r.note ?? ''],
 ];
 
-function fmt(x, digits) {
+/**
+ * The peers' columns: attnkit's side of the same alternating rounds (its % of the FMA peak, or of the
+ * read bandwidth for decode, beside the peer's own in '% peak' and '% bw'), then the ratio.
+ */
+export const PEER_COLUMNS = [
+  ['attnkit % peak', (r) => fmt(r.attnkitPctPeak, 0)],
+  ['attnkit % bw', (r) => fmt(r.attnkitPctBw, 0)],
+  ['attnkit ×', (r) => fmt(r.ratio, 2)],
+];
+
+export function fmt(x, digits) {
   if (x === undefined || x === null || !Number.isFinite(x)) return '';
   if (Math.abs(x) >= 1000) return x.toFixed(0);
   return x.toFixed(digits);
 }
 
-/** A Markdown table of rows; extra = [[title, fn]] columns appended (the peers' ratios). */
+/** A Markdown table of rows; extra = [[title, fn]] columns appended before the note (PEER_COLUMNS for the peers). */
 export function formatTable(rows, extra = []) {
   const cols = [...COLUMNS.slice(0, -1), ...extra, COLUMNS[COLUMNS.length - 1]];
   const cells = rows.map((r) => cols.map(([, f]) => f(r)));

@@ -1,23 +1,25 @@
 // `npm run bench:peers`: attnkit against onnxruntime-node, TensorFlow.js (wasm, cpu) and naive JS on
 // the shapes of `npm run bench`, all timed in this one run, with the ratio attnkit / peer (how many
 // times faster attnkit is). Every peer is first checked against attnkit on small shapes; a peer that
-// disagrees (max |diff| > 1e-4) is refused, so a wrong peer cannot look fast.
+// disagrees (max |diff| > 1e-4) is refused, so a wrong peer cannot look fast. The 'mha' scenario
+// (bench/peers/mha.mjs) does the same for a whole MultiHeadAttention layer against an onnxruntime graph.
 //   --quick   fewer shapes and runs      --json <file>   write { machine, rows }
-//   --only a,b   scenarios to run (prefill, causal, masks, decode, js)
+//   --only a,b   scenarios to run (prefill, causal, masks, decode, mha, js)
 import fs from 'node:fs';
 import { attnkit, threadCounts } from '../lib/attnkit.mjs';
 import { cores, describeMachine, mergeMachine, probeMachine } from '../lib/machine.mjs';
-import { applyMachine, attnkitCall, derive, timeAttnkit } from '../lib/measure.mjs';
+import { addAttnkitSide, applyMachine, attnkitCall, derive, timeAttnkit } from '../lib/measure.mjs';
 import { inputs, label, masked, sdpaRunner, shape } from '../lib/shapes.mjs';
 import { runChild } from '../lib/spawn.mjs';
-import { formatTable } from '../lib/table.mjs';
-import { median, timeAsync, timeSync } from '../lib/timing.mjs';
+import { PEER_COLUMNS, formatTable } from '../lib/table.mjs';
 import * as causal from '../causal.mjs';
 import * as decode from '../decode.mjs';
 import * as jsBackend from '../js-backend.mjs';
 import * as masks from '../masks.mjs';
 import * as prefill from '../prefill.mjs';
+import { rounds, timeAlternately } from './alternate.mjs';
 import { ensurePeers } from './install.mjs';
+import * as mha from './mha.mjs';
 import { naiveJs } from './naive-js.mjs';
 import { ortAttention, ortMha, ortVersion } from './ort.mjs';
 import { tfjsCpu, tfjsVersion, tfjsWasm } from './tfjs.mjs';
@@ -44,7 +46,7 @@ const machine = probeMachine([...new Set([1, 2, ...threads])].filter((t) => t <=
 const timing = quick ? { warmup: 1, runs: 3 } : { warmup: 2, runs: 10 };
 
 const info = attnkit.backendInfo();
-console.log(`attnkit ${info.version} (${info.backend}, ${info.simd}) vs onnxruntime-node ${ortVersion()}, tfjs ${tfjsVersion()}`);
+console.log(`attnkit ${info.version} (${info.backend}, ${info.simd}${Number.isFinite(info.fmaWidth) ? `, fmaWidth ${info.fmaWidth}` : ''}) vs onnxruntime-node ${ortVersion()}, tfjs ${tfjsVersion()}`);
 console.log(`${describeMachine(machine)}\n`);
 
 const attnkitOut = (s, x) => sdpaRunner(attnkit, s, x)().data;
@@ -78,51 +80,12 @@ for (const peer of PEERS) {
 }
 console.log('');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// The peer and attnkit timed alternately, in ROUNDS rounds of a few runs each, so that both see the
-// same moments of a machine whose load drifts (a ratio from two blocks minutes apart can be off by
-// 30 % here). Between blocks the peer's garbage is collected (node --expose-gc, as npm run bench:peers
-// starts it) and a short pause lets the other library's pool threads stop spinning.
-// Without attnkitThreads, the peer alone (the JS rows compare with a child process's figure).
-const ROUNDS = quick ? 2 : 8;
-const SETTLE_MS = 50;
-const BLOCK_WARM_MS = 40;
+const ROUNDS = rounds(quick);
+const alt = { quick, timing };
+/** The peer on shape s with t threads, alternating with attnkit on attnkitThreads (null: the peer alone). */
 async function timePeer(peer, s, t, attnkitThreads = null) {
-  const x = inputs(s);
-  const h = await peer.setup(s, x, t);
-  const own = attnkitThreads === null ? null : attnkitCall(s, attnkitThreads);
-  own?.run();
-  // Fast calls: up to 4x the runs while they fit in ~2 s, since a median of 10 short calls moved
-  // by 10-20 % between runs here. Slow peers: as many runs as fit in ~20 s (at least 3).
-  const t0 = performance.now();
-  await h.run();
-  const first = performance.now() - t0;
-  const wanted = quick ? timing.runs : Math.min(4 * timing.runs, Math.max(timing.runs, Math.floor(2000 / first)));
-  const runs = Math.max(3, Math.min(wanted, Math.floor((quick ? 5000 : 20000) / first)));
-  for (let i = 1; i < timing.warmup; i++) await h.run();
-  const peerTimes = [];
-  const ownTimes = [];
-  const perRound = Math.ceil(runs / ROUNDS);
-  // Short calls open each block with BLOCK_WARM_MS of untimed calls (at least one): after a pause,
-  // this VM ran the next ~10 calls slower (attnkit at S = 512 on 2 threads: every one of 10 calls
-  // 3.5-3.9 ms after a 50 ms pause, 2.9-3.0 without). In the rounds of S = 512 on 2 threads, one
-  // untimed call per block gave attnkit 3.14-3.88 ms and onnxruntime 3.50-3.96; 40 ms of them gave
-  // 2.98-3.03 and 3.25-3.31, both their steady speed.
-  const warmMs = first < 200 ? BLOCK_WARM_MS : 0;
-  for (let done = 0; done < runs; done += perRound) {
-    const n = Math.min(perRound, runs - done);
-    for (const w0 = performance.now(); performance.now() - w0 < warmMs; ) await h.run();
-    peerTimes.push(...(await timeAsync(h.run, { warmup: 0, runs: n })).times);
-    if (!own) continue;
-    globalThis.gc?.(); // the peer's garbage (its output tensors) is collected now, not while attnkit runs
-    await sleep(SETTLE_MS);
-    for (const w0 = performance.now(); performance.now() - w0 < BLOCK_WARM_MS; ) own.run();
-    ownTimes.push(...timeSync(own.run, { warmup: 0, runs: Math.max(n, 3) }).times);
-    await sleep(SETTLE_MS);
-  }
-  h.dispose?.();
-  return { ms: median(peerTimes), attnkitMs: own ? median(ownTimes) : NaN, runs: peerTimes.length };
+  const h = await peer.setup(s, inputs(s), t);
+  return timeAlternately(h, attnkitThreads === null ? null : attnkitCall(s, attnkitThreads), alt);
 }
 
 const scenarios = [
@@ -147,14 +110,19 @@ for (const [scenario, shapes] of scenarios.filter(([n]) => !only || only.include
         const ok = peer.supports(s);
         if (ok !== true || fullFlops(s) > (MAX_FLOPS[peer.name] ?? Infinity)) continue;
         const r = await timePeer(peer, s, pt, t);
-        const row = derive({ scenario, backend: peer.name, simd: '', threads: pt, ms: r.ms }, s, machine, { decode: isDecode });
-        row.ratio = r.ms / r.attnkitMs;
-        row.attnkitMs = r.attnkitMs;
+        const row = addAttnkitSide(derive({ scenario, backend: peer.name, simd: '', threads: pt, ms: r.ms }, s, machine, { decode: isDecode }), r.attnkitMs, machine);
         row.note = [r.runs < timing.runs ? `${r.runs} runs` : '', peer.note].filter(Boolean).join('; ');
         rows.push(row);
         process.stderr.write(`  ${label(s)} thr=${t}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
       }
     }
+
+// MultiHeadAttention.forward against the same layer as an onnxruntime graph (bench/peers/mha.mjs).
+if (!only || only.includes(mha.name)) {
+  const got = await mha.run({ quick, threads, machine, timing });
+  rows.push(...got.rows);
+  for (const [n, why] of got.refused) refused.set(n, why);
+}
 
 // The JS backend against the JavaScript peers at S = 512, timed back to back (the machine's load drifts
 // over a long run, so rows minutes apart would not compare).
@@ -165,8 +133,7 @@ if (!only || only.includes('js')) {
   for (const peer of [tfjsWasm, tfjsCpu, naiveJs]) {
     if (refused.has(peer.name)) continue;
     const r = await timePeer(peer, jsBackend.SHAPE, 1);
-    const row = derive({ scenario: 'js', backend: peer.name, simd: '', threads: 1, ms: r.ms }, jsBackend.SHAPE, machine);
-    row.ratio = r.ms / js.ms;
+    const row = addAttnkitSide(derive({ scenario: 'js', backend: peer.name, simd: '', threads: 1, ms: r.ms }, jsBackend.SHAPE, machine), js.ms, machine);
     row.note = r.runs < timing.runs ? `${r.runs} runs` : '';
     rows.push(row);
     process.stderr.write(`  js ${label(jsBackend.SHAPE)}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
@@ -177,9 +144,10 @@ if (!only || only.includes('js')) {
 mergeMachine(machine, probeMachine(Object.keys(machine.peak).map(Number)));
 applyMachine(rows, machine);
 console.log(`probes, best of start and end: ${describeMachine(machine)}\n`);
-console.log(formatTable(rows, [['attnkit ×', (r) => (r.ratio ? `${r.ratio.toFixed(2)}` : '')]]));
+console.log(formatTable(rows, PEER_COLUMNS));
 console.log('\nattnkit × = peer median / attnkit median on the same shape and thread count, the two timed alternately in\n' +
-  `${ROUNDS} rounds (js rows: vs the attnkit JS backend's row). The attnkit rows are timed on their own, before the peers.`);
+  `${ROUNDS} rounds (js rows: vs the attnkit JS backend's row); attnkit % peak / % bw: attnkit's side of those rounds,\n` +
+  "beside the peer's own in % peak / % bw. The attnkit rows are timed on their own, before the peers.");
 for (const [name, why] of refused) console.log(`refused ${name}: ${why}`);
 if (jsonFile) {
   fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), machine, peers: { onnxruntime: ortVersion(), tfjs: tfjsVersion() }, rows }, null, 2)}\n`);

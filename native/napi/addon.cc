@@ -92,7 +92,7 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ThreadPool::instance().num_threads());
 }
 
-// probeFmaPeak(threads) -> GFLOP/s, probeReadBandwidth(threads) -> GB/s: the bench's own yardsticks.
+// probeFmaPeak(threads, bits?) -> GFLOP/s, probeReadBandwidth(threads) -> GB/s: the bench's own yardsticks.
 int probe_threads_arg(const Napi::CallbackInfo& info, const char* op) {
   const Napi::Value v = info[0];
   const double t = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
@@ -101,9 +101,23 @@ int probe_threads_arg(const Napi::CallbackInfo& info, const char* op) {
   return static_cast<int>(t);
 }
 
+// probeFmaPeak(threads, bits?): bits 256 or 512, omitted (or undefined) for the widest this CPU runs.
+int probe_bits_arg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || info[1].IsUndefined()) return kProbeWidthWidest;
+  if (!info[1].IsNumber()) throw std::invalid_argument("probeFmaPeak: bits must be a number (256 or 512) or undefined");
+  const double bits = info[1].As<Napi::Number>().DoubleValue();
+  if (bits != 256 && bits != 512) throw std::range_error("probeFmaPeak: bits must be 256 or 512");
+  const int widest = probe_fma_widest();
+  if (bits > widest)
+    throw std::range_error("probeFmaPeak: bits " + std::to_string(static_cast<int>(bits)) + " is wider than this build and CPU run (widest: " +
+                           (widest ? std::to_string(widest) : std::string("the portable loop")) + ")");
+  return static_cast<int>(bits);
+}
+
 Napi::Value ProbeFmaPeak(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    return Napi::Number::New(info.Env(), probe_fma_peak(probe_threads_arg(info, "probeFmaPeak")));
+    const int threads = probe_threads_arg(info, "probeFmaPeak");
+    return Napi::Number::New(info.Env(), probe_fma_peak(threads, probe_bits_arg(info)));
   });
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -75,20 +76,28 @@ volatile float g_sink;  // results land here so no loop is optimised away
 
 }  // namespace
 
-double probe_fma_peak(int threads) {
+int probe_fma_widest() { return probe_has_avx512() ? 512 : probe_has_avx2() ? 256 : 0; }
+
+double probe_fma_peak(int threads, int bits) {
   check_threads(threads);
-  // The widest FMA this CPU runs: the peak is the machine's, whichever level the kernels use.
-  const bool avx512 = probe_has_avx512(), avx2 = probe_has_avx2();
+  // By default the widest FMA this CPU runs: the peak is the machine's, whichever level the kernels use.
+  // A core that splits a 512-bit FMA in two reaches the same peak at both widths; one with full-width
+  // 512-bit pipes reaches twice its 256-bit peak.
+  const int widest = probe_fma_widest();
+  if (bits == kProbeWidthWidest) bits = widest;
+  if (bits != widest && !(bits == 256 && widest == 512))
+    throw std::range_error("probe: this build or CPU has no " + std::to_string(bits) + "-bit FMA loop (widest: " +
+                           (widest ? std::to_string(widest) + "-bit" : "the portable loop") + ")");
   // ~0.04 s per repeat at 100 GFLOP/s per core.
-  const std::uint64_t iters = avx512 ? 10'000'000 : avx2 ? 20'000'000 : 40'000'000;
+  const std::uint64_t iters = bits == 512 ? 10'000'000 : bits == 256 ? 20'000'000 : 40'000'000;
   double best = 0;
   for (int rep = 0; rep < 4; rep++) {
     std::vector<std::uint64_t> flops(threads, 0);
     const double secs = timed_parallel(threads, [&](int t) {
       float sink = 0;
-      flops[t] = avx512 ? probe_fma_loop_avx512(iters, &sink)
-                 : avx2 ? probe_fma_loop_avx2(iters, &sink)
-                        : probe_fma_loop_generic(iters, &sink);
+      flops[t] = bits == 512   ? probe_fma_loop_avx512(iters, &sink)
+                 : bits == 256 ? probe_fma_loop_avx2(iters, &sink)
+                               : probe_fma_loop_generic(iters, &sink);
       g_sink = sink;
     });
     double total = 0;

@@ -7,8 +7,16 @@
 
 namespace attnkit {
 
-/** GFLOP/s of fused multiply-adds on `threads` threads (1..256), best of a few repeats. */
-double probe_fma_peak(int threads);
+/** probe_fma_peak()'s width argument for "the widest this CPU runs". */
+constexpr int kProbeWidthWidest = 0;
+
+/** GFLOP/s of fused multiply-adds on `threads` threads (1..256), best of a few repeats, with `bits`-wide
+ *  vectors: 256 or 512, or kProbeWidthWidest for the widest this CPU runs (NEON or plain C++ where it
+ *  has neither). Throws std::range_error for a width the build or the CPU cannot run. */
+double probe_fma_peak(int threads, int bits = kProbeWidthWidest);
+
+/** The widest FMA width probe_fma_peak() runs here: 512, 256, or 0 for the portable loop. */
+int probe_fma_widest();
 
 /** GB/s of plain vector loads streaming a >= 256 MiB buffer split over `threads` threads. */
 double probe_read_bandwidth(int threads);

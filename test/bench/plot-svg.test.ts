@@ -26,6 +26,12 @@ describe('plot-svg', () => {
     expect(peaks.get(2)).toBe(180);
   });
 
+  it('plots only the (1, 8, S, S, 64) prefill series, not BERT-base or D = 128 shapes', () => {
+    const other = (shape: string) => ({ scenario: 'prefill', backend: 'native', threads: 1, gflops: 50, shape });
+    const { series } = collect([doc([row('native', 1, 512, 10), other('(32,12,128,128,64)'), other('(8,12,512,512,64)'), other('(1,8,1024,1024,128)')], { '1': 100 })]);
+    expect(series.get('attnkit, 1 thr')).toEqual([{ name: 'attnkit, 1 thr', S: 512, gflops: 10 }]);
+  });
+
   it('draws one polyline per multi-point series, a dot per point, and a dashed line per peak, on log axes', () => {
     const svg: string = renderSvg(collect([doc([row('native', 1, 512, 10), row('native', 1, 2048, 100), row('tfjs-cpu', 1, 512, 1)], { '1': 100 })]));
     expect(svg.startsWith('<svg')).toBe(true);

@@ -10,7 +10,7 @@
 #include "../common/flash_ops_base.h"
 #include "exp_f32_avx2.h"
 
-// The micro-kernel must inline into its callers (see gemm_rows in common/flash_fwd.h).
+// The micro-kernel must inline into its callers (see gemm_rows in common/flash/tiling.h).
 #if defined(__GNUC__)
 #define ATTNKIT_AVX2_INLINE inline __attribute__((always_inline))
 #else
@@ -24,7 +24,7 @@ namespace attnkit {
 namespace {
 
 struct FlashOpsAvx2 : FlashOpsBase {
-  // gemm and dots2 take rows to prefetch beside their loads (decode: see flash_fwd.h, pv_prefetches).
+  // gemm and dots2 take rows to prefetch beside their loads (decode: see common/flash/decode.h, pv_prefetches).
   static constexpr bool kKernelPrefetch = true;
 
   // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb). Beside step k < pf_n, the line at
@@ -271,7 +271,7 @@ struct FlashOpsAvx2 : FlashOpsBase {
   // q once per FMA), and one horizontal-add tree reduces all 2R sums.
   // pk0, pk1 (or nullptr): two rows of D floats prefetched into L2, a line of each every 16 floats, beside
   // the loads, rather than whole rows in a burst before the call (as avx512's dots4x4; GQA decode figures
-  // in flash_fwd.h, run_rows_direct_blocked).
+  // in bench/results/2026-12-06-flash-comments.md).
   static constexpr bool kDots2 = true;
   template <int R>
   static inline void dots2(const float* q, int64_t ldq, int64_t D, const float* k0, const float* k1, float* s,

@@ -26,7 +26,7 @@ namespace attnkit {
 namespace {  // private to the AVX-512 translation unit, as FlashOpsAvx2 is to each that includes it
 
 struct FlashOpsAvx512 : FlashOpsAvx2 {
-  // Has dots4x4 and pv4x64: flash_fwd.h's decode takes them for 4 and 8 rows per kv head.
+  // Has dots4x4 and pv4x64: common/flash/decode.h takes them for 4 and 8 rows per kv head.
   static constexpr bool kWideDecode = true;
 
   // s[r * lds + j] = q_r . k[j] for 4 rows (row stride ldq) and 4 keys. A D tail below 16 is loaded under
@@ -36,7 +36,8 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
   // pf (or nullptr): four rows of D floats to prefetch into L2 (prefetcht1), a line of each beside each
   // step's loads, rather than in a burst of whole rows before the call: the burst's loop cost 1.3x in
   // cache, and unrolled it starved the loads from memory (0.78-0.88x). prefetcht0 or prefetchnta here
-  // ran 0.53-0.56x: lines brought into L1 evict the rows in use. Figures: flash_fwd.h, dots_block_wide.
+  // ran 0.53-0.56x: lines brought into L1 evict the rows in use. Decode figures:
+  // bench/results/2026-12-06-flash-comments.md.
   static ATTNKIT_AVX2_INLINE void dots4x4(const float* q, int64_t ldq, int64_t D, const float* const k[4], float* s,
                                           int64_t lds, const float* const pf[4] = nullptr) {
     // Every loop over v is unrolled by pragma, and the masked tail step is written out rather than shared
@@ -102,7 +103,7 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
   // O stays in 16 registers across the keys, summed in key order (as gemm<R>).
   // Beside key j, the same 64 columns of row j of pf (stride ldv) are prefetched into L2 for j < pf_n:
   // the next key block's v rows, spread over this block's FMAs rather than sent in a burst (see
-  // flash_fwd.h, run_rows_direct_blocked).
+  // common/flash/decode.h, run_rows_direct_blocked).
   static ATTNKIT_AVX2_INLINE void pv4x64(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v,
                                          int64_t ldv, int64_t n, const float* pf = nullptr, int64_t pf_n = 0) {
     __m512 c[4][4];

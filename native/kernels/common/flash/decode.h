@@ -1,0 +1,393 @@
+// The direct (decode) paths of the fused forward pass: tasks of at most DIRECT_MAX_ROWS rows per kv
+// head read K and V rows in place, unpacked. One row: run_rows_direct_pipelined; 2..8 rows:
+// run_rows_direct_blocked (dots_rows2, or dots_block_wide for 4 and 8 rows where the Ops have
+// dots4x4, then pv_block); K/V of every kv head side by side (bshd): run_heads_direct and
+// run_heads_blocked, one task for all heads (heads_task). Software prefetch keeps the K and V streams
+// ahead where the hardware prefetcher does not.
+#pragma once
+#include "softmax.h"
+
+namespace attnkit {
+namespace flash {
+namespace {  // private to each ISA translation unit (see tiling.h)
+
+template <class Ops>
+void dots_rows(int R, const float* q, int64_t D, const float* k, float* s) {
+  with_rows(R, [&](auto rows) { Ops::template dots<decltype(rows)::value>(q, D, D, k, s, BK); });
+}
+
+// Scores of R rows against keys k0 and k1: s[r * BK] and s[r * BK + 1]. A block's lone last key
+// passes k1 = k0 (s[r * BK + 1] is then a padding column, which the softmax sets to -inf), so every
+// key's score comes from the same reduction whatever its place in the block. pk0, pk1 (or nullptr):
+// two k rows to prefetch, by dots2 beside its loads, else whole before the dots.
+template <class Ops>
+void dots_rows2(int R, const float* q, int64_t D, const float* k0, const float* k1, float* s,
+                const float* pk0 = nullptr, const float* pk1 = nullptr) {
+  if constexpr (Ops::kDots2) {
+    switch (R) {
+      case 8: case 7: case 6: case 5:  // two passes of at most 4 rows; the second reads k0, k1 from L1
+        Ops::template dots2<4>(q, D, D, k0, k1, s, BK, pk0, pk1);
+        dots_rows2<Ops>(R - 4, q + 4 * D, D, k0, k1, s + 4 * BK);
+        return;
+      case 4: Ops::template dots2<4>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      case 3: Ops::template dots2<3>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      case 2: Ops::template dots2<2>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      default: break;
+    }
+  }
+  if (pk0) {
+    prefetch_row(pk0, D);
+    prefetch_row(pk1, D);
+  }
+  dots_rows<Ops>(R, q, D, k0, s);
+  dots_rows<Ops>(R, q, D, k1, s + 1);
+}
+
+template <class Ops>
+void axpy_rows(int R, float* o, int64_t ldo, const float* p, const float* v, int64_t n) {
+  with_rows(R, [&](auto rows) { Ops::template axpy<decltype(rows)::value>(o, ldo, p, BK, v, n); });
+}
+
+// Decode-sized tasks skip packing: each K and V row is read once for all rows, straight from the
+// caller's buffers.
+//
+// One row (MHA decode): software-pipelined over key blocks: while the dot products of
+// block b stream its K rows, the P·V update of block b-1 streams its V rows, key by key, so K and V
+// reads are in flight together. (Block b's softmax, which rescales O, runs once b-1's P·V is done.)
+// Both streams are read in address order, which the hardware prefetcher follows by itself: software
+// prefetch here only slows it down, as each prefetch holds one of the core's few L1 miss buffers.
+template <class Ops>
+void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase,
+                               int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
+                               const std::vector<RowState>& rows) {
+  const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
+  float* const buf[2] = {S, S + BK};
+  const float* Sp = nullptr;  // the previous block's probabilities, P·V pending
+  int64_t prev_kb = 0, prev_n = 0;
+  auto pv_key = [&](int64_t j) {  // O += p_j v_j for key j of the previous block
+    // A masked key (p = -0) never touches its v row, which may hold NaN garbage.
+    if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+  };
+  int cur = 0;
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
+    float* Sc = buf[cur];
+    const bool pv = Sp != nullptr && Dv > 0;
+    for (int64_t j = 0; j < nk; ++j) {
+      if (D > 0) Ops::template dots<1>(qp, D, D, kbase + (kb + j) * ldk, Sc + j, BK);
+      else Sc[j] = 0.0f;
+      if (pv && j < prev_n) pv_key(j);
+    }
+    if (pv)
+      for (int64_t j = nk; j < prev_n; ++j) pv_key(j);
+    softmax_block<Ops>(Sc, 1, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
+    Sp = Sc;
+    prev_kb = kb;
+    prev_n = nk;
+    cur ^= 1;
+  }
+  if (Sp != nullptr && Dv > 0)
+    for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
+}
+
+// o_r += p_r v for the R rows (o stride dv16, p stride BK) whose p is not a masked key's -0: exact,
+// a masked key never touches its v row, which may hold NaN garbage.
+template <class Ops>
+void axpy_visible(int R, float* o, int64_t dv16, const float* p, const float* v, int64_t Dv) {
+  for (int r = 0; r < R; ++r)
+    if (!is_masked_p(p[r * BK])) Ops::template axpy<1>(o + r * dv16, dv16, p + r * BK, BK, v, Dv);
+}
+
+// Decode rows per kv head that take Ops::dots4x4 and Ops::pv4x64 (kWideDecode): see dots_block_wide.
+inline bool wide_decode_rows(int64_t rows) { return rows == 4 || rows == 8; }
+
+// Whether pv_block's P·V runs in micro-kernels (pv4x64 or the small GEMM on v) that can prefetch the
+// next block's v rows beside their FMAs.
+template <class Ops>
+inline bool pv_prefetches(const attn_sdpa_args& a, int R, bool any_masked) {
+  return Ops::kKernelPrefetch && !any_masked && a.dim_v > 0 && a.dim_v % NR == 0 && R >= 2;
+}
+
+// O (R rows, stride dv16) += P V for keys [kb, kb + nk), P in S (row stride BK), v rows read in place.
+// Where pv_prefetches, the v rows of keys [kb + nk, kb + nk + pf_n) are prefetched into L2 meanwhile.
+template <class Ops>
+ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const float* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
+              const float* S, float* O, int64_t pf_n = 0) {
+  const int64_t Dv = a.dim_v, ldv = a.v_view.stride_l;
+  if (Dv == 0) return;
+  if constexpr (Ops::kWideDecode) {
+    if (!any_masked && Dv % 64 == 0 && wide_decode_rows(R)) {
+      for (int r0 = 0; r0 < R; r0 += 4)
+        for (int64_t c = 0; c < Dv; c += 64)
+          Ops::pv4x64(O + r0 * dv16 + c, dv16, S + r0 * BK, BK, vbase + kb * ldv + c, ldv, nk,
+                      pf_n > 0 ? vbase + (kb + nk) * ldv + c : nullptr, r0 == 0 ? pf_n : 0);
+      return;
+    }
+  }
+  if (!any_masked && Dv % NR == 0 && R >= 2) {
+    // Several rows (GQA decode): a small GEMM on v in place, O stays in registers per panel.
+    for (int64_t r0 = 0; r0 < R; r0 += MR)
+      for (int64_t c = 0; c < Dv; c += NR)
+        gemm_rows<Ops>(static_cast<int>(std::min<int64_t>(MR, R - r0)), S + r0 * BK, BK, vbase + kb * ldv + c, ldv,
+                       O + r0 * dv16 + c, dv16, nk, true, pf_n > 0 ? vbase + (kb + nk) * ldv + c : nullptr,
+                       r0 == 0 ? pf_n : 0);
+    return;
+  }
+  for (int64_t j = 0; j < nk; ++j) {
+    const float* vr = vbase + (kb + j) * ldv;
+    int live = 0;
+    if (any_masked)
+      for (int r = 0; r < R; ++r) live += !is_masked_p(S[r * BK + j]);
+    if (!any_masked || live == R)
+      axpy_rows<Ops>(R, O, dv16, S + j, vr, Dv);
+    else
+      axpy_visible<Ops>(R, O, dv16, S + j, vr, Dv);
+  }
+}
+
+// k rows prefetched this many keys ahead on the blocked decode paths: near enough that a task's first
+// keys do not wait on a whole block of misses, far enough to cover the latency.
+constexpr int64_t PF_K_AHEAD = 16;
+
+// The k row keys_ahead keys after `row` (key `key`, row stride ld), to prefetch; past the last key the
+// row itself (in L1 already) stands in, so no prefetch address leaves K.
+inline const float* row_ahead(const float* row, int64_t key, int64_t keys_ahead, int64_t ld, int64_t k_last) {
+  return key + keys_ahead < k_last ? row + keys_ahead * ld : row;
+}
+
+// Scores by Ops::dots4x4 (kWideDecode) of R = 4 or 8 rows per kv head, for keys [kb, kb + nk) of `heads`
+// kv heads whose K / V rows lie hsk / hsv apart (one head from bhsd; every head of a key side by side
+// from bshd): head h's rows are qp + h * R * D and S + h * R * BK. Four keys at a time, heads inner (bshd
+// rows in address order). The k rows pf_keys keys ahead are prefetched by dots4x4 itself, a line per
+// step rather than in bursts of whole rows; with prefetch_v, each key's v row too, in a burst
+// (otherwise the previous block's P·V has prefetched them).
+// A block's last keys repeat the last key (their columns are padding). With pv_block's pv4x64 this
+// serves 4 and 8 rows only; other row counts take dots_rows2 (a form templated on every row count was
+// slower).
+template <class Ops>
+void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* vbase, int64_t heads, int64_t hsk,
+                     int64_t hsv, int R, int64_t kb, int64_t nk, int64_t k_last, int64_t pf_keys, const float* qp,
+                     float* S, bool prefetch_v) {
+  const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
+  for (int64_t j = 0; j < nk; j += 4)
+    for (int64_t h = 0; h < heads; ++h) {
+      const float *kr[4], *ahead[4];
+      for (int u = 0; u < 4; ++u) {
+        const int64_t key = kb + std::min<int64_t>(j + u, nk - 1);
+        kr[u] = kbase + key * ldk + h * hsk;
+        ahead[u] = row_ahead(kr[u], key, pf_keys, ldk, k_last);
+        if (prefetch_v && Dv > 0 && j + u < nk) prefetch_row(vbase + key * ldv + h * hsv, Dv);
+      }
+      const float* q = qp + h * R * D;
+      float* s = S + h * R * BK + j;
+      Ops::dots4x4(q, D, D, kr, s, BK, ahead);
+      if (R == 8) Ops::dots4x4(q + 4 * D, D, D, kr, s + 4 * BK, BK);  // the four k rows are in L1 now
+    }
+}
+
+// Decode-sized tasks of 2..DIRECT_MAX_ROWS rows (GQA decode, short query blocks): per key block, the
+// dots, then the softmax, then P·V (the pipelined form above is slower here). Keys go in pairs
+// (dots_rows2).
+// Software prefetch keeps both streams ahead: k rows PF_K_AHEAD keys ahead, and v rows a block ahead.
+// Where the Ops take rows to prefetch (kKernelPrefetch) the dot-product and P·V micro-kernels fetch a
+// line beside their loads; otherwise whole rows go before the dots (v rows of this block). Without
+// prefetch the hardware prefetcher runs only a few lines ahead of a demand stream this slow.
+template <class Ops>
+void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
+                     int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
+                     const std::vector<RowState>& rows) {
+  const int64_t D = a.dim_qk, Dv = a.dim_v;
+  bool v_ahead = false;  // this block's v rows were prefetched by the previous block's P·V
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
+    bool wide = false;
+    if constexpr (Ops::kWideDecode) {
+      wide = wide_decode_rows(R) && D > 0;
+      if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S, !v_ahead);
+    }
+    for (int64_t j = 0; j < nk && !wide; j += 2) {
+      // K and V are streamed from memory: one v row of this block (unless the previous block's P·V has
+      // prefetched it) and one k row PF_K_AHEAD keys ahead per key, so both streams stay ahead.
+      const int64_t j1 = std::min(j + 1, nk - 1), ldk = a.k_view.stride_l;
+      for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
+        if (Dv > 0) prefetch_row(vbase + (kb + jj) * a.v_view.stride_l, Dv);
+      const float *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
+      if (D > 0)
+        dots_rows2<Ops>(R, qp, D, k0, k1, S + j, row_ahead(k0, kb + j, PF_K_AHEAD, ldk, k_last),
+                        row_ahead(k1, kb + j1, PF_K_AHEAD, ldk, k_last));
+      else
+        for (int r = 0; r < R; ++r) S[r * BK + j] = S[r * BK + j + 1] = 0.0f;
+    }
+    const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
+    // The next block's v rows load during this P·V, a line beside each key's FMAs (pv4x64 or the GEMM on
+    // v), rather than in a burst during the next block's dots.
+    // (run_heads_blocked) 1.03x, 1.07x, 1.12x.
+    const int64_t pf_n = pv_prefetches<Ops>(a, R, any_masked) ? std::min(BK_DIRECT, k_last - kb - nk) : 0;
+    pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O, pf_n);
+    v_ahead = pf_n > 0;
+  }
+}
+
+// Sets up the Rg rows of every kv head of batch entry b (head hk's from row hk * Rg) as init_rows
+// does for one head, and zeroes their O. Returns the rows; [k_first, k_last) = every key a row sees.
+inline std::vector<RowState> init_heads(const Plan& p, Scratch& sc, int64_t b, int64_t Rg, int64_t k_begin,
+                                        int64_t k_end, bool with_sinks, int64_t& k_first, int64_t& k_last) {
+  const attn_sdpa_args& a = *p.a;
+  std::vector<RowState> rows(static_cast<size_t>(a.heads_kv * Rg));
+  k_first = k_end;
+  k_last = k_begin;
+  for (int64_t hk = 0; hk < a.heads_kv; ++hk)
+    init_rows(p, b, hk, 0, a.len_q, k_begin, k_end, with_sinks, sc.qp.data() + hk * Rg * a.dim_qk,
+              rows.data() + hk * Rg, sc.m.data() + hk * Rg, sc.l.data() + hk * Rg, k_first, k_last);
+  std::fill_n(sc.o.data(), a.heads_kv * Rg * p.dv16, 0.0f);
+  return rows;
+}
+
+// Decode with every kv head's K/V rows side by side (bshd: key l's rows of all heads are one run of
+// memory). Walking one head at a time would read 512-byte rows a page apart, which neither the
+// hardware prefetcher nor the TLB follows. Here one task takes
+// keys [k_begin, k_end) for all Hkv * Rg rows (Rg = G * Lq <= 2 rows per kv head, rows of head hk from
+// hk * Rg). Per key block: every key's K rows of all heads in address order (the dots), the softmax,
+// then every key's V rows likewise (P·V), each v row prefetched PF_V_KEYS keys ahead. Leaves m, l, O
+// of every row in scratch.
+// Not the one-row pipeline of run_rows_direct_pipelined: across 32 heads q and O take 16 KiB each,
+// and a pipeline that needs both at every key keeps the 32 KiB L1 full beside the K and V lines
+// streaming through. Only v is prefetched: prefetching k does not help. (On one head, bhsd, the
+// pipeline is faster.)
+constexpr int64_t PF_V_KEYS = 2;  // v rows prefetched this many keys ahead: a few keys cover the latency
+template <class Ops, int Rg>
+void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {
+  const attn_sdpa_args& a = *p.a;
+  const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv;
+  const int64_t ldk = a.k_view.stride_l, ldv = a.v_view.stride_l, hsk = a.k_view.stride_h, hsv = a.v_view.stride_h;
+  float *const qp = sc.qp.data(), *const S = sc.s.data(), *const O = sc.o.data();
+  int64_t k_first, k_last;
+  const std::vector<RowState> rows = init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, k_first, k_last);
+
+  const float* kbase = a.k + b * a.k_view.stride_b;
+  const float* vbase = a.v + b * a.v_view.stride_b;
+  std::vector<char> masked(static_cast<size_t>(Hkv));  // this block of head hk holds masked keys
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
+    for (int64_t j = 0; j < nk; ++j) {
+      const float* krow = kbase + (kb + j) * ldk;
+      for (int64_t hk = 0; hk < Hkv; ++hk) {
+        float* sh = S + hk * Rg * BK + j;
+        if (D > 0)
+          Ops::template dots<Rg>(qp + hk * Rg * D, D, D, krow + hk * hsk, sh, BK);
+        else
+          for (int r = 0; r < Rg; ++r) sh[r * BK] = 0.0f;
+      }
+    }
+    for (int64_t hk = 0; hk < Hkv; ++hk)
+      masked[hk] = softmax_block<Ops>(S + hk * Rg * BK, Rg, hk * Rg, kb, nk, npad, rows, a.softcap, sc.m.data(),
+                                      sc.l.data(), O, dv16);
+    if (Dv == 0) continue;
+    for (int64_t j = 0; j < nk; ++j) {
+      const float* vrow = vbase + (kb + j) * ldv;
+      const bool ahead = kb + j + PF_V_KEYS < k_last;
+      for (int64_t hk = 0; hk < Hkv; ++hk) {
+        if (ahead) prefetch_row(vrow + PF_V_KEYS * ldv + hk * hsv, Dv);
+        const float* ph = S + hk * Rg * BK + j;
+        float* o = O + hk * Rg * dv16;
+        if (!masked[hk])
+          Ops::template axpy<Rg>(o, dv16, ph, BK, vrow + hk * hsv, Dv);
+        else
+          axpy_visible<Ops>(Rg, o, dv16, ph, vrow + hk * hsv, Dv);
+      }
+    }
+  }
+}
+
+// As run_heads_direct, for 3..DIRECT_MAX_ROWS rows per kv head (GQA decode from a bshd cache). Per
+// key block: the dots of every head, key by key, so each key's K rows of all heads are read in
+// address order; then per head the softmax and P·V as the blocked path's GEMM on v in place. Software
+// prefetch is spread one head's row at a time: this key's v row and the k row PF_KEYS keys ahead
+// (spread out rather than a burst of whole rows per head, which was slower).
+constexpr int64_t PF_KEYS = 8;  // k rows prefetched this many keys ahead, one head's row at a time
+template <class Ops>
+void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {
+  const attn_sdpa_args& a = *p.a;
+  const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv, Rg = p.G * a.len_q;
+  const int64_t ldk = a.k_view.stride_l, ldv = a.v_view.stride_l, hsk = a.k_view.stride_h, hsv = a.v_view.stride_h;
+  float *const qp = sc.qp.data(), *const S = sc.s.data(), *const O = sc.o.data();
+  int64_t k_first, k_last;
+  const std::vector<RowState> rows = init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, k_first, k_last);
+
+  const float* kbase = a.k + b * a.k_view.stride_b;
+  const float* vbase = a.v + b * a.v_view.stride_b;
+  bool v_ahead = false;  // as in run_rows_direct_blocked, for every head
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
+    bool wide = false;
+    if constexpr (Ops::kWideDecode) {
+      wide = wide_decode_rows(Rg) && D > 0;
+      if (wide)
+        dots_block_wide<Ops>(a, kbase, vbase, Hkv, hsk, hsv, static_cast<int>(Rg), kb, nk, k_last, PF_KEYS, qp, S,
+                             !v_ahead);
+    }
+    for (int64_t j = 0; j < nk && !wide; j += 2) {
+      const int64_t j1 = std::min(j + 1, nk - 1);
+      const float* krow = kbase + (kb + j) * ldk;
+      const float* krow1 = kbase + (kb + j1) * ldk;
+      for (int64_t hk = 0; hk < Hkv; ++hk) {
+        for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
+          if (Dv > 0) prefetch_row(vbase + (kb + jj) * ldv + hk * hsv, Dv);
+        float* sh = S + hk * Rg * BK + j;
+        const float *k0 = krow + hk * hsk, *k1 = krow1 + hk * hsk;
+        if (D > 0)
+          dots_rows2<Ops>(static_cast<int>(Rg), qp + hk * Rg * D, D, k0, k1, sh,
+                          row_ahead(k0, kb + j, PF_KEYS, ldk, k_last), row_ahead(k1, kb + j1, PF_KEYS, ldk, k_last));
+        else
+          for (int r = 0; r < Rg; ++r) sh[r * BK] = sh[r * BK + 1] = 0.0f;
+      }
+    }
+    bool all_ahead = true;
+    for (int64_t hk = 0; hk < Hkv; ++hk) {
+      float* sh = S + hk * Rg * BK;
+      const bool any_masked = softmax_block<Ops>(sh, static_cast<int>(Rg), hk * Rg, kb, nk, npad, rows, a.softcap,
+                                                 sc.m.data(), sc.l.data(), O, dv16);
+      const bool ahead = pv_prefetches<Ops>(a, static_cast<int>(Rg), any_masked);
+      all_ahead &= ahead;
+      pv_block<Ops>(a, dv16, vbase + hk * hsv, static_cast<int>(Rg), kb, nk, any_masked, sh, O + hk * Rg * dv16,
+                    ahead ? std::min(BK_DIRECT, k_last - kb - nk) : 0);
+    }
+    v_ahead = all_ahead && kb + nk < k_last;
+  }
+}
+
+// Interleaved-heads task t = (b, chunk): every kv head over one key chunk; with one chunk the rows
+// start from their sinks and are written out, else their partials go to the merge (as split_task).
+template <class Ops>
+void heads_task(void* arg, int64_t t) {
+  const Plan& p = *static_cast<const Plan*>(arg);
+  const attn_sdpa_args& a = *p.a;
+  const int64_t c = t % p.nchunk, b = t / p.nchunk;
+  const int64_t Rg = p.G * a.len_q, R = a.heads_kv * Rg;
+  Scratch& sc = scratch();
+  sc.ensure(R, a.dim_qk, p.dv16, R);
+  const bool whole = p.nchunk == 1;
+  const int64_t k_begin = c * p.chunk, k_end = std::min(a.len_k, (c + 1) * p.chunk);
+  // One or two rows per kv head: the one-row pipeline across heads, its micro-kernels inlined with
+  // constant row counts; more: the blocked path across heads.
+  if (Rg == 1)
+    run_heads_direct<Ops, 1>(p, sc, b, k_begin, k_end, whole);
+  else if (Rg == 2)
+    run_heads_direct<Ops, 2>(p, sc, b, k_begin, k_end, whole);
+  else
+    run_heads_blocked<Ops>(p, sc, b, k_begin, k_end, whole);
+  for (int64_t hk = 0; hk < a.heads_kv; ++hk) {
+    if (!whole) {
+      save_partial(p, sc, b * a.heads_kv + hk, c, hk * Rg);
+      continue;
+    }
+    for (int64_t rr = 0; rr < Rg; ++rr) {
+      const int64_t r = hk * Rg + rr;
+      write_row(a, b, hk * p.G + rr / a.len_q, rr % a.len_q, sc.m[r], sc.l[r], sc.o.data() + r * p.dv16);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace flash
+}  // namespace attnkit

@@ -12,14 +12,12 @@
         "native/threading/thread_pool.cpp",
         "native/kernels/scalar/sdpa_f32.cpp",
         "native/kernels/scalar/sdpa_f32_flash.cpp",
-        "native/kernels/scalar/gemm_f32.cpp",
-        "native/probes/probes.cpp",
-        "native/probes/probe_loops_generic.cpp"
+        "native/kernels/scalar/gemm_f32.cpp"
       ],
       "conditions": [
         ["target_arch=='x64'", {
-          "dependencies": ["attnkit_avx2", "attnkit_probes_avx2", "attnkit_avx512"],
-          "defines": ["ATTNKIT_HAVE_AVX2", "ATTNKIT_PROBES_AVX2=1", "ATTNKIT_HAVE_AVX512", "ATTNKIT_PROBES_AVX512=1"]
+          "dependencies": ["attnkit_avx2", "attnkit_avx512"],
+          "defines": ["ATTNKIT_HAVE_AVX2", "ATTNKIT_HAVE_AVX512"]
         }],
         ["target_arch=='arm64'", {
           "sources": ["native/kernels/neon/sdpa_f32_flash.cpp"],
@@ -43,18 +41,6 @@
       "msvs_settings": {
         "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2"] }
       }
-    },
-    {
-      "target_name": "attnkit_probes_avx2",
-      "type": "static_library",
-      "conditions": [
-        ["target_arch=='x64'", {
-          "sources": ["native/probes/probe_loops_avx2.cpp"],
-          "cflags_cc": ["-std=c++17", "-O2", "-fPIC", "-mavx2", "-mfma"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O2", "-mavx2", "-mfma"] },
-          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX2"] } }
-        }]
-      ]
     }
   ],
   "conditions": [
@@ -79,11 +65,11 @@
           }
         },
         {
-          # The AVX-512F kernel and FMA probe loop, likewise alone with their flags (dispatch checks
-          # the CPU and that the OS saves zmm state first).
+          # The AVX-512 kernels, likewise alone with their flags (dispatch checks the CPU and that the
+          # OS saves zmm state first).
           "target_name": "attnkit_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/probes/probe_loops_avx512.cpp"],
+          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"],

@@ -1,5 +1,5 @@
-// The package under test, loaded from the built dist/ (run `npm run build` first), plus the addon's
-// probes. Functions another branch adds (setNumThreads, the probes) are feature-detected.
+// The package under test, loaded from the built dist/ (run `npm run build` first). Functions another
+// branch adds (setNumThreads) are feature-detected.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,15 +14,6 @@ try {
   throw new Error(`bench: cannot load ${path.join(ROOT, 'dist')} (${err.message.split('\n')[0]}); run \`npm run build\` first`);
 }
 export { attnkit };
-
-/** The addon itself (for the probes), or null when it is not built. */
-export function loadAddonRaw() {
-  try {
-    return require('node-gyp-build')(ROOT);
-  } catch {
-    return null;
-  }
-}
 
 export const canSetThreads = typeof attnkit.setNumThreads === 'function';
 

@@ -3,7 +3,7 @@
 // relative to the widest width's peak (m.peak) and to m.bw.
 import fs from 'node:fs';
 import os from 'node:os';
-import { loadAddonRaw } from './attnkit.mjs';
+import { loadProbes, probesError } from './probes.mjs';
 
 /** Vector widths the FMA probe is asked for, widest first. */
 export const FMA_WIDTHS = [512, 256];
@@ -38,10 +38,10 @@ export const cpuLabel = (model, family) => (family === null || family === undefi
  * run is absent (its object stays empty).
  */
 export function probeMachine(threads) {
-  const addon = loadAddonRaw();
+  const addon = loadProbes();
   const m = { peak: {}, peak512: {}, peak256: {}, bw: {}, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', family: cpuFamily(), node: process.version, load: os.loadavg()[0], note: '' };
   if (!addon || typeof addon.probeFmaPeak !== 'function') {
-    m.note = 'addon probes unavailable: % of peak and % of bandwidth left blank';
+    m.note = `probes unavailable (${probesError}): % of peak and % of bandwidth left blank`;
     return m;
   }
   // Best of three calls (each already best of four repeats): on a shared machine the least

@@ -7,7 +7,6 @@
 
 #include "../dispatch/kernel_table.h"
 #include "../threading/thread_pool.h"
-#include "../probes/probes.h"
 #include "linear_args.h"
 #include "sdpa_args.h"
 #include "sdpa_worker.h"
@@ -15,7 +14,7 @@
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 5;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth
+constexpr int kAddonAbi = 5;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes
 
 namespace {
 
@@ -92,41 +91,6 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ThreadPool::instance().num_threads());
 }
 
-// probeFmaPeak(threads, bits?) -> GFLOP/s, probeReadBandwidth(threads) -> GB/s: the bench's own yardsticks.
-int probe_threads_arg(const Napi::CallbackInfo& info, const char* op) {
-  const Napi::Value v = info[0];
-  const double t = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-  if (!(t >= 1 && t <= 256 && t == static_cast<int>(t)))
-    throw std::range_error(std::string(op) + ": threads must be an integer in [1, 256]");
-  return static_cast<int>(t);
-}
-
-// probeFmaPeak(threads, bits?): bits 256 or 512, omitted (or undefined) for the widest this CPU runs.
-int probe_bits_arg(const Napi::CallbackInfo& info) {
-  if (info.Length() < 2 || info[1].IsUndefined()) return kProbeWidthWidest;
-  if (!info[1].IsNumber()) throw std::invalid_argument("probeFmaPeak: bits must be a number (256 or 512) or undefined");
-  const double bits = info[1].As<Napi::Number>().DoubleValue();
-  if (bits != 256 && bits != 512) throw std::range_error("probeFmaPeak: bits must be 256 or 512");
-  const int widest = probe_fma_widest();
-  if (bits > widest)
-    throw std::range_error("probeFmaPeak: bits " + std::to_string(static_cast<int>(bits)) + " is wider than this build and CPU run (widest: " +
-                           (widest ? std::to_string(widest) : std::string("the portable loop")) + ")");
-  return static_cast<int>(bits);
-}
-
-Napi::Value ProbeFmaPeak(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    const int threads = probe_threads_arg(info, "probeFmaPeak");
-    return Napi::Number::New(info.Env(), probe_fma_peak(threads, probe_bits_arg(info)));
-  });
-}
-
-Napi::Value ProbeReadBandwidth(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    return Napi::Number::New(info.Env(), probe_read_bandwidth(probe_threads_arg(info, "probeReadBandwidth")));
-  });
-}
-
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -137,8 +101,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
-  exports.Set("probeFmaPeak", Napi::Function::New(env, ProbeFmaPeak, "probeFmaPeak"));
-  exports.Set("probeReadBandwidth", Napi::Function::New(env, ProbeReadBandwidth, "probeReadBandwidth"));
   return exports;
 }
 

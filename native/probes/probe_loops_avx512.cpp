@@ -1,4 +1,4 @@
-// The AVX-512F FMA probe loop. Built into the attnkit_avx512 library (-mavx512f ...); callers check
+// The AVX-512F FMA probe loop. Built into bench/probes' attnkit_probe_loops_avx512 library (-mavx512f); callers check
 // probe_has_avx512() first. Cores with two full 512-bit FMA pipes (Intel server cores, Zen 5 EPYC) reach
 // twice their AVX2 peak with it; Zen 4 splits each 512-bit FMA in two and reaches the same peak either way.
 #include <immintrin.h>

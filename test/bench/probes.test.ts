@@ -1,12 +1,14 @@
-// The bench's hardware probes answer with a positive finite figure and refuse a bad thread count or width.
+// The bench's hardware probes (bench/probes, a bench-only addon) answer with a positive finite figure and
+// refuse a bad thread count or width.
 // No time is asserted: the figures depend on the machine and its load.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadAddon } from '../../src/backends/native/load-addon';
+// @ts-expect-error plain ESM script without types
+import { loadProbes, probesError } from '../../bench/lib/probes.mjs';
 
-const load = loadAddon();
-if (!load.ok) throw new Error(`the addon must be built for these tests: ${load.reason}`);
-const addon = load.addon as unknown as {
+const probes = loadProbes();
+if (!probes) throw new Error(`the bench's probes addon must build for these tests: ${probesError}`);
+const addon = probes as {
   probeFmaPeak(threads: number, bits?: unknown): number;
   probeReadBandwidth(threads: number): number;
 };

@@ -4,14 +4,13 @@
 // n comes from one FMA against 1.5 * 2^23 + 127, whose low mantissa bits then hold n + 127: the
 // same register, shifted, is 2^n (no round or int conversion). e^r is a degree-6 polynomial fitted
 // for minimum relative error on [-ln2/2, ln2/2] (fit error 2e-9, below float rounding).
-// Max relative error vs std::exp over [-87, 0]: 8.8e-8 (about 1 ulp; the previous Cephes version, with a
-// round and an int conversion, measured 1.2e-7), by scripts/check-exp.sh (native/tests/exp_error.cpp).
+// Max relative error vs std::exp over [-87, 0]: 8.8e-8 (about 1 ulp), checked by scripts/check-exp.sh
+// (native/tests/exp_error.cpp).
 // Inputs below -87.3 (masked keys' -inf among them) give exp(-87.3) = 1.22e-38, a normal float, where
 // exp is ~0 anyway; NaN propagates (max returns its second operand on NaN). The clamp stays above
 // -87.34 = ln(2^-126) on purpose: there the result was a denormal, and every floating-point op that
-// then read it (the blend that turns a masked lane into -0, a sum) took a microcode assist: exp_row
-// with 10 % masked keys ran 2.1x slower on this Zen 4, and a random [Lq, Lk] mask cost 25-48 % of a
-// prefill call instead of ~10 %.
+// then read it (the blend that turns a masked lane into -0, a sum) took a microcode assist, which made
+// masked rows several times slower.
 #pragma once
 #include <immintrin.h>
 

@@ -1,18 +1,14 @@
 // AVX-512 Ops for kernels/common/flash_fwd.h (include only from files built with -mavx512f -mavx512vl
 // -mavx512dq -mavx512bw): the AVX2 Ops, plus what 32 registers of 16 floats buy.
 // - GQA decode, 4 or 8 rows per kv head (bhsd, and bshd across heads): dots4x4 computes 4 rows x 4 keys
-//   of dot products in 16 accumulators (AVX2's dots2 holds 4 x 2 in 8, and loads q once per two FMAs instead of once per four),
-//   and pv4x64 keeps 4 rows x 64 columns of O in 16 registers across a block's keys (AVX2's gemm<4>
-//   holds 4 x 16). In-process A/B against the AVX2 kernel, 1 core, (1, 32/8, 1, 4096, 128) from memory:
-//   1.16-1.20x over five runs; 64/8 heads 1.22x; in cache 1.06x; bshd 1.08-1.27x.
-// - The prefill softmax's exp on 16 lanes (half the instructions for the same FMAs): prefill D = 64,
-//   S = 512 and 2048, +1.2-3.4 %; causal S = 1024 +1.5 %.
-// Not here, measured on this Zen 4: a 16-column zmm GEMM micro-kernel for prefill ran at the same
-// speed, bit for bit (Zen 4 splits a 512-bit FMA into two 256-bit halves: the FMA peak is the AVX2 one);
-// on cores with two 512-bit FMA pipes (Intel server cores) it would double the peak, which needs such a
-// machine to measure.
+//   of dot products in 16 accumulators (AVX2's dots2 holds 4 x 2 in 8, and loads q once per two FMAs
+//   instead of once per four), and pv4x64 keeps 4 rows x 64 columns of O in 16 registers across a block's
+//   keys (AVX2's gemm<4> holds 4 x 16).
+// - The prefill softmax's exp on 16 lanes (half the instructions for the same FMAs).
+// - FlashOpsAvx512Zmm: prefill GEMMs on zmm tiles, for cores that run a 512-bit FMA at full width; Zen 4
+//   splits it into two 256-bit halves, so there FlashOpsAvx512 keeps the AVX2 6 x 16 tiles.
 // The library must be built with -mavx512vl: without it the AVX2 micro-kernels compiled here cannot use
-// ymm16-31, and GCC spilled a P·V accumulator to the stack (prefill 0.66x).
+// ymm16-31, and GCC spills a P·V accumulator to the stack.
 #pragma once
 #include <immintrin.h>
 
@@ -34,15 +30,13 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
   // that treats each accumulator alike, so a key's score does not depend on its place among the four
   // (a block's last keys pass repeated pointers).
   // pf (or nullptr): four rows of D floats to prefetch into L2 (prefetcht1), a line of each beside each
-  // step's loads, rather than in a burst of whole rows before the call: the burst's loop cost 1.3x in
-  // cache, and unrolled it starved the loads from memory (0.78-0.88x). prefetcht0 or prefetchnta here
-  // ran 0.53-0.56x: lines brought into L1 evict the rows in use. Decode figures:
-  // bench/results/2026-12-06-flash-comments.md.
+  // step's loads, which keeps the memory stream paced where a burst of whole rows before the call starves
+  // the loads; prefetcht0 would bring lines into L1 and evict the rows in use.
   static ATTNKIT_AVX2_INLINE void dots4x4(const float* q, int64_t ldq, int64_t D, const float* const k[4], float* s,
                                           int64_t lds, const float* const pf[4] = nullptr) {
     // Every loop over v is unrolled by pragma, and the masked tail step is written out rather than shared
     // with the main loop through a helper: either way GCC kept v on the stack (cleared by rep stos on
-    // every call; decode 0.7x).
+    // every call).
     __m512 v[16];
 #pragma GCC unroll 16
     for (int i = 0; i < 16; ++i) v[i] = _mm512_setzero_ps();
@@ -134,8 +128,8 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
   // prefill only (softmax_block<Ops, true>), which calls one or the other for every row. Both sum key j
   // in lane j % 16 and reduce alike: a causal row is dense in one tile and masked (padding past its last
   // key) in a wider one, and its sum must not change with the tile, which depends on the thread count.
-  // Decode keeps AVX2's: with these loops in the same function, GQA decode from memory ran ~10 %
-  // slower even where they never ran (blocks of 64 keys).
+  // Decode keeps AVX2's: with these loops in the same function GQA decode from memory slowed down, even
+  // where they never ran (blocks of 64 keys).
   static constexpr bool kWideExp = true;
   static inline void exp_row_dense_wide(float* s, int64_t n, float m, float* sum) {
     const __m512 vm = _mm512_set1_ps(m);

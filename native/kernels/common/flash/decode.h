@@ -221,7 +221,6 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
     const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
     // The next block's v rows load during this P·V, a line beside each key's FMAs (pv4x64 or the GEMM on
     // v), rather than in a burst during the next block's dots.
-    // (run_heads_blocked) 1.03x, 1.07x, 1.12x.
     const int64_t pf_n = pv_prefetches<Ops>(a, R, any_masked) ? std::min(BK_DIRECT, k_last - kb - nk) : 0;
     pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O, pf_n);
     v_ahead = pf_n > 0;

@@ -86,8 +86,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     }
     // V copied in 16-column panels ([Dv/16][bk][16], zero padded): the P·V GEMM then reads each panel
     // in address order, 64 bytes per key, where rows of dv16 floats made it stride dv16 * 4 bytes
-    // through the block once per panel. In-process A/B (calls alternated), 1 core: S = 512 +3.5 %
-    // (median of nine runs, -2 to +9 %), causal S = 1024 +1-5 %, S = 1024-4096 and D = 128 +0-2 %.
+    // through the block once per panel.
     bool v_nonfinite = false;
     for (int64_t j = 0; j < nk; ++j)
       for (int64_t c = 0; c < dv16; c += NR)
@@ -105,8 +104,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     for (int64_t r0 = 0; r0 < R; r0 += TR) {
       const int mr = static_cast<int>(std::min<int64_t>(TR, R - r0));
       // The next tile's mask slices (after the last tile: the first tile's, next block) load while
-      // this tile computes. Serial A/B, random additive [Lq, Lk] mask, S = 1024, 1 core: 58 -> 70
-      // GFLOP/s median (a bool mask, a quarter the bytes: level).
+      // this tile computes: a tile's mask rows lie Lk apart, a column of short pieces the hardware
+      // prefetcher does not follow.
       if (a.mask_kind != ATTN_MASK_NONE) {
         if (r0 + TR < R)
           prefetch_masks(rows.data() + r0 + TR, std::min<int64_t>(TR, R - r0 - TR), kb, nk);

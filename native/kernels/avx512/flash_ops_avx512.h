@@ -174,22 +174,22 @@ struct FlashOpsAvx512Zmm : FlashOpsAvx512 {
     __m512 c[MR][NP];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
       for (int p = 0; p < NP; ++p) c[r][p] = acc ? _mm512_loadu_ps(C + r * ldc + 16 * p) : _mm512_setzero_ps();
     for (int64_t k = 0; k < K; ++k) {
       __m512 b[NP];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
       for (int p = 0; p < NP; ++p) b[p] = _mm512_loadu_ps(B + p * ldp + k * 16);
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
         const __m512 x = _mm512_set1_ps(A[r * lda + k]);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int p = 0; p < NP; ++p) c[r][p] = _mm512_fmadd_ps(x, b[p], c[r][p]);
       }
     }
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
       for (int p = 0; p < NP; ++p) _mm512_storeu_ps(C + r * ldc + 16 * p, c[r][p]);
   }
 };

@@ -50,7 +50,7 @@ describe('scalar GEMM (ATTNKIT_SIMD=scalar)', () => {
         worst = Math.max(worst, Math.abs(y[r * M + o] - s) / (mag + 1));
       }
       console.log(JSON.stringify({ gemm: a.info().gemm, worst }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_SIMD: 'scalar' }, timeout: 120_000 }).toString());
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_SIMD: 'scalar', ATTNKIT_FMA_WIDTH: 'auto' }, timeout: 120_000 }).toString());
     expect(out.gemm).toBe('gemm_f32__scalar');
     expect(out.worst).toBeLessThan(1e-6);
   });

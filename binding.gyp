@@ -79,11 +79,11 @@
           }
         },
         {
-          # The AVX-512F kernel and FMA probe loop, likewise alone with their flags (dispatch checks
+          # The AVX-512 kernels (attention, linear()'s zmm GEMM) and FMA probe loop, likewise alone with their flags (dispatch checks
           # the CPU and that the OS saves zmm state first).
           "target_name": "attnkit_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/probes/probe_loops_avx512.cpp"],
+          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/kernels/avx512/gemm_f32_8x48.cpp", "native/probes/probe_loops_avx512.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"],

@@ -36,7 +36,8 @@ std::string available_levels() {
   return s + "scalar";
 }
 
-// linear()'s GEMM at an x86 level: the AVX2 tiles where this build has them, else the scalar one.
+// linear()'s GEMM at an x86 level: the AVX2 tiles where this build has them, else the scalar one (the
+// avx512 level with full-width FMAs then takes its zmm tile).
 void set_x86_gemm(KernelTable* t) {
 #if defined(ATTNKIT_HAVE_GEMM_AVX2)
   t->gemm_f32 = attn_gemm_f32_6x16__avx2;
@@ -59,6 +60,10 @@ bool make_table(const std::string& level, int fma_width, KernelTable* t) {
     t->fma_width = fma_width;
     t->sdpa_f32 = fma_width == 512 ? attn_sdpa_f32_flash_zmm__avx512 : attn_sdpa_f32_flash__avx512;
     set_x86_gemm(t);
+    if (fma_width == 512) {  // zmm tiles; a few rows keep the AVX2 gemv
+      t->gemm_f32 = attn_gemm_f32_8x48__avx512;
+      t->gemm_name = "gemm_f32_8x48__avx512";
+    }
     return true;
   }
 #endif

@@ -2,6 +2,7 @@
 // -mavx512bw).
 #pragma once
 #include "attnkit.h"
+#include "attnkit_gemm.h"
 #include "../common/parallel.h"
 
 namespace attnkit {
@@ -9,4 +10,6 @@ namespace attnkit {
 void attn_sdpa_f32_flash__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
 // The same with zmm prefill tiles, for cores with full-width 512-bit FMAs.
 void attn_sdpa_f32_flash_zmm__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
+// linear()'s GEMM on an 8 rows x 48 outputs zmm tile, o_begin a multiple of 16; for full-width zmm FMAs.
+void attn_gemm_f32_8x48__avx512(const attn_linear_args& a, int64_t o_begin, int64_t o_end);
 }

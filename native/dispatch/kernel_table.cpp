@@ -42,6 +42,8 @@ void set_x86_gemm(KernelTable* t) {
 #if defined(ATTNKIT_HAVE_GEMM_AVX2)
   t->gemm_f32 = attn_gemm_f32_6x16__avx2;
   t->gemv_f32 = attn_gemv_f32__avx2;
+  // Up to where the packed 6x16 GEMM catches up with it (E = 1024, bench/linear.mjs).
+  t->gemv_rows = 32;
   t->gemm_name = "gemm_f32_6x16__avx2";
 #else
   (void)t;
@@ -50,7 +52,7 @@ void set_x86_gemm(KernelTable* t) {
 
 // fma_width: 0 for the level's own choice, else the width ATTNKIT_FMA_WIDTH asks for.
 bool make_table(const std::string& level, int fma_width, KernelTable* t) {
-  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, attn_gemm_f32__scalar, nullptr, "gemm_f32__scalar"};
+  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, attn_gemm_f32__scalar, nullptr, 0, "gemm_f32__scalar"};
   if (level == "scalar") return fma_width == 0 || fma_width == 32;
 #if defined(ATTNKIT_HAVE_AVX512)
   if (level == "avx512" && cpu_features().avx512) {
@@ -60,9 +62,11 @@ bool make_table(const std::string& level, int fma_width, KernelTable* t) {
     t->fma_width = fma_width;
     t->sdpa_f32 = fma_width == 512 ? attn_sdpa_f32_flash_zmm__avx512 : attn_sdpa_f32_flash__avx512;
     set_x86_gemm(t);
-    if (fma_width == 512) {  // zmm tiles; a few rows keep the AVX2 gemv
+    if (fma_width == 512) {
       t->gemm_f32 = attn_gemm_f32_8x48__avx512;
       t->gemm_name = "gemm_f32_8x48__avx512";
+      // The gemv's one pass of 4 rows over w: from 5 rows on the zmm GEMM is faster (E = 768 and 1024).
+      t->gemv_rows = 4;
     }
     return true;
   }

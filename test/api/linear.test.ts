@@ -65,8 +65,8 @@ describe('linear vs float64', () => {
     check([1], 257, 130, true, 11);
     check([1000], 257, 130, true, 12);
   });
-  // A few rows (decoding) take the unpacked path on AVX2: passes of up to 4 rows, outputs in pairs,
-  // a vector body along inFeatures and its tail.
+  // A few rows (decoding) take the unpacked path (up to 32 rows with the AVX2 GEMM, 4 with the zmm one):
+  // passes of up to 4 rows, outputs in pairs, a vector body along inFeatures and its tail.
   for (const rows of [1, 2, 3, 4, 5, 8, 9])
     it(`${rows} row(s) x 1003 -> 33 (few-row path: row passes, an odd output, a tail of 3)`, () =>
       check([rows], 1003, 33, rows % 2 === 0, 300 + rows));

@@ -1,8 +1,8 @@
 // AVX-512 projection GEMM, y = x · wᵀ + b, on an 8 rows x 48 outputs zmm register tile: 24 accumulators,
 // 3 loads of w and 8 broadcasts of x per k, for cores that run a 512-bit FMA at full width (Zen 5, Intel
-// server cores); on Zen 4, which splits it in two, the AVX2 6x16 tile is as fast. 8 rows rather than the
-// attention's 14: eight row pointers leave the loop free of spills, and fewer broadcasts per FMA leave
-// load slots to spare.
+// server cores); Zen 4 splits one in two halves, so dispatch keeps the AVX2 6x16 tile there. 8 rows rather
+// than the attention's 14: eight row pointers leave the loop free of spills (14 spill to the stack), and
+// fewer broadcasts per FMA leave load slots to spare.
 //
 // w arrives as nn.Linear's [out, in] and is packed once per call into panels of 16 outputs, panel
 // p = [in][16] (outputs past out_features zero-filled), as the AVX2 kernel packs it; a tile reads three

@@ -46,7 +46,7 @@ ATTNKIT_AVX2_INLINE void micro_tile(int64_t k_len, const float* x, int64_t ldx, 
       for (int p = 0; p < NP; p++) acc[r][p] = _mm512_fmadd_ps(a, b[p], acc[r][p]);
     }
   }
-  if (bias) {  // added after the chain (not as its start), and only when there is one: 0 + -0 would be +0
+  if (bias) {  // after the chain, not as its start, as the AVX2 kernel; none added without one (-0 + 0 is +0)
 #pragma GCC unroll 4
     for (int p = 0; p < NP; p++) {
       const __m512 bv = _mm512_maskz_loadu_ps(p + 1 < NP ? __mmask16(0xFFFF) : last, bias + 16 * p);

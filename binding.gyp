@@ -65,11 +65,11 @@
           }
         },
         {
-          # The AVX-512 kernels, likewise alone with their flags (dispatch checks the CPU and that the
-          # OS saves zmm state first).
+          # The AVX-512 kernels (attention, linear()'s zmm GEMM), likewise alone with their flags (dispatch
+          # checks the CPU and that the OS saves zmm state first).
           "target_name": "attnkit_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp"],
+          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/kernels/avx512/gemm_f32_8x48.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"],

@@ -17,8 +17,9 @@ function simdLevels(): string[] {
 }
 
 // At the avx512 level the prefill tiles are 512 bits wide where the core runs a zmm FMA at full width
-// and 256 where it splits one (AMD family 0x19, Zen 4), as native/dispatch/cpu_features.cpp decides: the
-// kernel suites run again with the other width forced (ATTNKIT_FMA_WIDTH).
+// and 256 where it splits one (AMD family 0x19, Zen 4), as native/dispatch/cpu_features.cpp decides, and
+// so is linear()'s GEMM (8x48 zmm or 6x16 AVX2 tiles): the kernel and API suites run again with the other
+// width forced (ATTNKIT_FMA_WIDTH).
 function otherAvx512Width(): number {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const amd = /^vendor_id\s*:\s*AuthenticAMD/m.test(info);
@@ -45,7 +46,7 @@ export default defineConfig({
               extends: true,
               test: {
                 name: `native-avx512-${otherAvx512Width()}`,
-                include: ['test/native/**/*.test.ts', 'test/sdpa/**/*.test.ts', 'test/backend/**/*.test.ts'],
+                include: ['test/native/**/*.test.ts', 'test/sdpa/**/*.test.ts', 'test/backend/**/*.test.ts', 'test/api/**/*.test.ts'],
                 env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: 'avx512', ATTNKIT_FMA_WIDTH: String(otherAvx512Width()) },
               },
             },

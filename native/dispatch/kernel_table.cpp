@@ -36,11 +36,14 @@ std::string available_levels() {
   return s + "scalar";
 }
 
-// linear()'s GEMM at an x86 level: the AVX2 tiles where this build has them, else the scalar one.
+// linear()'s GEMM at an x86 level: the AVX2 tiles where this build has them, else the scalar one (the
+// avx512 level with full-width FMAs then takes its zmm tile).
 void set_x86_gemm(KernelTable* t) {
 #if defined(ATTNKIT_HAVE_GEMM_AVX2)
   t->gemm_f32 = attn_gemm_f32_6x16__avx2;
   t->gemv_f32 = attn_gemv_f32__avx2;
+  // Up to where the packed 6x16 GEMM catches up with it (E = 1024, bench/linear.mjs).
+  t->gemv_rows = 32;
   t->gemm_name = "gemm_f32_6x16__avx2";
 #else
   (void)t;
@@ -50,7 +53,7 @@ void set_x86_gemm(KernelTable* t) {
 // fma_width: 0 for the level's own choice, else 256 or 512 (ATTNKIT_FMA_WIDTH), which only the avx512
 // level chooses between; the other levels have one width.
 bool make_table(const std::string& level, int fma_width, KernelTable* t) {
-  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, nullptr, attn_gemm_f32__scalar, nullptr, "gemm_f32__scalar"};
+  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, nullptr, attn_gemm_f32__scalar, nullptr, 0, "gemm_f32__scalar"};
   if (level == "scalar") return true;
 #if defined(ATTNKIT_HAVE_AVX512)
   if (level == "avx512" && cpu_features().avx512) {
@@ -62,6 +65,12 @@ bool make_table(const std::string& level, int fma_width, KernelTable* t) {
     if (cpu_features().avx512_bf16) t->sdpa_bf16 = attn_sdpa_f32_flash_bf16__avx512;
 #endif
     set_x86_gemm(t);
+    if (fma_width == 512) {
+      t->gemm_f32 = attn_gemm_f32_8x48__avx512;
+      t->gemm_name = "gemm_f32_8x48__avx512";
+      // The gemv's one pass of 4 rows over w: from 5 rows on the zmm GEMM is faster (E = 768 and 1024).
+      t->gemv_rows = 4;
+    }
     return true;
   }
 #endif

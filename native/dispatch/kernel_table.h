@@ -20,6 +20,7 @@ struct KernelTable {
   void (*sdpa_bf16)(const attn_sdpa_args&, const ParallelFor*);
   GemmFn gemm_f32;        // linear(): the packed GEMM
   GemmFn gemv_f32;        // linear() on few rows (reads w in place), or nullptr: gemm_f32 takes every call
+  int gemv_rows;          // calls of at most this many rows take gemv_f32 (where it beats the packed GEMM)
   const char* gemm_name;  // reported by backendInfo().gemm (a BLAS build reports "cblas" instead)
 };
 

@@ -93,10 +93,6 @@ namespace {
 constexpr int64_t kRowBlock = 96;
 constexpr int64_t kColBlock = 128;
 
-// Calls of at most kGemvRows rows take the table's gemv, which skips the GEMM's packing of w.
-// bench/linear.mjs, E = 1024: 1 row 4.5x faster than the packed GEMM, level at 32 rows.
-constexpr int64_t kGemvRows = 32;
-
 struct LinearJob {
   const attn_linear_args* a;
   GemmFn kernel;
@@ -127,7 +123,8 @@ void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
     row_groups = false;
   }
 #endif
-  if (row_groups && table.gemv_f32 && a.rows <= kGemvRows) {
+  // A few rows take the table's gemv, which skips the GEMM's packing of w.
+  if (row_groups && table.gemv_f32 && a.rows <= table.gemv_rows) {
     job.kernel = table.gemv_f32;  // reads w in place: output blocks suffice
     row_groups = false;
   }

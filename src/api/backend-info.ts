@@ -20,8 +20,9 @@ export interface BackendInfo {
   /** Threads a single call may use. */
   threads: number;
   /**
-   * The kernel behind `linear()`: 'gemm_f32_6x16__avx2' or 'gemm_f32__scalar' (built in), 'cblas'
-   * (the system BLAS of a CMake build with ATTNKIT_BLAS=ON), 'js' on the JS backend.
+   * The kernel behind `linear()`: 'gemm_f32_8x48__avx512' (avx512 with `fmaWidth` 512),
+   * 'gemm_f32_6x16__avx2' (avx2, or avx512 with `fmaWidth` 256) or 'gemm_f32__scalar' (built in),
+   * 'cblas' (the system BLAS of a CMake build with ATTNKIT_BLAS=ON), 'js' on the JS backend.
    */
   gemm: string;
   /** attnkit's version. */

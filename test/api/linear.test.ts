@@ -52,8 +52,21 @@ describe('linear vs float64', () => {
   it('all odd at once: [3, 17] x 65 -> 33, no bias', () => check([3, 17], 65, 33, false, 7));
   it('projection-like: [2, 65, 64] -> 192', () => check([2, 65], 64, 192, true, 8));
   it('a 6x16 tile boundary on both sides: 12 x 32 -> 48', () => check([12], 32, 48, true, 9));
-  // A few rows (decoding) take the unpacked path on AVX2: passes of up to 4 rows, outputs in pairs,
-  // a vector body along inFeatures and its tail.
+  // The packed GEMMs' row tiles are 6 (AVX2) and 8 (avx512 zmm) rows: 33 + 15 rows reach every row count
+  // of both tails (33 → 5 x 6 + 3, 4 x 8 + 1, ..., 47 → 7 x 6 + 5, 5 x 8 + 7), and the rows past 32
+  // take the GEMM rather than the few-row path. The zmm tile reads 3 panels of 16 outputs, fewer at the
+  // end of each block of 128 (3 + 3 + 2) and in the last block: 300 = 2 x 128 + 44 ends in a 3-panel tile
+  // with 12 columns in its last panel, 176 in a 1-panel one of 16, 200 in a 2-panel one of 8.
+  for (let rows = 33; rows < 48; rows++) it(`rows = ${rows} (in 31, out 300)`, () => check([rows], 31, 300, rows % 2 === 1, 400 + rows));
+  for (const m of [1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 95, 127, 128, 129, 176, 200])
+    it(`outFeatures = ${m} (rows 41, in 17)`, () => check([41], 17, m, m % 2 === 0, 500 + m));
+  it('1000 rows x 1 -> 50 (in = 1, a one-step k loop)', () => check([1000], 1, 50, true, 10));
+  it('1 row and 1000 rows x 257 -> 130', () => {
+    check([1], 257, 130, true, 11);
+    check([1000], 257, 130, true, 12);
+  });
+  // A few rows (decoding) take the unpacked path (up to 32 rows with the AVX2 GEMM, 4 with the zmm one):
+  // passes of up to 4 rows, outputs in pairs, a vector body along inFeatures and its tail.
   for (const rows of [1, 2, 3, 4, 5, 8, 9])
     it(`${rows} row(s) x 1003 -> 33 (few-row path: row passes, an odd output, a tail of 3)`, () =>
       check([rows], 1003, 33, rows % 2 === 0, 300 + rows));

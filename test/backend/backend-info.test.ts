@@ -34,16 +34,18 @@ describe('backendInfo()', () => {
   });
 
   it('names the kernel behind linear(): the built-in one of this SIMD level, or the system BLAS asked for', () => {
-    const { backend, simd, gemm } = backendInfo();
+    const { backend, simd, fmaWidth, gemm } = backendInfo();
     // CI sets ATTNKIT_EXPECT_GEMM=cblas for its run against the CMake build with ATTNKIT_BLAS=ON.
     const expected =
       backend === 'js'
         ? 'js'
         : process.env.ATTNKIT_EXPECT_GEMM && simd !== 'scalar'
           ? process.env.ATTNKIT_EXPECT_GEMM
-          : simd === 'avx2' || simd === 'avx512'
-            ? 'gemm_f32_6x16__avx2'
-            : 'gemm_f32__scalar';
+          : simd === 'avx512' && fmaWidth === 512
+            ? 'gemm_f32_8x48__avx512'
+            : simd === 'avx2' || simd === 'avx512'
+              ? 'gemm_f32_6x16__avx2'
+              : 'gemm_f32__scalar';
     expect(gemm).toBe(expected);
   });
 });

@@ -1,5 +1,6 @@
 // The addon's linear re-checks lengths itself (a JS error, never an out-of-bounds access), and its scalar
-// GEMM (forced with ATTNKIT_SIMD=scalar in a child process) matches float64 like the AVX2 one.
+// GEMM (forced with ATTNKIT_SIMD=scalar in a child process) matches float64 like the AVX2 one, and the
+// zmm GEMM gives the AVX2 one's bits.
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ describe('native linear guards', () => {
     expect(() => addon.linear(new Float64Array(6) as never, f(12), null, f(8), new Float64Array([2, 3, 4]))).toThrow(TypeError);
   });
   it('reports which GEMM it chose', () =>
-    expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2', ...(process.env.ATTNKIT_EXPECT_GEMM ? ['cblas'] : [])]).toContain(addon.info().gemm));
+    expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2', 'gemm_f32_8x48__avx512', ...(process.env.ATTNKIT_EXPECT_GEMM ? ['cblas'] : [])]).toContain(addon.info().gemm));
 });
 
 describe('scalar GEMM (ATTNKIT_SIMD=scalar)', () => {
@@ -50,7 +51,7 @@ describe('scalar GEMM (ATTNKIT_SIMD=scalar)', () => {
         worst = Math.max(worst, Math.abs(y[r * M + o] - s) / (mag + 1));
       }
       console.log(JSON.stringify({ gemm: a.info().gemm, worst }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_SIMD: 'scalar' }, timeout: 120_000 }).toString());
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_SIMD: 'scalar', ATTNKIT_FMA_WIDTH: 'auto' }, timeout: 120_000 }).toString());
     expect(out.gemm).toBe('gemm_f32__scalar');
     expect(out.worst).toBeLessThan(1e-6);
   });
@@ -64,6 +65,40 @@ describe('ATTNKIT_GEMM=builtin', () => {
     const gemm = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_GEMM: 'builtin' }, timeout: 120_000 })
       .toString()
       .trim();
-    expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2']).toContain(gemm);
+    expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2', 'gemm_f32_8x48__avx512']).toContain(gemm);
+  });
+});
+
+// The avx512 level's zmm GEMM (8 x 48 tiles) and the AVX2 one (6 x 16) compute each output as the same
+// FMA chain over k, then + bias: forced in child processes, they must agree bit for bit.
+describe('zmm GEMM (ATTNKIT_FMA_WIDTH=512) against the AVX2 one (256)', () => {
+  const run = (width: string) => {
+    const script = `
+      const { loadAddon } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/backends/native/load-addon.js'))});
+      const a = loadAddon().addon;
+      const out = [];
+      for (const [R, N, M, bias] of [[77, 131, 300, true], [48, 64, 176, false], [1000, 17, 200, true]]) {
+        const x = Float32Array.from({ length: R * N }, (_, i) => Math.sin(i * 0.37));
+        const w = Float32Array.from({ length: M * N }, (_, i) => Math.cos(i * 0.11));
+        const b = bias ? Float32Array.from({ length: M }, (_, i) => Math.sin(i)) : null;
+        const y = new Float32Array(R * M);
+        a.linear(x, w, b, y, new Float64Array([R, N, M]));
+        out.push(require('node:crypto').createHash('sha256').update(y).digest('hex'));
+      }
+      console.log(JSON.stringify({ gemm: a.info().gemm, out }));`;
+    const env = { ...process.env, ATTNKIT_SIMD: 'avx512', ATTNKIT_FMA_WIDTH: width, ATTNKIT_GEMM: 'builtin' };
+    return execFileSync(process.execPath, ['-e', script], { env, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  };
+  it('gives the same bits on row, output and k tails', (ctx) => {
+    let zmm: { gemm: string; out: string[] };
+    try {
+      zmm = JSON.parse(run('512'));
+    } catch (e) {
+      if (/not available/.test(String((e as { stderr?: Buffer }).stderr ?? e))) return ctx.skip();
+      throw e;
+    }
+    const avx2 = JSON.parse(run('256'));
+    expect([zmm.gemm, avx2.gemm]).toEqual(['gemm_f32_8x48__avx512', 'gemm_f32_6x16__avx2']);
+    expect(zmm.out).toEqual(avx2.out);
   });
 });

@@ -2,6 +2,7 @@
 // -mavx512bw).
 #pragma once
 #include "attnkit.h"
+#include "attnkit_gemm.h"
 #include "../common/parallel.h"
 
 namespace attnkit {
@@ -14,4 +15,6 @@ void attn_sdpa_f32_flash_zmm__avx512(const attn_sdpa_args& a, const ParallelFor*
 // AVX512_BF16 (the attnkit_avx512_bf16 library).
 void attn_sdpa_f32_flash_bf16__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
 #endif
+// linear()'s GEMM on an 8 rows x 48 outputs zmm tile, o_begin a multiple of 16; for full-width zmm FMAs.
+void attn_gemm_f32_8x48__avx512(const attn_linear_args& a, int64_t o_begin, int64_t o_end);
 }

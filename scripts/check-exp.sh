@@ -21,6 +21,10 @@ if grep -qw avx512f /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && grep -qw
   g++ -std=c++17 -O2 -mavx512f -mavx512vl -mavx512dq -mavx512bw -mavx2 -mfma -DCHECK_AVX512 -I"$n/include" "$n/tests/kernel_check.cpp" \
     "$n/kernels/avx512/sdpa_f32_flash.cpp" "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin"
   "$bin"
+  # Its zmm tiles too (the kernel of cores with full-width 512-bit FMAs); they run on any AVX-512 CPU.
+  g++ -std=c++17 -O2 -mavx512f -mavx512vl -mavx512dq -mavx512bw -mavx2 -mfma -DCHECK_AVX512_ZMM -I"$n/include" \
+    "$n/tests/kernel_check.cpp" "$n/kernels/avx512/sdpa_f32_flash_zmm.cpp" "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin"
+  "$bin"
 else
   echo "check-exp: AVX-512 level NOT checked: this CPU lacks AVX-512 F, DQ, BW or VL"
 fi

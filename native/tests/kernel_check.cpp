@@ -1,6 +1,6 @@
 // Standalone check of a SIMD fused kernel against the scalar oracle, lse included (the addon's JS
 // glue never asks for lse). Built by scripts/check-neon.sh (arm64, run under qemu-user) and
-// scripts/check-exp.sh (x86-64 AVX2, and AVX-512 with -DCHECK_AVX512). Exit code 0 = every case within
+// scripts/check-exp.sh (x86-64 AVX2, and AVX-512 with -DCHECK_AVX512 or, zmm tiles, -DCHECK_AVX512_ZMM). Exit code 0 = every case within
 // tolerance.
 #include <cmath>
 #include <cstdio>
@@ -12,6 +12,10 @@
 #include "../kernels/neon/kernels.h"
 #define KERNEL attnkit::attn_sdpa_f32_flash__neon
 #define LEVEL "neon"
+#elif defined(CHECK_AVX512_ZMM)
+#include "../kernels/avx512/kernels.h"
+#define KERNEL attnkit::attn_sdpa_f32_flash_zmm__avx512
+#define LEVEL "avx512 zmm"
 #elif defined(CHECK_AVX512)
 #include "../kernels/avx512/kernels.h"
 #define KERNEL attnkit::attn_sdpa_f32_flash__avx512

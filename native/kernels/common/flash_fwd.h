@@ -29,6 +29,7 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
   p.bq = p.direct ? a.len_q : std::min(a.len_q, query_block(a, p.G, p.dv16, pf ? pf->workers : 1));
   p.nqb = (a.len_q + p.bq - 1) / p.bq;
   p.rows_max = p.G * p.bq;
+  p.workers = pf ? std::max(1, pf->workers) : 1;
   const int64_t bh = a.batch * a.heads_kv;
   // K and V rows of the kv heads side by side (bshd): one task reads every head, for one or two rows
   // per kv head by the one-row pipeline across heads (run_heads_direct), for more by the blocked path

@@ -23,9 +23,31 @@ inline void prefetch_masks(const RowState* rows, int64_t n, int64_t kb, int64_t 
 
 // Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch. with_sinks: the
 // task covers every key, so the rows start from their sink (split-K chunks leave it to the merge).
+// The q rows and the first key block's K and V rows of the task a thread likely runs next (the dynamic
+// schedule hands out tasks in order, so about `workers` tasks on), prefetched into L2 a slice per tile
+// of the current task's last key block. On short rows (BERT's S = 128) a task is over in tens of
+// microseconds, and its first touch of q, K and V in memory would otherwise stall it.
+struct NextTask {
+  int64_t b = -1, hk = 0, q0 = 0, nq = 0;  // b < 0: none
+  bool any() const { return b >= 0; }
+};
+
+inline void prefetch_next_slice(const Plan& p, const NextTask& nt, int64_t slice, int64_t slices) {
+  const attn_sdpa_args& a = *p.a;
+  const int64_t rows = p.G * nt.nq, keys = std::min(p.bk, a.len_k);
+  for (int64_t r = rows * slice / slices, r_end = rows * (slice + 1) / slices; r < r_end; ++r) {
+    const int64_t h = nt.hk * p.G + r / nt.nq, i = nt.q0 + r % nt.nq;
+    prefetch_row(a.q + nt.b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l, a.dim_qk);
+  }
+  for (int64_t j = keys * slice / slices, j_end = keys * (slice + 1) / slices; j < j_end; ++j) {
+    prefetch_row(a.k + nt.b * a.k_view.stride_b + nt.hk * a.k_view.stride_h + j * a.k_view.stride_l, a.dim_qk);
+    prefetch_row(a.v + nt.b * a.v_view.stride_b + nt.hk * a.v_view.stride_h + j * a.v_view.stride_l, a.dim_v);
+  }
+}
+
 template <class Ops>
 void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int64_t nq, int64_t k_begin,
-              int64_t k_end, bool with_sinks) {
+              int64_t k_end, bool with_sinks, const NextTask& next = NextTask{}) {
   const attn_sdpa_args& a = *p.a;
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, R = p.G * nq;
   float* qp = sc.qp.data();
@@ -100,15 +122,20 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
         for (int64_t c = 0; c < dv16; c += NR) Ops::panel_pairs(vb2 + c * (bk / 2), vp + c * bk, nk);
     }
 
+    // Tiles of at most kPrefillRows rows, evened out (128 rows: 13 and 12, not 9 x 14 and a slow 2).
     constexpr int TR = Ops::kPrefillRows;
-    for (int64_t r0 = 0; r0 < R; r0 += TR) {
-      const int mr = static_cast<int>(std::min<int64_t>(TR, R - r0));
+    const int64_t ntiles = (R + TR - 1) / TR, tile_base = R / ntiles, tile_extra = R % ntiles;
+    const bool last_block = kb + bk >= k_last;
+    for (int64_t t = 0, r0 = 0; t < ntiles; r0 += tile_base + (t < tile_extra), ++t) {
+      const int mr = static_cast<int>(tile_base + (t < tile_extra));
+      const int64_t r_next = r0 + mr;
+      if (last_block && next.any()) prefetch_next_slice(p, next, t, ntiles);
       // The next tile's mask slices (after the last tile: the first tile's, next block) load while
       // this tile computes: a tile's mask rows lie Lk apart, a column of short pieces the hardware
       // prefetcher does not follow.
       if (a.mask_kind != ATTN_MASK_NONE) {
-        if (r0 + TR < R)
-          prefetch_masks(rows.data() + r0 + TR, std::min<int64_t>(TR, R - r0 - TR), kb, nk);
+        if (r_next < R)
+          prefetch_masks(rows.data() + r_next, std::min<int64_t>(TR, R - r_next), kb, nk);
         else if (kb + bk < k_last)
           prefetch_masks(rows.data(), std::min<int64_t>(TR, R), kb + bk, std::min(bk, k_last - kb - bk));
       }
@@ -172,7 +199,15 @@ void prefill_task(void* arg, int64_t t) {
   const int64_t q0 = qb * p.bq, nq = std::min(p.bq, a.len_q - q0);
   Scratch& sc = scratch();
   sc.ensure(p.rows_max, a.dim_qk, p.dv16, DIRECT_MAX_ROWS, p.bk);
-  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k, true);
+  NextTask next;
+  const int64_t tn = t + p.workers;
+  if (tn < p.nqb * bh) {
+    next.b = (tn % bh) / a.heads_kv;
+    next.hk = tn % a.heads_kv;
+    next.q0 = (p.nqb - 1 - tn / bh) * p.bq;
+    next.nq = std::min(p.bq, a.len_q - next.q0);
+  }
+  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k, true, next);
   for (int64_t g = 0; g < p.G; ++g)
     for (int64_t ii = 0; ii < nq; ++ii) {
       const int64_t r = g * nq + ii;

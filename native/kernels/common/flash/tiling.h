@@ -127,6 +127,7 @@ struct Plan {
   bool direct;     // G * Lq <= DIRECT_MAX_ROWS: every task takes the direct path (shape only, never threads)
   bool interleaved;  // direct, and K/V rows of all kv heads side by side (bshd): see heads_task
   float* partial;  // split-K: [B*Hkv][nchunk][rows][Dv16 + 2] (m, l, O), else nullptr
+  int workers;     // threads sharing the tasks: which task a thread likely runs next (prefetch only)
 };
 
 // Ops::gemm<MR>, with the rows to prefetch where the Ops take them (kKernelPrefetch); pf_n is 0 otherwise.

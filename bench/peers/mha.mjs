@@ -37,14 +37,16 @@ export function mhaData({ B, S, E }, seed = 1) {
   return { x: randomData(B * S * E, seed), params: p };
 }
 
-/** attnkit's layer with those parameters: run() is one forward, result() its output. */
+/** attnkit's layer with those parameters: run() is one forward, into an output tensor reused across calls
+ * (`options.out`, as a server would; onnxruntime's outputs come from its own arena), result() its output. */
 export function attnkitMha({ B, S, E, H }, { x, params }) {
   const mha = new attnkit.MultiHeadAttention({ embedDim: E, numHeads: H, seed: 1 });
   const t = (n) => ({ data: params[n], shape: n.startsWith('w') ? [E, E] : [E] });
   mha.loadWeights(Object.fromEntries(Object.keys(params).map((n) => [n, t(n)])));
   const input = { data: x, shape: [B, S, E] };
+  const out = { data: new Float32Array(B * S * E), shape: [B, S, E] };
   let last = null;
-  return { run: () => (last = mha.forward(input).output), result: () => last.data };
+  return { run: () => (last = mha.forward(input, undefined, undefined, { out }).output), result: () => last.data };
 }
 
 /** [rows, cols] → [cols, rows]: nn.Linear's [out, in] to MatMul's [in, out]. */
@@ -151,7 +153,7 @@ export async function run({ quick, threads, machine, timing }) {
     const own = attnkitMha(s, data);
     const r = timeSync(own.run, timing);
     const base = deriveFlops({ scenario: name, shape: mhaLabel(s), backend: `attnkit ${info.backend}`, simd: info.simd, threads: threadsUsed, ms: r.median, runs: r.runs }, flops, machine);
-    base.note = 'MultiHeadAttention.forward';
+    base.note = 'MultiHeadAttention.forward, options.out reused';
     rows.push(base);
     process.stderr.write(`  ${mhaLabel(s)} thr=${t}: attnkit ${base.ms.toFixed(2)} ms\n`);
     for (const peer of PEERS) {

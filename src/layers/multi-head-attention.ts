@@ -50,6 +50,11 @@ export interface MhaForwardOptions {
   softcap?: number;
   /** Attention sinks (gpt-oss), passed to scaledDotProductAttention: one logit per query head (numHeads). */
   sinks?: SdpaOptions['sinks'];
+  /**
+   * A Float32Array tensor [B, Lq, E] that receives the output, returned as `output` (the same object):
+   * a server that reuses it skips the first touch of fresh memory on every call.
+   */
+  out?: Tensor;
 }
 
 export interface MhaResult {
@@ -59,7 +64,7 @@ export interface MhaResult {
   weights: Tensor | null;
 }
 
-const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks'];
+const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks', 'out'];
 
 /**
  * @example
@@ -117,6 +122,11 @@ export class MultiHeadAttention {
     const B = q.shape[0];
     const Lq = q.shape[1];
     const D = c.headDim;
+    if (o.out !== undefined) {
+      const t = checkTensor<Float32Array>(op, 'options.out', o.out, [Float32Array], 'Float32Array');
+      if (formatShape(t.shape) !== formatShape([B, Lq, c.embedDim]))
+        throw shapeError(op, 'options.out', `[batch, seqQ, embedDim] = ${formatShape([B, Lq, c.embedDim])}`, formatShape(t.shape));
+    }
     const selfAttn = (key === undefined || key === query) && (value === undefined || value === query);
     if ((key === undefined) !== (value === undefined)) throw typeError(op, key === undefined ? 'key' : 'value', 'given together with the other (or both omitted for self-attention)', undefined);
 
@@ -163,15 +173,14 @@ export class MultiHeadAttention {
       ...(o.softcap !== undefined ? { softcap: o.softcap } : {}),
       ...(o.sinks !== undefined ? { sinks: o.sinks } : {}),
     });
-    const output = linear({ data: attn.data, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo));
+    const output = linear({ data: attn.data, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo), o.out ? { out: o.out } : undefined);
     return { output, weights: perHead ? (o.averageWeights === false ? perHead : meanOverHeads(perHead.data, B, c.numHeads, Lq, Lk)) : null };
   }
 
   /**
    * Views of sizes `lengths` into one buffer, kept for the next call when it is at most SCRATCH_KEPT
-   * floats (nothing returned ever points into it). forward at E = 512, 8 heads, 64 tokens, 2 threads (this
-   * EPYC, one timing script, linear() already repacked): 1.33-1.38 ms with a fused QKV GEMM, row copies
-   * and fresh arrays, 0.92 ms this way; bench/mha.mjs later gave 0.96-0.98.
+   * floats (nothing returned ever points into it): fresh memory costs a page fault per 4 KiB on first
+   * touch, which on a VM can cost as much as the projections themselves.
    */
   private scratch(lengths: number[]): Float32Array[] {
     const total = lengths.reduce((a, n) => a + n, 0);
@@ -185,8 +194,9 @@ export class MultiHeadAttention {
   }
 }
 
-/** Floats of forward's scratch (q, k, v and attention output) kept between calls: 16 MiB. */
-const SCRATCH_KEPT = 4 << 20;
+/** Floats of forward's scratch (q, k, v and attention output) kept between calls: 256 MiB (B = 8, S = 512,
+ * E = 768 needs 48 MiB); larger calls allocate their scratch afresh. Trades memory held for page faults. */
+const SCRATCH_KEPT = 64 << 20;
 
 const vec = (b: Float32Array | null): Tensor | undefined => (b ? { data: b, shape: [b.length] } : undefined);
 

@@ -73,3 +73,21 @@ describe('SelfAttention / selfAttention', () => {
   it('x whose last dim is not embedDim', () =>
     expectError(() => new SelfAttention({ embedDim: 4, numHeads: 2 }).forward(z([1, 2, 3])), AttnkitRangeError, ErrorCode.SHAPE, 'SelfAttention.forward: x must be [batch, seq, embedDim] = [*, *, 4], got [1, 2, 3]'));
 });
+
+describe('MultiHeadAttention.forward options.out', () => {
+  const layer = new MultiHeadAttention({ embedDim: 8, numHeads: 2, seed: 3 });
+  const x = { data: Float32Array.from({ length: 2 * 5 * 8 }, (_, i) => Math.sin(i)), shape: [2, 5, 8] };
+
+  it('writes the output into out and returns that tensor, with the same values as a fresh result', () => {
+    const fresh = layer.forward(x).output;
+    const out = { data: new Float32Array(2 * 5 * 8).fill(NaN), shape: [2, 5, 8] };
+    const got = layer.forward(x, undefined, undefined, { out }).output;
+    expect(got).toBe(out);
+    expect(Array.from(out.data)).toEqual(Array.from(fresh.data));
+  });
+
+  it('an out of the wrong shape or type is refused before any work, naming options.out', () => {
+    expectError(() => layer.forward(x, undefined, undefined, { out: z([2, 5, 4]) }), AttnkitRangeError, ErrorCode.SHAPE, /MultiHeadAttention\.forward: options\.out must be \[batch, seqQ, embedDim\] = \[2, 5, 8\], got \[2, 5, 4\]/);
+    expectError(() => layer.forward(x, undefined, undefined, { out: { data: new Float64Array(80), shape: [2, 5, 8] } as never }), AttnkitTypeError, ErrorCode.TYPE, /options\.out\.data must be a Float32Array/);
+  });
+});

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../dispatch/kernel_table.h"
+#include "guarded.h"
 #include "../threading/thread_pool.h"
 #include "linear_args.h"
 #include "sdpa_args.h"
@@ -17,22 +18,6 @@ namespace attnkit {
 constexpr int kAddonAbi = 5;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes
 
 namespace {
-
-// Runs fn, turning std exceptions into JS TypeError/RangeError/Error with the same message.
-template <typename Fn>
-Napi::Value guarded(const Napi::CallbackInfo& info, Fn fn) {
-  try {
-    return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::invalid_argument& e) {
-    throw Napi::TypeError::New(info.Env(), e.what());
-  } catch (const std::range_error& e) {
-    throw Napi::RangeError::New(info.Env(), e.what());
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), e.what());
-  }
-}
 
 Napi::Value Sdpa(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {

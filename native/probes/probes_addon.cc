@@ -5,26 +5,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "../napi/guarded.h"
 #include "probes.h"
 
 namespace attnkit {
 namespace {
-
-// Runs fn, turning std exceptions into JS TypeError/RangeError/Error with the same message.
-template <typename Fn>
-Napi::Value guarded(const Napi::CallbackInfo& info, Fn fn) {
-  try {
-    return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::invalid_argument& e) {
-    throw Napi::TypeError::New(info.Env(), e.what());
-  } catch (const std::range_error& e) {
-    throw Napi::RangeError::New(info.Env(), e.what());
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), e.what());
-  }
-}
 
 // probeFmaPeak(threads, bits?) -> GFLOP/s, probeReadBandwidth(threads) -> GB/s: the bench's own yardsticks.
 int probe_threads_arg(const Napi::CallbackInfo& info, const char* op) {

@@ -25,7 +25,7 @@ struct KernelTable {
 };
 
 // The table in use; built on first call. Throws std::runtime_error when ATTNKIT_SIMD names
-// a level this build or CPU cannot run, or ATTNKIT_FMA_WIDTH a width the level does not have.
+// a level this build or CPU cannot run, or ATTNKIT_FMA_WIDTH is not 256, 512 or auto.
 const KernelTable& kernel_table();
 
 // Runs one attention call: the fused kernel, or the scalar row kernel when weights are requested

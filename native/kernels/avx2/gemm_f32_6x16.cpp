@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "../scalar/gemm_f32.h"
-#include "flash_ops_avx2.h"
+#include "pack_w_f32.h"
 
 namespace attnkit {
 
@@ -66,27 +66,12 @@ void attn_gemm_f32_6x16__avx2(const attn_linear_args& a, int64_t o_begin, int64_
   if (rows == 0 || o_end <= o_begin) return;
   // Panels of outputs [o_begin, o_end); o_begin is a multiple of 16 (the caller's blocks are).
   const int64_t p_first = o_begin / kNr, panels = (o_end - o_begin + kNr - 1) / kNr;
-  // Per-thread buffer, reused across calls (pool threads live as long as the addon). Full panels by
-  // the attention kernel's 8x8 register transposes (FlashOpsAvx2::pack_k16); the last, partial one
-  // element by element, zero-filled.
-  static thread_local std::vector<float> packed;
-  packed.resize(static_cast<size_t>(std::max<int64_t>(1, panels * kNr * n)));
-  for (int64_t p = 0; p < panels; p++) {
-    float* dst = packed.data() + p * kNr * n;
-    const int64_t o0 = (p_first + p) * kNr;
-    const int64_t cols = (o_end - o0) < kNr ? (o_end - o0) : kNr;
-    if (cols == kNr) {
-      FlashOpsAvx2::pack_k16(dst, a.w + o0 * n, n, n);
-      continue;
-    }
-    for (int64_t k = 0; k < n; k++)
-      for (int64_t j = 0; j < kNr; j++) dst[k * kNr + j] = j < cols ? a.w[(o0 + j) * n + k] : 0.0f;
-  }
+  const float* packed = pack_w_panels16(a, o_begin, o_end);
   alignas(32) float temp[kMr * kNr];
   for (int64_t r0 = 0; r0 < rows; r0 += kMc) {
     const int64_t r_end = (r0 + kMc < rows) ? r0 + kMc : rows;
     for (int64_t p = 0; p < panels; p++) {
-      const float* panel = packed.data() + p * kNr * n;
+      const float* panel = packed + p * kNr * n;
       const int64_t o0 = (p_first + p) * kNr;
       const int64_t cols = (o_end - o0) < kNr ? (o_end - o0) : kNr;
       for (int64_t r = r0; r < r_end; r += kMr) {

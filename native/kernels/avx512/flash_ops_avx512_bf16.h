@@ -21,6 +21,7 @@ namespace {
 
 struct FlashOpsAvx512Bf16 : FlashOpsAvx512Zmm {
   static constexpr bool kBf16 = true;
+  using FlashOpsAvx512Zmm::gemm_panels;  // the fp32 tiles, beside the bf16 overload below
 
   // 16 pairs (lo[j], hi[j]) of bf16, lo in the low half.
   static ATTNKIT_AVX2_INLINE __m512i pairs16(__m512 lo, __m512 hi) {
@@ -60,7 +61,7 @@ struct FlashOpsAvx512Bf16 : FlashOpsAvx512Zmm {
   // C[MR][16 * NP] (ldc) = (acc ? C : 0) + Σ_i A[r][i] · B_p[i] over K2 pairs: A [MR][K2] pairs (lda),
   // panel p [K2][16] pairs at B + p * ldp.
   template <int MR, int NP>
-  static ATTNKIT_AVX2_INLINE void gemm_bf16(const uint32_t* A, int64_t lda, const uint32_t* B, int64_t ldp, float* C,
+  static ATTNKIT_AVX2_INLINE void gemm_panels(const uint32_t* A, int64_t lda, const uint32_t* B, int64_t ldp, float* C,
                                             int64_t ldc, int64_t K2, bool acc) {
     __m512 c[MR][NP];
 #pragma GCC unroll 16

@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "../avx2/flash_ops_avx2.h"
+#include "../avx2/pack_w_f32.h"
 #include "kernels.h"
 
 namespace attnkit {
@@ -82,25 +82,11 @@ void attn_gemm_f32_8x48__avx512(const attn_linear_args& a, int64_t o_begin, int6
   if (rows == 0 || o_end <= o_begin) return;
   // Panels of outputs [o_begin, o_end); o_begin is a multiple of 16 (the caller's blocks are).
   const int64_t p_first = o_begin / 16, panels = (o_end - o_begin + 15) / 16, ldp = 16 * n;
-  // Per-thread buffer, reused across calls (pool threads live as long as the addon). Full panels by
-  // 8x8 register transposes; the last, partial one element by element, zero-filled.
-  static thread_local std::vector<float> packed;
-  packed.resize(static_cast<size_t>(std::max<int64_t>(1, panels * ldp)));
-  for (int64_t p = 0; p < panels; p++) {
-    float* dst = packed.data() + p * ldp;
-    const int64_t o0 = (p_first + p) * 16;
-    const int64_t cols = std::min<int64_t>(o_end - o0, 16);
-    if (cols == 16) {
-      FlashOpsAvx2::pack_k16(dst, a.w + o0 * n, n, n);
-      continue;
-    }
-    for (int64_t k = 0; k < n; k++)
-      for (int64_t j = 0; j < 16; j++) dst[k * 16 + j] = j < cols ? a.w[(o0 + j) * n + k] : 0.0f;
-  }
+  const float* packed = pack_w_panels16(a, o_begin, o_end);
   for (int64_t r0 = 0; r0 < rows; r0 += kMc) {
     const int64_t r_end = std::min(r0 + kMc, rows);
     for (int64_t p = 0; p < panels; p += kNp) {
-      const float* panel = packed.data() + p * ldp;
+      const float* panel = packed + p * ldp;
       const int64_t o0 = (p_first + p) * 16;
       const int np = static_cast<int>(std::min<int64_t>(panels - p, kNp));
       const int64_t cols = std::min<int64_t>(o_end - o0, 16 * np);

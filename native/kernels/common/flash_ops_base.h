@@ -16,7 +16,7 @@ struct FlashOpsBase {
   // (an Ops with more than one panel has gemm_panels<MR, NP>; otherwise gemm<MR> takes a panel a call).
   static constexpr int kPrefillRows = 6;
   static constexpr int kPrefillPanels = 1;
-  // bfloat16 products in prefill (row_pairs, panel_pairs, gemm_bf16): the instantiation for calls with
+  // bfloat16 products in prefill (row_pairs, panel_pairs, a gemm_panels overload on bf16 pairs): the instantiation for calls with
   // compute_bf16 (see avx512/flash_ops_avx512_bf16.h).
   static constexpr bool kBf16 = false;
 };

@@ -21,18 +21,26 @@ inline void prefetch_masks(const RowState* rows, int64_t n, int64_t kb, int64_t 
   }
 }
 
-// Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch. with_sinks: the
-// task covers every key, so the rows start from their sink (split-K chunks leave it to the merge).
-// The q rows and the first key block's K and V rows of the task a thread likely runs next (the dynamic
-// schedule hands out tasks in order, so about `workers` tasks on), prefetched into L2 a slice per tile
-// of the current task's last key block. On short rows (BERT's S = 128) a task is over in tens of
-// microseconds, and its first touch of q, K and V in memory would otherwise stall it.
-struct NextTask {
+// Where prefill task t sits: batch entry b, kv head hk, query positions [q0, q0 + nq). Query blocks go
+// in reverse order (heaviest first under causal) so dynamic scheduling balances the tail.
+struct PrefillTask {
   int64_t b = -1, hk = 0, q0 = 0, nq = 0;  // b < 0: none
   bool any() const { return b >= 0; }
 };
 
-inline void prefetch_next_slice(const Plan& p, const NextTask& nt, int64_t slice, int64_t slices) {
+inline PrefillTask prefill_task_at(const Plan& p, int64_t t) {
+  const attn_sdpa_args& a = *p.a;
+  const int64_t bh = a.batch * a.heads_kv;
+  if (t >= p.nqb * bh) return PrefillTask{};
+  const int64_t q0 = (p.nqb - 1 - t / bh) * p.bq;
+  return PrefillTask{(t % bh) / a.heads_kv, t % a.heads_kv, q0, std::min(p.bq, a.len_q - q0)};
+}
+
+// The q rows and the first key block's K and V rows of the task a thread likely runs next (the dynamic
+// schedule hands out tasks in order, so about `workers` tasks on), prefetched into L2 a slice per tile
+// of the current task's last key block. On short rows (BERT's S = 128) a task is over in tens of
+// microseconds, and its first touch of q, K and V in memory would otherwise stall it.
+inline void prefetch_next_slice(const Plan& p, const PrefillTask& nt, int64_t slice, int64_t slices) {
   const attn_sdpa_args& a = *p.a;
   const int64_t rows = p.G * nt.nq, keys = std::min(p.bk, a.len_k);
   for (int64_t r = rows * slice / slices, r_end = rows * (slice + 1) / slices; r < r_end; ++r) {
@@ -45,9 +53,12 @@ inline void prefetch_next_slice(const Plan& p, const NextTask& nt, int64_t slice
   }
 }
 
+// Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch. with_sinks: the
+// task covers every key, so the rows start from their sink (split-K chunks leave it to the merge).
+// next: the task to prefetch for (prefill only).
 template <class Ops>
 void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int64_t nq, int64_t k_begin,
-              int64_t k_end, bool with_sinks, const NextTask& next = NextTask{}) {
+              int64_t k_end, bool with_sinks, const PrefillTask& next = PrefillTask{}) {
   const attn_sdpa_args& a = *p.a;
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, R = p.G * nq;
   float* qp = sc.qp.data();
@@ -188,26 +199,16 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
   }
 }
 
-// Prefill task t: query blocks in reverse order (heaviest first under causal) so dynamic
-// scheduling balances the tail.
+// Prefill task t (see prefill_task_at), written out.
 template <class Ops>
 void prefill_task(void* arg, int64_t t) {
   const Plan& p = *static_cast<const Plan*>(arg);
   const attn_sdpa_args& a = *p.a;
-  const int64_t bh = a.batch * a.heads_kv;
-  const int64_t qb = p.nqb - 1 - t / bh, b = (t % bh) / a.heads_kv, hk = t % a.heads_kv;
-  const int64_t q0 = qb * p.bq, nq = std::min(p.bq, a.len_q - q0);
+  const PrefillTask task = prefill_task_at(p, t);
+  const int64_t b = task.b, hk = task.hk, q0 = task.q0, nq = task.nq;
   Scratch& sc = scratch();
   sc.ensure(p.rows_max, a.dim_qk, p.dv16, DIRECT_MAX_ROWS, p.bk);
-  NextTask next;
-  const int64_t tn = t + p.workers;
-  if (tn < p.nqb * bh) {
-    next.b = (tn % bh) / a.heads_kv;
-    next.hk = tn % a.heads_kv;
-    next.q0 = (p.nqb - 1 - tn / bh) * p.bq;
-    next.nq = std::min(p.bq, a.len_q - next.q0);
-  }
-  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k, true, next);
+  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k, true, prefill_task_at(p, t + p.workers));
   for (int64_t g = 0; g < p.G; ++g)
     for (int64_t ii = 0; ii < nq; ++ii) {
       const int64_t r = g * nq + ii;

@@ -84,6 +84,11 @@ inline int64_t query_block(const attn_sdpa_args& a, int64_t G, int64_t dv16, int
   return (a.len_q + nqb - 1) / nqb;
 }
 
+template <class T>
+inline void grow_to(std::vector<T>& v, int64_t n) {
+  if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+}
+
 // Per-thread scratch, reused across calls (pool threads live as long as the addon).
 struct Scratch {
   std::vector<float> qp, kp, vp, s, o, m, l;
@@ -92,27 +97,21 @@ struct Scratch {
   // s_rows: rows of S (MR-row tiles and decode groups need DIRECT_MAX_ROWS; the interleaved-heads
   // decode path holds every head's rows).
   void ensure(int64_t rows, int64_t d, int64_t dv16, int64_t s_rows = DIRECT_MAX_ROWS, int64_t bk = BK) {
-    auto grow = [](std::vector<float>& v, int64_t n) {
-      if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
-    };
-    grow(qp, rows * d + 1);
-    grow(kp, bk * d + 1);
-    grow(vp, bk * dv16 + 1);
-    grow(s, std::max(s_rows * BK, TILE_ROWS_MAX * BK_MAX));
-    grow(o, rows * dv16 + 1);
-    grow(m, rows);
-    grow(l, rows);
+    grow_to(qp, rows * d + 1);
+    grow_to(kp, bk * d + 1);
+    grow_to(vp, bk * dv16 + 1);
+    grow_to(s, std::max(s_rows * BK, TILE_ROWS_MAX * BK_MAX));
+    grow_to(o, rows * dv16 + 1);
+    grow_to(m, rows);
+    grow_to(l, rows);
   }
   // Pairs along D for q and K, along keys for V and P (bk is even).
   void ensure_bf16(int64_t rows, int64_t d, int64_t dv16, int64_t bk) {
-    auto grow = [](std::vector<uint32_t>& v, int64_t n) {
-      if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
-    };
     const int64_t d2 = (d + 1) / 2;
-    grow(qb, rows * d2 + 1);
-    grow(kb, bk * d2 + 1);
-    grow(vb, bk / 2 * dv16 + 1);
-    grow(pb, TILE_ROWS_MAX * BK_MAX / 2);
+    grow_to(qb, rows * d2 + 1);
+    grow_to(kb, bk * d2 + 1);
+    grow_to(vb, bk / 2 * dv16 + 1);
+    grow_to(pb, TILE_ROWS_MAX * BK_MAX / 2);
   }
 };
 
@@ -174,19 +173,12 @@ ATTNKIT_FLASH_INLINE void with_rows_upto(int R, const F& f) {
 // Prefill GEMM of a tile: C[mr][16 * np] (ldc) = (acc ? C : 0) + A[mr][K] (lda) * np panels of B, panel p
 // [K][16] at B + p * ldp. Ops with wider tiles (kPrefillPanels > 1) take the panels that many at a time.
 // Every element is the same FMA chain over k whatever the tile, so the results do not depend on it.
-// With T = uint32_t, A and B are bf16 pairs and K counts pairs (Ops::gemm_bf16).
+// With T = uint32_t, A and B are bf16 pairs and K counts pairs (the bf16 Ops' gemm_panels overload).
 template <class Ops, class T>
 ATTNKIT_FLASH_INLINE void gemm_panels(int mr, const T* A, int64_t lda, const T* B, int64_t ldp, int64_t np,
                                       float* C, int64_t ldc, int64_t K, bool acc) {
-  if constexpr (std::is_same<T, uint32_t>::value) {
-    static_assert(Ops::kBf16, "bf16 pairs need Ops::gemm_bf16");
-    with_rows_upto<Ops::kPrefillRows>(mr, [&](auto rows) {
-      constexpr int R = decltype(rows)::value;
-      int64_t p = 0;
-      for (; p + 2 <= np; p += 2) Ops::template gemm_bf16<R, 2>(A, lda, B + p * ldp, ldp, C + p * NR, ldc, K, acc);
-      if (p < np) Ops::template gemm_bf16<R, 1>(A, lda, B + p * ldp, ldp, C + p * NR, ldc, K, acc);
-    });
-  } else if constexpr (Ops::kPrefillPanels > 1) {
+  static_assert(!std::is_same<T, uint32_t>::value || Ops::kBf16, "bf16 pairs need the bf16 Ops");
+  if constexpr (Ops::kPrefillPanels > 1) {
     static_assert(Ops::kPrefillPanels == 2 && Ops::kPrefillRows <= TILE_ROWS_MAX, "tiles of 1 or 2 panels");
     with_rows_upto<Ops::kPrefillRows>(mr, [&](auto rows) {
       constexpr int R = decltype(rows)::value;
@@ -203,17 +195,7 @@ ATTNKIT_FLASH_INLINE void gemm_panels(int mr, const T* A, int64_t lda, const T* 
 // micro-kernel f calls is compiled for a constant row count.
 template <class F>
 inline void with_rows(int R, const F& f) {
-  static_assert(DIRECT_MAX_ROWS == 8, "with_rows lists 1..8 rows");
-  switch (R) {
-    case 8: f(std::integral_constant<int, 8>{}); break;
-    case 7: f(std::integral_constant<int, 7>{}); break;
-    case 6: f(std::integral_constant<int, 6>{}); break;
-    case 5: f(std::integral_constant<int, 5>{}); break;
-    case 4: f(std::integral_constant<int, 4>{}); break;
-    case 3: f(std::integral_constant<int, 3>{}); break;
-    case 2: f(std::integral_constant<int, 2>{}); break;
-    default: f(std::integral_constant<int, 1>{}); break;
-  }
+  with_rows_upto<DIRECT_MAX_ROWS>(R, f);
 }
 
 // Software prefetch of `bytes` bytes from p into L2, a line (64 bytes) at a time (GCC/Clang; a no-op

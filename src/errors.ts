@@ -11,6 +11,10 @@ export const ErrorCode = {
   VALUE: 'ERR_ATTNKIT_VALUE',
   /** An output buffer shares memory with an input. */
   OVERLAP: 'ERR_ATTNKIT_OVERLAP',
+  /** Memory for a result or for the kernel's scratch could not be allocated. */
+  RESOURCE: 'ERR_ATTNKIT_RESOURCE',
+  /** The native kernel or the JavaScript backend's worker failed in a way no argument check foresaw (a bug: please report it). */
+  INTERNAL: 'ERR_ATTNKIT_INTERNAL',
   /** ATTNKIT_BACKEND=native was asked for but the addon cannot load. */
   BACKEND: 'ERR_ATTNKIT_BACKEND',
 } as const;

@@ -9,6 +9,7 @@
 
 #include "../dispatch/kernel_table.h"
 #include "../kernels/scalar/gemm_f32.h"
+#include "typed_data.h"
 
 namespace attnkit {
 
@@ -29,7 +30,7 @@ Napi::TypedArray f32_arg(const Napi::CallbackInfo& info, size_t i, const char* n
 }
 
 float* f32_ptr(Napi::TypedArray t) {
-  return reinterpret_cast<float*>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+  return typed_data<float>(t);
 }
 
 void need(const char* name, size_t have, double want) {
@@ -60,7 +61,7 @@ attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info) {
       info[4].As<Napi::TypedArray>().ElementLength() != kLinDescLength)
     throw std::invalid_argument("attnkit native: linear: bad descriptor");
   Napi::TypedArray d = info[4].As<Napi::TypedArray>();
-  const double* desc = reinterpret_cast<const double*>(static_cast<uint8_t*>(d.ArrayBuffer().Data()) + d.ByteOffset());
+  const double* desc = typed_data<const double>(d);
 
   attn_linear_args a{};
   a.rows = desc_size(desc, kLinRows, "rows");

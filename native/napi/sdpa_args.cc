@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "typed_data.h"
+
 namespace attnkit {
 
 namespace {
@@ -41,7 +43,7 @@ int64_t window_side(double x) {
   return static_cast<int64_t>(x);
 }
 
-float* f32_data(Napi::TypedArray t) { return reinterpret_cast<float*>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset()); }
+float* f32_data(Napi::TypedArray t) { return typed_data<float>(t); }
 
 }  // namespace
 
@@ -53,7 +55,7 @@ attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
   Napi::TypedArray out = typed_arg(info, 3, napi_float32_array, "out");
   Napi::TypedArray descArr = typed_arg(info, 6, napi_float64_array, "desc");
   if (descArr.ElementLength() != kDescLength) throw std::invalid_argument("attnkit native: bad descriptor length");
-  const double* desc = reinterpret_cast<const double*>(static_cast<uint8_t*>(descArr.ArrayBuffer().Data()) + descArr.ByteOffset());
+  const double* desc = typed_data<const double>(descArr);
 
   attn_sdpa_args a{};
   a.batch = desc_int(desc, kBatch, "batch");
@@ -97,7 +99,7 @@ attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
     a.mask_stride_k = desc_int(desc, kMaskStride + 3, "mask stride");
     check_extent("mask", m.ElementLength(), a.batch, a.heads_q, a.len_q, a.len_k,
                  a.mask_stride_b, a.mask_stride_h, a.mask_stride_q, a.mask_stride_k);
-    a.mask = static_cast<const uint8_t*>(m.ArrayBuffer().Data()) + m.ByteOffset();
+    a.mask = typed_data<const uint8_t>(m);
   }
 
   a.scale = static_cast<float>(desc[kScale]);

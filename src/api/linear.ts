@@ -1,3 +1,4 @@
+import { withCodedErrors } from '../backends/coded-error';
 import { currentSelection } from '../backends/select';
 import type { Tensor } from '../tensor';
 import { planLinear, type LinearOptions } from '../validation/linear-plan';
@@ -13,7 +14,7 @@ export type { LinearOptions };
  * const y = linear(x, { data: w, shape: [512, 512] }, { data: b, shape: [512] });
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: LinearOptions): Tensor {
-  const { plan, outShape } = planLinear('linear', x, weight, bias, options);
-  currentSelection().backend.linear(plan);
-  return (options?.out as Tensor | undefined) ?? { data: plan.out, shape: Object.freeze(outShape) };
+  const { plan, outShape, out } = planLinear('linear', x, weight, bias, options);
+  if (plan.rows * plan.outFeatures > 0) withCodedErrors('linear', () => currentSelection().backend.linear(plan));
+  return (out as Tensor | undefined) ?? { data: plan.out, shape: Object.freeze(outShape) };
 }

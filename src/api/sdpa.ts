@@ -1,8 +1,10 @@
+import { codedError, withCodedErrors } from '../backends/coded-error';
 import { currentSelection } from '../backends/select';
 import type { SdpaPlan } from '../backends/types';
 import type { Tensor } from '../tensor';
-import { planSdpa } from '../validation/sdpa-plan';
+import { planSdpa, sdpaHasWork } from '../validation/sdpa-plan';
 import type { SdpaOptions } from '../validation/sdpa-options';
+import { holdBuffersForAsync } from './async-buffers';
 
 function resultOf(plan: SdpaPlan, outShape: number[], out: unknown): Tensor {
   return (out as Tensor | undefined) ?? { data: plan.out.data, shape: Object.freeze(outShape) };
@@ -16,18 +18,32 @@ function resultOf(plan: SdpaPlan, outShape: number[], out: unknown): Tensor {
  * const out = scaledDotProductAttention(q, k, v, { causal: true });
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Tensor {
-  const { plan, outShape, out } = planSdpa('scaledDotProductAttention', q, k, v, options);
-  currentSelection().backend.sdpa(plan);
+  const op = 'scaledDotProductAttention';
+  const { plan, outShape, out } = planSdpa(op, q, k, v, options);
+  if (sdpaHasWork(plan)) withCodedErrors(op, () => currentSelection().backend.sdpa(plan));
   return resultOf(plan, outShape, out);
 }
 
 /**
- * The same computation off the main thread (the libuv pool on the native backend), so a server's
- * event loop keeps running. Inputs stay referenced until it settles; do not write to them meanwhile.
- * Bad arguments reject the promise with the same errors the synchronous call throws.
+ * The same computation off the main thread (the libuv pool on the native backend, a worker thread
+ * on the JavaScript one), so a server's event loop keeps running. Bad arguments reject the promise
+ * with the same errors the synchronous call throws.
+ *
+ * The buffers it reads and writes are marked untransferable (worker_threads.markAsUntransferable,
+ * permanently), so a transfer cannot free them under the kernel, and views of resizable ArrayBuffers
+ * are refused. Until the promise settles, writing to the inputs or reading `out` gives unspecified
+ * values (never a crash).
  */
 export async function scaledDotProductAttentionAsync(q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Promise<Tensor> {
-  const { plan, outShape, out } = planSdpa('scaledDotProductAttentionAsync', q, k, v, options);
-  await currentSelection().backend.sdpaAsync(plan);
+  const op = 'scaledDotProductAttentionAsync';
+  const { plan, outShape, out } = planSdpa(op, q, k, v, options);
+  if (sdpaHasWork(plan)) {
+    holdBuffersForAsync(op, plan);
+    try {
+      await currentSelection().backend.sdpaAsync(plan);
+    } catch (e) {
+      throw codedError(op, e);
+    }
+  }
   return resultOf(plan, outShape, out);
 }

@@ -1,6 +1,7 @@
 // Checks scaleStudy's options up front, with the project's error wording.
 import { typeError, valueError } from '../validation/error-factory';
 import type { ScaleStudyOptions } from './types';
+import { snapshotOptions } from '../validation/snapshot';
 
 export const DEFAULT_DIMS: readonly number[] = [4, 16, 64, 256, 1024];
 export const DEFAULT_SAMPLES = 1000;
@@ -33,6 +34,8 @@ export function resolveStudyOptions(options: ScaleStudyOptions | undefined): Res
   if (options === null || typeof options !== 'object') throw typeError(OP, 'options', 'an object', options);
   for (const key of Object.keys(options))
     if (!KNOWN.includes(key)) throw valueError(OP, 'options', `made of ${KNOWN.join(', ')}`, `unknown option '${key}'`);
+  // Own properties only, each read once (a polluted Object.prototype is ignored).
+  options = snapshotOptions(OP, options, KNOWN) as ScaleStudyOptions;
   const samples = integerIn('options.samples', options.samples, 2, 10_000_000, DEFAULT_SAMPLES);
   const keys = integerIn('options.keys', options.keys, 2, 1_000_000, DEFAULT_KEYS);
   const seed = integerIn('options.seed', options.seed, 0, 0xffffffff, DEFAULT_SEED);

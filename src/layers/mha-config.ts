@@ -1,5 +1,6 @@
 // MultiHeadAttention's constructor options, checked once: head counts, sizes, bias, seed.
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
+import { snapshotOptions } from '../validation/snapshot';
 
 export interface MultiHeadAttentionOptions {
   /** E: the model width, last dim of query and of the output. */
@@ -41,8 +42,7 @@ function positiveInt(op: string, arg: string, v: unknown): number {
 
 export function checkMhaOptions(op: string, options: unknown): MhaConfig {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object { embedDim, numHeads, ... }', options);
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!KNOWN.includes(key)) throw typeError(op, `options.${key}`, `one of the known options (${KNOWN.join(', ')})`, key);
+  const o = snapshotOptions(op, options, KNOWN);
   const embedDim = positiveInt(op, 'options.embedDim', o.embedDim);
   const numHeads = positiveInt(op, 'options.numHeads', o.numHeads);
   const numKvHeads = o.numKvHeads === undefined ? numHeads : positiveInt(op, 'options.numKvHeads', o.numKvHeads);

@@ -12,6 +12,7 @@ import type { Tensor } from '../tensor';
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import type { SdpaOptions } from '../validation/sdpa-options';
 import { checkTensor } from '../validation/tensor-checks';
+import { snapshotOptions } from '../validation/snapshot';
 
 /** RoPE inside the layer: rotates q and k (positions offset + l) after projection. */
 export interface RopePositional extends Omit<RopeOptions, 'layout' | 'inPlace'> {
@@ -45,11 +46,9 @@ export function checkPositional(op: string, value: unknown, numHeads: number): M
   const type = (value as { type?: unknown }).type;
   if (type === 'rope') return value as RopePositional;
   if (type === 'alibi') {
-    for (const key of Object.keys(value))
-      if (key !== 'type' && key !== 'slopes') throw typeError(op, `${arg}.${key}`, 'one of the known options (type, slopes)', key);
-    const slopes = (value as AlibiPositional).slopes;
-    if (slopes !== undefined) checkSlopes(op, `${arg}.slopes`, slopes, numHeads);
-    return value as AlibiPositional;
+    const alibi = snapshotOptions(op, value, ['type', 'slopes'], arg) as unknown as AlibiPositional;
+    if (alibi.slopes !== undefined) checkSlopes(op, `${arg}.slopes`, alibi.slopes, numHeads);
+    return alibi;
   }
   if (type === 't5') {
     const p = value as T5Positional;

@@ -19,6 +19,7 @@ import { checkMhaOptions, type MhaConfig, type MultiHeadAttentionOptions } from 
 import { buildMask } from './mha-masks';
 import { checkPositional, positionalSdpaOptions, type MhaPositional } from './mha-positional';
 import { allocWeights, initWeights, loadPlainDict, loadPyTorchDict, type MhaWeights } from './mha-weights';
+import { snapshotOptions } from '../validation/snapshot';
 
 export type { MultiHeadAttentionOptions };
 
@@ -223,8 +224,7 @@ function checkInput(op: string, arg: string, x: unknown, dim: number): { data: F
 function checkForwardOptions(op: string, options: unknown, numHeads: number): MhaForwardOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object', options);
-  for (const key of Object.keys(options)) if (!FORWARD_OPTIONS.includes(key)) throw typeError(op, `options.${key}`, `one of the known options (${FORWARD_OPTIONS.join(', ')})`, key);
-  const o = options as MhaForwardOptions;
+  const o = snapshotOptions(op, options, FORWARD_OPTIONS) as MhaForwardOptions;
   for (const flag of ['causal', 'needWeights', 'averageWeights'] as const)
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
   checkPositional(op, o.positional, numHeads);

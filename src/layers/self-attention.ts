@@ -6,6 +6,7 @@ import type { MaskTensor, Tensor } from '../tensor';
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { checkTensor } from '../validation/tensor-checks';
 import { MultiHeadAttention, type MhaForwardOptions, type MhaResult, type MultiHeadAttentionOptions } from './multi-head-attention';
+import { snapshotOptions } from '../validation/snapshot';
 
 export interface PaddingOptions {
   /** Valid timesteps per sequence (B integers in [0, L]); timesteps l >= lengths[b] are padding. */
@@ -57,8 +58,7 @@ function checkX(op: string, x: unknown, dim?: number): { data: Float32Array; sha
 function pick<T extends object>(op: string, options: unknown, known: string[]): Partial<T> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object', options);
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw typeError(op, `options.${key}`, `one of the known options (${known.join(', ')})`, key);
-  return options as Partial<T>;
+  return snapshotOptions(op, options, known) as Partial<T>;
 }
 
 export interface SelfAttentionFnOptions extends PaddingOptions {

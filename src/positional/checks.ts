@@ -1,5 +1,6 @@
 // Small argument checks shared by the positional encodings (errors via the one error factory).
 import { typeError, valueError } from '../validation/error-factory';
+import { snapshotOptions } from '../validation/snapshot';
 
 /** A non-negative (or positive) safe integer, else TypeError (not a number) / RangeError (out of range). */
 export function checkInt(op: string, arg: string, value: unknown, min = 0): number {
@@ -19,9 +20,7 @@ export function checkPositive(op: string, arg: string, value: unknown): number {
 export function checkOptionsBag<T>(op: string, value: unknown, known: readonly string[], arg = 'options'): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(op, arg, 'an object', value);
-  for (const key of Object.keys(value))
-    if (!known.includes(key)) throw typeError(op, `${arg}.${key}`, `one of the known options (${known.join(', ')})`, key);
-  return value as Partial<T>;
+  return snapshotOptions(op, value, known, arg) as Partial<T>;
 }
 
 /**

@@ -1,14 +1,28 @@
 // One place that words every argument error: "<op>: <arg> must be <expected>, got <actual>".
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode, type ErrorCodeValue } from '../errors';
+import { typedArrayKind, typedArrayLength } from './snapshot';
 
-/** A short description of any value for error messages ("Int32Array(12)", "string 'x'", "undefined"). */
+/**
+ * A short description of any value for error messages ("Int32Array(12)", "string 'x'", "undefined").
+ * Never throws: a getter or Proxy trap that throws while it is described gives 'an unreadable value'.
+ */
 export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) {
-    const n = (value as unknown as { length?: number }).length;
-    return `${value.constructor.name}${n === undefined ? '' : `(${n})`}`;
+  try {
+    return describeUnsafe(value);
+  } catch {
+    return 'an unreadable value';
   }
-  if (Array.isArray(value)) return `array [${value.map((x) => (typeof x === 'number' ? String(x) : typeof x)).join(', ')}]`;
+}
+
+function describeUnsafe(value: unknown): string {
+  if (value === null) return 'null';
+  const kind = typedArrayKind(value);
+  if (kind !== undefined) return `${kind}(${typedArrayLength(value as ArrayBufferView)})`;
+  if (ArrayBuffer.isView(value)) return 'DataView';
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, 8).map((x) => (typeof x === 'number' ? String(x) : typeof x));
+    return `array [${shown.join(', ')}${value.length > 8 ? ', …' : ''}]`;
+  }
   switch (typeof value) {
     case 'string':
       return `string '${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
@@ -16,8 +30,10 @@ export function describe(value: unknown): string {
     case 'boolean':
     case 'bigint':
       return `${typeof value} ${String(value)}`;
-    case 'object':
-      return value.constructor && value.constructor !== Object ? `${value.constructor.name} object` : 'object';
+    case 'object': {
+      const ctor = Object.getPrototypeOf(value) === Object.prototype ? undefined : (value as { constructor?: { name?: unknown } }).constructor;
+      return ctor && typeof ctor.name === 'string' && ctor.name !== 'Object' ? `${ctor.name} object` : 'object';
+    }
     default:
       return typeof value;
   }

@@ -2,7 +2,8 @@
 import type { LinearPlan } from '../backends/types';
 import { formatShape, shapeError, typeError } from './error-factory';
 import { checkNoOverlap } from './overlap';
-import { MAX_ELEMENTS, checkTensor, product } from './tensor-checks';
+import { MAX_ELEMENTS, allocateF32, checkTensor, product } from './tensor-checks';
+import { snapshotOptions } from './snapshot';
 
 const F32 = [Float32Array] as const;
 
@@ -12,11 +13,8 @@ export interface LinearOptions {
 }
 
 /** Validates linear(x, weight, bias?, options?) and builds the plan (with a fresh output unless options.out). */
-export function planLinear(op: string, xIn: unknown, weightIn: unknown, biasIn: unknown, optionsIn: unknown): { plan: LinearPlan; outShape: number[] } {
-  if (optionsIn !== undefined && (typeof optionsIn !== 'object' || optionsIn === null || Array.isArray(optionsIn)))
-    throw typeError(op, 'options', 'an object', optionsIn);
-  const options = (optionsIn ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(options)) if (key !== 'out') throw typeError(op, `options.${key}`, 'one of the known options (out)', key);
+export function planLinear(op: string, xIn: unknown, weightIn: unknown, biasIn: unknown, optionsIn: unknown): { plan: LinearPlan; outShape: number[]; out: unknown } {
+  const options = snapshotOptions(op, optionsIn, ['out']);
 
   const x = checkTensor<Float32Array>(op, 'x', xIn, F32, 'Float32Array');
   const w = checkTensor<Float32Array>(op, 'weight', weightIn, F32, 'Float32Array');
@@ -41,7 +39,7 @@ export function planLinear(op: string, xIn: unknown, weightIn: unknown, biasIn: 
     out = o.data;
     checkNoOverlap(op, 'options.out', out, { x: x.data, weight: w.data, bias: bias ?? undefined });
   } else {
-    out = new Float32Array(rows * outFeatures);
+    out = allocateF32(op, 'the output', rows * outFeatures);
   }
-  return { plan: { rows, inFeatures, outFeatures, x: x.data, weight: w.data, bias, out }, outShape };
+  return { plan: { rows, inFeatures, outFeatures, x: x.data, weight: w.data, bias, out }, outShape, out: options.out };
 }

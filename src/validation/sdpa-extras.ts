@@ -4,6 +4,9 @@ import type { SdpaPlan } from '../backends/types';
 import { formatShape, shapeError, typeError, valueError } from './error-factory';
 import type { SdpaOptions } from './sdpa-options';
 import { checkTensor } from './tensor-checks';
+import { copyArray, isArray, readOwn, snapshotOptions, typedArrayKind, typedArrayLength } from './snapshot';
+
+const SMALLEST_NORMAL_F32 = 2 ** -126;
 
 type Extras = Pick<SdpaPlan, 'windowLeft' | 'windowRight' | 'softcap' | 'alibiSlopes' | 'relativeBias' | 'sinks'>;
 
@@ -15,12 +18,16 @@ function windowSide(op: string, side: 'left' | 'right', value: unknown): number 
   return value;
 }
 
-/** A per-head vector of finite numbers (one per query head) as a Float32Array. */
+/** A per-head vector of finite numbers (one per query head) as a Float32Array; each entry read once. */
 function perHead(op: string, arg: string, value: unknown, heads: number): Float32Array {
-  const ok = Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
-  if (!ok) throw typeError(op, arg, `a Float32Array, Float64Array or array of ${heads} numbers (one per query head)`, value);
-  const xs = value as ArrayLike<unknown>;
-  if (xs.length !== heads) throw shapeError(op, arg, `one number per query head: length ${heads}`, `length ${xs.length}`);
+  const kind = typedArrayKind(value);
+  const isTyped = kind === 'Float32Array' || kind === 'Float64Array';
+  if (!isTyped && (typeof value !== 'object' || value === null || !isArray(op, arg, value)))
+    throw typeError(op, arg, `a Float32Array, Float64Array or array of ${heads} numbers (one per query head)`, value);
+  const length = isTyped ? typedArrayLength(value as ArrayBufferView) : readOwn(op, `${arg}.length`, value as object, 'length');
+  if (length !== heads) throw shapeError(op, arg, `one number per query head: length ${heads}`, `length ${String(length)}`);
+  // Indexing a real typed array runs no user code; an array (or a Proxy of one) is copied entry by entry.
+  const xs: ArrayLike<unknown> = isTyped ? (value as Float32Array) : copyArray(op, arg, value as object, heads, `an array of ${heads} numbers`);
   const out = new Float32Array(heads);
   for (let h = 0; h < heads; h++) {
     const x = xs[h];
@@ -35,9 +42,11 @@ export function checkExtras(op: string, options: SdpaOptions, headsQ: number, le
   let softcap = 0;
   if (options.softcap !== undefined) {
     if (typeof options.softcap !== 'number') throw typeError(op, 'options.softcap', 'a finite number >= 0 (0 = off)', options.softcap);
-    if (!(options.softcap >= 0) || !Number.isFinite(options.softcap))
-      throw valueError(op, 'options.softcap', 'a finite number >= 0 (0 = off)', String(options.softcap));
-    softcap = options.softcap;
+    // The kernels compute in float32: a cap must survive the rounding as a finite normal number.
+    const f = Math.fround(options.softcap);
+    if (!(options.softcap >= 0) || !Number.isFinite(f) || (options.softcap > 0 && f < SMALLEST_NORMAL_F32))
+      throw valueError(op, 'options.softcap', '0 (off) or a finite number >= 2^-126 (a normal float32)', String(options.softcap));
+    softcap = f;
   }
 
   let windowLeft: number | null = null;
@@ -45,10 +54,9 @@ export function checkExtras(op: string, options: SdpaOptions, headsQ: number, le
   if (options.window !== undefined) {
     const w = options.window as unknown;
     if (typeof w !== 'object' || w === null || Array.isArray(w)) throw typeError(op, 'options.window', 'an object { left?, right? }', w);
-    for (const key of Object.keys(w))
-      if (key !== 'left' && key !== 'right') throw typeError(op, `options.window.${key}`, "one of 'left', 'right'", key);
-    windowLeft = windowSide(op, 'left', (w as { left?: unknown }).left);
-    windowRight = windowSide(op, 'right', (w as { right?: unknown }).right);
+    const side = snapshotOptions(op, w, ['left', 'right'], 'options.window');
+    windowLeft = windowSide(op, 'left', side.left);
+    windowRight = windowSide(op, 'right', side.right);
   }
 
   const alibiSlopes = options.alibiSlopes === undefined ? null : perHead(op, 'options.alibiSlopes', options.alibiSlopes, headsQ);

@@ -6,7 +6,8 @@ import { maskStrides } from './mask-broadcast';
 import { checkNoOverlap } from './overlap';
 import { SDPA_OPTION_NAMES, type SdpaOptions } from './sdpa-options';
 import { checkExtras } from './sdpa-extras';
-import { MAX_ELEMENTS, checkTensor, type CheckedTensor } from './tensor-checks';
+import { snapshotOptions } from './snapshot';
+import { MAX_ELEMENTS, allocateF32, checkTensor, type CheckedTensor } from './tensor-checks';
 
 type Layout = 'bhsd' | 'bshd';
 
@@ -48,14 +49,7 @@ function pattern(rank: number, layout: Layout, x: { b?: number; h?: number; l?: 
 }
 
 function checkOptions(op: string, options: unknown): SdpaOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw typeError(op, 'options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!(SDPA_OPTION_NAMES as readonly string[]).includes(key))
-      throw typeError(op, `options.${key}`, `one of the known options (${SDPA_OPTION_NAMES.join(', ')})`, key);
-  }
-  return options as SdpaOptions;
+  return snapshotOptions(op, options, SDPA_OPTION_NAMES) as SdpaOptions;
 }
 
 function checkEnum<T extends string>(op: string, arg: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -94,7 +88,8 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   let scale = qd.d > 0 ? 1 / Math.sqrt(qd.d) : 1;
   if (options.scale !== undefined) {
     if (typeof options.scale !== 'number') throw typeError(op, 'options.scale', 'a finite number', options.scale);
-    if (!Number.isFinite(options.scale)) throw valueError(op, 'options.scale', 'a finite number', String(options.scale));
+    if (!Number.isFinite(Math.fround(options.scale)))
+      throw valueError(op, 'options.scale', 'a finite number within float32 range (|scale| <= 3.4028234663852886e38)', String(options.scale));
     scale = options.scale;
   }
   if (options.causal !== undefined && typeof options.causal !== 'boolean')
@@ -116,7 +111,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
       throw shapeError(op, 'options.out', `${axisNames(rank, layout, 'heads', 'seqQ', 'dV')} = ${formatShape(outShape)}`, formatShape(out.shape));
     outData = out.data;
   } else {
-    outData = new Float32Array(outShape.reduce((a, b) => a * b, 1));
+    outData = allocateF32(op, 'the output', outShape.reduce((a, b) => a * b, 1));
   }
 
   const scoreShape = rank === 3 ? [qd.b, qd.l, kd.l] : [qd.b, qd.h, qd.l, kd.l];
@@ -162,11 +157,17 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     out: viewOf(outData, rank, layout, outDims),
     weights,
     mask,
-    scale,
+    // Both backends compute with the float32 value the native kernel receives.
+    scale: Math.fround(scale),
     causalOffset,
     positionOffset,
     ...extras,
     computeBf16: compute === 'bf16',
   };
   return { plan, outShape, out: options.out };
+}
+
+/** Whether the call computes anything: no query rows, or no output and no weights, return at once. */
+export function sdpaHasWork(p: SdpaPlan): boolean {
+  return p.batch * p.headsQ * p.lenQ > 0 && (p.dimV > 0 || p.weights !== null);
 }

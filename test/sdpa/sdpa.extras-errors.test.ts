@@ -15,9 +15,10 @@ const OP = 'scaledDotProductAttention';
 describe('softcap', () => {
   it('not a number -> TypeError', () =>
     expectError(sdpa({ softcap: '30' }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.softcap must be a finite number >= 0 (0 = off), got string '30'`));
-  for (const bad of [-1, NaN, Infinity, -Infinity])
+  // The kernels compute in float32: values that round to 0, a subnormal or Infinity there are refused.
+  for (const bad of [-1, NaN, Infinity, -Infinity, 1e-46, 1e-40, 1e39])
     it(`${bad} -> RangeError`, () =>
-      expectError(sdpa({ softcap: bad }), AttnkitRangeError, ErrorCode.VALUE, `${OP}: options.softcap must be a finite number >= 0 (0 = off), got ${bad}`));
+      expectError(sdpa({ softcap: bad }), AttnkitRangeError, ErrorCode.VALUE, `${OP}: options.softcap must be 0 (off) or a finite number >= 2^-126 (a normal float32), got ${bad}`));
   it('0 is accepted (off)', () => expect(() => sdpa({ softcap: 0 })()).not.toThrow());
 });
 
@@ -26,7 +27,7 @@ describe('window', () => {
     it(`window ${JSON.stringify(bad)} -> TypeError`, () =>
       expectError(sdpa({ window: bad }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.window must be an object { left?, right? }, got ${got}`));
   it('an unknown key is named', () =>
-    expectError(sdpa({ window: { left: 2, size: 4 } }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.window.size must be one of 'left', 'right', got string 'size'`));
+    expectError(sdpa({ window: { left: 2, size: 4 } }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.window.size must be one of the known options (left, right), got string 'size'`));
   it('a side that is not a number -> TypeError', () =>
     expectError(sdpa({ window: { right: '2' } }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.window.right must be a non-negative integer (keys) or undefined for unbounded, got string '2'`));
   it('null for a side is not "unbounded" (leave it out)', () =>

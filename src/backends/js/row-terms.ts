@@ -17,6 +17,20 @@ export function visibleKeyEnd(p: SdpaPlan, i: number): number {
   return Math.max(0, end);
 }
 
+const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * Scores beyond float32's range become ±Infinity, as in the native kernel, which computes them in
+ * float32: +Infinity then makes its row NaN, −Infinity hides its key (the numeric contract in SECURITY.md).
+ */
+export function overflowLikeFloat32(s: Float64Array, at: number, step: number, n: number): void {
+  for (let x = 0, o = at; x < n; x++, o += step) {
+    const v = s[o];
+    if (v > F32_MAX) s[o] = Infinity;
+    else if (v < -F32_MAX) s[o] = -Infinity;
+  }
+}
+
 /** s ← softcap·tanh(s / softcap) for n scores s[at], s[at + step], … (Gemma 2 logit capping). */
 export function capScores(softcap: number, s: Float64Array, at: number, step: number, n: number): void {
   const inv = 1 / softcap;

@@ -11,7 +11,7 @@
 // so NaN garbage in its v cannot leak; k rows outside every row's causal/window range are never touched.
 // Soft-cap, ALiBi and relative bias are applied to a block's visible scores (row-terms.ts).
 import type { SdpaPlan } from '../types';
-import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, probabilityFactor, visibleKeyEnd } from './row-terms';
+import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
 
 const TILE = 4;
 /** Keys per block: the tile's scores (TILE × KB float64) stay in L1. */
@@ -137,6 +137,7 @@ function scoreBlock(p: SdpaPlan, kBase: number, nr: number, j0: number, j1: numb
     for (let j = e; j < j1; j++) s[(j - j0) * TILE + r] = -Infinity;
     if (a === e) continue;
     const at = (a - j0) * TILE + r;
+    overflowLikeFloat32(s, at, TILE, e - a);
     if (cap > 0) capScores(cap, s, at, TILE, e - a); // before the mask and biases are added
     if (mask) {
       const md = mask.data;

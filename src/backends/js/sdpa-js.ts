@@ -1,7 +1,7 @@
 // Pure-TypeScript attention with the native kernel's semantics: one query row at a time,
 // two-pass softmax in float64, hidden keys (causal, window, mask) skipped before k or v is read.
 import type { SdpaPlan } from '../types';
-import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, probabilityFactor, visibleKeyEnd } from './row-terms';
+import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
 
 function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64Array, acc: Float64Array): void {
   const group = p.headsQ / p.headsKv;
@@ -35,6 +35,7 @@ function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64
     let dot = 0;
     for (let d = 0; d < dimQk; d++) dot += q[qBase + d] * k[kj + d];
     scores[j] = dot * p.scale;
+    overflowLikeFloat32(scores, j, 1, 1);
     if (p.softcap > 0) capScores(p.softcap, scores, j, 1, 1); // capped before the mask is added
     scores[j] += add;
   }

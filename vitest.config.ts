@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 
 // SIMD levels this CPU can run, best first, decided when the config loads: the whole suite runs once
 // per level (ATTNKIT_SIMD forces it), so every kernel path is checked against the reference.
@@ -30,18 +30,20 @@ function otherAvx512Width(): number {
 // Every suite runs once per backend. ATTNKIT_BACKEND=native makes a missing or broken addon an error,
 // so a failed build can never pass quietly as a JavaScript run. 'native' is the best level (auto).
 const levels = simdLevels();
+const KERNEL_SUITES = ['native', 'sdpa', 'api', 'layers', 'backend', 'reliability', 'fuzz'].map((dir) => `test/${dir}/**/*.test.ts`);
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'native', env: { ATTNKIT_BACKEND: 'native' } } },
-      // The best level already runs as 'native'; the others are forced. The bench harness's own tests
-      // (test/bench) exercise scripts, not kernels: they run in 'native' and 'js' only.
+      // The best level already runs as 'native'; the others are forced, and run the suites that reach a
+      // kernel (the explain, CLI, package and bench-harness suites test TypeScript and scripts: they run
+      // in 'native' and 'js' only).
       ...levels.slice(1).map((level) => ({
         extends: true,
         test: {
           name: `native-${level}`,
-          exclude: [...configDefaults.exclude, 'test/bench/**'],
+          include: KERNEL_SUITES,
           env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: level },
         },
       })),

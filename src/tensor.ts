@@ -1,5 +1,6 @@
 import { checkShape } from './validation/tensor-checks';
 import { formatShape, shapeError, typeError } from './validation/error-factory';
+import { typedArrayKind, typedArrayLength } from './validation/snapshot';
 
 /** A dense row-major float32 tensor: any object of this form is accepted. */
 export interface Tensor {
@@ -20,11 +21,11 @@ export interface MaskTensor {
 export function tensor(data: Float32Array, shape: readonly number[]): Tensor;
 export function tensor(data: Uint8Array, shape: readonly number[]): MaskTensor;
 export function tensor(data: Float32Array | Uint8Array, shape: readonly number[]): Tensor | MaskTensor {
-  if (!(data instanceof Float32Array) && !(data instanceof Uint8Array))
-    throw typeError('tensor', 'data', 'a Float32Array (or a Uint8Array for a boolean mask)', data);
+  const kind = typedArrayKind(data);
+  if (kind !== 'Float32Array' && kind !== 'Uint8Array') throw typeError('tensor', 'data', 'a Float32Array (or a Uint8Array for a boolean mask)', data);
   const dims = checkShape('tensor', 'shape', shape);
   const size = dims.reduce((a, b) => a * b, 1);
-  if (data.length !== size)
-    throw shapeError('tensor', 'data', `of length product(shape) = ${size} for shape ${formatShape(dims)}`, `length ${data.length}`);
+  const length = typedArrayLength(data);
+  if (length !== size) throw shapeError('tensor', 'data', `of length product(shape) = ${size} for shape ${formatShape(dims)}`, `length ${length}`);
   return { data, shape: Object.freeze(dims.slice()) };
 }

@@ -11,3 +11,4 @@ export { scaleStudy, workedExample } from './explain';
 export type { ScaleName, ScaleStudyOptions, ScaleStudyRow, SigmaRange, WorkedExample, WorkedSoftmaxRow } from './explain';
 export * from './positional/index';
 export * from './layers/index';
+export { toFloat16, toBFloat16, toFloat32, type HalfDtype } from './dtypes/convert';

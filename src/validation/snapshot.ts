@@ -42,15 +42,17 @@ export function typedArrayLength(value: ArrayBufferView): number {
   return lengthOf.call(value) as number;
 }
 
+const VIEW_TYPES = { Float32Array, Float64Array, Uint8Array, Uint16Array };
+
 /**
- * A plain Float32Array or Uint8Array over the same memory as `value` (zero-copy), built from the
+ * A plain typed array of the same kind over the same memory as `value` (zero-copy), built from the
  * engine's getters. Kernels only ever see such views: no user-defined method or getter runs inside them.
  */
-export function plainView<T extends Float32Array | Uint8Array>(op: string, arg: string, value: T): T {
+export function plainView<T extends Float32Array | Float64Array | Uint8Array | Uint16Array>(op: string, arg: string, value: T): T {
   const buffer = bufferOf.call(value) as ArrayBufferLike;
   const length = lengthOf.call(value) as number;
   const byteOffset = byteOffsetOf.call(value) as number;
-  const Ctor = (typedArrayKind(value) === 'Uint8Array' ? Uint8Array : Float32Array) as unknown as new (b: ArrayBufferLike, o: number, n: number) => T;
+  const Ctor = VIEW_TYPES[typedArrayKind(value) as keyof typeof VIEW_TYPES] as unknown as new (b: ArrayBufferLike, o: number, n: number) => T;
   try {
     return new Ctor(buffer, byteOffset, length);
   } catch (e) {

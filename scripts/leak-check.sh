@@ -36,6 +36,9 @@ for (const e of ours) {
   const frames = [...e.matchAll(/<frame>[\s\S]*?<\/frame>/g)].map(([f]) => `    ${field(f, 'fn') || '?'} (${(field(f, 'obj').split('/').pop())})`);
   console.log(`${field(e, 'kind')}: ${field(e, 'text') || field(e, 'what')}\n${frames.join('\n')}`);
 }
+const bytes = {};
+for (const e of errors) bytes[field(e, 'kind')] = (bytes[field(e, 'kind')] ?? 0) + Number(field(e, 'leakedbytes') || 0);
+console.log(`leak-check: bytes by kind ${JSON.stringify(bytes)}`);
 console.log(`leak-check: ${ours.length} definite leaks or memcheck errors in attnkit.node; ${counted.length - ours.length} elsewhere (Node's own, ignored); valgrind exit ${status}`);
 process.exit(ours.length ? 1 : 0);
 EOF

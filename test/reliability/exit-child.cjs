@@ -24,7 +24,7 @@ function longCalls() {
     return tensor(a, shape);
   };
   const q = make(1), k = make(2), v = make(3);
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 16; i++) {
     state.started++;
     scaledDotProductAttentionAsync(q, k, v).then(() => state.settled++);
   }

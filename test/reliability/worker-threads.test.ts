@@ -70,14 +70,18 @@ describe('worker_threads', () => {
   }, 40_000);
 
   it('survives a worker terminated in the middle of its async calls', async () => {
-    // About 0.3 s of work per worker on either backend, so terminate() lands mid-call.
-    const long = isNative() ? { shape: [1, 8, 1024, 64], calls: 6 } : { shape: [1, 4, 256, 64], calls: 6 };
+    // About 0.3 s of work per worker on this machine, whatever its speed, so terminate() lands mid-call.
+    const shape = isNative() ? [1, 8, 1024, 64] : [1, 4, 256, 64];
+    const x = { data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape };
+    const t0 = performance.now();
+    scaledDotProductAttention(x, x, x);
+    const long = { shape, calls: Math.min(64, Math.max(4, Math.ceil(300 / (performance.now() - t0)))) };
     for (let round = 0; round < 3; round++) {
       const w = start({ mode: 'long', ...long });
       const messages: unknown[] = [];
       w.on('message', (m) => messages.push(m));
       await within(once(w, 'message'), 20_000, 'worker start');
-      await new Promise((resolve) => setTimeout(resolve, 10 + 20 * round));
+      await new Promise((resolve) => setTimeout(resolve, 5 + 10 * round));
       expect(messages, 'the calls finished before terminate(): make them longer').not.toContain('done');
       const code = await within(w.terminate(), 20_000, 'terminate()');
       expect(code).toBe(1);

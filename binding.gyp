@@ -31,7 +31,9 @@
       ],
       "include_dirs": ["native/include"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
-      "defines": ["NAPI_VERSION=8"],
+      # A promise settled while a worker_thread's env is torn down (worker.terminate() mid-call) cannot
+      # reach JS: node-addon-api swallows that throw instead of aborting the process.
+      "defines": ["NAPI_VERSION=8", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden"],
       "xcode_settings": {
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

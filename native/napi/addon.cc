@@ -2,6 +2,7 @@
 // Built with C++ exceptions (node_addon_api_except); std exceptions become JS errors below.
 #include <napi.h>
 
+
 #include <stdexcept>
 #include <string>
 
@@ -15,7 +16,7 @@
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 5;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes
+constexpr int kAddonAbi = 6;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs
 
 namespace {
 
@@ -78,6 +79,13 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// Called from the main thread's 'exit' event: libuv then drains its queue before it joins its threads,
+// and without this process.exit() would wait for every queued async call to compute a result nobody reads.
+Napi::Value AbandonJobs(const Napi::CallbackInfo& info) {
+  ThreadPool::instance().abandon_jobs();
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abi", Napi::Number::New(env, kAddonAbi));
   exports.Set("sdpa", Napi::Function::New(env, Sdpa, "sdpa"));
@@ -86,6 +94,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("abandonJobs", Napi::Function::New(env, AbandonJobs, "abandonJobs"));
   return exports;
 }
 

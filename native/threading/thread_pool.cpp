@@ -68,6 +68,7 @@ void ThreadPool::stop() {
 // Takes task indices until none are left; every index runs exactly once.
 void ThreadPool::drain() {
   for (;;) {
+    if (abandoned_.load(std::memory_order_relaxed)) return next_.store(n_);
     const int64_t i = next_.fetch_add(1);
     if (i >= n_) return;
     try {
@@ -100,9 +101,10 @@ void ThreadPool::worker_loop(uint64_t seen) {
 void ThreadPool::run(int64_t n, void (*task)(void*, int64_t), void* arg) {
   std::lock_guard<std::mutex> job(job_mutex_);
   if (num_threads_.load() <= 1 || n <= 1) {
-    for (int64_t i = 0; i < n; ++i) task(arg, i);
+    for (int64_t i = 0; i < n && !abandoned_.load(std::memory_order_relaxed); ++i) task(arg, i);
     return;
   }
+  if (abandoned_.load(std::memory_order_relaxed)) return;
   if (static_cast<int>(workers_.size()) != num_threads_.load() - 1) {
     stop();
     start(num_threads_.load() - 1);

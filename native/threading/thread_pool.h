@@ -37,6 +37,10 @@ class ThreadPool {
   // A ParallelFor handle for kernels (kernels never include this header).
   ParallelFor handle();
 
+  // From now on jobs stop taking tasks and new jobs return at once (their results are left unfinished):
+  // called once the process is exiting, so exit does not wait for every queued call to compute.
+  void abandon_jobs() { abandoned_.store(true, std::memory_order_relaxed); }
+
  private:
   ThreadPool();
   void start(int workers);
@@ -61,6 +65,7 @@ class ThreadPool {
   void* arg_ = nullptr;
   std::atomic<int64_t> next_{0};
   std::exception_ptr error_;
+  std::atomic<bool> abandoned_{false};
 };
 
 }  // namespace attnkit

@@ -1,5 +1,5 @@
 // The shape of the compiled addon (native/napi/addon.cc). Bump ADDON_ABI in both places on change.
-export const ADDON_ABI = 5; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes
+export const ADDON_ABI = 6; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs
 
 /** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks); desc slots in native/napi/sdpa_args.h. */
 export type SdpaArgs = [
@@ -25,4 +25,6 @@ export interface NativeAddon {
   /** Threads per call, the caller included (an integer in [1, 1024]). */
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Makes running and queued calls stop computing; only for the main thread's 'exit' event. */
+  abandonJobs(): void;
 }

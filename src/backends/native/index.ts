@@ -1,6 +1,7 @@
 // Adapts a checked SdpaPlan to the addon's C ABI: typed arrays plus one Float64Array descriptor.
 import type { Backend, SdpaPlan, StridedView } from '../types';
 import type { NativeAddon, SdpaArgs } from './addon-types';
+import { isMainThread } from 'node:worker_threads';
 import { defaultThreads } from '../threads-default';
 
 // Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
@@ -42,6 +43,10 @@ function argsOf(p: SdpaPlan): SdpaArgs {
 
 export function nativeBackend(addon: NativeAddon): Backend {
   addon.setNumThreads(Math.min(defaultThreads(), 1024));
+  // On exit libuv finishes every queued work item before the process ends: let queued calls skip
+  // their work instead (their promises can no longer settle). The pool serves every worker thread
+  // too, so only the main thread's exit may do this.
+  if (isMainThread) process.once('exit', () => addon.abandonJobs());
   return {
     name: 'native',
     sdpa(p) {

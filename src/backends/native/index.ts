@@ -41,6 +41,8 @@ function argsOf(p: SdpaPlan): SdpaArgs {
   return [p.q.data, p.k.data, p.v.data, p.out.data, p.weights, mask, describePlan(p), p.alibiSlopes, p.relativeBias?.data ?? null, p.sinks];
 }
 
+let queueTail: Promise<void> = Promise.resolve();
+
 export function nativeBackend(addon: NativeAddon): Backend {
   addon.setNumThreads(Math.min(defaultThreads(), 1024));
   // On exit libuv finishes every queued work item before the process ends: let queued calls skip
@@ -53,7 +55,15 @@ export function nativeBackend(addon: NativeAddon): Backend {
       addon.sdpa(...argsOf(p));
     },
     sdpaAsync(p) {
-      return addon.sdpaAsync(...argsOf(p));
+      // One call at a time goes to the libuv pool, in order: the addon's pool runs one job at a time
+      // anyway, and a queued call submitted early would hold a libuv thread (of 4 by default) while it
+      // waits, starving fs, dns and crypto.
+      const run = queueTail.then(() => addon.sdpaAsync(...argsOf(p)));
+      queueTail = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
     },
     linear(p) {
       addon.linear(p.x, p.weight, p.bias, p.out, new Float64Array([p.rows, p.inFeatures, p.outFeatures]));

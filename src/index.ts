@@ -12,3 +12,5 @@ export type { ScaleName, ScaleStudyOptions, ScaleStudyRow, SigmaRange, WorkedExa
 export * from './positional/index';
 export * from './layers/index';
 export { toFloat16, toBFloat16, toFloat32, type HalfDtype } from './dtypes/convert';
+export { xavierUniform, xavierNormal, kaimingUniform, type InitOptions, type KaimingOptions } from './training/init';
+export { Sgd, AdamW, clipGradNorm, type ParameterMap, type SgdOptions, type AdamWOptions } from './training/optimizers';

@@ -1,0 +1,460 @@
+// Hostile changes to a valid scaledDotProductAttention call, each with what the call must then do.
+import type { Rng } from '../../src/util/rng';
+import { diagonals, outDims, scoreDims, shapeOf } from './sdpa-shapes';
+import {
+  BAD_INTEGERS, chance, int, list, mark, obj, options, perHeadEdge, pick, product, rebacked, scaleEdge, softcapEdge, spoilElem,
+  spoilLength, spoilShape, spoof, tensorSpec, wrap, wrongType,
+} from './gen-values';
+import { isTagged, type CallSpec, type OptionsSpec, type SdpaModel, type TensorSpec } from './spec';
+
+export interface SdpaCtx {
+  s: CallSpec;
+  m: SdpaModel;
+  q: TensorSpec;
+  k: TensorSpec;
+  v: TensorSpec;
+  opts: OptionsSpec | undefined;
+  async: boolean;
+  /** Changes applied so far; the options argument can only be replaced by the first one, which seals the call. */
+  changes?: number;
+  sealed?: boolean;
+}
+
+/** q, k, v, out, weightsOut, mask, relativeBias as far as the call has them. */
+function tensors(c: SdpaCtx): TensorSpec[] {
+  const own = Object.values(c.opts?.own ?? {}).filter((x): x is TensorSpec => isTagged(x) && x.kind === 'tensor' && !x.foreign);
+  return [c.q, c.k, c.v, ...own];
+}
+
+function ensureOpts(c: SdpaCtx): OptionsSpec {
+  if (!c.opts) {
+    c.opts = options(c.m.layout === 'bshd' ? { layout: 'bshd' } : {});
+    c.s.args[3] = c.opts;
+  }
+  return c.opts;
+}
+
+const foreign = (t: TensorSpec): TensorSpec => ({ ...t, foreign: true });
+/** Per-head list lengths: huge head counts (hugeDims) get a short list, refused either way. */
+const heads = (m: SdpaModel): number => Math.min(m.Hq, 64);
+
+/** Zero-size tensors with a huge other dimension (finding 1): kernels must not loop over it. */
+export function hugeDims(r: Rng, s: CallSpec, m: SdpaModel): void {
+  const H = pick(r, [2 ** 31 - 1, 2 ** 31, 2 ** 36, 2 ** 40, 2 ** 53, 2 ** 60]);
+  const where = pick(r, m.rank === 4 ? ['batch', 'seqQ', 'seqK', 'heads', 'batch, empty seqs'] : ['batch', 'seqQ', 'seqK', 'batch, empty seqs']);
+  if (where === 'batch') Object.assign(m, { B: H, D: 0, Dv: 0 });
+  else if (where === 'seqQ') Object.assign(m, { Lq: H, D: 0, Dv: 0 });
+  else if (where === 'seqK') Object.assign(m, { Lk: H, D: 0, Dv: 0 });
+  else if (where === 'heads') Object.assign(m, { Hq: H, Hkv: H, D: 0, Dv: 0 });
+  else Object.assign(m, { B: H, Lq: 0, Lk: 0 });
+  // Each tensor's dims with 0 counted as 1 must stay within 2^31 - 1.
+  const all = [shapeOf(m, m.Hq, m.Lq, m.D), shapeOf(m, m.Hkv, m.Lk, m.D), shapeOf(m, m.Hkv, m.Lk, m.Dv), outDims(m)];
+  const bound = Math.max(...all.map((d) => product(d.map((x) => x || 1))));
+  mark(s, bound > 2 ** 31 - 1 ? 'error' : 'either', `huge ${where} with zero-size tensors${H > 2 ** 53 ? ' (> 2^53)' : ''}`);
+}
+
+/** Shapes whose relation is wrong (each tensor alone is fine). */
+function mismatch(r: Rng, c: SdpaCtx): void {
+  const { m, s } = c;
+  const o = ensureOpts(c);
+  const reshape = (t: TensorSpec, dims: number[]) => {
+    t.shape = dims.slice();
+    t.dims = dims.slice();
+    t.length = product(dims);
+  };
+  const bump = (d: number) => (d + 1 === 1 ? d + 2 : d + 1);
+  const kind = pick(r, ['k dHead', 'k batch', 'v seqK', 'kv heads', 'q rank', 'out shape', 'weightsOut shape', 'mask shape', 'relativeBias shape', 'per-head length']);
+  const last = (t: TensorSpec) => t.dims.length - 1;
+  switch (kind) {
+    case 'k dHead':
+      reshape(c.k, c.k.dims.map((d, i) => (i === last(c.k) ? d + 1 : d)));
+      break;
+    case 'k batch':
+      reshape(c.k, c.k.dims.map((d, i) => (i === 0 ? d + 1 : d)));
+      break;
+    case 'v seqK':
+      reshape(c.v, shapeOf(m, m.Hkv, m.Lk + 1, m.Dv));
+      break;
+    case 'kv heads': {
+      if (m.rank === 3 || m.Hq === 0) return mismatch(r, c);
+      const h = chance(r, 0.3) ? 0 : m.Hq + 1;
+      reshape(c.k, shapeOf(m, h, m.Lk, m.D));
+      reshape(c.v, shapeOf(m, h, m.Lk, m.Dv));
+      break;
+    }
+    case 'q rank':
+      reshape(c.q, chance(r, 0.5) ? [...c.q.dims, 1] : c.q.dims.slice(1));
+      break;
+    case 'out shape':
+    case 'weightsOut shape': {
+      const key = kind === 'out shape' ? 'out' : 'weightsOut';
+      const dims = key === 'out' ? outDims(m) : scoreDims(m);
+      const at = int(r, 0, dims.length - 1);
+      o.own[key] = tensorSpec(key, chance(r, 0.2) ? dims.slice(1) : dims.map((d, i) => (i === at ? d + 1 : d)), 'sentinel');
+      break;
+    }
+    case 'mask shape': {
+      const target = scoreDims(m);
+      const at = int(r, 0, target.length - 1);
+      const dims = chance(r, 0.2) ? [1, ...target] : target.map((d, i) => (i === at ? bump(d) : d));
+      o.own.mask = tensorSpec('mask', dims, 'bool', 'u8');
+      break;
+    }
+    case 'relativeBias shape': {
+      const dims = pick(r, [[m.Hq + 2, diagonals(m)], [1, diagonals(m) + 1], [diagonals(m)], [1, 1, diagonals(m)]]);
+      o.own.relativeBias = tensorSpec('relativeBias', dims);
+      break;
+    }
+    default:
+      o.own[pick(r, ['alibiSlopes', 'sinks'])] = list('array', Array.from({ length: heads(m) + 1 }, () => 0.5));
+  }
+  mark(s, 'error', `shape mismatch: ${kind}`);
+}
+
+/** A wrong type or an edge value for one option. */
+function badOption(r: Rng, c: SdpaCtx): void {
+  const { m, s } = c;
+  const o = ensureOpts(c).own;
+  const name = pick(r, ['scale', 'causal', 'causalAlignment', 'layout', 'compute', 'softcap', 'window', 'alibiSlopes', 'sinks', 'relativeBias', 'mask', 'out', 'weightsOut', 'unknown']);
+  const typeErr = (v: unknown) => {
+    o[name] = v;
+    mark(s, 'error', `option ${name}: wrong type`);
+  };
+  switch (name) {
+    case 'scale':
+    case 'softcap': {
+      if (chance(r, 0.3)) return typeErr(wrongType(r, 'number'));
+      const [v, e] = name === 'scale' ? scaleEdge(r) : softcapEdge(r);
+      o[name] = v;
+      if (e !== 'error') {
+        if (name === 'scale') m.scale = v;
+        else m.softcap = v;
+        if (m.overflow) {
+          // The overflow contract is checked without softcap and with a positive scale only.
+          m.overflow = false;
+          for (const t of [c.q, c.k]) if (t.fill === 'overflow') t.fill = 'normal';
+          s.labels = s.labels.filter((l) => !l.startsWith('overflow'));
+        }
+        if (name === 'scale' && Math.abs(Math.fround(v)) > 1e3) c.q.fill = 'zero';
+      }
+      return mark(s, e, `option ${name}: edge value${e === 'error' ? ' (refused)' : ''}`);
+    }
+    case 'causal':
+      return typeErr(wrongType(r, 'boolean'));
+    case 'causalAlignment':
+      return typeErr(pick(r, ['top_left', 'TOP-LEFT', '', 'bottom right', 1, null, obj('string-object')]));
+    case 'layout':
+      return typeErr(pick(r, ['BHSD', 'bsdh', 'bhsd ', '', 4, null, obj('string-object')]));
+    case 'compute':
+      return typeErr(pick(r, ['fp16', 'BF16', 'bf16 ', 'float32', true, null]));
+    case 'window': {
+      const k = int(r, 0, 4);
+      if (k === 0) return typeErr(pick(r, ['x', 5, null, true, obj('array'), obj('fn')]));
+      if (k === 1) {
+        o.window = options({ [pick(r, ['left', 'right'])]: pick(r, BAD_INTEGERS) });
+        return mark(s, 'error', 'option window: bad side');
+      }
+      if (k === 2) {
+        o.window = options({ left: 1, [pick(r, ['top', 'Left', 'size'])]: 2 });
+        return mark(s, 'error', 'option window: unknown key');
+      }
+      if (k === 3) {
+        o.window = options({ left: -0 });
+        m.window = { left: 0 };
+        return mark(s, 'either', 'option window: -0');
+      }
+      const side = pick(r, ['left', 'right'] as const);
+      const v = pick(r, [2 ** 31, 2 ** 40, 2 ** 53 - 1]);
+      o.window = options({ [side]: v });
+      m.window = { [side]: v };
+      return mark(s, 'either', 'option window: side > 2^31-1');
+    }
+    case 'alibiSlopes':
+    case 'sinks': {
+      const k = int(r, 0, 3);
+      const values = Array.from({ length: heads(m) }, () => 0.25);
+      if (k === 0 && m.Hq > 0) {
+        const [v, e] = perHeadEdge(r);
+        values[int(r, 0, heads(m) - 1)] = v;
+        o[name] = list(pick(r, ['f64', 'array']), values);
+        if (e !== 'error') {
+          if (name === 'sinks') m.sinks = values;
+          else m.alibi = values;
+        }
+        return mark(s, e, `option ${name}: edge entry${e === 'error' ? ' (refused)' : ''}`);
+      }
+      if (k === 1 && m.Hq > 0) {
+        o[name] = list('array', [pick(r, ['1', null, undefined, 1n, obj('number-object')]), ...values.slice(1)]);
+        return mark(s, 'error', `option ${name}: entry of wrong type`);
+      }
+      if (k === 2) {
+        o[name] = list(pick(r, ['i32', 'u8', 'arraylike']), values);
+        return mark(s, 'error', `option ${name}: not an array, Float32Array or Float64Array`);
+      }
+      return typeErr(pick(r, ['x', 5, null, true, obj('empty'), obj('fn')]));
+    }
+    case 'relativeBias': {
+      if (chance(r, 0.5)) return typeErr(wrongType(r, 'object'));
+      const t = tensorSpec('relativeBias', [1, diagonals(m)], chance(r, 0.5) ? 'inf' : 'nan');
+      if (t.length === 0 || chance(r, 0.3)) t.elem = 'f64';
+      o.relativeBias = t;
+      return mark(s, 'error', 'option relativeBias: not finite float32');
+    }
+    case 'mask': {
+      if (chance(r, 0.4)) return typeErr(wrongType(r, 'object'));
+      const t = tensorSpec('mask', scoreDims(m), pick(r, ['nan', 'inf']), 'f32');
+      o.mask = t;
+      return mark(s, 'nocrash', 'option mask: NaN or +Infinity');
+    }
+    case 'out':
+    case 'weightsOut': {
+      if (chance(r, 0.5)) return typeErr(wrongType(r, 'object'));
+      const t = tensorSpec(name, name === 'out' ? outDims(m) : scoreDims(m), 'sentinel');
+      spoilElem(r, s, t);
+      o[name] = t;
+      return;
+    }
+    default:
+      o[pick(r, ['Scale', 'foo', 'is_causal', 'dropout', 'constructor'])] = 1;
+      return mark(s, 'error', 'unknown option');
+  }
+}
+
+/** The options argument itself: wrong types, odd containers. */
+function badContainer(r: Rng, c: SdpaCtx): void {
+  const { s } = c;
+  const k = int(r, 0, 2);
+  if (k < 2) c.sealed = true;
+  if (k === 0) {
+    const v = pick(r, [null, 5, 'x', true, obj('array'), obj('fn'), obj('revoked-proxy')]);
+    s.args[3] = v;
+    return mark(s, 'error', 'options not an object');
+  }
+  if (k === 1 && !(c.m.layout === 'bshd' && c.m.rank === 4)) {
+    // A Map or a Date has no own option keys: the call runs with the defaults.
+    const v = pick(r, ['map', 'date'] as const);
+    s.args[3] = obj(v);
+    const m = c.m;
+    Object.assign(m, { scale: undefined, causal: false, topLeft: false, softcap: undefined, window: undefined, alibi: undefined, sinks: undefined, mask: undefined, relativeBias: undefined, out: false, weightsOut: false, bf16: false });
+    if (c.q.fill === 'zero') c.q.fill = 'normal';
+    return mark(s, 'either', `options a ${v}`);
+  }
+  if (k === 1) {
+    s.args[3] = null;
+    return mark(s, 'error', 'options not an object');
+  }
+  const o = ensureOpts(c);
+  o.container = pick(r, ['null-proto', 'frozen', 'proxy', 'class-instance', 'json-proto'] as const);
+  mark(s, o.container === 'json-proto' ? 'either' : 'value', `options container ${o.container}`);
+}
+
+/** Getters on options and tensors: throwing, changing between reads, detaching or shrinking buffers. */
+function getter(r: Rng, c: SdpaCtx): void {
+  const { s, m } = c;
+  const o = ensureOpts(c);
+  if (!('causal' in o.own)) o.own.causal = m.causal;
+  const ts = tensors(c);
+  const t = pick(r, ts);
+  const tensorPaths = [`${t.role}.data`, `${t.role}.shape`, ...(t.shape.length ? [`${t.role}.shape[${int(r, 0, t.shape.length - 1)}]`] : [])];
+  const optionPaths = Object.keys(o.own).map((key) => `options.${key}`);
+  if (isTagged(o.own.window)) optionPaths.push('options.window.left');
+  const path = pick(r, [...optionPaths, ...tensorPaths]);
+  const kind = pick(r, ['throws', 'changes', 'changes', 'first', 'detach', 'detach', 'resize']);
+  if (kind === 'throws') {
+    s.traps.push({ kind: 'getter-throws', path });
+    return mark(s, 'error', 'getter throws');
+  }
+  if (kind === 'changes') {
+    s.traps.push({ kind: 'getter-changes', path, later: laterValue(r, c, path, t) });
+    return mark(s, 'value', 'getter changes after the first read');
+  }
+  if (kind === 'first') {
+    s.traps.push({ kind: 'getter-first', path, first: firstValue(path) });
+    return mark(s, 'error', 'getter invalid on the first read only');
+  }
+  const victim = pick(r, ts.filter((x) => !x.alias));
+  if (kind === 'detach') {
+    if (victim.backing === 'sab' || victim.backing === 'gsab') victim.backing = 'plain';
+    s.traps.push({ kind: 'getter-detach', path, victim: victim.role });
+    return mark(s, 'either', 'getter detaches a buffer');
+  }
+  victim.backing = 'rab';
+  s.traps.push({ kind: 'getter-resize', path, victim: victim.role });
+  mark(s, 'either', 'getter shrinks a resizable buffer');
+}
+
+/** An invalid value for any getter path. */
+function firstValue(path: string): unknown {
+  if (path.includes('.shape[') || path === 'options.window.left') return NaN;
+  const key = path.split('.')[1];
+  return ({ scale: NaN, softcap: -5, causal: 'yes', mask: 5, out: 5 } as Record<string, unknown>)[key] ?? 'x';
+}
+
+/** What a changing getter gives after its first read: invalid, or valid but different. */
+function laterValue(r: Rng, c: SdpaCtx, path: string, t: TensorSpec): unknown {
+  const { m } = c;
+  if (path.endsWith('.data')) return foreign(tensorSpec(t.role, [t.length + 1], 'sentinel'));
+  if (path.endsWith('.shape')) return pick(r, [[2 ** 40, ...t.dims.slice(1).map(() => 0)], t.dims.slice().reverse(), 'x']);
+  if (path.includes('.shape[')) return pick(r, [2 ** 40, NaN, -1, 0]);
+  const key = path.split('.')[1];
+  if (path === 'options.window.left') return pick(r, [-1, 0, 2 ** 53]);
+  switch (key) {
+    case 'scale':
+      return pick(r, [NaN, -5, 3.5e38, 'x']);
+    case 'softcap':
+      return pick(r, [-5, NaN, 1e-46]);
+    case 'causal':
+      return pick(r, [!m.causal, 'yes']);
+    case 'causalAlignment':
+      return pick(r, [m.topLeft ? 'bottom-right' : 'top-left', 'nope']);
+    case 'layout':
+      return pick(r, [m.layout === 'bhsd' ? 'bshd' : 'bhsd', 'nope']);
+    case 'compute':
+      return pick(r, ['fp16', m.bf16 ? 'fp32' : 'bf16']);
+    case 'mask':
+      return pick(r, [foreign(tensorSpec('mask', [1], 'zero', 'u8')), 5]);
+    case 'out':
+      return pick(r, [foreign(tensorSpec('out', outDims(m), 'sentinel')), undefined, 5]);
+    case 'weightsOut':
+      return pick(r, [foreign(tensorSpec('weightsOut', scoreDims(m), 'sentinel')), null]);
+    case 'window':
+      return pick(r, [options({ left: 0, right: 0 }), 'x']);
+    case 'alibiSlopes':
+    case 'sinks':
+      return list('array', Array.from({ length: heads(m) }, () => NaN));
+    default:
+      return pick(r, [foreign(tensorSpec('relativeBias', [1, diagonals(m)], 'sentinel')), 'x']);
+  }
+}
+
+const POLLUTABLE = ['causal', 'scale', 'softcap', 'layout', 'causalAlignment', 'compute', 'mask', 'out', 'weightsOut', 'window', 'alibiSlopes', 'sinks', 'relativeBias', 'left', 'right'];
+
+/** A value that changes the result if an inherited key is obeyed (prototype pollution, Object.create). */
+export function pollutionValue(c: SdpaCtx, key: string): unknown {
+  const { m } = c;
+  switch (key) {
+    case 'causal':
+      return true;
+    case 'scale':
+      return 0;
+    case 'softcap':
+      return 0.01;
+    case 'layout':
+      return m.layout === 'bhsd' ? 'bshd' : 'bhsd';
+    case 'causalAlignment':
+      return 'top-left';
+    case 'compute':
+      return 'bf16';
+    case 'mask':
+      return foreign(tensorSpec('mask', [1], 'zero', 'u8'));
+    case 'out':
+      return foreign(tensorSpec('out', outDims(m), 'sentinel'));
+    case 'weightsOut':
+      return foreign(tensorSpec('weightsOut', scoreDims(m), 'sentinel'));
+    case 'window':
+      return options({ left: 0, right: 0 });
+    case 'alibiSlopes':
+      return list('array', Array.from({ length: heads(m) }, () => 1));
+    case 'sinks':
+      return list('array', Array.from({ length: heads(m) }, () => 5));
+    case 'relativeBias':
+      return foreign(tensorSpec('relativeBias', [1, diagonals(m)], 'sentinel'));
+    default:
+      return 0;
+  }
+}
+
+function pollute(r: Rng, c: SdpaCtx): void {
+  const n = int(r, 1, 3);
+  const throwing = chance(r, 0.3);
+  for (let i = 0; i < n; i++) {
+    const key = pick(r, POLLUTABLE);
+    if (c.s.traps.some((t) => t.kind === 'pollute' && t.key === key)) continue;
+    c.s.traps.push({ kind: 'pollute', key, value: pollutionValue(c, key), throwing });
+  }
+  mark(c.s, 'value', throwing ? 'Object.prototype has throwing getters' : 'Object.prototype polluted');
+}
+
+function inherit(r: Rng, c: SdpaCtx): void {
+  const o = ensureOpts(c);
+  o.inherit = {};
+  for (const key of [pick(r, POLLUTABLE.slice(0, 13)), pick(r, POLLUTABLE.slice(0, 13))]) if (!(key in o.own)) o.inherit[key] = pollutionValue(c, key);
+  mark(c.s, 'either', 'options from Object.create(proto)');
+}
+
+/** out or weightsOut sharing memory with another argument. */
+function alias(r: Rng, c: SdpaCtx): void {
+  const { m, s } = c;
+  const o = ensureOpts(c);
+  if (chance(r, 0.25) && c.k.length === c.q.length) {
+    c.k.alias = { of: 'q', mode: 'same' };
+    return mark(s, 'value', 'k is q');
+  }
+  const which = pick(r, ['out', 'weightsOut'] as const);
+  const t = (o.own[which] as TensorSpec | undefined) ?? tensorSpec(which, which === 'out' ? outDims(m) : scoreDims(m), 'sentinel');
+  if (!isTagged(t) || t.kind !== 'tensor' || t.elem !== 'f32') return;
+  o.own[which] = t;
+  if (which === 'out') m.out = true;
+  else m.weightsOut = true;
+  const victims = tensors(c).filter((x) => x !== t && !x.alias && x.elem !== 'f64');
+  const victim = pick(r, victims);
+  const mode = pick(r, ['same', 'overlap', 'overlap', 'disjoint', 'twin'] as const);
+  t.alias = { of: victim.role, mode };
+  if (mode === 'twin') victim.backing = 'sab';
+  const both = t.length > 0 && victim.length > 0;
+  mark(s, mode === 'disjoint' || !both ? 'value' : mode === 'twin' ? 'either' : 'error', `${which} ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} ${victim.role === 'q' || victim.role === 'k' || victim.role === 'v' ? 'an input' : victim.role}`);
+}
+
+function afterCall(r: Rng, c: SdpaCtx): void {
+  const victim = pick(r, tensors(c).filter((x) => !x.alias));
+  const isOutput = victim.role === 'out' || victim.role === 'weightsOut';
+  if (chance(r, 0.7)) {
+    if (victim.backing === 'sab' || victim.backing === 'gsab') victim.backing = 'plain';
+    c.s.traps.push({ kind: 'after-call-detach', victim: victim.role, gc: chance(r, 0.5) });
+  } else {
+    victim.backing = 'rab';
+    c.s.traps.push({ kind: 'after-call-resize', victim: victim.role });
+  }
+  mark(c.s, isOutput ? 'nocrash' : 'either', `async: ${isOutput ? 'an output' : 'an input'} detached or shrunk while running`);
+}
+
+export function applySdpaHostile(r: Rng, c: SdpaCtx): void {
+  const { s } = c;
+  if (c.sealed) return;
+  const first = (c.changes = (c.changes ?? 0) + 1) === 1;
+  const roles = (): TensorSpec[] => tensors(c);
+  const ops: [number, () => void][] = [
+    [7, () => spoilShape(r, s, pick(r, roles()))],
+    [3, () => spoilLength(r, s, pick(r, roles()))],
+    [6, () => mismatch(r, c)],
+    [5, () => {
+      const t = pick(r, roles());
+      spoilElem(r, s, t, t.role === 'mask');
+    }],
+    [6, () => {
+      const t = pick(r, roles());
+      spoof(r, s, t, t.role === 'mask');
+    }],
+    [5, () => wrap(r, s, pick(r, roles()))],
+    [6, () => {
+      for (const t of chance(r, 0.5) ? roles() : [pick(r, roles())]) rebacked(r, s, t);
+    }],
+    [12, () => badOption(r, c)],
+    [first ? 4 : 0, () => badContainer(r, c)],
+    [12, () => getter(r, c)],
+    [7, () => pollute(r, c)],
+    [3, () => inherit(r, c)],
+    [6, () => alias(r, c)],
+    [2, () => {
+      pick(r, [c.q, c.k, c.v]).fill = pick(r, ['nan', 'inf']);
+      mark(s, 'nocrash', 'NaN or Infinity in q, k or v');
+    }],
+    [c.async ? 14 : 0, () => afterCall(r, c)],
+  ];
+  const total = ops.reduce((a, [w]) => a + w, 0);
+  let u = r.uniform() * total;
+  for (const [w, f] of ops) {
+    if ((u -= w) < 0) return f();
+  }
+}
+

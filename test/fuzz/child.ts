@@ -21,9 +21,10 @@ const stats = await runRange(
     skip: new Set(JSON.parse(arg('skip') ?? '[]') as string[]),
   },
   {
-    start: (i, op, key) => send(`s ${i} ${op} ${key}`),
+    start: (i, op, expect, key) => send(`s ${i} ${op} ${expect} ${key}`),
     failure: (f) => send(`f ${JSON.stringify(f)}`),
-    skipped: (i, key) => send(`k ${i} - ${key}`),
+    end: (i, result) => send(`e ${i} ${result}`),
+    skipped: (i, key) => send(`k ${i} - - ${key}`),
   },
 );
 const info = api.backendInfo();

@@ -1,7 +1,7 @@
 // Hostile changes any call with tensors and an options object can take (linear, tensor(), the layers):
 // bad shapes, types, wrappers and backings, getters, polluted or inherited options, aliased outputs.
 import type { Rng } from '../../src/util/rng';
-import { chance, int, mark, obj, pick, rebacked, spoilElem, spoilLength, spoilShape, spoof, tensorSpec, wrap } from './gen-values';
+import { aliasExpect, chance, int, mark, obj, pick, rebacked, spoilElem, spoilLength, spoilShape, spoof, tensorSpec, wrap } from './gen-values';
 import { isTagged, type CallSpec, type OptionsSpec, type TensorSpec } from './spec';
 
 export interface GenericCtx {
@@ -22,6 +22,8 @@ export interface GenericCtx {
   laterValue?: (key: string) => unknown;
   /** Inputs accept masks (tensor() takes a Uint8Array). */
   maskLike?: (t: TensorSpec) => boolean;
+  /** Tensors a spoof may replace (the oracle cannot model every spoofed mask). Default: all. */
+  spoofable?: (t: TensorSpec) => boolean;
   /** An output that may alias the inputs. */
   output?: () => TensorSpec | undefined;
 }
@@ -111,7 +113,7 @@ function container(r: Rng, c: GenericCtx): void {
   }
   const o = c.opts();
   o.container = pick(r, ['null-proto', 'frozen', 'proxy', 'class-instance'] as const);
-  mark(c.s, 'value', `options container ${o.container}`);
+  mark(c.s, 'value', `options container ${o.container}`, true);
 }
 
 function alias(r: Rng, c: GenericCtx): void {
@@ -123,8 +125,8 @@ function alias(r: Rng, c: GenericCtx): void {
   const mode = pick(r, ['same', 'overlap', 'overlap', 'disjoint', 'twin'] as const);
   out.alias = { of: victim.role, mode };
   if (mode === 'twin') victim.backing = 'sab';
-  const both = out.length > 0 && victim.length > 0;
-  mark(c.s, mode === 'disjoint' || !both ? 'value' : mode === 'twin' ? 'either' : 'error', `out ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} an input`);
+  const e = aliasExpect(out, victim);
+  mark(c.s, e, `out ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} an input`, e === 'value');
 }
 
 export function applyHostile(r: Rng, c: GenericCtx): void {
@@ -139,7 +141,13 @@ export function applyHostile(r: Rng, c: GenericCtx): void {
     [8, any((t) => spoilShape(r, s, t))],
     [4, any((t) => spoilLength(r, s, t))],
     [5, any((t) => spoilElem(r, s, t, isMask(t)))],
-    [6, any((t) => spoof(r, s, t, isMask(t)))],
+    [6, () => {
+      const xs = ts().filter((t) => c.spoofable?.(t) ?? true);
+      if (xs.length) {
+        const t = pick(r, xs);
+        spoof(r, s, t, isMask(t));
+      }
+    }],
     [5, any((t) => wrap(r, s, t, !c.hasOptions))],
     [5, any((t) => rebacked(r, s, t))],
     [c.hasOptions ? 12 : 0, () => badOption(r, c)],

@@ -173,9 +173,11 @@ export function genMha(r: Rng, s: CallSpec): void {
       return [pick(r, [5, 'x', tensorSpec('out', [B, Lq, embedDim + 1], 'sentinel')]), 'error', 'forward option out: wrong type or shape'];
     },
     laterValue: (key) => (key === 'causal' ? !m.causal : key === 'softcap' ? -1 : key === 'out' ? foreign(tensorSpec('out', [B, Lq, embedDim], 'sentinel')) : undefined),
+    maskLike: (t) => t.role === 'keyPaddingMask' || t.role === 'attnMask',
+    spoofable: (t) => t.role !== 'keyPaddingMask' && t.role !== 'attnMask',
   };
   if (chance(r, 0.1)) {
-    s.args = [query, args[1] ?? tensorSpec('k', [B, Lk, config.kdim])];
+    s.args = [query, tensorSpec('k', [B, Lk, config.kdim])];
     return mark(s, 'error', 'key without value');
   }
   applyHostile(r, c);

@@ -2,7 +2,7 @@
 import type { Rng } from '../../src/util/rng';
 import { diagonals, outDims, scoreDims, shapeOf } from './sdpa-shapes';
 import {
-  BAD_INTEGERS, chance, int, list, mark, obj, options, perHeadEdge, pick, product, rebacked, scaleEdge, softcapEdge, spoilElem,
+  aliasExpect, BAD_INTEGERS, chance, int, list, mark, obj, options, perHeadEdge, pick, product, rebacked, scaleEdge, softcapEdge, spoilElem,
   spoilLength, spoilShape, spoof, tensorSpec, wrap, wrongType,
 } from './gen-values';
 import { isTagged, type CallSpec, type OptionsSpec, type SdpaModel, type TensorSpec } from './spec';
@@ -245,7 +245,7 @@ function badContainer(r: Rng, c: SdpaCtx): void {
   }
   const o = ensureOpts(c);
   o.container = pick(r, ['null-proto', 'frozen', 'proxy', 'class-instance', 'json-proto'] as const);
-  mark(s, o.container === 'json-proto' ? 'either' : 'value', `options container ${o.container}`);
+  mark(s, o.container === 'json-proto' ? 'either' : 'value', `options container ${o.container}`, o.container !== 'json-proto');
 }
 
 /** Getters on options and tensors: throwing, changing between reads, detaching or shrinking buffers. */
@@ -257,7 +257,11 @@ function getter(r: Rng, c: SdpaCtx): void {
   const t = pick(r, ts);
   const tensorPaths = [`${t.role}.data`, `${t.role}.shape`, ...(t.shape.length ? [`${t.role}.shape[${int(r, 0, t.shape.length - 1)}]`] : [])];
   const optionPaths = Object.keys(o.own).map((key) => `options.${key}`);
-  if (isTagged(o.own.window)) optionPaths.push('options.window.left');
+  const w = o.own.window;
+  if (isTagged(w) && w.kind === 'options') {
+    if (!('left' in w.own)) w.own.left = undefined; // an own key (undefined: unbounded) for the getter to sit on
+    optionPaths.push('options.window.left');
+  }
   const path = pick(r, [...optionPaths, ...tensorPaths]);
   const kind = pick(r, ['throws', 'changes', 'changes', 'first', 'detach', 'detach', 'resize']);
   if (kind === 'throws') {
@@ -388,7 +392,7 @@ function alias(r: Rng, c: SdpaCtx): void {
   const o = ensureOpts(c);
   if (chance(r, 0.25) && c.k.length === c.q.length) {
     c.k.alias = { of: 'q', mode: 'same' };
-    return mark(s, 'value', 'k is q');
+    return mark(s, 'value', 'k is q', true);
   }
   const which = pick(r, ['out', 'weightsOut'] as const);
   const t = (o.own[which] as TensorSpec | undefined) ?? tensorSpec(which, which === 'out' ? outDims(m) : scoreDims(m), 'sentinel');
@@ -401,8 +405,8 @@ function alias(r: Rng, c: SdpaCtx): void {
   const mode = pick(r, ['same', 'overlap', 'overlap', 'disjoint', 'twin'] as const);
   t.alias = { of: victim.role, mode };
   if (mode === 'twin') victim.backing = 'sab';
-  const both = t.length > 0 && victim.length > 0;
-  mark(s, mode === 'disjoint' || !both ? 'value' : mode === 'twin' ? 'either' : 'error', `${which} ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} ${victim.role === 'q' || victim.role === 'k' || victim.role === 'v' ? 'an input' : victim.role}`);
+  const e = aliasExpect(t, victim);
+  mark(s, e, `${which} ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} ${victim.role === 'q' || victim.role === 'k' || victim.role === 'v' ? 'an input' : victim.role}`, e === 'value');
 }
 
 function afterCall(r: Rng, c: SdpaCtx): void {

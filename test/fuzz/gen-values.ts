@@ -20,10 +20,12 @@ export function tensorSpec(role: Role, dims: number[], fill: TensorSpec['fill'] 
   return { kind: 'tensor', role, shape: dims.slice(), dims: dims.slice(), elem, length: product(dims), backing: 'plain', fill };
 }
 
-/** Marks the call: the weaker expectation wins, and the label joins the group name. */
-export function mark(s: CallSpec, expect: Expect, label: string): void {
+/** Marks the call: the weaker expectation wins, and the label joins the call's labels. A context label
+ * (a benign variation: a backing, a wrapper) goes after the hostile ones, which name the failure group. */
+export function mark(s: CallSpec, expect: Expect, label: string, context = false): void {
   s.expect = weaker(s.expect, expect);
-  if (!s.labels.includes(label)) s.labels.push(label);
+  const to = context ? (s.context ??= []) : s.labels;
+  if (!to.includes(label)) to.push(label);
 }
 
 // --- dimensions -------------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ export function spoof(r: Rng, s: CallSpec, t: TensorSpec, isMask = false): void 
   } else if (k === 'null-proto') {
     mark(s, 'either', 'spoof Float32Array with prototype removed');
   } else {
-    mark(s, 'value', 'honest Float32Array subclass');
+    mark(s, 'value', 'honest Float32Array subclass', true);
   }
 }
 
@@ -135,13 +137,22 @@ export function wrap(r: Rng, s: CallSpec, t: TensorSpec, shapeOnly = false): voi
   let w = pick(r, shapeOnly ? all.filter((x) => x.startsWith('shape') || x.startsWith('missing')) : all);
   if (w === 'shape-holey' && t.shape.length === 0) w = 'frozen';
   t.wrap = w;
-  mark(s, WRAP_EXPECT[w], `wrap ${w}`);
+  mark(s, WRAP_EXPECT[w], `wrap ${w}`, WRAP_EXPECT[w] === 'value');
+}
+
+/** What an output aliasing `victim` must give: sharing bytes with an input is refused ('same' passes the
+ * victim's own array, so a length other than the output's is a shape error); bytes next to it are fine. */
+export function aliasExpect(out: TensorSpec, victim: TensorSpec): Expect {
+  const mode = out.alias!.mode;
+  if (mode === 'same') return out.elem !== victim.elem || out.length !== victim.length || out.length > 0 ? 'error' : 'value';
+  if (mode === 'disjoint' || out.length === 0 || victim.length === 0) return 'value';
+  return mode === 'twin' ? 'either' : 'error';
 }
 
 /** SharedArrayBuffer, growable SAB, resizable ArrayBuffer or an offset view: all valid Float32Array views. */
 export function rebacked(r: Rng, s: CallSpec, t: TensorSpec): void {
   t.backing = pick(r, ['sab', 'gsab', 'rab', 'offset'] as const);
-  mark(s, 'value', `backing ${t.backing}`);
+  mark(s, 'value', `backing ${t.backing}`, true);
 }
 
 // --- option values -----------------------------------------------------------------------------------

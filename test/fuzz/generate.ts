@@ -34,5 +34,7 @@ export function generateCall(seed: number, index: number, ops?: readonly Op[]): 
   else if (op === 'tensor') genTensor(r, s);
   else if (op === 'mha') genMha(r, s);
   else genSelfAttention(r, s);
+  s.labels.push(...(s.context ?? []));
+  delete s.context;
   return s;
 }

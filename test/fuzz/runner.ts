@@ -14,8 +14,10 @@ export interface RangeOptions {
 }
 
 export interface Sink {
-  start(index: number, op: string, key: string): void;
+  start(index: number, op: string, expect: string, key: string): void;
   failure(f: Failure): void;
+  /** result: 'value', 'coded' (an attnkit error) or 'other' (anything else thrown). */
+  end(index: number, result: string): void;
   skipped(index: number, key: string): void;
 }
 
@@ -42,9 +44,10 @@ export async function runRange(api: Api, o: RangeOptions, sink: Sink): Promise<R
       sink.skipped(i, key);
       continue;
     }
-    sink.start(i, spec.op, key);
+    sink.start(i, spec.op, spec.expect, key);
     const out = await checkCall(api, spec);
     for (const f of out.failures) sink.failure(f);
+    sink.end(i, out.result);
     stats.calls++;
     stats.byOp[spec.op] = (stats.byOp[spec.op] ?? 0) + 1;
     stats.byResult[out.result] = (stats.byResult[out.result] ?? 0) + 1;

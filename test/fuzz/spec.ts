@@ -159,8 +159,10 @@ export interface CallSpec {
   index: number;
   op: Op;
   expect: Expect;
-  /** Coarse tags of what is hostile (no numbers), used to group failures. */
+  /** Coarse tags of what is hostile (no numbers); the first names the failure group. */
   labels: string[];
+  /** Benign variations (backings, wrappers); generateCall appends them to labels. */
+  context?: string[];
   /** Positional arguments (for 'mha', forward's). */
   args: unknown[];
   /** 'mha': the constructor's options. */

@@ -64,7 +64,7 @@ interface ChildResult {
   stderr: string;
 }
 
-function runChild(o: SuperviseOptions, start: number, count: number, skip: Set<string>, failures: Failure[]): Promise<ChildResult> {
+function runChild(o: SuperviseOptions, start: number, count: number, skip: Set<string>, failures: Failure[], stats: RangeStats): Promise<ChildResult> {
   return new Promise((resolve) => {
     const env = { ...process.env, ...(o.backend ? { ATTNKIT_BACKEND: o.backend } : {}) };
     const args = ['--expose-gc', VITE_NODE, CHILD, '--seed', String(o.seed), '--start', String(start), '--count', String(count), '--skip', JSON.stringify([...skip])];
@@ -85,17 +85,26 @@ function runChild(o: SuperviseOptions, start: number, count: number, skip: Set<s
         const tag = line[0];
         const rest = line.slice(2);
         if (tag === 's' || tag === 'k') {
-          const [index, op, ...key] = rest.split(' ');
+          const [index, op, expect, ...key] = rest.split(' ');
           if (r.last) r.lastDone = r.last.index;
           if (tag === 'k') {
             r.skipped++;
             r.lastDone = Number(index);
             r.last = undefined;
-          } else r.last = { index: Number(index), op, key: key.join(' ') };
+          } else {
+            r.last = { index: Number(index), op, key: key.join(' ') };
+            stats.calls++;
+            stats.byOp[op] = (stats.byOp[op] ?? 0) + 1;
+            stats.byExpect[expect] = (stats.byExpect[expect] ?? 0) + 1;
+          }
           lastProgress = Date.now();
           firstAt ||= lastProgress;
           o.onProgress?.(Number(index) - (o.start ?? 0));
         } else if (tag === 'f') failures.push(JSON.parse(rest) as Failure);
+        else if (tag === 'e') {
+          const result = rest.split(' ')[1];
+          stats.byResult[result] = (stats.byResult[result] ?? 0) + 1;
+        }
         else if (tag === 'd') {
           r.stats = JSON.parse(rest) as ChildResult['stats'];
           if (r.last) r.lastDone = r.last.index;
@@ -132,13 +141,11 @@ export async function supervise(o: SuperviseOptions): Promise<Report> {
   let start = start0;
   const t0 = Date.now();
   while (start < end) {
-    const r = await runChild(o, start, end - start, skip, failures);
+    const r = await runChild(o, start, end - start, skip, failures, stats);
     skipped += r.skipped;
     busyMs += r.busyMs;
     if (r.stats) {
       backend = r.stats.backend;
-      stats.calls += r.stats.calls;
-      for (const k of ['byOp', 'byResult', 'byExpect'] as const) for (const [x, n] of Object.entries(r.stats[k])) stats[k][x] = (stats[k][x] ?? 0) + n;
       break;
     }
     // The child died or hung in call r.last (or before its first call).
@@ -147,7 +154,7 @@ export async function supervise(o: SuperviseOptions): Promise<Report> {
     const tail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400);
     failures.push({ seed: o.seed, index: at.index, op: at.op as Op, kind, labels: at.key === 'valid call' ? [] : [at.key], detail: tail, ms: 0 });
     if (at.key === '(startup)') break;
-    stats.calls += at.index - start + 1 - r.skipped;
+    stats.byResult[kind.split(' ')[0]] = (stats.byResult[kind.split(' ')[0]] ?? 0) + 1;
     const n = (strikes.get(at.key) ?? 0) + 1;
     strikes.set(at.key, n);
     if (n >= (o.quarantineAfter ?? 2)) skip.add(at.key);
@@ -176,10 +183,12 @@ export function formatReport(r: Report, replay = 'npm run fuzz --'): string {
   const rate = r.stats.ms > 0 ? Math.round((r.stats.calls / r.stats.ms) * 1000) : 0;
   const ops = Object.entries(r.stats.byOp).map(([k, n]) => `${k} ${n}`).join(', ');
   const res = Object.entries(r.stats.byResult).map(([k, n]) => `${k} ${n}`).join(', ');
+  const exp = Object.entries(r.stats.byExpect).map(([k, n]) => `${k} ${n}`).join(', ');
   const lines = [
     `attnkit API fuzz [${r.backend}] seed ${r.seed}, calls ${r.start}..${r.start + r.count - 1}`,
     `${r.calls} calls in ${(r.ms / 1000).toFixed(1)} s: ${rate} calls/s (generate, build, call, check; ${(r.stats.ms / 1000).toFixed(1)} s without process starts and hang waits); ${ops}`,
-    `results: ${res}; ${r.restarts} restarts, ${r.skipped} skipped (quarantined after repeated hangs/crashes)${r.stoppedEarly ? '; STOPPED EARLY' : ''}`,
+    `calls that must give: ${exp}; they gave: ${res}`,
+    `${r.restarts} restarts, ${r.skipped} skipped (quarantined after repeated hangs/crashes)${r.stoppedEarly ? '; STOPPED EARLY' : ''}`,
   ];
   if (!r.failures.length) return [...lines, 'no failures'].join('\n');
   lines.push(`FAIL: ${r.failures.length} failures in ${r.groups.length} groups (kind · labels):`);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // SIMD levels this CPU can run, best first, decided when the config loads: the whole suite runs once
 // per level (ATTNKIT_SIMD forces it), so every kernel path is checked against the reference.
@@ -37,13 +37,14 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'native', env: { ATTNKIT_BACKEND: 'native' } } },
       // The best level already runs as 'native'; the others are forced, and run the suites that reach a
-      // kernel (the explain, CLI, package and bench-harness suites test TypeScript and scripts: they run
-      // in 'native' and 'js' only).
+      // kernel (the explain, CLI, package and bench-harness suites test TypeScript and scripts, and the API
+      // fuzzer the facade's contract: they run in 'native' and 'js' only).
       ...levels.slice(1).map((level) => ({
         extends: true,
         test: {
           name: `native-${level}`,
           include: KERNEL_SUITES,
+          exclude: [...configDefaults.exclude, 'test/fuzz/api-fuzz.test.ts'],
           env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: level },
         },
       })),

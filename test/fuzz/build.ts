@@ -180,7 +180,7 @@ export function build(spec: CallSpec): Built {
   const specs: TensorSpec[] = [];
   collectTensors([spec.args, spec.ctor], specs);
   const placements = new Map<TensorSpec, Placement>();
-  const bytesOf = (t: TensorSpec) => t.length * CTORS[t.elem].BYTES_PER_ELEMENT;
+  const bytesOf = (t: TensorSpec) => allocLength(t) * CTORS[t.elem].BYTES_PER_ELEMENT;
   for (const a of specs) {
     const victim = a.alias && specs.find((t) => t.role === a.alias!.of && t !== a && !t.foreign);
     if (!a.alias || !victim) continue;
@@ -378,6 +378,8 @@ export const bufferOf = (view: ArrayBufferView): ArrayBufferLike => TA_BUFFER.ca
 export const lengthOf = (view: ArrayBufferView): number => TA_LENGTH.call(view) as number;
 
 const MAX_ALLOC = 1 << 16;
+/** Tensors of huge hostile shapes get a token length: those calls must be refused anyway. */
+const allocLength = (t: TensorSpec): number => (t.length > MAX_ALLOC ? 8 : t.length);
 const placementIsDisjoint = (t: TensorSpec): boolean => !t.alias || t.alias.mode === 'disjoint';
 
 /** The typed array of one tensor: its backing, its placement when aliased, its contents. */
@@ -393,8 +395,7 @@ function makeRaw(t: TensorSpec, r: Rng, at: Placement | undefined, raws: Map<Ten
       }
     } as unknown as TypedCtor;
   } else if (t.spoof === 'subclass') Ctor = class extends (Base as unknown as Float32ArrayConstructor) {} as unknown as TypedCtor;
-  // Tensors of huge hostile shapes get a token length: those calls must be refused anyway.
-  const n = t.length > MAX_ALLOC ? 8 : t.length;
+  const n = allocLength(t);
   const bytes = n * Base.BYTES_PER_ELEMENT;
   let raw: Typed;
   if (at) raw = new Ctor(at.buffer, at.byteOffset, n);

@@ -120,7 +120,9 @@ function checkSideEffects(s: CallSpec, res: unknown, b: Built): Problem[] {
     if (got.length === want.length && got.some((x, i) => !Object.is(x, want[i]) && !(Number.isNaN(x) && Number.isNaN(want[i])))) out.push(['modified an input', role]);
   }
   for (const view of b.guarded) {
-    const all = new Uint8Array(bufferOf(view));
+    const buf = bufferOf(view);
+    if (buf.byteLength === 0) continue; // detached by a trap
+    const all = new Uint8Array(buf);
     const end = view.byteOffset + view.byteLength;
     if (all.some((x, i) => (i < view.byteOffset || i >= end) && x !== 0x7f)) out.push(['wrote outside a view', 'bytes around an offset view changed']);
   }
@@ -179,12 +181,17 @@ export async function checkCall(api: Api, s: CallSpec): Promise<Outcome> {
   }
   const ms = performance.now() - t0;
   const failures: Failure[] = [];
-  const fail = ([kind, detail]: Problem) => failures.push({ seed: s.seed, index: s.index, op: s.op, kind, labels: s.labels, detail, ms });
+  let labels = s.labels;
+  const fail = ([kind, detail]: Problem) => failures.push({ seed: s.seed, index: s.index, op: s.op, kind, labels, detail, ms });
   let result: Outcome['result'] = 'value';
   if (threw) {
     result = isCoded(api, error) ? 'coded' : 'other';
-    if (result === 'other') fail([`threw ${errorName(error)} (not a coded attnkit error)`, errorText(error)]);
-    else if (s.expect === 'value') fail(['refused a valid call', errorText(error)]);
+    // The fuzzer's own throwing getters name their cause: group the failure under it.
+    const text = errorText(error);
+    const cause = text.includes('fuzz: reading') ? 'getter throws' : text.includes('fuzz: polluted') ? 'Object.prototype has throwing getters' : undefined;
+    if (cause && labels.includes(cause)) labels = [cause, ...labels.filter((l) => l !== cause)];
+    if (result === 'other') fail([`threw ${errorName(error)} (not a coded attnkit error)`, text]);
+    else if (s.expect === 'value') fail(['refused a valid call', text]);
   } else if (s.expect === 'error') {
     fail(['accepted an invalid call', `returned ${res === undefined ? 'undefined' : typeof res}`]);
   } else if (s.expect !== 'nocrash') {

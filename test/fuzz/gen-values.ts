@@ -149,10 +149,12 @@ export function aliasExpect(out: TensorSpec, victim: TensorSpec): Expect {
   return mode === 'twin' ? 'either' : 'error';
 }
 
-/** SharedArrayBuffer, growable SAB, resizable ArrayBuffer or an offset view: all valid Float32Array views. */
+/** SharedArrayBuffer, growable SAB, resizable ArrayBuffer or an offset view: all valid Float32Array views.
+ * Shared memory is a promise of its own (issue 24), so it names the group; the others are context. */
 export function rebacked(r: Rng, s: CallSpec, t: TensorSpec): void {
   t.backing = pick(r, ['sab', 'gsab', 'rab', 'offset'] as const);
-  mark(s, 'value', `backing ${t.backing}`, true);
+  const shared = t.backing === 'sab' || t.backing === 'gsab';
+  mark(s, 'value', shared ? 'SharedArrayBuffer backing' : `backing ${t.backing}`, !shared);
 }
 
 // --- option values -----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ export interface Group {
 
 export interface Report {
   seed: number;
+  ops?: readonly Op[];
   start: number;
   count: number;
   backend: string;
@@ -162,7 +163,7 @@ export async function supervise(o: SuperviseOptions): Promise<Report> {
     if (++restarts > (o.maxRestarts ?? 1000)) break;
   }
   stats.ms = busyMs;
-  return { seed: o.seed, start: start0, count: o.count, backend, calls: stats.calls, skipped, restarts, stoppedEarly: start < end && restarts > (o.maxRestarts ?? 1000), ms: Date.now() - t0, stats, failures, groups: group(failures) };
+  return { seed: o.seed, ops: o.ops, start: start0, count: o.count, backend, calls: stats.calls, skipped, restarts, stoppedEarly: start < end && restarts > (o.maxRestarts ?? 1000), ms: Date.now() - t0, stats, failures, groups: group(failures) };
 }
 
 export function group(failures: Failure[]): Group[] {
@@ -196,7 +197,7 @@ export function formatReport(r: Report, replay = 'npm run fuzz --'): string {
   for (const g of r.groups) {
     lines.push(`  [${g.count}] ${g.key} (${g.ops.join(', ')})${g.also.length ? `; also with: ${g.also.join('; ')}` : ''}`);
     for (const d of g.details) lines.push(`        ${d}`);
-    lines.push(`        replay: ${replay} --seed ${g.first.seed} --index ${g.first.index} --backend ${backend}`);
+    lines.push(`        replay: ${replay} --seed ${g.first.seed} --index ${g.first.index} --backend ${backend}${r.ops ? ` --ops ${r.ops.join(',')}` : ''}`);
   }
   return lines.join('\n');
 }

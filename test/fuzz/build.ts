@@ -223,7 +223,7 @@ export function build(spec: CallSpec): Built {
   const shrink = (role: Role) => {
     const view = built.views[role];
     const buf = view && (bufferOf(view) as ArrayBuffer & { resizable?: boolean; resize?: (n: number) => void });
-    if (buf?.resizable) buf.resize!(0);
+    if (buf?.resizable && buf.byteLength > 0) buf.resize!(0);
   };
 
   /** Values outside the call (getters' other values, polluted or inherited keys) are built as foreign. */

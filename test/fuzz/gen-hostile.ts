@@ -113,7 +113,7 @@ function container(r: Rng, c: GenericCtx): void {
   }
   const o = c.opts();
   o.container = pick(r, ['null-proto', 'frozen', 'proxy', 'class-instance'] as const);
-  mark(c.s, 'value', `options container ${o.container}`, true);
+  mark(c.s, 'value', `options container ${o.container}`, 2);
 }
 
 function alias(r: Rng, c: GenericCtx): void {
@@ -126,7 +126,7 @@ function alias(r: Rng, c: GenericCtx): void {
   out.alias = { of: victim.role, mode };
   if (mode === 'twin') victim.backing = 'sab';
   const e = aliasExpect(out, victim);
-  mark(c.s, e, `out ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} an input`, e === 'value');
+  mark(c.s, e, `out ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} an input`, e === 'value' ? 2 : 0);
 }
 
 export function applyHostile(r: Rng, c: GenericCtx): void {

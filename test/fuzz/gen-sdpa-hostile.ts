@@ -245,7 +245,7 @@ function badContainer(r: Rng, c: SdpaCtx): void {
   }
   const o = ensureOpts(c);
   o.container = pick(r, ['null-proto', 'frozen', 'proxy', 'class-instance', 'json-proto'] as const);
-  mark(s, o.container === 'json-proto' ? 'either' : 'value', `options container ${o.container}`, o.container !== 'json-proto');
+  mark(s, o.container === 'json-proto' ? 'either' : 'value', `options container ${o.container}`, o.container !== 'json-proto' ? 2 : 0);
 }
 
 /** Getters on options and tensors: throwing, changing between reads, detaching or shrinking buffers. */
@@ -392,7 +392,7 @@ function alias(r: Rng, c: SdpaCtx): void {
   const o = ensureOpts(c);
   if (chance(r, 0.25) && c.k.length === c.q.length) {
     c.k.alias = { of: 'q', mode: 'same' };
-    return mark(s, 'value', 'k is q', true);
+    return mark(s, 'value', 'k is q', 2);
   }
   const which = pick(r, ['out', 'weightsOut'] as const);
   const t = (o.own[which] as TensorSpec | undefined) ?? tensorSpec(which, which === 'out' ? outDims(m) : scoreDims(m), 'sentinel');
@@ -406,7 +406,7 @@ function alias(r: Rng, c: SdpaCtx): void {
   t.alias = { of: victim.role, mode };
   if (mode === 'twin') victim.backing = 'sab';
   const e = aliasExpect(t, victim);
-  mark(s, e, `${which} ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} ${victim.role === 'q' || victim.role === 'k' || victim.role === 'v' ? 'an input' : victim.role}`, e === 'value');
+  mark(s, e, `${which} ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} ${victim.role === 'q' || victim.role === 'k' || victim.role === 'v' ? 'an input' : victim.role}`, e === 'value' ? 2 : 0);
 }
 
 function afterCall(r: Rng, c: SdpaCtx): void {

@@ -54,7 +54,7 @@ function validOptions(r: Rng, s: CallSpec, m: SdpaModel): Record<string, unknown
       const [v, e] = scaleEdge(r);
       if (e === 'value') {
         o.scale = m.scale = v;
-        if (Math.abs(Math.fround(v)) > 1e3) mark(s, 'value', 'scale huge, q = 0', true);
+        if (Math.abs(Math.fround(v)) > 1e3) mark(s, 'value', 'scale huge, q = 0', 2);
       }
     } else o.scale = m.scale = pick(r, [0.05, 0.1, 0.3, 0.5, 1, -0.5, 2]);
   }

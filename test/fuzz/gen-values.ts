@@ -20,11 +20,12 @@ export function tensorSpec(role: Role, dims: number[], fill: TensorSpec['fill'] 
   return { kind: 'tensor', role, shape: dims.slice(), dims: dims.slice(), elem, length: product(dims), backing: 'plain', fill };
 }
 
-/** Marks the call: the weaker expectation wins, and the label joins the call's labels. A context label
- * (a benign variation: a backing, a wrapper) goes after the hostile ones, which name the failure group. */
-export function mark(s: CallSpec, expect: Expect, label: string, context = false): void {
+/** Marks the call: the weaker expectation wins, and the label joins the call's labels, the first of which
+ * names the failure group. tier 0: hostile; 1: a promise of its own but rarely the cause (shared memory);
+ * 2: context (a benign backing or wrapper). generateCall orders them by tier. */
+export function mark(s: CallSpec, expect: Expect, label: string, tier: 0 | 1 | 2 = 0): void {
   s.expect = weaker(s.expect, expect);
-  const to = context ? (s.context ??= []) : s.labels;
+  const to = tier === 0 ? s.labels : ((s.later ??= [[], []])[tier - 1]);
   if (!to.includes(label)) to.push(label);
 }
 
@@ -109,7 +110,7 @@ export function spoof(r: Rng, s: CallSpec, t: TensorSpec, isMask = false): void 
   } else if (k === 'null-proto') {
     mark(s, 'either', 'spoof Float32Array with prototype removed');
   } else {
-    mark(s, 'value', 'honest Float32Array subclass', true);
+    mark(s, 'value', 'honest Float32Array subclass', 2);
   }
 }
 
@@ -137,7 +138,7 @@ export function wrap(r: Rng, s: CallSpec, t: TensorSpec, shapeOnly = false): voi
   let w = pick(r, shapeOnly ? all.filter((x) => x.startsWith('shape') || x.startsWith('missing')) : all);
   if (w === 'shape-holey' && t.shape.length === 0) w = 'frozen';
   t.wrap = w;
-  mark(s, WRAP_EXPECT[w], `wrap ${w}`, WRAP_EXPECT[w] === 'value');
+  mark(s, WRAP_EXPECT[w], `wrap ${w}`, WRAP_EXPECT[w] === 'value' ? 2 : 0);
 }
 
 /** What an output aliasing `victim` must give: sharing bytes with an input is refused ('same' passes the
@@ -150,11 +151,11 @@ export function aliasExpect(out: TensorSpec, victim: TensorSpec): Expect {
 }
 
 /** SharedArrayBuffer, growable SAB, resizable ArrayBuffer or an offset view: all valid Float32Array views.
- * Shared memory is a promise of its own (issue 24), so it names the group; the others are context. */
+ * Shared memory is a promise of its own (issue 24): tier 1; the others are context. */
 export function rebacked(r: Rng, s: CallSpec, t: TensorSpec): void {
   t.backing = pick(r, ['sab', 'gsab', 'rab', 'offset'] as const);
   const shared = t.backing === 'sab' || t.backing === 'gsab';
-  mark(s, 'value', shared ? 'SharedArrayBuffer backing' : `backing ${t.backing}`, !shared);
+  mark(s, 'value', shared ? 'SharedArrayBuffer backing' : `backing ${t.backing}`, shared ? 1 : 2);
 }
 
 // --- option values -----------------------------------------------------------------------------------

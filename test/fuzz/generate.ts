@@ -34,7 +34,7 @@ export function generateCall(seed: number, index: number, ops?: readonly Op[]): 
   else if (op === 'tensor') genTensor(r, s);
   else if (op === 'mha') genMha(r, s);
   else genSelfAttention(r, s);
-  s.labels.push(...(s.context ?? []));
-  delete s.context;
+  for (const tier of s.later ?? []) s.labels.push(...tier.filter((l) => !s.labels.includes(l)));
+  delete s.later;
   return s;
 }

@@ -161,8 +161,8 @@ export interface CallSpec {
   expect: Expect;
   /** Coarse tags of what is hostile (no numbers); the first names the failure group. */
   labels: string[];
-  /** Benign variations (backings, wrappers); generateCall appends them to labels. */
-  context?: string[];
+  /** Labels of tier 1 and 2 (see mark() in gen-values.ts); generateCall appends them to labels. */
+  later?: [string[], string[]];
   /** Positional arguments (for 'mha', forward's). */
   args: unknown[];
   /** 'mha': the constructor's options. */

@@ -3,6 +3,8 @@
 // throw a coded attnkit error within 2 s; no other error, hang or crash. A failure prints its group
 // and a replay command (`npm run fuzz -- --seed S --index I --backend B`).
 import { describe, expect, it } from 'vitest';
+import { generateCall } from './generate';
+import { describeCall } from './spec';
 import { formatReport, supervise } from './supervise';
 
 const SEED = 24;
@@ -10,6 +12,14 @@ const COUNT = 20_000;
 const backend = process.env.ATTNKIT_BACKEND === 'js' ? 'js' : 'native';
 
 describe(`API fuzz [${backend}]`, () => {
+  it('the generator is pure: a call depends on (seed, index) only, and a run mixes valid and hostile calls', () => {
+    const a = Array.from({ length: 300 }, (_, i) => describeCall(generateCall(SEED, i)));
+    const b = Array.from({ length: 300 }, (_, i) => describeCall(generateCall(SEED, 299 - i))).reverse();
+    expect(b).toEqual(a);
+    const expects = Array.from({ length: 2000 }, (_, i) => generateCall(SEED, i).expect);
+    for (const e of ['value', 'either', 'error', 'nocrash']) expect(expects.filter((x) => x === e).length, e).toBeGreaterThan(e === 'nocrash' ? 10 : 100);
+  });
+
   it(
     `${COUNT} calls with seed ${SEED}: the reference's answer or a coded attnkit error, never anything else`,
     async () => {

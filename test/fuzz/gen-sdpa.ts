@@ -2,8 +2,8 @@
 // 4-D, both layouts, GQA, every option), then at most two hostile changes from gen-sdpa-hostile.ts.
 import type { Rng } from '../../src/util/rng';
 import { chance, int, list, mark, options, perHeadEdge, pick, scaleEdge, size, softcapEdge, tensorSpec } from './gen-values';
-import { applySdpaHostile, hugeDims, type SdpaCtx } from './gen-sdpa-hostile';
-import { diagonals, outDims, scoreDims, shapeOf } from './sdpa-shapes';
+import { applySdpaHostile, hugeDims } from './gen-sdpa-hostile';
+import { diagonals, outDims, scoreDims, shapeOf, type SdpaCtx } from './sdpa-model';
 import type { CallSpec, SdpaModel, TensorSpec } from './spec';
 
 /** Largest B·Hq·Lq·Lk·(D+Dv) of a generated valid call: keeps every call (and the reference) tiny. */

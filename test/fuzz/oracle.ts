@@ -4,7 +4,7 @@
 import { mhaReference } from '../layers/mha-reference';
 import { referenceSdpa, type RefInput } from '../helpers/reference';
 import type { Built } from './build';
-import { outDims, scoreDims } from './sdpa-shapes';
+import { outDims, scoreDims } from './sdpa-model';
 import type { LinearModel, SdpaModel, SelfAttnModel } from './spec';
 
 export interface Expected {

@@ -71,10 +71,10 @@ function fillValues(t: TensorSpec, r: Rng, n: number): Float64Array {
         v[i] = i % 2 ? NaN : 7.25;
         break;
       case 'nan':
-        v[i] = u < 0.3 ? NaN : r.normal();
+        v[i] = u < 0.3 || i === 0 ? NaN : r.normal();
         break;
       case 'inf':
-        v[i] = u < 0.15 ? Infinity : u < 0.3 ? -Infinity : r.normal();
+        v[i] = u < 0.15 || i === 0 ? Infinity : u < 0.3 ? -Infinity : r.normal();
         break;
       case 'pad-rows':
         if (i % E === 0) padRow = u < 0.3;

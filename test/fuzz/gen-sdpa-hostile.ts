@@ -2,7 +2,7 @@
 import type { Rng } from '../../src/util/rng';
 import { aliasExpect, chance, int, list, mark, options, pick, product, rebacked, spoilElem, spoilLength, spoilShape, spoof, tensorSpec, wrap } from './gen-values';
 import { badContainer, badOption } from './gen-sdpa-options';
-import { diagonals, ensureOpts, foreign, heads, outDims, scoreDims, shapeOf, tensors, type SdpaCtx } from './sdpa-model';
+import { diagonals, ensureOpts, foreign, hasWork, heads, outDims, scoreDims, shapeOf, tensors, type SdpaCtx } from './sdpa-model';
 import { isTagged, type CallSpec, type SdpaModel, type TensorSpec } from './spec';
 
 /** Zero-size tensors with a huge other dimension (finding 1): kernels must not loop over it. */
@@ -17,7 +17,8 @@ export function hugeDims(r: Rng, s: CallSpec, m: SdpaModel): void {
   // Each tensor's dims with 0 counted as 1 must stay within 2^31 - 1.
   const all = [shapeOf(m, m.Hq, m.Lq, m.D), shapeOf(m, m.Hkv, m.Lk, m.D), shapeOf(m, m.Hkv, m.Lk, m.Dv), outDims(m)];
   const bound = Math.max(...all.map((d) => product(d.map((x) => x || 1))));
-  mark(s, bound > 2 ** 31 - 1 ? 'error' : 'either', `huge ${where} with zero-size tensors${H > 2 ** 53 ? ' (> 2^53)' : ''}`);
+  const size = H > 2 ** 53 ? '> 2^53' : H > 2 ** 31 - 1 ? '2^31 to 2^53' : bound > 2 ** 31 - 1 ? '2^31-1, too many counting 0 as 1' : '2^31-1';
+  mark(s, bound > 2 ** 31 - 1 ? 'error' : 'either', `huge ${where} with zero-size tensors (${size})`);
 }
 
 /** Shapes whose relation is wrong (each tensor alone is fine). */
@@ -272,7 +273,12 @@ export function applySdpaHostile(r: Rng, c: SdpaCtx): void {
     }],
     [5, () => wrap(r, s, pick(r, roles()))],
     [6, () => {
-      for (const t of chance(r, 0.5) ? roles() : [pick(r, roles())]) rebacked(r, s, t);
+      for (const t of chance(r, 0.5) ? roles() : [pick(r, roles())]) {
+        rebacked(r, s, t);
+        // Async calls refuse resizable buffers: they could shrink under the kernel (README); a call with
+        // no work may return before looking.
+        if (c.async && t.backing === 'rab') mark(s, hasWork(c.m) ? 'error' : 'either', 'async: a resizable ArrayBuffer');
+      }
     }],
     [12, () => badOption(r, c)],
     [first ? 4 : 0, () => badContainer(r, c)],

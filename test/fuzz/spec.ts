@@ -178,9 +178,21 @@ export interface CallSpec {
 export const isTagged = (v: unknown): v is TensorSpec | ObjSpec | ListSpec | OptionsSpec =>
   typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string';
 
+/** 2^k, 2^k-1 or 2^k+2 for the huge sizes the generator uses, else undefined. */
+function bigPower(v: number): string | undefined {
+  const a = Math.abs(v);
+  if (a < 2 ** 30 || !Number.isFinite(a)) return undefined;
+  const sign = v < 0 ? '-' : '';
+  for (const [d, suffix] of [[0, ''], [1, '-1'], [-2, '+2']] as const) {
+    const k = Math.log2(a + d);
+    if (Number.isInteger(k) && a + d === 2 ** k) return `${sign}2^${k}${suffix}`;
+  }
+  return undefined;
+}
+
 /** One line per value, for failure reports. */
 export function fmt(v: unknown, depth = 0): string {
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isSafeInteger(v) && Math.abs(v) >= 2 ** 30 ? `2^${Math.log2(Math.abs(v)).toFixed(Number.isInteger(Math.log2(Math.abs(v))) ? 0 : 2)}${v < 0 ? '(neg)' : ''}` : String(v);
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : bigPower(v) ?? String(v);
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined || v === null || typeof v === 'boolean') return String(v);

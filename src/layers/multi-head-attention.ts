@@ -123,10 +123,13 @@ export class MultiHeadAttention {
     const B = q.shape[0];
     const Lq = q.shape[1];
     const D = c.headDim;
+    // out is read once: linear() writes the checked view, and the caller's tensor is returned.
+    let outView: Tensor | undefined;
     if (o.out !== undefined) {
       const t = checkTensor<Float32Array>(op, 'options.out', o.out, [Float32Array], 'Float32Array');
       if (formatShape(t.shape) !== formatShape([B, Lq, c.embedDim]))
         throw shapeError(op, 'options.out', `[batch, seqQ, embedDim] = ${formatShape([B, Lq, c.embedDim])}`, formatShape(t.shape));
+      outView = t;
     }
     const selfAttn = (key === undefined || key === query) && (value === undefined || value === query);
     if ((key === undefined) !== (value === undefined)) throw typeError(op, key === undefined ? 'key' : 'value', 'given together with the other (or both omitted for self-attention)', undefined);
@@ -174,7 +177,8 @@ export class MultiHeadAttention {
       ...(o.softcap !== undefined ? { softcap: o.softcap } : {}),
       ...(o.sinks !== undefined ? { sinks: o.sinks } : {}),
     });
-    const output = linear({ data: attn.data, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo), o.out ? { out: o.out } : undefined);
+    const projected = linear({ data: attn.data, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo), outView ? { out: outView } : undefined);
+    const output = outView ? (o.out as Tensor) : projected;
     return { output, weights: perHead ? (o.averageWeights === false ? perHead : meanOverHeads(perHead.data, B, c.numHeads, Lq, Lk)) : null };
   }
 
@@ -222,8 +226,6 @@ function checkInput(op: string, arg: string, x: unknown, dim: number): { data: F
 }
 
 function checkForwardOptions(op: string, options: unknown, numHeads: number): MhaForwardOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object', options);
   const o = snapshotOptions(op, options, FORWARD_OPTIONS) as MhaForwardOptions;
   for (const flag of ['causal', 'needWeights', 'averageWeights'] as const)
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);

@@ -56,8 +56,6 @@ function checkX(op: string, x: unknown, dim?: number): { data: Float32Array; sha
 }
 
 function pick<T extends object>(op: string, options: unknown, known: string[]): Partial<T> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object', options);
   return snapshotOptions(op, options, known) as Partial<T>;
 }
 

@@ -3,7 +3,7 @@ import type { LinearPlan } from '../backends/types';
 import { formatShape, shapeError, typeError } from './error-factory';
 import { checkNoOverlap } from './overlap';
 import { MAX_ELEMENTS, allocateF32, checkTensor, product } from './tensor-checks';
-import { snapshotOptions } from './snapshot';
+import { checkStillAttached, snapshotOptions } from './snapshot';
 
 const F32 = [Float32Array] as const;
 
@@ -41,5 +41,12 @@ export function planLinear(op: string, xIn: unknown, weightIn: unknown, biasIn: 
   } else {
     out = allocateF32(op, 'the output', rows * outFeatures);
   }
+  // Getters run up to the last tensor read above: a late one may have detached an earlier view.
+  checkStillAttached(op, [
+    ['x.data', x.data, product(x.shape)],
+    ['weight.data', w.data, product(w.shape)],
+    ['bias.data', bias, outFeatures],
+    ['options.out.data', out, rows * outFeatures],
+  ]);
   return { plan: { rows, inFeatures, outFeatures, x: x.data, weight: w.data, bias, out }, outShape, out: options.out };
 }

@@ -6,8 +6,8 @@ import { maskStrides } from './mask-broadcast';
 import { checkNoOverlap } from './overlap';
 import { SDPA_OPTION_NAMES, type SdpaOptions } from './sdpa-options';
 import { checkExtras } from './sdpa-extras';
-import { snapshotOptions } from './snapshot';
-import { MAX_ELEMENTS, allocateF32, checkTensor, type CheckedTensor } from './tensor-checks';
+import { checkStillAttached, snapshotOptions } from './snapshot';
+import { MAX_ELEMENTS, allocateF32, checkTensor, product, type CheckedTensor } from './tensor-checks';
 
 type Layout = 'bhsd' | 'bshd';
 
@@ -128,6 +128,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
 
   let mask: MaskPlan | null = null;
   let maskData: Uint8Array | Float32Array | undefined;
+  let maskLength = 0;
   if (options.mask !== undefined) {
     const m: CheckedTensor<Uint8Array | Float32Array> = checkTensor(
       op,
@@ -137,11 +138,24 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
       'Uint8Array (boolean, 1 = attend) or Float32Array (additive)',
     );
     maskData = m.data;
+    maskLength = product(m.shape);
     mask = { kind: m.data instanceof Uint8Array ? 'bool' : 'additive', data: m.data, ...maskStrides(op, m.shape, scoreShape, scoreAxes) };
   }
 
   checkNoOverlap(op, 'options.out', outData, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.weightsOut': weights ?? undefined, 'options.relativeBias': extras.relativeBias?.data });
   if (weights) checkNoOverlap(op, 'options.weightsOut', weights, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.relativeBias': extras.relativeBias?.data });
+
+  // Getters run up to the last tensor read above: a late one may have detached an earlier view.
+  const diagonals = Math.max(qd.l + kd.l - 1, 0);
+  checkStillAttached(op, [
+    ['q.data', q.data, product(q.shape)],
+    ['k.data', k.data, product(k.shape)],
+    ['v.data', v.data, product(v.shape)],
+    ['options.out.data', outData, product(outShape)],
+    ['options.weightsOut.data', weights, product(scoreShape)],
+    ['options.mask.data', maskData, maskLength],
+    ['options.relativeBias.data', extras.relativeBias?.data, (extras.relativeBias?.strideH === 0 ? 1 : qd.h) * diagonals],
+  ]);
 
   const plan: SdpaPlan = {
     batch: qd.b,

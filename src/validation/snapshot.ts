@@ -4,6 +4,7 @@
 // a swapped prototype or a Proxy cannot lie about a buffer's kind or length. Every later check and the
 // kernels see only the copies, so a getter that changes its answer, or one that throws, cannot reach them.
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode } from '../errors';
+import { typeError } from './error-factory';
 
 type Getter = (this: unknown) => unknown;
 
@@ -118,7 +119,7 @@ export function snapshotOptions(op: string, options: unknown, known: readonly st
   const snap = Object.create(null) as Record<string, unknown>;
   if (options === undefined) return snap;
   if (typeof options !== 'object' || options === null || isArray(op, arg, options))
-    throw new AttnkitTypeError(`${op}: ${arg} must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw typeError(op, arg, 'an object', options);
   let keys: string[];
   try {
     keys = Object.keys(options);
@@ -132,4 +133,14 @@ export function snapshotOptions(op: string, options: unknown, known: readonly st
     if (value !== undefined) snap[key] = value;
   }
   return snap;
+}
+
+/**
+ * After every caller getter has run: each view still has the length it was checked with. A getter
+ * read late (a tensor's `shape`, say) can detach or shrink a buffer whose view was taken earlier.
+ */
+export function checkStillAttached(op: string, views: readonly [arg: string, view: ArrayBufferView | null | undefined, length: number][]): void {
+  for (const [arg, view, length] of views)
+    if (view && typedArrayLength(view) !== length)
+      throw new AttnkitTypeError(`${op}: ${arg} was detached or shrunk while the arguments were read`);
 }

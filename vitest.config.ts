@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 
 // SIMD levels this CPU can run, best first, decided when the config loads: the whole suite runs once
 // per level (ATTNKIT_SIMD forces it), so every kernel path is checked against the reference.
@@ -30,7 +30,7 @@ function otherAvx512Width(): number {
 // Every suite runs once per backend. ATTNKIT_BACKEND=native makes a missing or broken addon an error,
 // so a failed build can never pass quietly as a JavaScript run. 'native' is the best level (auto).
 const levels = simdLevels();
-const KERNEL_SUITES = ['native', 'sdpa', 'api', 'layers', 'backend', 'reliability', 'fuzz'].map((dir) => `test/${dir}/**/*.test.ts`);
+const KERNEL_SUITES = ['native', 'sdpa', 'api', 'layers', 'backend', 'reliability'].map((dir) => `test/${dir}/**/*.test.ts`);
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -44,7 +44,6 @@ export default defineConfig({
         test: {
           name: `native-${level}`,
           include: KERNEL_SUITES,
-          exclude: [...configDefaults.exclude, 'test/fuzz/api-fuzz.test.ts'],
           env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: level },
         },
       })),

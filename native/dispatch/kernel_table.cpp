@@ -50,9 +50,12 @@ void set_x86_gemm(KernelTable* t) {
 #endif
 }
 
+}  // namespace
+
 // fma_width: 0 for the level's own choice, else 256 or 512 (ATTNKIT_FMA_WIDTH), which only the avx512
 // level chooses between; the other levels have one width.
-bool make_table(const std::string& level, int fma_width, KernelTable* t) {
+bool make_kernel_table(const char* level_name, int fma_width, KernelTable* t) {
+  const std::string level = level_name;
   *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, nullptr, attn_gemm_f32__scalar, nullptr, 0, "gemm_f32__scalar"};
   if (level == "scalar") return true;
 #if defined(ATTNKIT_HAVE_AVX512)
@@ -94,6 +97,8 @@ bool make_table(const std::string& level, int fma_width, KernelTable* t) {
   return false;
 }
 
+namespace {
+
 KernelTable build_table() {
   const std::string levels = available_levels();
   const char* forced = std::getenv("ATTNKIT_SIMD");
@@ -105,7 +110,7 @@ KernelTable build_table() {
   const std::string level =
       forced && *forced && std::string(forced) != "auto" ? std::string(forced) : levels.substr(0, levels.find(','));
   KernelTable t{};
-  if (!make_table(level, width, &t))
+  if (!make_kernel_table(level.c_str(), width, &t))
     throw std::runtime_error("ATTNKIT_SIMD=" + level + " is not available on this CPU/build (available: " + levels + ")");
   return t;
 }
@@ -117,12 +122,13 @@ const KernelTable& kernel_table() {
   return table;
 }
 
-void run_sdpa_f32(const attn_sdpa_args& a, const ParallelFor* pf) {
+void run_sdpa_f32(const attn_sdpa_args& a, const ParallelFor* pf) { run_sdpa_f32(kernel_table(), a, pf); }
+
+void run_sdpa_f32(const KernelTable& t, const attn_sdpa_args& a, const ParallelFor* pf) {
   if (a.weights) {
     attn_sdpa_f32__scalar(a);
     return;
   }
-  const KernelTable& t = kernel_table();
   (a.compute_bf16 && t.sdpa_bf16 ? t.sdpa_bf16 : t.sdpa_f32)(a, pf);
 }
 

@@ -28,8 +28,14 @@ struct KernelTable {
 // a level this build or CPU cannot run, or ATTNKIT_FMA_WIDTH is not 256, 512 or auto.
 const KernelTable& kernel_table();
 
+// The table of one level ("scalar", "avx2", "avx512", "neon"; fma_width 0 for the level's own choice,
+// else 256 or 512), as ATTNKIT_SIMD / ATTNKIT_FMA_WIDTH would give it; false when this build or CPU
+// cannot run that level. For the fuzz harness, which runs every level in one process.
+bool make_kernel_table(const char* level, int fma_width, KernelTable* t);
+
 // Runs one attention call: the fused kernel, or the scalar row kernel when weights are requested
 // (they need the full Lq x Lk matrix anyway).
 void run_sdpa_f32(const attn_sdpa_args& a, const ParallelFor* pf);
+void run_sdpa_f32(const KernelTable& table, const attn_sdpa_args& a, const ParallelFor* pf);
 
 }  // namespace attnkit

@@ -9,8 +9,7 @@
 #include "../dispatch/kernel_table.h"
 #include "guarded.h"
 #include "../threading/thread_pool.h"
-#include "linear_args.h"
-#include "sdpa_args.h"
+#include "js_args.h"
 #include "sdpa_worker.h"
 
 namespace attnkit {

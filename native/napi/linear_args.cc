@@ -9,7 +9,6 @@
 
 #include "../dispatch/kernel_table.h"
 #include "../kernels/scalar/gemm_f32.h"
-#include "typed_data.h"
 
 namespace attnkit {
 
@@ -23,14 +22,10 @@ int64_t desc_size(const double* desc, int slot, const char* what) {
   return static_cast<int64_t>(v);
 }
 
-Napi::TypedArray f32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+const CallArg& f32_arg(const CallArgs& call, size_t i, const char* name) {
+  if (call[i].type != ArgType::kFloat32)
     throw std::invalid_argument(std::string("attnkit native: linear: ") + name + " must be a Float32Array");
-  return info[i].As<Napi::TypedArray>();
-}
-
-float* f32_ptr(Napi::TypedArray t) {
-  return typed_data<float>(t);
+  return call[i];
 }
 
 void need(const char* name, size_t have, double want) {
@@ -40,44 +35,42 @@ void need(const char* name, size_t have, double want) {
 #if defined(ATTNKIT_HAVE_CBLAS)
 // The system BLAS takes every GEMM unless the scalar level is in use (the test suite's oracle level) or
 // ATTNKIT_GEMM=builtin asks for the built-in kernels: whoever builds with a BLAS chose it.
-bool blas_allowed() {
-  static const bool ok = [] {
+bool blas_allowed(const KernelTable& table) {
+  static const bool builtin = [] {
     const char* gemm = std::getenv("ATTNKIT_GEMM");
-    return std::strcmp(kernel_table().simd, "scalar") != 0 && !(gemm && std::strcmp(gemm, "builtin") == 0);
+    return gemm && std::strcmp(gemm, "builtin") == 0;
   }();
-  return ok;
+  return std::strcmp(table.simd, "scalar") != 0 && !builtin;
 }
 #endif
 
 }  // namespace
 
-attn_linear_args linear_args_from_js(const Napi::CallbackInfo& info) {
-  if (info.Length() < 5) throw std::invalid_argument("attnkit native: linear expects 5 arguments");
-  Napi::TypedArray x = f32_arg(info, 0, "x");
-  Napi::TypedArray w = f32_arg(info, 1, "weight");
-  const bool has_bias = !info[2].IsNull() && !info[2].IsUndefined();
-  Napi::TypedArray y = f32_arg(info, 3, "out");
-  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[4].As<Napi::TypedArray>().ElementLength() != kLinDescLength)
+attn_linear_args linear_args_from_call(const CallArgs& call) {
+  if (call.count < 5) throw std::invalid_argument("attnkit native: linear expects 5 arguments");
+  const CallArg& x = f32_arg(call, 0, "x");
+  const CallArg& w = f32_arg(call, 1, "weight");
+  const bool has_bias = call[2].type != ArgType::kNull;
+  const CallArg& y = f32_arg(call, 3, "out");
+  if (call[4].type != ArgType::kFloat64 || call[4].length != kLinDescLength)
     throw std::invalid_argument("attnkit native: linear: bad descriptor");
-  Napi::TypedArray d = info[4].As<Napi::TypedArray>();
-  const double* desc = typed_data<const double>(d);
+  const double* desc = static_cast<const double*>(call.data(call.ctx, 4));
 
   attn_linear_args a{};
   a.rows = desc_size(desc, kLinRows, "rows");
   a.in_features = desc_size(desc, kLinIn, "in_features");
   a.out_features = desc_size(desc, kLinOut, "out_features");
-  need("x", x.ElementLength(), double(a.rows) * double(a.in_features));
-  need("weight", w.ElementLength(), double(a.out_features) * double(a.in_features));
-  need("out", y.ElementLength(), double(a.rows) * double(a.out_features));
-  a.x = f32_ptr(x);
-  a.w = f32_ptr(w);
-  a.y = f32_ptr(y);
+  need("x", x.length, double(a.rows) * double(a.in_features));
+  need("weight", w.length, double(a.out_features) * double(a.in_features));
+  need("out", y.length, double(a.rows) * double(a.out_features));
+  a.x = call.f32(0);
+  a.w = call.f32(1);
+  a.y = call.f32(3);
   a.bias = nullptr;
   if (has_bias) {
-    Napi::TypedArray b = f32_arg(info, 2, "bias");
-    need("bias", b.ElementLength(), double(a.out_features));
-    a.bias = f32_ptr(b);
+    const CallArg& b = f32_arg(call, 2, "bias");
+    need("bias", b.length, double(a.out_features));
+    a.bias = call.f32(2);
   }
   return a;
 }
@@ -113,13 +106,14 @@ void grid_task(void* arg, int64_t t) {
 
 }  // namespace
 
-void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
+void run_linear(const attn_linear_args& a, const ParallelFor* pf) { run_linear(kernel_table(), a, pf); }
+
+void run_linear(const KernelTable& table, const attn_linear_args& a, const ParallelFor* pf) {
   if (a.rows <= 0 || a.out_features <= 0) return;
-  const KernelTable& table = kernel_table();
   LinearJob job{&a, table.gemm_f32, a.rows, (a.out_features + kColBlock - 1) / kColBlock};
   bool row_groups = true;
 #if defined(ATTNKIT_HAVE_CBLAS)
-  if (blas_allowed()) {
+  if (blas_allowed(table)) {
     job.kernel = attn_gemm_f32__cblas;
     row_groups = false;
   }
@@ -140,7 +134,7 @@ void run_linear(const attn_linear_args& a, const ParallelFor* pf) {
 
 const char* linear_kernel_name() {
 #if defined(ATTNKIT_HAVE_CBLAS)
-  if (blas_allowed()) return "cblas";
+  if (blas_allowed(kernel_table())) return "cblas";
 #endif
   return kernel_table().gemm_name;
 }

@@ -1,9 +1,9 @@
 #include "sdpa_args.h"
 
 #include <cmath>
+#include <cstdint>
+#include <stdexcept>
 #include <string>
-
-#include "typed_data.h"
 
 namespace attnkit {
 
@@ -30,10 +30,9 @@ void check_extent(const char* name, size_t length, int64_t n0, int64_t n1, int64
     throw std::range_error(std::string("attnkit native: ") + name + " is too short for its shape and strides");
 }
 
-Napi::TypedArray typed_arg(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type type, const char* name) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type)
-    throw std::invalid_argument(std::string("attnkit native: ") + name + " has the wrong type");
-  return info[i].As<Napi::TypedArray>();
+const CallArg& typed_arg(const CallArgs& call, size_t i, ArgType type, const char* name) {
+  if (call[i].type != type) throw std::invalid_argument(std::string("attnkit native: ") + name + " has the wrong type");
+  return call[i];
 }
 
 // A window side: -1 (unbounded) or a non-negative integer.
@@ -43,19 +42,17 @@ int64_t window_side(double x) {
   return static_cast<int64_t>(x);
 }
 
-float* f32_data(Napi::TypedArray t) { return typed_data<float>(t); }
-
 }  // namespace
 
-attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
-  if (info.Length() < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 10 arguments");
-  Napi::TypedArray q = typed_arg(info, 0, napi_float32_array, "q");
-  Napi::TypedArray k = typed_arg(info, 1, napi_float32_array, "k");
-  Napi::TypedArray v = typed_arg(info, 2, napi_float32_array, "v");
-  Napi::TypedArray out = typed_arg(info, 3, napi_float32_array, "out");
-  Napi::TypedArray descArr = typed_arg(info, 6, napi_float64_array, "desc");
-  if (descArr.ElementLength() != kDescLength) throw std::invalid_argument("attnkit native: bad descriptor length");
-  const double* desc = typed_data<const double>(descArr);
+attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
+  if (call.count < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 10 arguments");
+  const CallArg& q = typed_arg(call, 0, ArgType::kFloat32, "q");
+  const CallArg& k = typed_arg(call, 1, ArgType::kFloat32, "k");
+  const CallArg& v = typed_arg(call, 2, ArgType::kFloat32, "v");
+  const CallArg& out = typed_arg(call, 3, ArgType::kFloat32, "out");
+  const CallArg& descArr = typed_arg(call, 6, ArgType::kFloat64, "desc");
+  if (descArr.length != kDescLength) throw std::invalid_argument("attnkit native: bad descriptor length");
+  const double* desc = static_cast<const double*>(call.data(call.ctx, 6));
 
   attn_sdpa_args a{};
   a.batch = desc_int(desc, kBatch, "batch");
@@ -72,34 +69,34 @@ attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
   a.v_view = view_at(desc, kVStride);
   a.out_view = view_at(desc, kOutStride);
 
-  check_extent("q", q.ElementLength(), a.batch, a.heads_q, a.len_q, a.dim_qk, a.q_view.stride_b, a.q_view.stride_h, a.q_view.stride_l, 1);
-  check_extent("k", k.ElementLength(), a.batch, a.heads_kv, a.len_k, a.dim_qk, a.k_view.stride_b, a.k_view.stride_h, a.k_view.stride_l, 1);
-  check_extent("v", v.ElementLength(), a.batch, a.heads_kv, a.len_k, a.dim_v, a.v_view.stride_b, a.v_view.stride_h, a.v_view.stride_l, 1);
-  check_extent("out", out.ElementLength(), a.batch, a.heads_q, a.len_q, a.dim_v, a.out_view.stride_b, a.out_view.stride_h, a.out_view.stride_l, 1);
-  a.q = f32_data(q);
-  a.k = f32_data(k);
-  a.v = f32_data(v);
-  a.out = f32_data(out);
+  check_extent("q", q.length, a.batch, a.heads_q, a.len_q, a.dim_qk, a.q_view.stride_b, a.q_view.stride_h, a.q_view.stride_l, 1);
+  check_extent("k", k.length, a.batch, a.heads_kv, a.len_k, a.dim_qk, a.k_view.stride_b, a.k_view.stride_h, a.k_view.stride_l, 1);
+  check_extent("v", v.length, a.batch, a.heads_kv, a.len_k, a.dim_v, a.v_view.stride_b, a.v_view.stride_h, a.v_view.stride_l, 1);
+  check_extent("out", out.length, a.batch, a.heads_q, a.len_q, a.dim_v, a.out_view.stride_b, a.out_view.stride_h, a.out_view.stride_l, 1);
+  a.q = call.f32(0);
+  a.k = call.f32(1);
+  a.v = call.f32(2);
+  a.out = call.f32(3);
 
-  if (!info[4].IsNull() && !info[4].IsUndefined()) {
-    Napi::TypedArray w = typed_arg(info, 4, napi_float32_array, "weights");
-    check_extent("weights", w.ElementLength(), a.batch, a.heads_q, a.len_q, a.len_k,
+  if (call[4].type != ArgType::kNull) {
+    const CallArg& w = typed_arg(call, 4, ArgType::kFloat32, "weights");
+    check_extent("weights", w.length, a.batch, a.heads_q, a.len_q, a.len_k,
                  a.heads_q * a.len_q * a.len_k, a.len_q * a.len_k, a.len_k, 1);
-    a.weights = f32_data(w);
+    a.weights = call.f32(4);
   }
 
   a.mask_kind = static_cast<int32_t>(desc_int(desc, kMaskKind, "mask_kind"));
   if (a.mask_kind != ATTN_MASK_NONE) {
     const bool is_bool = a.mask_kind == ATTN_MASK_BOOL;
     if (!is_bool && a.mask_kind != ATTN_MASK_ADDITIVE) throw std::range_error("attnkit native: bad mask kind");
-    Napi::TypedArray m = typed_arg(info, 5, is_bool ? napi_uint8_array : napi_float32_array, "mask");
+    const CallArg& m = typed_arg(call, 5, is_bool ? ArgType::kUint8 : ArgType::kFloat32, "mask");
     a.mask_stride_b = desc_int(desc, kMaskStride, "mask stride");
     a.mask_stride_h = desc_int(desc, kMaskStride + 1, "mask stride");
     a.mask_stride_q = desc_int(desc, kMaskStride + 2, "mask stride");
     a.mask_stride_k = desc_int(desc, kMaskStride + 3, "mask stride");
-    check_extent("mask", m.ElementLength(), a.batch, a.heads_q, a.len_q, a.len_k,
+    check_extent("mask", m.length, a.batch, a.heads_q, a.len_q, a.len_k,
                  a.mask_stride_b, a.mask_stride_h, a.mask_stride_q, a.mask_stride_k);
-    a.mask = typed_data<const uint8_t>(m);
+    a.mask = call.data(call.ctx, 5);
   }
 
   a.scale = static_cast<float>(desc[kScale]);
@@ -116,22 +113,22 @@ attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info) {
   a.softcap = static_cast<float>(desc[kSoftcap]);
   if (!(a.softcap >= 0.0f) || !std::isfinite(a.softcap)) throw std::range_error("attnkit native: softcap must be finite and >= 0");
   a.compute_bf16 = desc[kComputeBf16] != 0;
-  if (!info[7].IsNull() && !info[7].IsUndefined()) {
-    Napi::TypedArray t = typed_arg(info, 7, napi_float32_array, "alibiSlopes");
-    if (t.ElementLength() < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: alibiSlopes needs one slope per query head");
-    a.alibi_slopes = f32_data(t);
+  if (call[7].type != ArgType::kNull) {
+    const CallArg& t = typed_arg(call, 7, ArgType::kFloat32, "alibiSlopes");
+    if (t.length < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: alibiSlopes needs one slope per query head");
+    a.alibi_slopes = call.f32(7);
   }
-  if (!info[8].IsNull() && !info[8].IsUndefined()) {
-    Napi::TypedArray t = typed_arg(info, 8, napi_float32_array, "relativeBias");
+  if (call[8].type != ArgType::kNull) {
+    const CallArg& t = typed_arg(call, 8, ArgType::kFloat32, "relativeBias");
     a.rel_bias_stride_h = desc_int(desc, kRelBiasStrideH, "relative bias stride");
     const int64_t row = a.len_q + a.len_k - 1;
-    if (row > 0) check_extent("relativeBias", t.ElementLength(), 1, a.heads_q, 1, row, 0, a.rel_bias_stride_h, 0, 1);
-    a.rel_bias = f32_data(t);
+    if (row > 0) check_extent("relativeBias", t.length, 1, a.heads_q, 1, row, 0, a.rel_bias_stride_h, 0, 1);
+    a.rel_bias = call.f32(8);
   }
-  if (!info[9].IsNull() && !info[9].IsUndefined()) {
-    Napi::TypedArray t = typed_arg(info, 9, napi_float32_array, "sinks");
-    if (t.ElementLength() < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: sinks needs one logit per query head");
-    a.sinks = f32_data(t);
+  if (call[9].type != ArgType::kNull) {
+    const CallArg& t = typed_arg(call, 9, ArgType::kFloat32, "sinks");
+    if (t.length < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: sinks needs one logit per query head");
+    a.sinks = call.f32(9);
   }
   return a;
 }

@@ -1,9 +1,9 @@
 // Turns the JS call (typed arrays + a Float64Array descriptor) into attn_sdpa_args,
-// re-checking every length so the kernel can never read or write out of bounds.
+// re-checking every length so the kernel can never read or write out of bounds. No N-API here: the
+// addon passes the call through js_args.h, the fuzz harness its own buffers.
 #pragma once
-#include <napi.h>
-
 #include "attnkit.h"
+#include "call_args.h"
 
 namespace attnkit {
 
@@ -16,9 +16,9 @@ enum SdpaDescSlot {
   kDescLength = 32
 };
 
-// info: (q, k, v, out, weights|null, mask|null, desc, alibiSlopes|null, relBias|null, sinks|null).
-// Throws on any inconsistency.
+// call: (q, k, v, out, weights|null, mask|null, desc, alibiSlopes|null, relBias|null, sinks|null).
+// Throws std::invalid_argument / std::range_error on any inconsistency.
 constexpr size_t kSdpaArgCount = 10;
-attn_sdpa_args sdpa_args_from_js(const Napi::CallbackInfo& info);
+attn_sdpa_args sdpa_args_from_call(const CallArgs& call);
 
 }  // namespace attnkit

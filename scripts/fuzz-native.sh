@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses of native/fuzz/ with clang++ -fsanitize=fuzzer,address,undefined and
+# runs each for a bounded time:
+#   bash scripts/fuzz-native.sh [seconds per harness, default $FUZZ_SECONDS or 60] [sdpa|linear ...]
+# The native sources, with their per-ISA flags and defines, are read from binding.gyp (its x64 Linux
+# targets), so the fuzzed code is built as the addon is; sources that need N-API are left out. Each run
+# starts from the committed inputs in native/fuzz/corpus/<harness>/ (regressions among them) and keeps
+# what it finds in build/fuzz/corpus-<harness>/; a failing input is saved in build/fuzz/ and fails the
+# script. Needs clang with libFuzzer (Debian: clang-14 libclang-rt-14-dev) and x86-64 Linux.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${1:-${FUZZ_SECONDS:-60}}"
+[ $# -gt 0 ] && shift
+harnesses=("$@")
+[ ${#harnesses[@]} -eq 0 ] && harnesses=(sdpa linear)
+cxx="${FUZZ_CXX:-$(command -v clang++-14 || command -v clang++ || true)}"
+[ -n "$cxx" ] || { echo "fuzz-native: clang++ not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
+jobs_max="${FUZZ_JOBS:-2}"
+out="$root/build/fuzz"
+mkdir -p "$out/obj"
+cd "$root"
+
+# binding.gyp -> "target<TAB>source<TAB>flags" (defines, include dirs and cflags_cc but the -O level).
+node -e '
+  const fs = require("fs");
+  const gyp = JSON.parse(fs.readFileSync("binding.gyp", "utf8").replace(/^\s*#.*$/gm, ""));
+  const vars = { target_arch: "x64", OS: "linux" };
+  const holds = (c) => Function(...Object.keys(vars), "return (" + c.replace(/\band\b/g, "&&").replace(/\bor\b/g, "||").replace(/\bnot\b/g, "!") + ");")(...Object.values(vars));
+  const merge = (into, from) => {
+    for (const [k, v] of Object.entries(from))
+      if (k !== "conditions") into[k] = Array.isArray(v) ? [...(into[k] ?? []), ...v] : (into[k] ?? v);
+    for (const [cond, then, otherwise] of from.conditions ?? []) {
+      const pick = holds(cond) ? then : otherwise;
+      if (pick) merge(into, pick);
+    }
+    return into;
+  };
+  for (const t of merge({}, gyp).targets) {
+    const s = merge({}, t);
+    const flags = [...(s.defines ?? []).map((d) => "-D" + d), ...(s.include_dirs ?? []).map((i) => "-I" + i),
+                   ...(s.cflags_cc ?? []).filter((f) => !/^-O/.test(f))];
+    for (const src of s.sources ?? []) console.log([s.target_name, src, flags.join(" ")].join("\t"));
+  }' >"$out/sources.tsv"
+
+# UBSan stops at the first error through UBSAN_OPTIONS=halt_on_error=1: -fno-sanitize-recover made
+# clang take minutes per kernel file.
+common=(-std=c++17 -O1 -gline-tables-only -fno-omit-frame-pointer -fsanitize=address,undefined -D_GLIBCXX_SANITIZE_VECTOR)
+cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+addon_flags=""
+objs=()
+unrunnable=()
+start=$(date +%s)
+while IFS=$'\t' read -r target src flags; do
+  [ "$target" = attnkit ] && addon_flags="$flags"
+  # shellcheck disable=SC2086
+  if "$cxx" -std=c++17 $flags -MM -MG "$src" | grep -q 'napi\.h'; then continue; fi
+  obj="$out/obj/${src//\//_}.o"
+  objs+=("$obj")
+  # A kernel for an ISA this CPU lacks (-mavx512f without avx512f in /proc/cpuinfo) never runs here:
+  # built plain, only to link.
+  runs=1
+  for m in $flags; do
+    case "$m" in -mavx512bf16) f=avx512_bf16 ;; -m*) f="${m#-m}" ;; *) continue ;; esac
+    [[ "$cpu_flags" == *" $f "* ]] || runs=0
+  done
+  # Comparisons are traced (to steer inputs past them) in the argument checks only: in the kernels' and
+  # the harnesses' loops the tracing took most of the time.
+  cov=(-fsanitize=fuzzer-no-link)
+  [[ "$src" == native/napi/* ]] || cov+=(-fno-sanitize-coverage=trace-cmp)
+  # shellcheck disable=SC2086
+  if [ "$runs" = 1 ]; then
+    "$cxx" "${common[@]}" "${cov[@]}" $flags -c "$src" -o "$obj" &
+  else
+    unrunnable+=("$src")
+    "$cxx" -std=c++17 -O1 $flags -c "$src" -o "$obj" &
+  fi
+  if [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; then wait -n; fi
+done <"$out/sources.tsv"
+for h in "${harnesses[@]}"; do
+  # shellcheck disable=SC2086
+  "$cxx" "${common[@]}" -fsanitize=fuzzer -fno-sanitize-coverage=trace-cmp $addon_flags -c "native/fuzz/${h}_fuzz.cpp" \
+    -o "$out/obj/${h}_fuzz.o" &
+  if [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; then wait -n; fi
+done
+for pid in $(jobs -p); do wait "$pid"; done
+for h in "${harnesses[@]}"; do
+  "$cxx" "${common[@]}" -fsanitize=fuzzer "$out/obj/${h}_fuzz.o" "${objs[@]}" -lpthread -o "$out/${h}_fuzz"
+done
+echo "fuzz-native: built ${harnesses[*]} with $("$cxx" --version | head -1) in $(($(date +%s) - start)) s"
+[ ${#unrunnable[@]} -eq 0 ] || echo "fuzz-native: not fuzzed, this CPU cannot run them: ${unrunnable[*]}"
+
+status=0
+for h in "${harnesses[@]}"; do
+  corpus="$out/corpus-$h"
+  mkdir -p "$corpus" "native/fuzz/corpus/$h"
+  log="$out/$h.log"
+  # New inputs go to the first directory (scratch); the committed one is only read.
+  # -len_control=0: inputs may take every option (about 60 bytes) from the start.
+  if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${h}_fuzz" -max_total_time="$seconds" -timeout=10 -max_len=256 \
+      -len_control=0 -print_final_stats=1 -artifact_prefix="$out/$h-" "$corpus" "native/fuzz/corpus/$h" >"$log" 2>&1; then
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+    echo "fuzz-native: $h: $runs executions in $seconds s ($rate/s), no failure; $(grep -h "^${h}_fuzz: " "$log" | cut -d' ' -f2-)"
+  else
+    status=1
+    tail -n 80 "$log"
+    echo "fuzz-native: $h FAILED (log $log; the input is saved as $out/$h-*)"
+  fi
+done
+exit "$status"

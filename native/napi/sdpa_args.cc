@@ -80,15 +80,19 @@ attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
 
   if (call[4].type != ArgType::kNull) {
     const CallArg& w = typed_arg(call, 4, ArgType::kFloat32, "weights");
-    check_extent("weights", w.length, a.batch, a.heads_q, a.len_q, a.len_k,
-                 a.heads_q * a.len_q * a.len_k, a.len_q * a.len_k, a.len_k, 1);
+    // Contiguous [B, Hq, Lq, Lk]: the product of the dims, in double (as int64, Hq * Lq * Lk can
+    // overflow: with D = Dv = 0 the checks above let dims up to 2^53 through).
+    if (double(a.batch) * double(a.heads_q) * double(a.len_q) * double(a.len_k) > double(w.length))
+      throw std::range_error("attnkit native: weights is too short for its shape and strides");
     a.weights = call.f32(4);
   }
 
-  a.mask_kind = static_cast<int32_t>(desc_int(desc, kMaskKind, "mask_kind"));
+  const int64_t mask_kind = desc_int(desc, kMaskKind, "mask_kind");  // checked before the int32 cast
+  if (mask_kind != ATTN_MASK_NONE && mask_kind != ATTN_MASK_BOOL && mask_kind != ATTN_MASK_ADDITIVE)
+    throw std::range_error("attnkit native: bad mask kind");
+  a.mask_kind = static_cast<int32_t>(mask_kind);
   if (a.mask_kind != ATTN_MASK_NONE) {
     const bool is_bool = a.mask_kind == ATTN_MASK_BOOL;
-    if (!is_bool && a.mask_kind != ATTN_MASK_ADDITIVE) throw std::range_error("attnkit native: bad mask kind");
     const CallArg& m = typed_arg(call, 5, is_bool ? ArgType::kUint8 : ArgType::kFloat32, "mask");
     a.mask_stride_b = desc_int(desc, kMaskStride, "mask stride");
     a.mask_stride_h = desc_int(desc, kMaskStride + 1, "mask stride");

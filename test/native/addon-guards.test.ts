@@ -60,6 +60,19 @@ describe('native argument guards', () => {
     expect(() => (addon.sdpa as unknown as (...a: unknown[]) => void)()).toThrow(TypeError);
   });
 
+  // Both found while writing the native fuzzer (native/fuzz/corpus/sdpa/regress-*); the overflow shows in
+  // the sanitized runs (npm run test:sanitize).
+  it('refuses a mask kind past int32, and weights whose dims multiply past int64 with D = Dv = 0', () => {
+    const d = desc();
+    d[19] = 2 ** 32 + 1; // an int32 cast once made it 1, a boolean mask
+    d.set([0, 0, 3, 1], 20);
+    expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, new Uint8Array(6).fill(1), d, null, null, null)).toThrow(/bad mask kind/);
+    const big = 2 ** 53 - 1;
+    const z = desc();
+    z.set([1, big, 1, 1, big, 0, 0], 0); // q, k, v and out hold no element: only weights bounds Hq and Lk
+    expect(() => addon.sdpa(f(0), f(0), f(0), f(0), f(1), null, z, null, null, null)).toThrow(/weights is too short/);
+  });
+
   it('refuses short ALiBi slopes, sinks and relative-bias rows, bad window bounds and softcap', () => {
     // Hq = 1, Lq + Lk - 1 = 4 diagonals.
     expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, desc(), f(0), null, null)).toThrow(/alibiSlopes/);

@@ -295,7 +295,10 @@ int run_one(const uint8_t* data, size_t size) {
     FUZZ_CHECK(static_cast<double>(got) == d[slot], "descriptor slot %d = %.17g taken as %lld", slot, d[slot], (long long)got);
   };
   const int64_t head[7] = {a.batch, a.heads_q, a.heads_kv, a.len_q, a.len_k, a.dim_qk, a.dim_v};
-  for (int i = 0; i < 7; ++i) taken(i, head[i]);
+  for (int i = 0; i < 7; ++i) {
+    taken(i, head[i]);
+    FUZZ_CHECK(head[i] <= 2147483647, "descriptor slot %d: accepted a size above 2^31 - 1 (%lld)", i, (long long)head[i]);
+  }
   const attn_view* views[4] = {&a.q_view, &a.k_view, &a.v_view, &a.out_view};
   for (int i = 0; i < 4; ++i) {
     taken(kQStride + 3 * i, views[i]->stride_b);

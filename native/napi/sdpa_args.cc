@@ -16,6 +16,14 @@ int64_t desc_int(const double* desc, int slot, const char* what) {
   return static_cast<int64_t>(x);
 }
 
+// A size: at most 2^31 - 1, the facade's bound, so no loop can run over a dimension no buffer holds
+// (a zero-size tensor with one huge dimension).
+int64_t desc_dim(const double* desc, int slot, const char* what) {
+  const int64_t x = desc_int(desc, slot, what);
+  if (x > 2147483647) throw std::range_error(std::string("attnkit native: ") + what + " is above 2^31 - 1");
+  return x;
+}
+
 attn_view view_at(const double* desc, int slot) {
   return attn_view{desc_int(desc, slot, "stride"), desc_int(desc, slot + 1, "stride"),
                    desc_int(desc, slot + 2, "stride")};
@@ -55,13 +63,13 @@ attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
   const double* desc = static_cast<const double*>(call.data(call.ctx, 6));
 
   attn_sdpa_args a{};
-  a.batch = desc_int(desc, kBatch, "batch");
-  a.heads_q = desc_int(desc, kHeadsQ, "heads_q");
-  a.heads_kv = desc_int(desc, kHeadsKv, "heads_kv");
-  a.len_q = desc_int(desc, kLenQ, "len_q");
-  a.len_k = desc_int(desc, kLenK, "len_k");
-  a.dim_qk = desc_int(desc, kDimQk, "dim_qk");
-  a.dim_v = desc_int(desc, kDimV, "dim_v");
+  a.batch = desc_dim(desc, kBatch, "batch");
+  a.heads_q = desc_dim(desc, kHeadsQ, "heads_q");
+  a.heads_kv = desc_dim(desc, kHeadsKv, "heads_kv");
+  a.len_q = desc_dim(desc, kLenQ, "len_q");
+  a.len_k = desc_dim(desc, kLenK, "len_k");
+  a.dim_qk = desc_dim(desc, kDimQk, "dim_qk");
+  a.dim_v = desc_dim(desc, kDimV, "dim_v");
   if (a.heads_q > 0 && (a.heads_kv == 0 || a.heads_q % a.heads_kv != 0))
     throw std::range_error("attnkit native: heads_q must be a multiple of heads_kv");
   a.q_view = view_at(desc, kQStride);

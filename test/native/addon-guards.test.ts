@@ -67,10 +67,16 @@ describe('native argument guards', () => {
     d[19] = 2 ** 32 + 1; // an int32 cast once made it 1, a boolean mask
     d.set([0, 0, 3, 1], 20);
     expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, new Uint8Array(6).fill(1), d, null, null, null)).toThrow(/bad mask kind/);
-    const big = 2 ** 53 - 1;
+    const big = 2 ** 31 - 1;
     const z = desc();
-    z.set([1, big, 1, 1, big, 0, 0], 0); // q, k, v and out hold no element: only weights bounds Hq and Lk
+    z.set([big, big, 1, big, big, 0, 0], 0); // q, k, v and out hold no element: only weights bounds the sizes (2^124 of them)
     expect(() => addon.sdpa(f(0), f(0), f(0), f(0), f(1), null, z, null, null, null)).toThrow(/weights is too short/);
+  });
+
+  it('refuses sizes above 2^31 - 1, as TypeScript does (a loop over a dimension no buffer holds)', () => {
+    const z = desc();
+    z.set([1, 2 ** 53 - 1, 1, 1, 1, 0, 0], 0);
+    expect(() => addon.sdpa(f(0), f(0), f(0), f(0), null, null, z, null, null, null)).toThrow('attnkit native: heads_q is above 2^31 - 1');
   });
 
   it('refuses short ALiBi slopes, sinks and relative-bias rows, bad window bounds and softcap', () => {

@@ -1,6 +1,6 @@
 // MultiHeadAttention's constructor options, checked once: head counts, sizes, bias, seed.
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
-import { snapshotOptions } from '../validation/snapshot';
+import { isArray, snapshotOptions } from '../validation/snapshot';
 
 export interface MultiHeadAttentionOptions {
   /** E: the model width, last dim of query and of the output. */
@@ -41,7 +41,7 @@ function positiveInt(op: string, arg: string, v: unknown): number {
 }
 
 export function checkMhaOptions(op: string, options: unknown): MhaConfig {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(op, 'options', 'an object { embedDim, numHeads, ... }', options);
+  if (typeof options !== 'object' || options === null || isArray(op, 'options', options)) throw typeError(op, 'options', 'an object { embedDim, numHeads, ... }', options);
   const o = snapshotOptions(op, options, KNOWN);
   const embedDim = positiveInt(op, 'options.embedDim', o.embedDim);
   const numHeads = positiveInt(op, 'options.numHeads', o.numHeads);

@@ -39,8 +39,9 @@ function describeUnsafe(value: unknown): string {
   }
 }
 
-export function formatShape(shape: readonly (number | string)[]): string {
-  return `[${shape.join(', ')}]`;
+export function formatShape(shape: readonly unknown[]): string {
+  // Entries may be anything a caller passed (a Symbol cannot be joined): numbers and strings as they are.
+  return `[${shape.map((x) => (typeof x === 'number' || typeof x === 'string' ? String(x) : typeof x)).join(', ')}]`;
 }
 
 export function typeError(op: string, arg: string, expected: string, actual: unknown): AttnkitTypeError {

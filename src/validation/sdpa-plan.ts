@@ -181,7 +181,10 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   return { plan, outShape, out: options.out };
 }
 
-/** Whether the call computes anything: no query rows, or no output and no weights, return at once. */
+/**
+ * Whether the call writes anything: an empty output and no (or empty) weights return at once. Either
+ * output bounds the rows a kernel loops over, since each holds at most 2^31 - 1 elements.
+ */
 export function sdpaHasWork(p: SdpaPlan): boolean {
-  return p.batch * p.headsQ * p.lenQ > 0 && (p.dimV > 0 || p.weights !== null);
+  return p.batch * p.headsQ * p.lenQ > 0 && (p.dimV > 0 || (p.weights !== null && p.lenK > 0));
 }

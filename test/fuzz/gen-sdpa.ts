@@ -1,7 +1,9 @@
 // scaledDotProductAttention calls: a valid random call (small shapes with 0, 1 and odd sizes, 3-D and
-// 4-D, both layouts, GQA, every option), then at most two hostile changes from gen-sdpa-hostile.ts.
+// 4-D, both layouts, GQA, every option), then at most two hostile changes from gen-sdpa-hostile.ts,
+// the second only where the first did not reach (gen-combine.ts).
 import type { Rng } from '../../src/util/rng';
 import { chance, int, list, mark, options, perHeadEdge, pick, scaleEdge, size, softcapEdge, tensorSpec } from './gen-values';
+import { applyTwo } from './gen-combine';
 import { applySdpaHostile, hugeDims } from './gen-sdpa-hostile';
 import { diagonals, outDims, scoreDims, shapeOf, type SdpaCtx } from './sdpa-model';
 import type { CallSpec, SdpaModel, TensorSpec } from './spec';
@@ -144,6 +146,5 @@ export function genSdpa(r: Rng, s: CallSpec, async: boolean): void {
   s.args = [q, k, v, opts];
   s.sdpa = m;
   const ctx: SdpaCtx = { s, m, q, k, v, opts, async };
-  if (chance(r, 0.6)) applySdpaHostile(r, ctx);
-  if (chance(r, 0.1)) applySdpaHostile(r, ctx);
+  applyTwo(ctx, chance(r, 0.6), chance(r, 0.1), () => applySdpaHostile(r, ctx));
 }

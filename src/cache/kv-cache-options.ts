@@ -1,0 +1,67 @@
+// The KVCache constructor's options, checked and read once.
+import { typeError, valueError } from '../validation/error-factory';
+import { snapshotOptions } from '../validation/snapshot';
+import { MAX_ELEMENTS } from '../validation/tensor-checks';
+
+export type CacheLayout = 'bhsd' | 'bshd';
+
+export interface KVCacheOptions {
+  /** Sequences held at once (slots). */
+  batch: number;
+  /** Key/value heads (numKvHeads of a grouped-query layer). */
+  kvHeads: number;
+  /** Width of each key head. */
+  headDim: number;
+  /** Width of each value head. Default headDim. */
+  valueDim?: number;
+  /** Positions each sequence can hold. */
+  maxLength: number;
+  /** Element type of the stored keys and values: 'float32' (the only one the kernels read today). */
+  dtype?: 'float32';
+  /**
+   * Storage order: 'bhsd' [batch, kvHeads, maxLength, headDim] (default: each head's keys contiguous, what
+   * decode reads) or 'bshd' [batch, maxLength, kvHeads, headDim] (a projection's rows, appended without a transpose).
+   */
+  layout?: CacheLayout;
+}
+
+export interface CacheConfig {
+  batch: number;
+  kvHeads: number;
+  headDim: number;
+  valueDim: number;
+  maxLength: number;
+  dtype: 'float32';
+  layout: CacheLayout;
+}
+
+const KNOWN = ['batch', 'kvHeads', 'headDim', 'valueDim', 'maxLength', 'dtype', 'layout'];
+
+function positiveInt(op: string, arg: string, x: unknown): number {
+  if (typeof x !== 'number') throw typeError(op, arg, 'a positive integer', x);
+  if (!Number.isInteger(x) || x < 1 || x > MAX_ELEMENTS) throw valueError(op, arg, 'an integer in [1, 2^31 - 1]', String(x));
+  return x;
+}
+
+export function checkCacheOptions(op: string, options: unknown): CacheConfig {
+  if (options === undefined) throw typeError(op, 'options', 'an object { batch, kvHeads, headDim, maxLength }', options);
+  const o = snapshotOptions(op, options, KNOWN);
+  const batch = positiveInt(op, 'options.batch', o.batch);
+  const kvHeads = positiveInt(op, 'options.kvHeads', o.kvHeads);
+  const headDim = positiveInt(op, 'options.headDim', o.headDim);
+  const valueDim = o.valueDim === undefined ? headDim : positiveInt(op, 'options.valueDim', o.valueDim);
+  const maxLength = positiveInt(op, 'options.maxLength', o.maxLength);
+  if (o.dtype !== undefined && o.dtype !== 'float32') {
+    if (o.dtype === 'float16' || o.dtype === 'bfloat16')
+      throw valueError(op, 'options.dtype', "'float32' (half-precision caches need the half-precision kernels, not yet built)", `'${o.dtype}'`);
+    throw valueError(op, 'options.dtype', "'float32'", typeof o.dtype === 'string' ? `'${o.dtype}'` : String(o.dtype));
+  }
+  const layout = o.layout ?? 'bhsd';
+  if (layout !== 'bhsd' && layout !== 'bshd') throw valueError(op, 'options.layout', "'bhsd' or 'bshd'", typeof layout === 'string' ? `'${layout}'` : String(layout));
+  for (const [what, width] of [['keys', headDim], ['values', valueDim]] as const) {
+    const n = batch * kvHeads * maxLength * width;
+    if (n > MAX_ELEMENTS)
+      throw valueError(op, 'options', `a cache of at most 2^31 - 1 elements per tensor`, `${what} of ${n} (batch·kvHeads·maxLength·${what === 'keys' ? 'headDim' : 'valueDim'})`);
+  }
+  return { batch, kvHeads, headDim, valueDim, maxLength, dtype: 'float32', layout };
+}

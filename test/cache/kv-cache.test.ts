@@ -1,0 +1,122 @@
+// KVCache storage: what append, truncate and reset leave in the cache, checked against a plain model of
+// each sequence's rows (seq[b][h][t] = the row appended at position t), in both layouts.
+import { describe, expect, it } from 'vitest';
+import { AttnkitRangeError, AttnkitTypeError, ErrorCode, KVCache } from '../../src/index';
+import { expectError } from '../helpers/expect-error';
+import { randn, rng } from '../helpers/random';
+
+type Layout = 'bhsd' | 'bshd';
+
+/** The stored row of sequence b, head h, position t, read by the layout's definition. */
+function storedRow(data: Float32Array, layout: Layout, B: number, H: number, L: number, W: number, b: number, h: number, t: number): number[] {
+  const at = layout === 'bhsd' ? ((b * H + h) * L + t) * W : ((b * L + t) * H + h) * W;
+  expect(b < B).toBe(true);
+  return Array.from(data.subarray(at, at + W));
+}
+
+/** Row (b, h, i) of a block of n new positions in the layout. */
+function blockRow(data: Float32Array, layout: Layout, H: number, n: number, W: number, b: number, h: number, i: number): number[] {
+  const at = layout === 'bhsd' ? ((b * H + h) * n + i) * W : ((b * n + i) * H + h) * W;
+  return Array.from(data.subarray(at, at + W));
+}
+
+function block(layout: Layout, B: number, H: number, n: number, W: number, rand: () => number) {
+  return { data: randn(B * H * n * W, rand), shape: layout === 'bhsd' ? [B, H, n, W] : [B, n, H, W] };
+}
+
+describe.each(['bhsd', 'bshd'] as const)('KVCache (%s)', (layout) => {
+  it('appends blocks of different counts per sequence, each behind its own stored positions', () => {
+    const rand = rng(7);
+    const [B, H, D, Dv, L] = [3, 2, 5, 3, 17];
+    const cache = new KVCache({ batch: B, kvHeads: H, headDim: D, valueDim: Dv, maxLength: L, layout });
+    const model = { k: [[], [], []] as number[][][][], v: [[], [], []] as number[][][][] };
+    for (const b of [0, 1, 2]) for (const kv of ['k', 'v'] as const) model[kv][b] = [[], []];
+    for (const [n, counts] of [[4, undefined], [1, [1, 0, 1]], [6, [6, 2, 0]], [1, undefined], [5, [0, 5, 3]]] as const) {
+      const k = block(layout, B, H, n, D, rand);
+      const v = block(layout, B, H, n, Dv, rand);
+      cache.append(k, v, counts ? { counts: [...counts] } : undefined);
+      for (let b = 0; b < B; b++)
+        for (let h = 0; h < H; h++)
+          for (let i = 0; i < (counts ? counts[b] : n); i++) {
+            model.k[b][h].push(blockRow(k.data, layout, H, n, D, b, h, i));
+            model.v[b][h].push(blockRow(v.data, layout, H, n, Dv, b, h, i));
+          }
+    }
+    expect(Array.from(cache.lengths)).toEqual([12, 12, 9]);
+    expect(cache.keys.shape).toEqual(layout === 'bhsd' ? [B, H, L, D] : [B, L, H, D]);
+    expect(cache.values.shape).toEqual(layout === 'bhsd' ? [B, H, L, Dv] : [B, L, H, Dv]);
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < H; h++)
+        for (let t = 0; t < cache.lengths[b]; t++) {
+          expect(storedRow(cache.keys.data, layout, B, H, L, D, b, h, t)).toEqual(model.k[b][h][t]);
+          expect(storedRow(cache.values.data, layout, B, H, L, Dv, b, h, t)).toEqual(model.v[b][h][t]);
+        }
+  });
+
+  it('refuses an append past maxLength and leaves the cache as it was', () => {
+    const rand = rng(8);
+    const cache = new KVCache({ batch: 2, kvHeads: 1, headDim: 3, maxLength: 5, layout });
+    cache.append(block(layout, 2, 1, 4, 3, rand), block(layout, 2, 1, 4, 3, rand), { counts: [4, 1] });
+    const keys = cache.keys.data.slice();
+    const values = cache.values.data.slice();
+    expectError(() => cache.append(block(layout, 2, 1, 2, 3, rand), block(layout, 2, 1, 2, 3, rand)), AttnkitRangeError, ErrorCode.SHAPE,
+      'KVCache.append: k must be at most the 1 free positions of sequence 0 (maxLength 5, length 4), got 2 new positions');
+    expectError(() => cache.append(block(layout, 2, 1, 2, 3, rand), block(layout, 2, 1, 2, 3, rand), { counts: [1, 5] }), AttnkitRangeError, ErrorCode.VALUE, /options\.counts\[1\] must be an integer in \[0, 2\]/);
+    expect(Array.from(cache.lengths)).toEqual([4, 1]);
+    expect(cache.keys.data).toEqual(keys);
+    expect(cache.values.data).toEqual(values);
+    cache.append(block(layout, 2, 1, 1, 3, rand), block(layout, 2, 1, 1, 3, rand));
+    expect(Array.from(cache.lengths)).toEqual([5, 2]);
+  });
+
+  it('checks the blocks against the cache before writing', () => {
+    const rand = rng(9);
+    const cache = new KVCache({ batch: 2, kvHeads: 2, headDim: 4, valueDim: 3, maxLength: 8, layout });
+    const wrongHeads = { data: randn(2 * 3 * 1 * 4, rand), shape: layout === 'bhsd' ? [2, 3, 1, 4] : [2, 1, 3, 4] };
+    expectError(() => cache.append(wrongHeads, block(layout, 2, 2, 1, 3, rand)), AttnkitRangeError, ErrorCode.SHAPE, /KVCache\.append: k must be \[batch, .*\] = /);
+    expectError(() => cache.append(block(layout, 2, 2, 1, 4, rand), block(layout, 2, 2, 2, 3, rand)), AttnkitRangeError, ErrorCode.SHAPE, /KVCache\.append: v must be/);
+    expectError(() => cache.append({ data: new Float32Array(8), shape: [2, 4] }, block(layout, 2, 2, 1, 3, rand)), AttnkitRangeError, ErrorCode.SHAPE, /k must be .* got \[2, 4\]/);
+    expectError(() => cache.append(block(layout, 2, 2, 1, 4, rand), { data: new Uint8Array(6), shape: [2, 2, 1, 3] } as never), AttnkitTypeError, ErrorCode.TYPE, /v\.data must be a Float32Array/);
+    expectError(() => cache.append(block(layout, 2, 2, 1, 4, rand), block(layout, 2, 2, 1, 3, rand), { counts: new Float32Array(2) as never }), AttnkitTypeError, ErrorCode.TYPE, /options\.counts must be an Int32Array or array of 2 integers/);
+    expectError(() => cache.append(block(layout, 2, 2, 1, 4, rand), block(layout, 2, 2, 1, 3, rand), { counts: [1] }), AttnkitRangeError, ErrorCode.SHAPE, /options\.counts must be 2 integers/);
+    expectError(() => cache.append(block(layout, 2, 2, 1, 4, rand), block(layout, 2, 2, 1, 3, rand), { count: 1 } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.count must be one of the known options/);
+    expect(Array.from(cache.lengths)).toEqual([0, 0]);
+    expect(cache.keys.data.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('KVCache lengths', () => {
+  it('truncates back (never forward) and resets one slot or all', () => {
+    const rand = rng(10);
+    const cache = new KVCache({ batch: 3, kvHeads: 1, headDim: 2, maxLength: 9 });
+    cache.append(block('bhsd', 3, 1, 6, 2, rand), block('bhsd', 3, 1, 6, 2, rand), { counts: [6, 4, 2] });
+    cache.truncate([5, 4, 0]);
+    expect(Array.from(cache.lengths)).toEqual([5, 4, 0]);
+    expectError(() => cache.truncate(Int32Array.of(5, 5, 0)), AttnkitRangeError, ErrorCode.VALUE, 'KVCache.truncate: lengths[1] must be an integer in [0, 4] (at most the current length), got 5');
+    expectError(() => cache.truncate([1, 1]), AttnkitRangeError, ErrorCode.SHAPE, /lengths must be 3 integers/);
+    expectError(() => cache.truncate([1, 1.5, 0]), AttnkitRangeError, ErrorCode.VALUE, /lengths\[1\] must be an integer/);
+    expect(Array.from(cache.lengths)).toEqual([5, 4, 0]);
+    cache.reset(1);
+    expect(Array.from(cache.lengths)).toEqual([5, 0, 0]);
+    expectError(() => cache.reset(3), AttnkitRangeError, ErrorCode.VALUE, 'KVCache.reset: b must be an integer in [0, 2], got 3');
+    expectError(() => cache.reset('0' as never), AttnkitTypeError, ErrorCode.TYPE, /KVCache\.reset: b must be a sequence index/);
+    cache.reset();
+    expect(Array.from(cache.lengths)).toEqual([0, 0, 0]);
+    // lengths is a copy: writing to it changes nothing.
+    cache.lengths[0] = 7;
+    expect(cache.lengths[0]).toBe(0);
+  });
+
+  it('refuses bad construction options with the option named', () => {
+    const ok = { batch: 1, kvHeads: 1, headDim: 4, maxLength: 8 };
+    expectError(() => new KVCache(undefined as never), AttnkitTypeError, ErrorCode.TYPE, /new KVCache: options must be an object/);
+    for (const key of ['batch', 'kvHeads', 'headDim', 'maxLength', 'valueDim'] as const) {
+      expectError(() => new KVCache({ ...ok, [key]: 0 }), AttnkitRangeError, ErrorCode.VALUE, new RegExp(`options\\.${key} must be an integer in \\[1, 2\\^31 - 1\\]`));
+      expectError(() => new KVCache({ ...ok, [key]: '4' } as never), AttnkitTypeError, ErrorCode.TYPE, new RegExp(`options\\.${key} must be a positive integer`));
+    }
+    expectError(() => new KVCache({ ...ok, layout: 'bhds' as never }), AttnkitRangeError, ErrorCode.VALUE, /options\.layout must be 'bhsd' or 'bshd'/);
+    expectError(() => new KVCache({ ...ok, dtype: 'float16' as never }), AttnkitRangeError, ErrorCode.VALUE, /options\.dtype must be 'float32'/);
+    expectError(() => new KVCache({ ...ok, maxLen: 8 } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.maxLen must be one of the known options/);
+    expectError(() => new KVCache({ batch: 64, kvHeads: 64, headDim: 1024, maxLength: 1024 }), AttnkitRangeError, ErrorCode.VALUE, /at most 2\^31 - 1 elements/);
+  });
+});

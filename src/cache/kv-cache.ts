@@ -1,7 +1,7 @@
 // A preallocated key/value cache for one attention layer: prefill and decode append to it, and attention
 // reads it in place, each sequence up to its own length (scaledDotProductAttention's kvLengths).
 import type { Tensor } from '../tensor';
-import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
+import { describe, formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { intList } from '../validation/int-list';
 import { snapshotOptions } from '../validation/snapshot';
 import { allocateF32, checkTensor } from '../validation/tensor-checks';
@@ -12,6 +12,8 @@ export type { KVCacheOptions };
 export interface AppendOptions {
   /** Positions of the new block each sequence takes (its first counts[b] rows); default: all of them. */
   counts?: Int32Array | readonly number[];
+  /** Layout of k and v: 'bhsd' [batch, kvHeads, n, dim] or 'bshd' [batch, n, kvHeads, dim]; default the cache's. */
+  layout?: 'bhsd' | 'bshd';
 }
 
 /**
@@ -57,15 +59,17 @@ export class KVCache {
   append(k: Tensor, v: Tensor, options?: AppendOptions): void {
     const op = 'KVCache.append';
     const c = this.config;
-    const o = snapshotOptions(op, options, ['counts']);
+    const o = snapshotOptions(op, options, ['counts', 'layout']);
+    const layout = o.layout ?? c.layout;
+    if (layout !== 'bhsd' && layout !== 'bshd') throw valueError(op, 'options.layout', "'bhsd' or 'bshd'", typeof layout === 'string' ? `'${layout}'` : describe(layout));
     const kt = checkTensor<Float32Array>(op, 'k', k, [Float32Array], 'Float32Array');
     const vt = checkTensor<Float32Array>(op, 'v', v, [Float32Array], 'Float32Array');
-    const n = kt.shape.length === 4 ? kt.shape[c.layout === 'bhsd' ? 2 : 1] : -1;
+    const n = kt.shape.length === 4 ? kt.shape[layout === 'bhsd' ? 2 : 1] : -1;
     for (const [arg, t, width] of [['k', kt, c.headDim], ['v', vt, c.valueDim]] as const) {
-      const want = this.shapeOf(n < 0 ? 0 : n, width);
+      const want = this.shapeOf(n < 0 ? 0 : n, width, layout);
       if (n < 0 || formatShape(t.shape) !== formatShape(want)) {
-        const names = c.layout === 'bhsd' ? `[batch, kvHeads, n, ${arg === 'k' ? 'headDim' : 'valueDim'}]` : `[batch, n, kvHeads, ${arg === 'k' ? 'headDim' : 'valueDim'}]`;
-        throw shapeError(op, arg, `${names}${n < 0 ? '' : ` = ${formatShape(want)}`} (the cache's '${c.layout}' layout)`, formatShape(t.shape));
+        const names = layout === 'bhsd' ? `[batch, kvHeads, n, ${arg === 'k' ? 'headDim' : 'valueDim'}]` : `[batch, n, kvHeads, ${arg === 'k' ? 'headDim' : 'valueDim'}]`;
+        throw shapeError(op, arg, `${names}${n < 0 ? '' : ` = ${formatShape(want)}`} ('${layout}')`, formatShape(t.shape));
       }
     }
     const room = Array.from(this.len, (l) => Math.min(n, c.maxLength - l));
@@ -77,8 +81,8 @@ export class KVCache {
     }
     for (let b = 0; b < c.batch; b++) {
       const add = counts ? counts[b] : n;
-      this.copyIn(this.k, kt.data, b, n, add, c.headDim);
-      this.copyIn(this.v, vt.data, b, n, add, c.valueDim);
+      this.copyIn(this.k, kt.data, layout, b, n, add, c.headDim);
+      this.copyIn(this.v, vt.data, layout, b, n, add, c.valueDim);
       this.len[b] += add;
     }
   }
@@ -96,24 +100,32 @@ export class KVCache {
     else this.len[b] = 0;
   }
 
-  private shapeOf(L: number, width: number): number[] {
+  private shapeOf(L: number, width: number, layout = this.config.layout): number[] {
     const c = this.config;
-    return c.layout === 'bhsd' ? [c.batch, c.kvHeads, L, width] : [c.batch, L, c.kvHeads, width];
+    return layout === 'bhsd' ? [c.batch, c.kvHeads, L, width] : [c.batch, L, c.kvHeads, width];
   }
 
-  /** Copies the first `add` of the n new positions of sequence b behind its stored ones. */
-  private copyIn(dst: Float32Array, src: Float32Array, b: number, n: number, add: number, width: number): void {
+  /** Copies the first `add` of the n new positions of sequence b (rows in `layout`) behind its stored ones. */
+  private copyIn(dst: Float32Array, src: Float32Array, layout: 'bhsd' | 'bshd', b: number, n: number, add: number, width: number): void {
     const c = this.config;
+    const H = c.kvHeads;
     const at = this.len[b];
-    if (c.layout === 'bhsd') {
-      for (let h = 0; h < c.kvHeads; h++) {
-        const from = (b * c.kvHeads + h) * n * width;
-        dst.set(src.subarray(from, from + add * width), ((b * c.kvHeads + h) * c.maxLength + at) * width);
+    if (layout === 'bshd' && c.layout === 'bshd') {
+      const row = H * width;
+      dst.set(src.subarray(b * n * row, (b * n + add) * row), (b * c.maxLength + at) * row);
+    } else if (layout === 'bhsd' && c.layout === 'bhsd') {
+      for (let h = 0; h < H; h++) {
+        const from = (b * H + h) * n * width;
+        dst.set(src.subarray(from, from + add * width), ((b * H + h) * c.maxLength + at) * width);
       }
     } else {
-      const row = c.kvHeads * width;
-      const from = b * n * row;
-      dst.set(src.subarray(from, from + add * row), (b * c.maxLength + at) * row);
+      // One row per (position, head), moved between the layouts.
+      for (let t = 0; t < add; t++)
+        for (let h = 0; h < H; h++) {
+          const from = (layout === 'bshd' ? (b * n + t) * H + h : (b * H + h) * n + t) * width;
+          const to = (c.layout === 'bshd' ? (b * c.maxLength + at + t) * H + h : (b * H + h) * c.maxLength + at + t) * width;
+          dst.set(src.subarray(from, from + width), to);
+        }
     }
   }
 }

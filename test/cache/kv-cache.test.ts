@@ -24,7 +24,7 @@ function block(layout: Layout, B: number, H: number, n: number, W: number, rand:
   return { data: randn(B * H * n * W, rand), shape: layout === 'bhsd' ? [B, H, n, W] : [B, n, H, W] };
 }
 
-describe.each(['bhsd', 'bshd'] as const)('KVCache (%s)', (layout) => {
+describe.each([['bhsd', 'bhsd'], ['bhsd', 'bshd'], ['bshd', 'bshd'], ['bshd', 'bhsd']] as const)('KVCache append (cache %s, blocks %s)', (layout, input) => {
   it('appends blocks of different counts per sequence, each behind its own stored positions', () => {
     const rand = rng(7);
     const [B, H, D, Dv, L] = [3, 2, 5, 3, 17];
@@ -32,14 +32,14 @@ describe.each(['bhsd', 'bshd'] as const)('KVCache (%s)', (layout) => {
     const model = { k: [[], [], []] as number[][][][], v: [[], [], []] as number[][][][] };
     for (const b of [0, 1, 2]) for (const kv of ['k', 'v'] as const) model[kv][b] = [[], []];
     for (const [n, counts] of [[4, undefined], [1, [1, 0, 1]], [6, [6, 2, 0]], [1, undefined], [5, [0, 5, 3]]] as const) {
-      const k = block(layout, B, H, n, D, rand);
-      const v = block(layout, B, H, n, Dv, rand);
-      cache.append(k, v, counts ? { counts: [...counts] } : undefined);
+      const k = block(input, B, H, n, D, rand);
+      const v = block(input, B, H, n, Dv, rand);
+      cache.append(k, v, { ...(counts ? { counts: [...counts] } : {}), ...(input !== layout ? { layout: input } : {}) });
       for (let b = 0; b < B; b++)
         for (let h = 0; h < H; h++)
           for (let i = 0; i < (counts ? counts[b] : n); i++) {
-            model.k[b][h].push(blockRow(k.data, layout, H, n, D, b, h, i));
-            model.v[b][h].push(blockRow(v.data, layout, H, n, Dv, b, h, i));
+            model.k[b][h].push(blockRow(k.data, input, H, n, D, b, h, i));
+            model.v[b][h].push(blockRow(v.data, input, H, n, Dv, b, h, i));
           }
     }
     expect(Array.from(cache.lengths)).toEqual([12, 12, 9]);
@@ -53,6 +53,9 @@ describe.each(['bhsd', 'bshd'] as const)('KVCache (%s)', (layout) => {
         }
   });
 
+});
+
+describe.each(['bhsd', 'bshd'] as const)('KVCache (%s)', (layout) => {
   it('refuses an append past maxLength and leaves the cache as it was', () => {
     const rand = rng(8);
     const cache = new KVCache({ batch: 2, kvHeads: 1, headDim: 3, maxLength: 5, layout });

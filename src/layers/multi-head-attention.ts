@@ -20,6 +20,8 @@ import { buildMask } from './mha-masks';
 import { checkPositional, positionalSdpaOptions, type MhaPositional } from './mha-positional';
 import { allocWeights, initWeights, loadPlainDict, loadPyTorchDict, type MhaWeights } from './mha-weights';
 import { snapshotOptions } from '../validation/snapshot';
+import type { KVCache } from '../cache/kv-cache';
+import { attendCached, checkCachedCall, ropeAtCachePositions } from './mha-cache';
 
 export type { MultiHeadAttentionOptions };
 
@@ -56,6 +58,14 @@ export interface MhaForwardOptions {
    * a server that reuses it skips the first touch of fresh memory on every call.
    */
   out?: Tensor;
+  /**
+   * A KVCache (batch, numKvHeads and headDim of this layer) for self-attention: the new tokens' keys and
+   * values are appended and the queries attend to all the cache holds for their sequence, at the cache's
+   * positions (RoPE, causal, window and ALiBi). Prefill and decode through the same call.
+   */
+  cache?: KVCache;
+  /** With a cache: tokens each sequence appends, its first counts[b] rows of the input (the rest are padding, output 0). */
+  counts?: Int32Array | readonly number[];
 }
 
 export interface MhaResult {
@@ -65,7 +75,7 @@ export interface MhaResult {
   weights: Tensor | null;
 }
 
-const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks', 'out'];
+const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks', 'out', 'cache', 'counts'];
 
 /**
  * @example
@@ -134,6 +144,9 @@ export class MultiHeadAttention {
     const selfAttn = (key === undefined || key === query) && (value === undefined || value === query);
     if ((key === undefined) !== (value === undefined)) throw typeError(op, key === undefined ? 'key' : 'value', 'given together with the other (or both omitted for self-attention)', undefined);
 
+    if (o.counts !== undefined && o.cache === undefined) throw typeError(op, 'options.counts', 'given with options.cache only', o.counts);
+    const cached = o.cache !== undefined ? checkCachedCall(op, o, c, B, Lq) : null;
+    if (cached && !selfAttn) throw typeError(op, 'key', 'omitted (or query itself) with a cache: the cache holds the keys and values', key);
     const k = selfAttn ? q : checkInput(op, 'key', key, c.kdim);
     const v = selfAttn ? q : checkInput(op, 'value', value, c.vdim);
     if (!selfAttn) {
@@ -156,28 +169,41 @@ export class MultiHeadAttention {
     const kh = project(k, this.w.wk, this.w.bk, Lk, kvw, kd);
     const vh = project(v, this.w.wv, this.w.bv, Lk, kvw, vd);
 
-    if (o.positional?.type === 'rope') {
-      const { type: _type, ...rope } = o.positional;
-      applyRope(qh, { ...rope, layout: 'bshd', inPlace: true });
-      applyRope(kh, { ...rope, layout: 'bshd', inPlace: true });
-    }
-
-    const mask = buildMask(op, o.keyPaddingMask, o.attnMask, { batch: B, heads: c.numHeads, lenQ: Lq, lenK: Lk });
-    const perHead = o.needWeights ? { data: new Float32Array(B * c.numHeads * Lq * Lk), shape: [B, c.numHeads, Lq, Lk] } : undefined;
-    // Top-left positions (query i at i) for causal, window and ALiBi alike, as PyTorch's is_causal.
-    const attn = scaledDotProductAttention(qh, kh, vh, {
-      layout: 'bshd',
-      out: { data: attnData, shape: [B, Lq, c.numHeads, D] },
-      causalAlignment: 'top-left',
-      ...(mask ? { mask } : {}),
+    const extras = {
       ...(o.causal ? { causal: true } : {}),
-      ...(perHead ? { weightsOut: perHead } : {}),
-      ...positionalSdpaOptions(o.positional, c.numHeads, Lq, Lk),
       ...(o.window !== undefined ? { window: o.window } : {}),
       ...(o.softcap !== undefined ? { softcap: o.softcap } : {}),
       ...(o.sinks !== undefined ? { sinks: o.sinks } : {}),
-    });
-    const projected = linear({ data: attn.data, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo), outView ? { out: outView } : undefined);
+    };
+    let perHead: Tensor | undefined;
+    if (cached) {
+      if (o.positional?.type === 'rope') {
+        const { type: _type, ...rope } = o.positional;
+        ropeAtCachePositions(qh, kh, rope, cached.before);
+      }
+      cached.cache.append(kh, vh, { layout: 'bshd', ...(cached.counts ? { counts: cached.counts } : {}) });
+      attendCached(qh, cached, attnData, { ...extras, ...positionalSdpaOptions(o.positional, c.numHeads, Lq, Lk) });
+    } else {
+      if (o.positional?.type === 'rope') {
+        const { type: _type, ...rope } = o.positional;
+        applyRope(qh, { ...rope, layout: 'bshd', inPlace: true });
+        applyRope(kh, { ...rope, layout: 'bshd', inPlace: true });
+      }
+
+      const mask = buildMask(op, o.keyPaddingMask, o.attnMask, { batch: B, heads: c.numHeads, lenQ: Lq, lenK: Lk });
+      perHead = o.needWeights ? { data: new Float32Array(B * c.numHeads * Lq * Lk), shape: [B, c.numHeads, Lq, Lk] } : undefined;
+      // Top-left positions (query i at i) for causal, window and ALiBi alike, as PyTorch's is_causal.
+      scaledDotProductAttention(qh, kh, vh, {
+        layout: 'bshd',
+        out: { data: attnData, shape: [B, Lq, c.numHeads, D] },
+        causalAlignment: 'top-left',
+        ...(mask ? { mask } : {}),
+        ...extras,
+        ...(perHead ? { weightsOut: perHead } : {}),
+        ...positionalSdpaOptions(o.positional, c.numHeads, Lq, Lk),
+      });
+    }
+    const projected = linear({ data: attnData, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo), outView ? { out: outView } : undefined);
     const output = outView ? (o.out as Tensor) : projected;
     return { output, weights: perHead ? (o.averageWeights === false ? perHead : meanOverHeads(perHead.data, B, c.numHeads, Lq, Lk)) : null };
   }

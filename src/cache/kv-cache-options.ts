@@ -23,6 +23,11 @@ export interface KVCacheOptions {
    * decode reads) or 'bshd' [batch, maxLength, kvHeads, headDim] (a projection's rows, appended without a transpose).
    */
   layout?: CacheLayout;
+  /**
+   * Keep only the last maxLength positions of each sequence (a ring buffer, for sliding-window layers):
+   * appends never run out of room, positions keep counting. Needs layout 'bshd'; read with window(b).
+   */
+  sliding?: boolean;
 }
 
 export interface CacheConfig {
@@ -33,9 +38,10 @@ export interface CacheConfig {
   maxLength: number;
   dtype: 'float32';
   layout: CacheLayout;
+  sliding: boolean;
 }
 
-const KNOWN = ['batch', 'kvHeads', 'headDim', 'valueDim', 'maxLength', 'dtype', 'layout'];
+const KNOWN = ['batch', 'kvHeads', 'headDim', 'valueDim', 'maxLength', 'dtype', 'layout', 'sliding'];
 
 function positiveInt(op: string, arg: string, x: unknown): number {
   if (typeof x !== 'number') throw typeError(op, arg, 'a positive integer', x);
@@ -56,12 +62,16 @@ export function checkCacheOptions(op: string, options: unknown): CacheConfig {
       throw valueError(op, 'options.dtype', "'float32' (half-precision caches need the half-precision kernels, not yet built)", `'${o.dtype}'`);
     throw valueError(op, 'options.dtype', "'float32'", typeof o.dtype === 'string' ? `'${o.dtype}'` : String(o.dtype));
   }
-  const layout = o.layout ?? 'bhsd';
+  const sliding = o.sliding ?? false;
+  if (typeof sliding !== 'boolean') throw typeError(op, 'options.sliding', 'a boolean', sliding);
+  const layout = o.layout ?? (sliding ? 'bshd' : 'bhsd');
   if (layout !== 'bhsd' && layout !== 'bshd') throw valueError(op, 'options.layout', "'bhsd' or 'bshd'", typeof layout === 'string' ? `'${layout}'` : String(layout));
+  if (sliding && layout !== 'bshd') throw valueError(op, 'options.layout', "'bshd' for a sliding cache (each sequence's window is then one block of rows)", `'${layout}'`);
   for (const [what, width] of [['keys', headDim], ['values', valueDim]] as const) {
-    const n = batch * kvHeads * maxLength * width;
+    // A sliding cache stores each position twice (see kv-cache.ts).
+    const n = batch * kvHeads * maxLength * width * (sliding ? 2 : 1);
     if (n > MAX_ELEMENTS)
-      throw valueError(op, 'options', `a cache of at most 2^31 - 1 elements per tensor`, `${what} of ${n} (batch·kvHeads·maxLength·${what === 'keys' ? 'headDim' : 'valueDim'})`);
+      throw valueError(op, 'options', `a cache of at most 2^31 - 1 elements per tensor`, `${what} of ${n} (${sliding ? '2·' : ''}batch·kvHeads·maxLength·${what === 'keys' ? 'headDim' : 'valueDim'})`);
   }
-  return { batch, kvHeads, headDim, valueDim, maxLength, dtype: 'float32', layout };
+  return { batch, kvHeads, headDim, valueDim, maxLength, dtype: 'float32', layout, sliding };
 }

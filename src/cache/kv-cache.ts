@@ -1,11 +1,17 @@
 // A preallocated key/value cache for one attention layer: prefill and decode append to it, and attention
 // reads it in place, each sequence up to its own length (scaledDotProductAttention's kvLengths).
+//
+// A sliding cache keeps the last W = maxLength positions of each sequence in a ring of 2W rows: position p
+// is written at rows p mod W and p mod W + W, so the window [p − W + 1, p] is always W consecutive rows
+// (starting at (p + 1) mod W) that attention reads in place, in position order, at the price of a
+// second copy of every row written.
+import { AttnkitTypeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { describe, formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { intList } from '../validation/int-list';
 import { snapshotOptions } from '../validation/snapshot';
 import { allocateF32, checkTensor } from '../validation/tensor-checks';
-import { checkCacheOptions, type CacheConfig, type KVCacheOptions } from './kv-cache-options';
+import { checkCacheOptions, type CacheConfig, type CacheLayout, type KVCacheOptions } from './kv-cache-options';
 
 export type { KVCacheOptions };
 
@@ -13,43 +19,68 @@ export interface AppendOptions {
   /** Positions of the new block each sequence takes (its first counts[b] rows); default: all of them. */
   counts?: Int32Array | readonly number[];
   /** Layout of k and v: 'bhsd' [batch, kvHeads, n, dim] or 'bshd' [batch, n, kvHeads, dim]; default the cache's. */
-  layout?: 'bhsd' | 'bshd';
+  layout?: CacheLayout;
 }
 
 /**
  * @example
  * const cache = new KVCache({ batch: 2, kvHeads: 8, headDim: 64, maxLength: 4096 });
- * cache.append(k, v);                       // k, v [2, 8, n, 64] ('bhsd'): n new positions per sequence
- * const out = cache.attend(q, { causal: true }); // q [2, Hq, n, 64] against each sequence's keys so far
+ * cache.append(k, v); // k, v [2, 8, n, 64] ('bhsd'): n new positions per sequence
+ * scaledDotProductAttention(q, cache.keys, cache.values, { kvLengths: cache.lengths, causal: true });
  */
 export class KVCache {
   readonly config: Readonly<CacheConfig>;
   private readonly k: Float32Array;
   private readonly v: Float32Array;
+  /** Positions per sequence so far (the next one's index). */
   private readonly len: Int32Array;
+  /** First position still held (0 unless sliding). */
+  private readonly first: Int32Array;
+  /** Rows of storage per sequence: maxLength, or 2·maxLength when sliding. */
+  private readonly rows: number;
 
   constructor(options: KVCacheOptions) {
     const op = 'new KVCache';
     this.config = Object.freeze(checkCacheOptions(op, options));
     const c = this.config;
-    this.k = allocateF32(op, 'keys', c.batch * c.kvHeads * c.maxLength * c.headDim);
-    this.v = allocateF32(op, 'values', c.batch * c.kvHeads * c.maxLength * c.valueDim);
+    this.rows = c.sliding ? 2 * c.maxLength : c.maxLength;
+    this.k = allocateF32(op, 'keys', c.batch * c.kvHeads * this.rows * c.headDim);
+    this.v = allocateF32(op, 'values', c.batch * c.kvHeads * this.rows * c.valueDim);
     this.len = new Int32Array(c.batch);
+    this.first = new Int32Array(c.batch);
   }
 
-  /** Valid positions per sequence (a copy). */
+  /** Positions appended per sequence (a copy): the position of each sequence's next token. */
   get lengths(): Int32Array {
     return this.len.slice();
   }
 
   /** All stored keys, [batch, kvHeads, maxLength, headDim] ('bhsd') or [batch, maxLength, kvHeads, headDim]: a view, not a copy. */
   get keys(): Tensor {
-    return { data: this.k, shape: this.shapeOf(this.config.maxLength, this.config.headDim) };
+    return { data: this.k, shape: this.shapeOf(this.storedShapeLength('keys'), this.config.headDim) };
   }
 
   /** All stored values, as `keys` with valueDim. */
   get values(): Tensor {
-    return { data: this.v, shape: this.shapeOf(this.config.maxLength, this.config.valueDim) };
+    return { data: this.v, shape: this.shapeOf(this.storedShapeLength('values'), this.config.valueDim) };
+  }
+
+  /**
+   * Sequence b's held positions in order, as views [1, n, kvHeads, dim] ('bshd' caches): n = lengths[b] for
+   * a plain cache, at most maxLength for a sliding one. `start` is the position of the first row.
+   */
+  window(b: number): { keys: Tensor; values: Tensor; start: number } {
+    const op = 'KVCache.window';
+    const c = this.config;
+    this.checkIndex(op, b);
+    if (c.layout !== 'bshd') throw new AttnkitTypeError(`${op}: a 'bhsd' cache is not one block of rows per sequence; read keys and values with kvLengths instead`);
+    const n = this.len[b] - this.first[b];
+    const row = c.sliding ? this.first[b] % c.maxLength : 0;
+    const view = (data: Float32Array, width: number): Tensor => {
+      const at = (b * this.rows + row) * c.kvHeads * width;
+      return { data: data.subarray(at, at + n * c.kvHeads * width), shape: [1, n, c.kvHeads, width] };
+    };
+    return { keys: view(this.k, c.headDim), values: view(this.v, c.valueDim), start: this.first[b] };
   }
 
   /**
@@ -72,32 +103,56 @@ export class KVCache {
         throw shapeError(op, arg, `${names}${n < 0 ? '' : ` = ${formatShape(want)}`} ('${layout}')`, formatShape(t.shape));
       }
     }
-    const room = Array.from(this.len, (l) => Math.min(n, c.maxLength - l));
     const counts = o.counts === undefined ? undefined : intList(op, 'options.counts', o.counts, c.batch, 0, n, 'new positions per sequence, at most n');
+    if (!c.sliding)
+      for (let b = 0; b < c.batch; b++) {
+        const add = counts ? counts[b] : n;
+        if (add > c.maxLength - this.len[b])
+          throw shapeError(op, counts ? `options.counts[${b}]` : 'k', `at most the ${c.maxLength - this.len[b]} free positions of sequence ${b} (maxLength ${c.maxLength}, length ${this.len[b]})`, `${add} new positions`);
+      }
     for (let b = 0; b < c.batch; b++) {
       const add = counts ? counts[b] : n;
-      if (add > room[b])
-        throw shapeError(op, counts ? `options.counts[${b}]` : 'k', `at most the ${c.maxLength - this.len[b]} free positions of sequence ${b} (maxLength ${c.maxLength}, length ${this.len[b]})`, `${add} new positions`);
-    }
-    for (let b = 0; b < c.batch; b++) {
-      const add = counts ? counts[b] : n;
-      this.copyIn(this.k, kt.data, layout, b, n, add, c.headDim);
-      this.copyIn(this.v, vt.data, layout, b, n, add, c.valueDim);
+      // A sliding cache only keeps the last maxLength of them.
+      for (let t = c.sliding ? Math.max(0, add - c.maxLength) : 0; t < add; t++) {
+        const p = this.len[b] + t;
+        for (const row of c.sliding ? [p % c.maxLength, (p % c.maxLength) + c.maxLength] : [p]) {
+          this.copyRow(this.k, kt.data, layout, b, n, t, row, c.headDim);
+          this.copyRow(this.v, vt.data, layout, b, n, t, row, c.valueDim);
+        }
+      }
       this.len[b] += add;
+      if (c.sliding) this.first[b] = Math.max(this.first[b], this.len[b] - c.maxLength);
     }
   }
 
   /** Sets each sequence's length back (speculative decoding's rollback): lengths[b] at most its length now. */
   truncate(lengths: Int32Array | readonly number[]): void {
-    this.len.set(intList('KVCache.truncate', 'lengths', lengths, this.config.batch, 0, this.len, 'at most the current length'));
+    const to = intList('KVCache.truncate', 'lengths', lengths, this.config.batch, 0, this.len, 'at most the current length');
+    this.len.set(to);
+    // Positions below the new length that a sliding cache still holds stay valid (later ones overwrote older rows only).
+    for (let b = 0; b < to.length; b++) this.first[b] = Math.min(this.first[b], to[b]);
   }
 
   /** Empties sequence `b` (a slot reused for a new request), or every sequence when b is omitted. */
   reset(b?: number): void {
-    if (b === undefined) this.len.fill(0);
-    else if (typeof b !== 'number') throw typeError('KVCache.reset', 'b', 'a sequence index', b);
-    else if (!Number.isInteger(b) || b < 0 || b >= this.config.batch) throw valueError('KVCache.reset', 'b', `an integer in [0, ${this.config.batch - 1}]`, String(b));
-    else this.len[b] = 0;
+    if (b === undefined) {
+      this.len.fill(0);
+      this.first.fill(0);
+      return;
+    }
+    this.checkIndex('KVCache.reset', b);
+    this.len[b] = 0;
+    this.first[b] = 0;
+  }
+
+  private checkIndex(op: string, b: unknown): asserts b is number {
+    if (typeof b !== 'number') throw typeError(op, 'b', 'a sequence index', b);
+    if (!Number.isInteger(b) || b < 0 || b >= this.config.batch) throw valueError(op, 'b', `an integer in [0, ${this.config.batch - 1}]`, String(b));
+  }
+
+  private storedShapeLength(what: string): number {
+    if (this.config.sliding) throw new AttnkitTypeError(`KVCache.${what}: a sliding cache is read per sequence, with window(b)`);
+    return this.config.maxLength;
   }
 
   private shapeOf(L: number, width: number, layout = this.config.layout): number[] {
@@ -105,27 +160,18 @@ export class KVCache {
     return layout === 'bhsd' ? [c.batch, c.kvHeads, L, width] : [c.batch, L, c.kvHeads, width];
   }
 
-  /** Copies the first `add` of the n new positions of sequence b (rows in `layout`) behind its stored ones. */
-  private copyIn(dst: Float32Array, src: Float32Array, layout: 'bhsd' | 'bshd', b: number, n: number, add: number, width: number): void {
-    const c = this.config;
-    const H = c.kvHeads;
-    const at = this.len[b];
-    if (layout === 'bshd' && c.layout === 'bshd') {
-      const row = H * width;
-      dst.set(src.subarray(b * n * row, (b * n + add) * row), (b * c.maxLength + at) * row);
-    } else if (layout === 'bhsd' && c.layout === 'bhsd') {
-      for (let h = 0; h < H; h++) {
-        const from = (b * H + h) * n * width;
-        dst.set(src.subarray(from, from + add * width), ((b * H + h) * c.maxLength + at) * width);
-      }
-    } else {
-      // One row per (position, head), moved between the layouts.
-      for (let t = 0; t < add; t++)
-        for (let h = 0; h < H; h++) {
-          const from = (layout === 'bshd' ? (b * n + t) * H + h : (b * H + h) * n + t) * width;
-          const to = (c.layout === 'bshd' ? (b * c.maxLength + at + t) * H + h : (b * H + h) * c.maxLength + at + t) * width;
-          dst.set(src.subarray(from, from + width), to);
-        }
+  /** Copies position t of sequence b's n new rows (in `layout`), every head, to storage row `row`. */
+  private copyRow(dst: Float32Array, src: Float32Array, layout: CacheLayout, b: number, n: number, t: number, row: number, width: number): void {
+    const H = this.config.kvHeads;
+    if (layout === 'bshd' && this.config.layout === 'bshd') {
+      const from = (b * n + t) * H * width;
+      dst.set(src.subarray(from, from + H * width), (b * this.rows + row) * H * width);
+      return;
+    }
+    for (let h = 0; h < H; h++) {
+      const from = (layout === 'bshd' ? (b * n + t) * H + h : (b * H + h) * n + t) * width;
+      const to = (this.config.layout === 'bshd' ? (b * this.rows + row) * H + h : (b * H + h) * this.rows + row) * width;
+      dst.set(src.subarray(from, from + width), to);
     }
   }
 }

@@ -123,3 +123,51 @@ describe('KVCache lengths', () => {
     expectError(() => new KVCache({ batch: 64, kvHeads: 64, headDim: 1024, maxLength: 1024 }), AttnkitRangeError, ErrorCode.VALUE, /at most 2\^31 - 1 elements/);
   });
 });
+
+describe('sliding KVCache', () => {
+  it('holds the last maxLength positions of each sequence in order, through appends of any size and rollbacks', () => {
+    const rand = rng(11);
+    const [B, H, D, W] = [2, 2, 3, 5];
+    const cache = new KVCache({ batch: B, kvHeads: H, headDim: D, maxLength: W, sliding: true });
+    expect(cache.config.layout).toBe('bshd');
+    // model[b]: every key row [H·D] appended to sequence b, by position.
+    const model: number[][][] = [[], []];
+    const check = () => {
+      for (let b = 0; b < B; b++) {
+        const { keys, values, start } = cache.window(b);
+        const end = cache.lengths[b];
+        expect(end).toBe(model[b].length);
+        expect(end - start).toBeLessThanOrEqual(W);
+        expect(keys.shape).toEqual([1, end - start, H, D]);
+        const rows = Array.from({ length: end - start }, (_, i) => Array.from(keys.data.subarray(i * H * D, (i + 1) * H * D)));
+        expect(rows).toEqual(model[b].slice(start, end));
+        expect(values.data.length).toBe(keys.data.length);
+      }
+    };
+    for (const [n, counts] of [[3, [3, 1]], [4, [4, 4]], [1, undefined], [12, [12, 2]], [2, [0, 2]]] as const) {
+      const before = cache.lengths;
+      const k = block('bshd', B, H, n, D, rand);
+      cache.append(k, block('bshd', B, H, n, D, rand), counts ? { counts: [...counts] } : undefined);
+      for (let b = 0; b < B; b++) for (let t = 0; t < (counts ? counts[b] : n); t++) model[b].push(Array.from(k.data.subarray((b * n + t) * H * D, (b * n + t + 1) * H * D)));
+      check();
+      for (let b = 0; b < B; b++) expect(cache.window(b).start).toBe(Math.max(0, before[b] + (counts ? counts[b] : n) - W));
+    }
+    expect(Array.from(cache.lengths)).toEqual([20, 10]);
+    expect(cache.window(0).start).toBe(15);
+    // Rollback within the held positions (15..19 are held; 17 and 18 stay), then decode on from there.
+    cache.truncate([17, 10]);
+    model[0].length = 17;
+    expect(cache.window(0).start).toBe(15);
+    check();
+    const k = block('bshd', B, H, 1, D, rand);
+    cache.append(k, block('bshd', B, H, 1, D, rand));
+    for (let b = 0; b < B; b++) model[b].push(Array.from(k.data.subarray(b * H * D, (b + 1) * H * D)));
+    check();
+    expect(cache.window(0).start).toBe(15);
+    expect(cache.window(1).start).toBe(6);
+    expect(cache.window(0).keys.shape).toEqual([1, 3, H, D]);
+    expectError(() => cache.keys, AttnkitTypeError, ErrorCode.TYPE, 'KVCache.keys: a sliding cache is read per sequence, with window(b)');
+    expectError(() => new KVCache({ batch: 1, kvHeads: 1, headDim: 1, maxLength: 4, sliding: true, layout: 'bhsd' }), AttnkitRangeError, ErrorCode.VALUE, /options\.layout must be 'bshd' for a sliding cache/);
+    expectError(() => cache.window(2), AttnkitRangeError, ErrorCode.VALUE, 'KVCache.window: b must be an integer in [0, 1], got 2');
+  });
+});

@@ -46,7 +46,7 @@ export function checkCachedCall(op: string, o: CacheOptionsSeen, c: MhaConfig, B
   if (o.positional?.type === 't5') throw valueError(op, 'options.positional.type', "'rope' or 'alibi' with a cache", "'t5'");
   const counts = o.counts === undefined ? null : intList(op, 'options.counts', o.counts, B, 0, Lq, 'new tokens per sequence, at most seqQ');
   const before = cache.lengths;
-  for (let b = 0; b < B; b++) {
+  for (let b = 0; b < B && !cc.sliding; b++) {
     const add = counts ? counts[b] : Lq;
     if (before[b] + add > cc.maxLength)
       throw new AttnkitRangeError(`${op}: options.cache has ${cc.maxLength - before[b]} free positions for sequence ${b} (maxLength ${cc.maxLength}, length ${before[b]}), got ${add} new tokens`, ErrorCode.SHAPE);
@@ -107,5 +107,48 @@ export function attendCached(qh: Tensor, call: CachedCall, out: Float32Array, ex
   for (let b = 0; b < B; b++) {
     const n = counts[b];
     if (n > 0) attend(qh.data.subarray(b * row, b * row + n * Hq * D), out.subarray(b * row, b * row + n * Hq * D), b, 1, n);
+  }
+}
+
+/**
+ * A sliding cache (the last W positions per sequence): appends the new keys and values and attends each
+ * sequence's new queries to its window, query t seeing at most the W positions up to its own. A decode
+ * step reads the window in place; a block of several new tokens attends to a copy of the held rows it
+ * needs followed by its own, taken before the append overwrites them.
+ */
+export function appendAndAttendSliding(qh: Tensor, kh: Tensor, vh: Tensor, call: CachedCall, out: Float32Array, extra: SdpaOptions): void {
+  const { cache, counts } = call;
+  const W = cache.config.maxLength;
+  const [B, Lq, Hq, D] = qh.shape;
+  const kvRow = kh.shape[2] * D;
+  const count = (b: number) => (counts ? counts[b] : Lq);
+  const blocks = Array.from({ length: B }, (_, b) => {
+    const n = count(b);
+    if (n <= 1) return null;
+    const held = cache.window(b);
+    const m = Math.min(W - 1, held.keys.shape[1]);
+    const join = (old: Tensor, fresh: Tensor): Tensor => {
+      const data = new Float32Array((m + n) * kvRow);
+      data.set(old.data.subarray(old.data.length - m * kvRow));
+      data.set(fresh.data.subarray(b * Lq * kvRow, (b * Lq + n) * kvRow), m * kvRow);
+      return { data, shape: [1, m + n, kh.shape[2], D] };
+    };
+    return { keys: join(held.keys, kh), values: join(held.values, vh) };
+  });
+  cache.append(kh, vh, { layout: 'bshd', ...(counts ? { counts } : {}) });
+  const left = Math.min(extra.window?.left ?? Infinity, W - 1);
+  const window = { ...extra.window, left };
+  const row = Lq * Hq * D;
+  out.fill(0);
+  for (let b = 0; b < B; b++) {
+    const n = count(b);
+    if (n === 0) continue;
+    const kv = blocks[b] ?? cache.window(b);
+    scaledDotProductAttention({ data: qh.data.subarray(b * row, b * row + n * Hq * D), shape: [1, n, Hq, D] }, kv.keys, kv.values, {
+      ...extra,
+      window,
+      layout: 'bshd',
+      out: { data: out.subarray(b * row, b * row + n * Hq * D), shape: [1, n, Hq, D] },
+    });
   }
 }

@@ -21,7 +21,7 @@ import { checkPositional, positionalSdpaOptions, type MhaPositional } from './mh
 import { allocWeights, initWeights, loadPlainDict, loadPyTorchDict, type MhaWeights } from './mha-weights';
 import { snapshotOptions } from '../validation/snapshot';
 import type { KVCache } from '../cache/kv-cache';
-import { attendCached, checkCachedCall, ropeAtCachePositions } from './mha-cache';
+import { appendAndAttendSliding, attendCached, checkCachedCall, ropeAtCachePositions } from './mha-cache';
 
 export type { MultiHeadAttentionOptions };
 
@@ -181,8 +181,12 @@ export class MultiHeadAttention {
         const { type: _type, ...rope } = o.positional;
         ropeAtCachePositions(qh, kh, rope, cached.before);
       }
-      cached.cache.append(kh, vh, { layout: 'bshd', ...(cached.counts ? { counts: cached.counts } : {}) });
-      attendCached(qh, cached, attnData, { ...extras, ...positionalSdpaOptions(o.positional, c.numHeads, Lq, Lk) });
+      const sdpaExtras = { ...extras, ...positionalSdpaOptions(o.positional, c.numHeads, Lq, Lk) };
+      if (cached.cache.config.sliding) appendAndAttendSliding(qh, kh, vh, cached, attnData, sdpaExtras);
+      else {
+        cached.cache.append(kh, vh, { layout: 'bshd', ...(cached.counts ? { counts: cached.counts } : {}) });
+        attendCached(qh, cached, attnData, sdpaExtras);
+      }
     } else {
       if (o.positional?.type === 'rope') {
         const { type: _type, ...rope } = o.positional;

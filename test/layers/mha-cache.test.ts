@@ -25,39 +25,60 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/**
+ * Prefill of prompts [5, 2, 7] (right-padded, with counts), then 4 decode steps; each step's rows against
+ * the layer run from scratch on each sequence's whole token list. `sliding`: the cache keeps the last
+ * `sliding` positions, so the reference attends within a window of that many positions.
+ */
+function generate(extra: Extra, layout: 'bhsd' | 'bshd', sliding?: number): { worst: number; lengths: number[] } {
+  const rand = rng(3);
+  const mha = new MultiHeadAttention({ embedDim: E, numHeads: HEADS, numKvHeads: KV_HEADS, seed: 5 });
+  const prompts = [5, 2, 7];
+  const B = prompts.length;
+  const Lmax = Math.max(...prompts);
+  const cache = new KVCache({ batch: B, kvHeads: KV_HEADS, headDim: HEAD_DIM, maxLength: sliding ?? 16, layout, sliding: sliding !== undefined });
+  const window = sliding === undefined ? extra.window : { ...extra.window, left: Math.min(extra.window?.left ?? Infinity, sliding - 1) };
+  // tokens[b]: the rows of sequence b so far; the padded prompt block holds them left-aligned.
+  const tokens: Float32Array[][] = prompts.map((n) => Array.from({ length: n }, () => randn(E, rand)));
+  const x = new Float32Array(B * Lmax * E);
+  tokens.forEach((rows, b) => rows.forEach((r, t) => x.set(r, (b * Lmax + t) * E)));
+  const steps: { x: Float32Array; rows: number; counts?: number[] }[] = [{ x, rows: Lmax, counts: prompts }];
+  for (let s = 0; s < 4; s++) steps.push({ x: randn(B * E, rand), rows: 1 });
+
+  let worst = 0;
+  for (const [i, step] of steps.entries()) {
+    if (i > 0) for (let b = 0; b < B; b++) tokens[b].push(step.x.slice(b * E, (b + 1) * E));
+    const { output } = mha.forward({ data: step.x, shape: [B, step.rows, E] }, undefined, undefined, { ...extra, causal: true, cache, ...(step.counts ? { counts: step.counts } : {}) });
+    for (let b = 0; b < B; b++) {
+      const L = tokens[b].length;
+      const whole = new Float32Array(L * E);
+      tokens[b].forEach((r, t) => whole.set(r, t * E));
+      const want = mha.forward({ data: whole, shape: [1, L, E] }, undefined, undefined, { ...extra, causal: true, ...(window ? { window } : {}) }).output.data;
+      const n = step.counts ? step.counts[b] : 1;
+      const got = output.data.subarray(b * step.rows * E, (b * step.rows + n) * E);
+      worst = Math.max(worst, maxAbsDiff(got, want.subarray((L - n) * E, L * E)));
+      // Padding rows of a shorter prompt give zeros.
+      expect(Array.from(output.data.subarray((b * step.rows + n) * E, (b + 1) * step.rows * E)).every((v) => v === 0)).toBe(true);
+    }
+  }
+  return { worst, lengths: Array.from(cache.lengths) };
+}
+
 describe.each(['bhsd', 'bshd'] as const)('MultiHeadAttention with a %s KVCache', (layout) => {
   it.each(VARIANTS)('prefill of prompts of different lengths, then decode, equals recomputing from scratch (%s)', (_name, extra) => {
-    const rand = rng(3);
-    const mha = new MultiHeadAttention({ embedDim: E, numHeads: HEADS, numKvHeads: KV_HEADS, seed: 5 });
-    const prompts = [5, 2, 7];
-    const B = prompts.length;
-    const Lmax = Math.max(...prompts);
-    const cache = new KVCache({ batch: B, kvHeads: KV_HEADS, headDim: HEAD_DIM, maxLength: 16, layout });
-    // tokens[b]: the rows of sequence b so far; the padded prompt block holds them left-aligned.
-    const tokens: Float32Array[][] = prompts.map((n) => Array.from({ length: n }, () => randn(E, rand)));
-    const x = new Float32Array(B * Lmax * E);
-    tokens.forEach((rows, b) => rows.forEach((r, t) => x.set(r, (b * Lmax + t) * E)));
-    const steps: { x: Float32Array; rows: number; counts?: number[] }[] = [{ x, rows: Lmax, counts: prompts }];
-    for (let s = 0; s < 4; s++) steps.push({ x: randn(B * E, rand), rows: 1 });
-
-    let worst = 0;
-    for (const [i, step] of steps.entries()) {
-      if (i > 0) for (let b = 0; b < B; b++) tokens[b].push(step.x.slice(b * E, (b + 1) * E));
-      const { output } = mha.forward({ data: step.x, shape: [B, step.rows, E] }, undefined, undefined, { ...extra, causal: true, cache, ...(step.counts ? { counts: step.counts } : {}) });
-      for (let b = 0; b < B; b++) {
-        const L = tokens[b].length;
-        const whole = new Float32Array(L * E);
-        tokens[b].forEach((r, t) => whole.set(r, t * E));
-        const want = mha.forward({ data: whole, shape: [1, L, E] }, undefined, undefined, { ...extra, causal: true }).output.data;
-        const n = step.counts ? step.counts[b] : 1;
-        const got = output.data.subarray(b * step.rows * E, (b * step.rows + n) * E);
-        worst = Math.max(worst, maxAbsDiff(got, want.subarray((L - n) * E, L * E)));
-        // Padding rows of a shorter prompt give zeros.
-        expect(Array.from(output.data.subarray((b * step.rows + n) * E, (b + 1) * step.rows * E)).every((v) => v === 0)).toBe(true);
-      }
-    }
+    const { worst, lengths } = generate(extra, layout);
     expect(worst).toBeLessThanOrEqual(1e-5);
-    expect(Array.from(cache.lengths)).toEqual(prompts.map((n) => n + 4));
+    expect(lengths).toEqual([9, 6, 11]);
+  });
+});
+
+describe('MultiHeadAttention with a sliding KVCache', () => {
+  it.each(VARIANTS)('equals recomputing from scratch within the window (%s)', (_name, extra) => {
+    for (const W of [1, 4, 6]) {
+      const { worst, lengths } = generate(extra, 'bshd', W);
+      expect(worst, `window ${W}`).toBeLessThanOrEqual(1e-5);
+      expect(lengths).toEqual([9, 6, 11]);
+    }
   });
 });
 

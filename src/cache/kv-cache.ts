@@ -22,6 +22,14 @@ export interface AppendOptions {
   layout?: CacheLayout;
 }
 
+/** Caches this module made: a brand that no Proxy or Object.create(KVCache.prototype) can fake. */
+const made = new WeakSet<object>();
+
+/** Whether x is a KVCache constructed here (runs no code of x's). */
+export function isKVCache(x: unknown): x is KVCache {
+  return typeof x === 'object' && x !== null && made.has(x);
+}
+
 /**
  * @example
  * const cache = new KVCache({ batch: 2, kvHeads: 8, headDim: 64, maxLength: 4096 });
@@ -48,6 +56,7 @@ export class KVCache {
     this.v = allocateF32(op, 'values', c.batch * c.kvHeads * this.rows * c.valueDim);
     this.len = new Int32Array(c.batch);
     this.first = new Int32Array(c.batch);
+    made.add(this);
   }
 
   /** Positions appended per sequence (a copy): the position of each sequence's next token. */

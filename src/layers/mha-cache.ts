@@ -4,7 +4,7 @@
 // append), for RoPE, causal, window and ALiBi alike (scaledDotProductAttention's kvLengths with the
 // bottom-right alignment). When sequences append different counts, each attends in its own call.
 import { scaledDotProductAttention } from '../api/sdpa';
-import { KVCache } from '../cache/kv-cache';
+import { isKVCache, type KVCache } from '../cache/kv-cache';
 import { applyRope } from '../positional/rope';
 import type { Tensor } from '../tensor';
 import { AttnkitRangeError, ErrorCode } from '../errors';
@@ -33,7 +33,7 @@ interface CacheOptionsSeen {
 
 /** Checks the cache against the layer and the call, before any projection or write. */
 export function checkCachedCall(op: string, o: CacheOptionsSeen, c: MhaConfig, B: number, Lq: number): CachedCall {
-  if (!(o.cache instanceof KVCache)) throw typeError(op, 'options.cache', 'a KVCache', o.cache);
+  if (!isKVCache(o.cache)) throw typeError(op, 'options.cache', 'a KVCache', o.cache);
   const cache = o.cache;
   const cc = cache.config;
   const want = { batch: B, kvHeads: c.numKvHeads, headDim: c.headDim, valueDim: c.headDim };

@@ -105,3 +105,16 @@ describe('MultiHeadAttention cache errors', () => {
     expect(cache.keys.data).toEqual(keys);
   });
 });
+
+describe('MultiHeadAttention cache: objects that only look like a KVCache', () => {
+  it('refuses a Proxy of a cache, a revoked Proxy and Object.create(KVCache.prototype) with a coded error', () => {
+    const mha = new MultiHeadAttention({ embedDim: E, numHeads: HEADS, numKvHeads: KV_HEADS, seed: 1 });
+    const x = { data: new Float32Array(E), shape: [1, 1, E] };
+    const real = new KVCache({ batch: 1, kvHeads: KV_HEADS, headDim: HEAD_DIM, maxLength: 4 });
+    const revocable = Proxy.revocable(real, {});
+    revocable.revoke();
+    for (const fake of [new Proxy(real, {}), revocable.proxy, Object.create(KVCache.prototype)])
+      expectError(() => mha.forward(x, undefined, undefined, { cache: fake }), AttnkitTypeError, ErrorCode.TYPE, /options\.cache must be a KVCache/);
+    expect(Array.from(real.lengths)).toEqual([0]);
+  });
+});

@@ -184,6 +184,20 @@ describe('async', () => {
       expect(gradError(given[name]!.data, sync[name]!.data), name).toBeLessThanOrEqual(1e-6); // lse recomputed in float64
     }
   });
+  it('SharedArrayBuffer views as inputs and outputs', async () => {
+    const g = buildGradCase(spec);
+    const shared = (t: Tensor): Tensor => {
+      const data = new Float32Array(new SharedArrayBuffer(t.data.byteLength));
+      data.set(t.data);
+      return { data, shape: t.shape };
+    };
+    const sync = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, g.c.options);
+    const dkOut = shared(z(g.c.k.shape as number[]));
+    const got = await backwardAsync(shared(g.dOut), shared(g.c.q), shared(g.c.k), shared(g.c.v), shared(g.out), shared(g.lse), { ...g.c.options, dkOut });
+    expect(got.dk).toBe(dkOut);
+    expect(Array.from(got.dk.data)).toEqual(Array.from(sync.dk.data));
+    expect(Array.from(got.dq.data)).toEqual(Array.from(sync.dq.data));
+  });
   it('many calls in flight settle with their own results', async () => {
     const gs = [1, 2, 3, 4, 5].map((seed) => buildGradCase({ ...spec, seed }));
     const all = await Promise.all(gs.map((g) => backwardAsync(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, g.c.options)));

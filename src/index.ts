@@ -1,6 +1,9 @@
 // Public exports only.
 export { scaledDotProductAttention, scaledDotProductAttentionAsync } from './api/sdpa';
+export { scaledDotProductAttentionBackward, scaledDotProductAttentionBackwardAsync } from './api/sdpa-backward';
+export type { SdpaBackwardOptions, SdpaGradients } from './validation/sdpa-backward-options';
 export { linear, type LinearOptions } from './api/linear';
+export { linearBackward, type LinearBackwardOptions, type LinearGradients } from './api/linear-backward';
 export { backendInfo, type BackendInfo } from './api/backend-info';
 export { setNumThreads, getNumThreads } from './api/threads';
 export { tensor, type Tensor, type MaskTensor } from './tensor';

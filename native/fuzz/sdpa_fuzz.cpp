@@ -1,8 +1,8 @@
 // libFuzzer harness over the attention entry below N-API. Each input becomes one call: a shape (sizes
 // 0, 1, odd; GQA ratios), each tensor's layout (the three outer dims nested in any order, so bhsd and
 // bshd, padded rows, inputs broadcast with stride 0), a mask (bool or additive, broadcast along any dim,
-// strided along keys), causal, window, softcap, ALiBi, relative bias, sinks, weights, lse, bf16
-// permission, 1 or 2 threads and a SIMD level this CPU runs. Buffers are exactly as long as their views;
+// strided along keys), causal, window, softcap, ALiBi, relative bias, sinks, per-sequence key lengths,
+// weights, lse, bf16 permission, 1 or 2 threads and a SIMD level this CPU runs. Buffers are exactly as long as their views;
 // now and then a descriptor value, a length, a type or the argument count is spoiled.
 // The call goes through the addon's own check (sdpa_args_from_call), then run_sdpa_f32 on the level's
 // kernel table, under ASan + UBSan. Checked: an accepted call lies inside its buffers (recomputed here
@@ -83,8 +83,8 @@ double work(int64_t B, int64_t Hq, int64_t Lq, int64_t Lk, int64_t D, int64_t Dv
   return at_least_1(B) * at_least_1(Hq) * at_least_1(Lq) * at_least_1(Lk) * (at_least_1(D) + at_least_1(Dv));
 }
 
-// The arguments' slots (sdpa_args.h): q k v out weights mask desc alibi rel sinks.
-enum { kQ = 0, kK, kV, kOut, kW, kMask, kDesc, kAlibi, kRel, kSinks };
+// The arguments' slots (sdpa_args.h): q k v out weights mask desc alibi rel sinks kvLengths.
+enum { kQ = 0, kK, kV, kOut, kW, kMask, kDesc, kAlibi, kRel, kSinks, kKvLens };
 
 struct Tensors {
   Buffer<float> f[10];      // float buffers by slot (kMask when additive)
@@ -257,7 +257,7 @@ int run_one(const uint8_t* data, size_t size) {
 
   // The call as the addon would see it; a spoiled type keeps the bytes (its length is recounted).
   Call call(kSdpaArgCount);
-  size_t bytes[10] = {};
+  size_t bytes[kSdpaArgCount] = {};
   for (int i = 0; i < 10; ++i) {
     if (!present[i]) continue;
     void* p = i == kDesc ? static_cast<void*>(t.desc.data())
@@ -277,14 +277,37 @@ int run_one(const uint8_t* data, size_t size) {
   CallArgs args = call.call();
   if (spoil == 4) args.count = in.ConsumeIntegralInRange<size_t>(0, kSdpaArgCount - 1);
 
+  // Per-sequence key lengths, read last so that inputs made before they existed decode as they did:
+  // 0, Lk or any count between, positions shifted (bottom-right) or not; now and then one entry short,
+  // an entry outside [0, Lk], the wrong type, or an odd shift slot.
+  Buffer<int32_t> kv_lens;
+  if (one_in(in, 3)) {
+    const int kv_spoil = in.ConsumeIntegralInRange<int>(0, 7);  // 1: short, 2: a bad entry, 3: type, 4: shift slot
+    const int64_t n = std::max<int64_t>(0, B - (kv_spoil == 1 ? 1 : 0));
+    kv_lens = Buffer<int32_t>(static_cast<size_t>(n), misaligned);
+    for (int64_t b = 0; b < n; ++b) {
+      const int choice = in.ConsumeIntegralInRange<int>(0, 3);
+      kv_lens[b] = static_cast<int32_t>(choice == 0 ? 0 : choice == 1 ? Lk : in.ConsumeIntegralInRange<int64_t>(0, Lk));
+    }
+    if (kv_spoil == 2 && n > 0)
+      kv_lens[in.ConsumeIntegralInRange<int64_t>(0, n - 1)] = in.PickValueInArray<int32_t>({-1, static_cast<int32_t>(Lk + 1), INT32_MIN, INT32_MAX});
+    double shift = in.ConsumeBool();
+    if (kv_spoil == 4) shift = odd_value(in, shift);  // any nonzero value is "shift"
+    if (t.desc.present() && t.desc.size() > kKvLensShift) t.desc[kKvLensShift] = shift;
+    call.set(kKvLens, kv_spoil == 3 ? ArgType::kFloat32 : ArgType::kInt32, static_cast<size_t>(n), kv_lens.data());
+    bytes[kKvLens] = static_cast<size_t>(n) * 4;
+  }
+
   attn_sdpa_args a;
   try {
     a = sdpa_args_from_call(args);
-  } catch (const std::invalid_argument&) {
+  } catch (const std::invalid_argument& e) {
     ++stats.refused;
+    if (verbose()) std::fprintf(stderr, "sdpa: refused: %s\n", e.what());
     return 0;
-  } catch (const std::range_error&) {
+  } catch (const std::range_error& e) {
     ++stats.refused;
+    if (verbose()) std::fprintf(stderr, "sdpa: refused: %s\n", e.what());
     return 0;
   }
   // Anything else (another exception type, a crash, UB) is a bug of the check.
@@ -343,6 +366,12 @@ int run_one(const uint8_t* data, size_t size) {
   if (a.sinks) inside("sinks", kSinks, a.heads_q, 4);
   if (a.rel_bias && a.heads_q > 0 && a.len_q + a.len_k - 1 > 0)
     inside("relativeBias", kRel, static_cast<__int128>(a.heads_q - 1) * a.rel_bias_stride_h + a.len_q + a.len_k - 1, 4);
+  if (a.kv_lens) {
+    inside("kvLengths", kKvLens, a.batch, 4);
+    for (int64_t b = 0; b < a.batch; ++b)
+      FUZZ_CHECK(a.kv_lens[b] >= 0 && a.kv_lens[b] <= a.len_k, "accepted kvLengths[%lld] = %d with len_k %lld", (long long)b,
+                 a.kv_lens[b], (long long)a.len_k);
+  }
   FUZZ_CHECK(std::isfinite(a.scale) && a.softcap >= 0 && std::isfinite(a.softcap), "accepted scale %g, softcap %g", a.scale, a.softcap);
 
   if (verbose()) {
@@ -351,7 +380,7 @@ int run_one(const uint8_t* data, size_t size) {
                  "  B %lld Hq %lld Hkv %lld Lq %lld Lk %lld D %lld Dv %lld\n"
                  "  strides q %lld %lld %lld, k %lld %lld %lld, v %lld %lld %lld, out %lld %lld %lld\n"
                  "  mask kind %d strides %lld %lld %lld %lld; scale %g causal %d offset %lld window %d [%lld, %lld] softcap %g\n"
-                 "  alibi %d rel %d (stride %lld) sinks %d weights %d lse %d bf16 %d\n",
+                 "  alibi %d rel %d (stride %lld) sinks %d weights %d lse %d bf16 %d kv_lens %d (shift %d)\n",
                  level.name, threads, workers, tame ? "tame" : "wild", val.amp, misaligned ? "misaligned" : "aligned", spoil,
                  (long long)a.batch, (long long)a.heads_q, (long long)a.heads_kv, (long long)a.len_q, (long long)a.len_k,
                  (long long)a.dim_qk, (long long)a.dim_v, (long long)a.q_view.stride_b, (long long)a.q_view.stride_h,
@@ -361,7 +390,7 @@ int run_one(const uint8_t* data, size_t size) {
                  (long long)a.mask_stride_b, (long long)a.mask_stride_h, (long long)a.mask_stride_q, (long long)a.mask_stride_k, a.scale,
                  a.causal, (long long)a.causal_offset, a.window, (long long)a.window_left, (long long)a.window_right, a.softcap,
                  a.alibi_slopes != nullptr, a.rel_bias != nullptr, (long long)a.rel_bias_stride_h, a.sinks != nullptr,
-                 a.weights != nullptr, want_lse, a.compute_bf16);
+                 a.weights != nullptr, want_lse, a.compute_bf16, a.kv_lens != nullptr, a.kv_lens_shift);
   }
   if (work(a.batch, a.heads_q, a.len_q, a.len_k, a.dim_qk, a.dim_v) > kMaxWork) {
     ++stats.skipped_large;

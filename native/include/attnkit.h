@@ -30,9 +30,10 @@ typedef struct attn_sdpa_args {
   const void* mask;           // uint8_t (1 = may attend) or float (added to scaled scores)
   int64_t mask_stride_b, mask_stride_h, mask_stride_q, mask_stride_k;  // elements, 0 = broadcast
   float scale;
-  int32_t causal;             // nonzero: key j is visible to query i only if j <= i + causal_offset
+  int32_t causal;             // nonzero: key j is visible to query i only if j <= p (its position)
   int64_t causal_offset;      // query i sits at position p = i + causal_offset (Lk - Lq bottom-right,
-                              // 0 top-left); window and ALiBi use p even when causal is 0
+                              // 0 top-left; kv_lens_shift moves it per batch entry); window and ALiBi
+                              // use p even when causal is 0
   // Optional extras (zero-initialised = off). Score of a visible key:
   //   s = softcap(scale * q.k) + mask + alibi + rel_bias; softmax denominator += exp(sink).
   int32_t window;                     // bit 0: p - window_left <= j applies; bit 1: j <= p + window_right applies
@@ -40,9 +41,15 @@ typedef struct attn_sdpa_args {
   float softcap;                      // > 0: s -> softcap * tanh(s / softcap), before mask and biases
   const float* alibi_slopes;          // [Hq] or NULL: adds -slope_h * |p - j|
   const float* rel_bias;              // NULL or rows of Lq + Lk - 1: adds rel_bias[h * rel_bias_stride_h + j - i + Lq - 1]
+                                      // (+ len_k - kv_lens[b] under kv_lens_shift: the diagonal moves with p)
   int64_t rel_bias_stride_h;          // 0 broadcasts one row over heads
   const float* sinks;                 // [Hq] or NULL: logit added to the softmax denominator only
   int32_t compute_bf16;               // nonzero: the prefill products may run in bfloat16 (a permission)
+  // Per-sequence key lengths (a batch of padded KV caches): batch entry b holds keys [0, kv_lens[b]),
+  // 0 <= kv_lens[b] <= len_k; the keys after are padding, never read, with weight 0. NULL: every key.
+  const int32_t* kv_lens;
+  int32_t kv_lens_shift;  // nonzero (bottom-right alignment): entry b's query positions follow its own
+                          // length, p = i + causal_offset - (len_k - kv_lens[b]) (ONNX nonpad_kv_seqlen)
 } attn_sdpa_args;
 
 #ifdef __cplusplus

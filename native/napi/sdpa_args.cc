@@ -53,7 +53,7 @@ int64_t window_side(double x) {
 }  // namespace
 
 attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
-  if (call.count < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 10 arguments");
+  if (call.count < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 11 arguments");
   const CallArg& q = typed_arg(call, 0, ArgType::kFloat32, "q");
   const CallArg& k = typed_arg(call, 1, ArgType::kFloat32, "k");
   const CallArg& v = typed_arg(call, 2, ArgType::kFloat32, "v");
@@ -141,6 +141,15 @@ attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
     const CallArg& t = typed_arg(call, 9, ArgType::kFloat32, "sinks");
     if (t.length < static_cast<size_t>(a.heads_q)) throw std::range_error("attnkit native: sinks needs one logit per query head");
     a.sinks = call.f32(9);
+  }
+  if (call[10].type != ArgType::kNull) {
+    const CallArg& t = typed_arg(call, 10, ArgType::kInt32, "kvLengths");
+    if (t.length < static_cast<size_t>(a.batch)) throw std::range_error("attnkit native: kvLengths needs one length per batch entry");
+    const int32_t* lens = static_cast<const int32_t*>(call.data(call.ctx, 10));
+    for (int64_t b = 0; b < a.batch; ++b)
+      if (lens[b] < 0 || lens[b] > a.len_k) throw std::range_error("attnkit native: kvLengths must be in [0, len_k]");
+    a.kv_lens = lens;
+    a.kv_lens_shift = desc[kKvLensShift] != 0;
   }
   return a;
 }

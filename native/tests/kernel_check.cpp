@@ -38,6 +38,7 @@ struct Case {
   int causal, mask;  // mask: 0 none, 1 bool per row, 2 additive per row
   int extras;        // bits: 1 softcap, 2 window left, 4 window right, 8 ALiBi, 16 relative bias, 32 sinks
   int bshd = 0;      // q, k, v in [B][L][H][D] (decode then reads every kv head per task)
+  int kv = 0;        // per-entry key lengths 2Lk/3, Lk/3, 0, ... (kv_lens); 1: positions follow them, 2: top-left
 };
 
 double run(const Case& c, std::mt19937& gen) {
@@ -89,6 +90,10 @@ double run(const Case& c, std::mt19937& gen) {
   if (c.extras & 8) a.alibi_slopes = slopes.data();
   if (c.extras & 16) a.rel_bias = rel.data(), a.rel_bias_stride_h = c.Lq + c.Lk - 1;
   if (c.extras & 32) a.sinks = sinks.data();
+  std::vector<int32_t> lens(c.B);
+  for (int64_t b = 0; b < c.B; ++b) lens[b] = static_cast<int32_t>(c.Lk * (2 - b % 3) / 3);
+  if (c.kv) a.kv_lens = lens.data(), a.kv_lens_shift = c.kv == 1;
+  if (c.kv == 2) a.causal_offset = 0;
   const size_t no = c.B * c.Hq * c.Lq * c.Dv + 1, nl = c.B * c.Hq * c.Lq + 1;
   std::vector<float> out_ref(no), lse_ref(nl), out(no), lse(nl), out2(no), lse2(nl);
   a.out = out_ref.data(), a.lse = lse_ref.data();
@@ -125,14 +130,18 @@ int main() {
       // bshd decode: 1, 2, 4 and 6 rows per kv head (the one-row pipeline and the blocked path across heads)
       {1, 8, 8, 1, 1000, 128, 128, 0, 0, 32, 1}, {2, 4, 4, 2, 300, 33, 17, 0, 0, 2, 1}, {1, 8, 2, 1, 700, 65, 65, 0, 1, 0, 1},
       {1, 4, 2, 3, 600, 16, 16, 1, 2, 8 | 1, 1},
+      // per-entry key lengths: prefill, split-K decode, bshd decode across heads, top-left positions
+      {2, 4, 2, 200, 300, 64, 64, 1, 0, 63, 0, 1}, {3, 8, 2, 1, 1000, 65, 65, 0, 1, 2 | 32, 0, 1},
+      {3, 8, 8, 1, 1000, 128, 128, 1, 0, 8 | 16, 1, 1}, {3, 4, 2, 3, 600, 16, 16, 1, 2, 2 | 8 | 1, 1, 1},
+      {2, 2, 1, 65, 65, 33, 17, 1, 2, 16 | 4, 0, 2},
   };
   double worst = 0;
   for (const Case& c : cases) {
     const double e = run(c, gen);
     if (e > worst) worst = e;
-    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d extras%d%s: max |out - scalar| %.3g\n",
+    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d extras%d%s%s: max |out - scalar| %.3g\n",
                 LEVEL, (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq, (long long)c.Lk, (long long)c.D,
-                (long long)c.Dv, c.causal, c.mask, c.extras, c.bshd ? " bshd" : "", e);
+                (long long)c.Dv, c.causal, c.mask, c.extras, c.bshd ? " bshd" : "", c.kv ? " kv_lens" : "", e);
   }
   std::printf("%s\n", worst <= 1e-5 ? "ok" : "FAILED");
   return worst <= 1e-5 ? 0 : 1;

@@ -35,10 +35,17 @@ export interface SdpaPlan {
   weights: Float32Array | null;
   mask: MaskPlan | null;
   scale: number;
-  /** Key j is visible to query i iff j <= i + causalOffset; null when not causal. */
+  /** Key j is visible to query i iff j <= i + causalOffset (its position p); null when not causal. */
   causalOffset: number | null;
   /** Query i sits at position p = i + positionOffset (Lk − Lq bottom-right, 0 top-left): window and ALiBi use it. */
   positionOffset: number;
+  /**
+   * [batch] valid key counts in [0, lenK], or null: batch entry b's keys j ≥ kvLengths[b] are padding,
+   * never read. With kvLengthsShift (bottom-right alignment) the entry's positions and causal offset sit
+   * lenK − kvLengths[b] lower, so its last query is at its last valid key.
+   */
+  kvLengths: Int32Array | null;
+  kvLengthsShift: boolean;
   /** Key j is visible only if p − windowLeft ≤ j ≤ p + windowRight; null = unbounded on that side. */
   windowLeft: number | null;
   windowRight: number | null;
@@ -46,7 +53,10 @@ export interface SdpaPlan {
   softcap: number;
   /** [headsQ] slopes: adds −slope_h·|p − j|; or null. */
   alibiSlopes: Float32Array | null;
-  /** Adds data[h·strideH + (j − i) + lenQ − 1] (rows of lenQ + lenK − 1); strideH 0 broadcasts; or null. */
+  /**
+   * Adds data[h·strideH + (j − i) + lenQ − 1] (rows of lenQ + lenK − 1; the diagonal moves by
+   * lenK − kvLengths[b] with the position under kvLengthsShift); strideH 0 broadcasts; or null.
+   */
   relativeBias: { data: Float32Array; strideH: number } | null;
   /** [headsQ] logits that join each row's softmax denominator only; or null. */
   sinks: Float32Array | null;

@@ -260,7 +260,7 @@ function checkForwardOptions(op: string, options: unknown, numHeads: number): Mh
   for (const flag of ['causal', 'needWeights', 'averageWeights'] as const)
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
   checkPositional(op, o.positional, numHeads);
-  // Same checks and wording as scaledDotProductAttention, under this op's name (lengths only matter for relativeBias).
-  checkExtras(op, { window: o.window, softcap: o.softcap, sinks: o.sinks }, numHeads, 0, 0);
+  // Same checks and wording as scaledDotProductAttention, under this op's name (sizes only matter for relativeBias and kvLengths).
+  checkExtras(op, { window: o.window, softcap: o.softcap, sinks: o.sinks }, 0, numHeads, 0, 0);
   return o;
 }

@@ -1,5 +1,5 @@
 // Checks the position and score options of scaledDotProductAttention (softcap, window, ALiBi,
-// relative bias, sinks) and converts them to the float32 arrays every backend reads.
+// relative bias, sinks, per-sequence key lengths) and converts them to the arrays every backend reads.
 import type { SdpaPlan } from '../backends/types';
 import { formatShape, shapeError, typeError, valueError } from './error-factory';
 import type { SdpaOptions } from './sdpa-options';
@@ -8,7 +8,7 @@ import { copyArray, isArray, readOwn, snapshotOptions, typedArrayKind, typedArra
 
 const SMALLEST_NORMAL_F32 = 2 ** -126;
 
-type Extras = Pick<SdpaPlan, 'windowLeft' | 'windowRight' | 'softcap' | 'alibiSlopes' | 'relativeBias' | 'sinks'>;
+type Extras = Pick<SdpaPlan, 'windowLeft' | 'windowRight' | 'softcap' | 'alibiSlopes' | 'relativeBias' | 'sinks' | 'kvLengths'>;
 
 function windowSide(op: string, side: 'left' | 'right', value: unknown): number | null {
   if (value === undefined) return null;
@@ -18,16 +18,23 @@ function windowSide(op: string, side: 'left' | 'right', value: unknown): number 
   return value;
 }
 
-/** A per-head vector of finite numbers (one per query head) as a Float32Array; each entry read once. */
-function perHead(op: string, arg: string, value: unknown, heads: number): Float32Array {
-  const kind = typedArrayKind(value);
-  const isTyped = kind === 'Float32Array' || kind === 'Float64Array';
-  if (!isTyped && (typeof value !== 'object' || value === null || !isArray(op, arg, value)))
-    throw typeError(op, arg, `a Float32Array, Float64Array or array of ${heads} numbers (one per query head)`, value);
+/**
+ * The entries of a list option, each read once: a typed array of one of `kinds` (indexing a real typed
+ * array runs no user code) or an array (a Proxy of one included), copied entry by entry. Checks the
+ * container (`expected` names it) and the length: n `items`, `each` saying whose.
+ */
+function readList(op: string, arg: string, value: unknown, kinds: readonly string[], expected: string, n: number, items: string, each: string): ArrayLike<unknown> {
+  const isTyped = kinds.includes(typedArrayKind(value) ?? '');
+  if (!isTyped && (typeof value !== 'object' || value === null || !isArray(op, arg, value))) throw typeError(op, arg, expected, value);
   const length = isTyped ? typedArrayLength(value as ArrayBufferView) : readOwn(op, `${arg}.length`, value as object, 'length');
-  if (length !== heads) throw shapeError(op, arg, `one number per query head: length ${heads}`, `length ${String(length)}`);
-  // Indexing a real typed array runs no user code; an array (or a Proxy of one) is copied entry by entry.
-  const xs: ArrayLike<unknown> = isTyped ? (value as Float32Array) : copyArray(op, arg, value as object, heads, `an array of ${heads} numbers`);
+  if (length !== n) throw shapeError(op, arg, `${each}: length ${n}`, `length ${String(length)}`);
+  return isTyped ? (value as ArrayLike<number>) : copyArray(op, arg, value as object, n, `an array of ${n} ${items}`);
+}
+
+/** A per-head vector of finite numbers (one per query head) as a Float32Array. */
+function perHead(op: string, arg: string, value: unknown, heads: number): Float32Array {
+  const expected = `a Float32Array, Float64Array or array of ${heads} numbers (one per query head)`;
+  const xs = readList(op, arg, value, ['Float32Array', 'Float64Array'], expected, heads, 'numbers', 'one number per query head');
   const out = new Float32Array(heads);
   for (let h = 0; h < heads; h++) {
     const x = xs[h];
@@ -38,7 +45,22 @@ function perHead(op: string, arg: string, value: unknown, heads: number): Float3
   return out;
 }
 
-export function checkExtras(op: string, options: SdpaOptions, headsQ: number, lenQ: number, lenK: number): Extras {
+/** kvLengths: one key count in [0, Lk] per batch entry, copied into a fresh Int32Array the caller cannot reach. */
+function kvLengthsOf(op: string, value: unknown, batch: number, lenK: number): Int32Array {
+  const arg = 'options.kvLengths';
+  const expected = `an Int32Array or array of ${batch} integers (one key count per batch entry, each in [0, seqK] = [0, ${lenK}])`;
+  const xs = readList(op, arg, value, ['Int32Array'], expected, batch, 'integers', 'one key count per batch entry');
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const x = xs[b];
+    if (typeof x !== 'number') throw typeError(op, `${arg}[${b}]`, `an integer in [0, seqK] = [0, ${lenK}]`, x);
+    if (!Number.isInteger(x) || x < 0 || x > lenK) throw valueError(op, `${arg}[${b}]`, `an integer in [0, seqK] = [0, ${lenK}]`, String(x));
+    out[b] = x;
+  }
+  return out;
+}
+
+export function checkExtras(op: string, options: SdpaOptions, batch: number, headsQ: number, lenQ: number, lenK: number): Extras {
   let softcap = 0;
   if (options.softcap !== undefined) {
     if (typeof options.softcap !== 'number') throw typeError(op, 'options.softcap', 'a finite number >= 0 (0 = off)', options.softcap);
@@ -61,6 +83,7 @@ export function checkExtras(op: string, options: SdpaOptions, headsQ: number, le
 
   const alibiSlopes = options.alibiSlopes === undefined ? null : perHead(op, 'options.alibiSlopes', options.alibiSlopes, headsQ);
   const sinks = options.sinks === undefined ? null : perHead(op, 'options.sinks', options.sinks, headsQ);
+  const kvLengths = options.kvLengths === undefined ? null : kvLengthsOf(op, options.kvLengths, batch, lenK);
 
   let relativeBias: Extras['relativeBias'] = null;
   if (options.relativeBias !== undefined) {
@@ -74,5 +97,5 @@ export function checkExtras(op: string, options: SdpaOptions, headsQ: number, le
         throw valueError(op, 'options.relativeBias', 'finite values (mask keys with options.mask)', `${t.data[x]} at index ${x}`);
     relativeBias = { data: t.data, strideH: t.shape[0] === 1 ? 0 : Math.max(diagonals, 0) };
   }
-  return { windowLeft, windowRight, softcap, alibiSlopes, relativeBias, sinks };
+  return { windowLeft, windowRight, softcap, alibiSlopes, relativeBias, sinks, kvLengths };
 }

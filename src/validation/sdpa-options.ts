@@ -52,6 +52,14 @@ export interface SdpaOptions {
    */
   sinks?: Float32Array | Float64Array | readonly number[];
   /**
+   * Per-sequence key lengths (a batch of padded KV caches): B integers, an Int32Array or an array,
+   * each in [0, Lk]. Keys j >= kvLengths[b] of batch entry b are padding: never read, weight 0. Under
+   * 'bottom-right' alignment (the default) query i of entry b sits at position kvLengths[b] − Lq + i,
+   * for causal, window, ALiBi and relativeBias alike (ONNX Attention's nonpad_kv_seqlen); under
+   * 'top-left' at i. Read once, when the call is made.
+   */
+  kvLengths?: Int32Array | readonly number[];
+  /**
    * The precision the kernel may compute the two products in. 'fp32' (default): fp32 throughout.
    * 'bf16': a permission, not a requirement. Where the CPU has AVX512_BF16 (Zen 4, Zen 5, Sapphire
    * Rapids and later) the native prefill kernel rounds q, k, v and the probabilities to bfloat16 and
@@ -83,5 +91,6 @@ export const SDPA_OPTION_NAMES: readonly (keyof SdpaOptions)[] = [
   'alibiSlopes',
   'relativeBias',
   'sinks',
+  'kvLengths',
   'compute',
 ];

@@ -97,7 +97,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   const alignment = checkEnum(op, 'options.causalAlignment', options.causalAlignment, ['bottom-right', 'top-left'], 'bottom-right');
   const positionOffset = alignment === 'bottom-right' ? kd.l - qd.l : 0;
   const causalOffset = options.causal ? positionOffset : null;
-  const extras = checkExtras(op, options, qd.h, qd.l, kd.l);
+  const extras = checkExtras(op, options, qd.b, qd.h, qd.l, kd.l);
   const compute = checkEnum(op, 'options.compute', options.compute, ['fp32', 'bf16'], 'fp32');
 
   const outDims = { b: qd.b, h: qd.h, l: qd.l, d: vd.d };
@@ -176,6 +176,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     causalOffset,
     positionOffset,
     ...extras,
+    kvLengthsShift: alignment === 'bottom-right',
     computeBf16: compute === 'bf16',
   };
   return { plan, outShape, out: options.out };

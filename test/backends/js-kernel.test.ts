@@ -19,7 +19,7 @@ interface Shape {
 }
 
 /** The plan fields of the score options none of these cases uses. */
-const NO_EXTRAS = { windowLeft: null, windowRight: null, softcap: 0, alibiSlopes: null, relativeBias: null, sinks: null } as const;
+const NO_EXTRAS = { windowLeft: null, windowRight: null, softcap: 0, alibiSlopes: null, relativeBias: null, sinks: null, kvLengths: null, kvLengthsShift: false } as const;
 
 const view = (data: Float32Array, H: number, L: number, Dm: number) => ({ data, strideB: H * L * Dm, strideH: L * Dm, strideL: Dm });
 

@@ -2,7 +2,7 @@
 import type { Rng } from '../../src/util/rng';
 import { aliasExpect, chance, int, list, mark, options, pick, product, rebacked, spoilElem, spoilLength, spoilShape, spoof, tensorSpec, wrap } from './gen-values';
 import { badContainer, badOption } from './gen-sdpa-options';
-import { diagonals, ensureOpts, foreign, hasWork, heads, outDims, scoreDims, shapeOf, tensors, type SdpaCtx } from './sdpa-model';
+import { batch, diagonals, ensureOpts, foreign, hasWork, heads, outDims, scoreDims, shapeOf, tensors, type SdpaCtx } from './sdpa-model';
 import { isTagged, type CallSpec, type SdpaModel, type TensorSpec } from './spec';
 
 /** Zero-size tensors with a huge other dimension (finding 1): kernels must not loop over it. */
@@ -157,12 +157,16 @@ function laterValue(r: Rng, c: SdpaCtx, path: string, t: TensorSpec): unknown {
     case 'alibiSlopes':
     case 'sinks':
       return list('array', Array.from({ length: heads(m) }, () => NaN));
+    case 'kvLengths':
+      return pick(r, [list('array', Array.from({ length: batch(m) }, () => -1)), list('i32', Array.from({ length: batch(m) }, () => 0)), 'x']);
     default:
       return pick(r, [foreign(tensorSpec('relativeBias', [1, diagonals(m)], 'sentinel')), 'x']);
   }
 }
 
-const POLLUTABLE = ['causal', 'scale', 'softcap', 'layout', 'causalAlignment', 'compute', 'mask', 'out', 'weightsOut', 'window', 'alibiSlopes', 'sinks', 'relativeBias', 'left', 'right'];
+const OPTION_KEYS = ['causal', 'scale', 'softcap', 'layout', 'causalAlignment', 'compute', 'mask', 'out', 'weightsOut', 'window', 'alibiSlopes', 'sinks', 'relativeBias', 'kvLengths'];
+/** Option keys, and the window's own. */
+const POLLUTABLE = [...OPTION_KEYS, 'left', 'right'];
 
 /** A value that changes the result if an inherited key is obeyed (prototype pollution, Object.create). */
 export function pollutionValue(c: SdpaCtx, key: string): unknown {
@@ -194,6 +198,8 @@ export function pollutionValue(c: SdpaCtx, key: string): unknown {
       return list('array', Array.from({ length: heads(m) }, () => 5));
     case 'relativeBias':
       return foreign(tensorSpec('relativeBias', [1, diagonals(m)], 'sentinel'));
+    case 'kvLengths':
+      return list('array', Array.from({ length: batch(m) }, () => 0));
     default:
       return 0;
   }
@@ -213,7 +219,7 @@ function pollute(r: Rng, c: SdpaCtx): void {
 function inherit(r: Rng, c: SdpaCtx): void {
   const o = ensureOpts(c);
   o.inherit = {};
-  for (const key of [pick(r, POLLUTABLE.slice(0, 13)), pick(r, POLLUTABLE.slice(0, 13))]) if (!(key in o.own)) o.inherit[key] = pollutionValue(c, key);
+  for (const key of [pick(r, OPTION_KEYS), pick(r, OPTION_KEYS)]) if (!(key in o.own)) o.inherit[key] = pollutionValue(c, key);
   mark(c.s, 'either', 'options from Object.create(proto)');
 }
 

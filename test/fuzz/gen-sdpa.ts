@@ -100,6 +100,11 @@ function validOptions(r: Rng, s: CallSpec, m: SdpaModel): Record<string, unknown
     if (name === 'sinks') m.sinks = values;
     else m.alibi = values;
   }
+  if (chance(r, 0.15)) {
+    // Per-sequence key lengths: 0, Lk and any count between.
+    m.kvLengths = Array.from({ length: m.B }, () => pick(r, [0, m.Lk, int(r, 0, m.Lk), int(r, 0, m.Lk)]));
+    o.kvLengths = list(pick(r, ['i32', 'i32', 'array', 'frozen-array', 'proxy-array'] as const), m.kvLengths);
+  }
   if (chance(r, 0.1)) {
     const heads = m.Hq === 1 || chance(r, 0.5) ? 1 : m.Hq;
     o.relativeBias = tensorSpec('relativeBias', [heads, diagonals(m)]);

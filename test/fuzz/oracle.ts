@@ -74,6 +74,7 @@ export function sdpaExpected(m: SdpaModel, b: Built): Expected {
     alibiSlopes: round(m.alibi),
     relativeBias: m.relativeBias && rel ? { data: rel, heads: b.dims.relativeBias![0] } : undefined,
     sinks: round(m.sinks),
+    kvLengths: m.kvLengths,
   });
   // Score size: |scale|·Σ|q||k| bounds the dot product's rounding; the additive terms add theirs.
   const scale = Math.abs(m.scale === undefined ? (m.D > 0 ? 1 / Math.sqrt(m.D) : 1) : f32(m.scale));

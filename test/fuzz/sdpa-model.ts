@@ -44,3 +44,5 @@ export function ensureOpts(c: SdpaCtx): OptionsSpec {
 export const foreign = (t: TensorSpec): TensorSpec => ({ ...t, foreign: true });
 /** Per-head list lengths: huge head counts (hugeDims) get a short list, refused either way. */
 export const heads = (m: SdpaModel): number => Math.min(m.Hq, 64);
+/** Per-batch list lengths (kvLengths), likewise. */
+export const batch = (m: SdpaModel): number => Math.min(m.B, 64);

@@ -107,6 +107,8 @@ export interface SdpaModel {
   sinks?: number[];
   mask?: 'bool' | 'additive';
   relativeBias?: boolean;
+  /** [B] valid key counts per batch entry (keys past them are padding). */
+  kvLengths?: number[];
   out: boolean;
   weightsOut: boolean;
   bf16: boolean;

@@ -1,11 +1,13 @@
 // A plain float64 attention written from the documented semantics, independent of the kernels:
 // logical indexing, full score matrix, explicit visibility rules.
 //
-// Query i sits at position pos = i + (Lk − Lq) (pos = i when topLeft, causal or not). Key j is visible iff
-// causal allows it (j <= pos), the window allows it (pos − left <= j <= pos + right) and the mask does.
-// Score of a visible key: cap(scale·q·k) + additive mask − slope_h·|pos − j| + relBias[h, j − i + Lq − 1],
-// cap(x) = softcap·tanh(x / softcap). Weights: exp(s_j) / (Σ_visible exp(s_k) + exp(sink_h)).
-// A row with no visible key is zeros, sink or not.
+// Batch entry b holds keys j < len_b = kvLengths[b] (Lk without kvLengths); the rest are padding.
+// Query i sits at position pos = i + (len_b − Lq) (pos = i when topLeft, causal or not). Key j is visible
+// iff it is not padding, causal allows it (j <= pos), the window allows it (pos − left <= j <= pos + right)
+// and the mask does. Score of a visible key: cap(scale·q·k) + additive mask − slope_h·|pos − j| + the
+// relative bias of distance j − pos: relBias[h, (j − pos) + Lk − 1] (relBias[h, j − i + Lq − 1] when
+// topLeft, or when len_b = Lk), cap(x) = softcap·tanh(x / softcap). Weights: exp(s_j) / (Σ_visible
+// exp(s_k) + exp(sink_h)). A row with no visible key is zeros, sink or not.
 /** The sizes of one attention call: q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv]. */
 export interface SdpaDims {
   B: number;
@@ -37,6 +39,8 @@ export interface RefInput extends SdpaDims {
   relativeBias?: { data: ArrayLike<number>; heads: number };
   /** [Hq] sink logits, in the denominator only. */
   sinks?: ArrayLike<number>;
+  /** [B] valid key counts: keys j >= kvLengths[b] of batch entry b are padding. */
+  kvLengths?: ArrayLike<number>;
 }
 
 export interface RefOutput {
@@ -62,11 +66,13 @@ export function referenceSdpa(x: RefInput): RefOutput {
       for (let i = 0; i < x.Lq; i++) {
         const s: number[] = [];
         const visible: boolean[] = [];
-        const pos = x.topLeft ? i : i + x.Lk - x.Lq;
+        const len = x.kvLengths ? x.kvLengths[b] : x.Lk;
+        const pos = x.topLeft ? i : i + len - x.Lq;
+        const diagonal = (j: number) => (x.topLeft ? j - i + x.Lq - 1 : j - pos + x.Lk - 1);
         for (let j = 0; j < x.Lk; j++) {
-          let ok = true;
+          let ok = j < len;
           let add = 0;
-          if (x.causal) ok = j <= pos;
+          if (x.causal && j > pos) ok = false;
           if (x.window?.left !== undefined && j < pos - x.window.left) ok = false;
           if (x.window?.right !== undefined && j > pos + x.window.right) ok = false;
           if (ok && x.mask) {
@@ -87,7 +93,7 @@ export function referenceSdpa(x: RefInput): RefOutput {
           if (x.softcap) score = x.softcap * Math.tanh(score / x.softcap);
           score += add;
           if (x.alibiSlopes) score -= x.alibiSlopes[h] * Math.abs(pos - j);
-          if (x.relativeBias) score += x.relativeBias.data[(x.relativeBias.heads === 1 ? 0 : h) * (x.Lq + x.Lk - 1) + (j - i) + x.Lq - 1];
+          if (x.relativeBias) score += x.relativeBias.data[(x.relativeBias.heads === 1 ? 0 : h) * (x.Lq + x.Lk - 1) + diagonal(j)];
           s.push(score);
         }
         const row = (b * x.Hq + h) * x.Lq + i;

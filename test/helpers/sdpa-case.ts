@@ -28,6 +28,8 @@ export interface CaseExtras {
   /** [heads, Lq + Lk − 1], heads = Hq or 1. */
   relativeBias?: { data: Float32Array; heads: number };
   sinks?: Float32Array;
+  /** [B] valid key counts per batch entry. */
+  kvLengths?: Int32Array | number[];
 }
 
 export interface BuiltCase {
@@ -78,6 +80,7 @@ export function buildCase(spec: CaseSpec): BuiltCase {
   if (x.alibiSlopes) options.alibiSlopes = x.alibiSlopes;
   if (x.relativeBias) options.relativeBias = { data: x.relativeBias.data, shape: [x.relativeBias.heads, Lq + Lk - 1] };
   if (x.sinks) options.sinks = x.sinks;
+  if (x.kvLengths) options.kvLengths = x.kvLengths;
   const target = spec.rank3 ? [B, Lq, Lk] : [B, Hq, Lq, Lk];
   return {
     q: { data: q, shape: shape(spec, Hq, Lq, D) },
@@ -99,7 +102,7 @@ function record(err: number, label: string): void {
 /** The spec in one line: mask by its shape, per-head arrays by their names. */
 export function describeSpec(spec: CaseSpec): string {
   const x = spec.extras;
-  const extras = x && { ...x, alibiSlopes: x.alibiSlopes && 'slopes', relativeBias: x.relativeBias && `[${x.relativeBias.heads}, Lq+Lk-1]`, sinks: x.sinks && 'sinks' };
+  const extras = x && { ...x, alibiSlopes: x.alibiSlopes && 'slopes', relativeBias: x.relativeBias && `[${x.relativeBias.heads}, Lq+Lk-1]`, sinks: x.sinks && 'sinks', kvLengths: x.kvLengths && Array.from(x.kvLengths) };
   return JSON.stringify({ ...spec, mask: spec.mask?.shape, extras });
 }
 

@@ -25,14 +25,28 @@ static inline RowMask row_mask(const attn_sdpa_args& a, int64_t b, int64_t h, in
   return m;
 }
 
-// Keys [lo, hi) that causal and the sliding window leave visible to query i (lo <= hi; equal when none).
+// Keys batch entry b holds: [0, kv_lens[b]), or all len_k. Clamped to [0, len_k] (the argument check
+// refuses anything else) so that no loop or bias row can pass len_k, even if the lengths changed since.
+static inline int64_t key_count(const attn_sdpa_args& a, int64_t b) {
+  return a.kv_lens ? std::min<int64_t>(std::max<int32_t>(a.kv_lens[b], 0), a.len_k) : a.len_k;
+}
+
+// Query i of batch entry b sits at position p = i + position_offset(a, b): causal_offset, or with
+// kv_lens_shift that many positions earlier as the entry has padding keys, so its last query sits at its
+// last valid key as in an unpadded call of its length.
+static inline int64_t position_offset(const attn_sdpa_args& a, int64_t b) {
+  return a.kv_lens && a.kv_lens_shift ? a.causal_offset - (a.len_k - key_count(a, b)) : a.causal_offset;
+}
+
+// Keys [lo, hi) that the entry's length, causal and the sliding window leave visible to query i of batch
+// entry b (lo <= hi; equal when none). Padding keys lie past hi: loops over [lo, hi) never reach them.
 struct KeyRange {
   int64_t lo, hi;
 };
 
-static inline KeyRange key_range(const attn_sdpa_args& a, int64_t i) {
-  const int64_t p = i + a.causal_offset;
-  int64_t lo = 0, hi = a.len_k;
+static inline KeyRange key_range(const attn_sdpa_args& a, int64_t b, int64_t i) {
+  const int64_t p = i + position_offset(a, b);
+  int64_t lo = 0, hi = key_count(a, b);
   if (a.causal) hi = std::min(hi, p + 1);
   if (a.window & ATTN_WINDOW_RIGHT) hi = std::min(hi, p + a.window_right + 1);
   if (a.window & ATTN_WINDOW_LEFT) lo = std::max<int64_t>(lo, p - a.window_left);
@@ -50,10 +64,13 @@ struct RowBias {
   bool any() const { return slope != 0.0f || rel != nullptr; }
 };
 
-static inline RowBias row_bias(const attn_sdpa_args& a, int64_t h, int64_t i) {
-  RowBias rb{0.0f, i + a.causal_offset, nullptr};
+static inline RowBias row_bias(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i) {
+  const int64_t offset = position_offset(a, b);
+  RowBias rb{0.0f, i + offset, nullptr};
   if (a.alibi_slopes) rb.slope = a.alibi_slopes[h];
-  if (a.rel_bias) rb.rel = a.rel_bias + h * a.rel_bias_stride_h + (a.len_q - 1 - i);
+  // Diagonal (j - i) + Lq - 1, moved with the position when kv_lens shifts it: the same distance j - p
+  // reads the same entry. Every visible key (j < key_count) stays within the row's Lq + Lk - 1 entries.
+  if (a.rel_bias) rb.rel = a.rel_bias + h * a.rel_bias_stride_h + (a.len_q - 1 - i) + (a.causal_offset - offset);
   return rb;
 }
 

@@ -17,8 +17,9 @@ float dot(const float* x, const float* y, int64_t n) {
   return acc;
 }
 
-// Softmax of one query row over the visible keys, then the weighted sum of v.
-// scores[j] = -inf marks a key that does not take part (masked, causal, or -inf additive).
+// Softmax of one query row over the visible keys, then the weighted sum of v. Only keys [lo, hi) of
+// key_range are visited (padding past the entry's length, causal and the window bound them); within
+// them scores[j] = -inf marks a key that does not take part (masked, or -inf additive).
 void attend_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, float* scores) {
   const int64_t hk = h / (a.heads_q / a.heads_kv);
   const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
@@ -28,19 +29,19 @@ void attend_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, float*
   float* weights = a.weights ? a.weights + ((b * a.heads_q + h) * a.len_q + i) * a.len_k : nullptr;
 
   const RowMask mask = row_mask(a, b, h, i);
-  const KeyRange keys = key_range(a, i);
-  const RowBias bias = row_bias(a, h, i);
+  const KeyRange keys = key_range(a, b, i);
+  const RowBias bias = row_bias(a, b, h, i);
   float row_max = -INFINITY;
-  for (int64_t j = 0; j < a.len_k; ++j) {
-    float s = j >= keys.lo && j < keys.hi ? mask_term(mask, j) : -INFINITY;
+  for (int64_t j = keys.lo; j < keys.hi; ++j) {
+    float s = mask_term(mask, j);
     if (s != -INFINITY) s += softcap_score(dot(q, k + j * a.k_view.stride_l, a.dim_qk) * a.scale, a.softcap) + bias_term(bias, j);
     scores[j] = s;
     if (row_max == row_max && !(s <= row_max)) row_max = s;  // NaN sticks: a NaN score makes the whole row NaN
   }
 
   std::fill_n(out, a.dim_v, 0.0f);  // not memset: out may be null when Dv = 0
+  if (weights) std::fill_n(weights, a.len_k, 0.0f);  // hidden keys keep 0
   if (row_max == -INFINITY) {  // no key visible: a zero row, never NaN
-    if (weights) std::fill_n(weights, a.len_k, 0.0f);
     if (a.lse) a.lse[(b * a.heads_q + h) * a.len_q + i] = a.sinks ? a.sinks[h] : -INFINITY;  // log of the sink alone
     return;
   }
@@ -48,17 +49,14 @@ void attend_row(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i, float*
   const float sink = a.sinks ? a.sinks[h] : -INFINITY;
   if (sink > row_max) row_max = sink;
   float sum = a.sinks ? std::exp(sink - row_max) : 0.0f;
-  for (int64_t j = 0; j < a.len_k; ++j) {
+  for (int64_t j = keys.lo; j < keys.hi; ++j) {
     if (scores[j] == -INFINITY) continue;
     scores[j] = std::exp(scores[j] - row_max);
     sum += scores[j];
   }
   const float inv_sum = 1.0f / sum;
-  for (int64_t j = 0; j < a.len_k; ++j) {
-    if (scores[j] == -INFINITY) {
-      if (weights) weights[j] = 0.0f;
-      continue;
-    }
+  for (int64_t j = keys.lo; j < keys.hi; ++j) {
+    if (scores[j] == -INFINITY) continue;
     const float p = scores[j] * inv_sum;
     if (weights) weights[j] = p;
     const float* vj = v + j * a.v_view.stride_l;

@@ -1,19 +1,31 @@
 // What one query row adds to the plain dot-product score, shared by both JS kernels so they cannot
-// disagree: the range of keys it may see (causal ∧ sliding window), the logit soft-cap, and the
-// position biases (ALiBi, relative bias by diagonal). Query row i sits at position i + positionOffset.
+// disagree: the range of keys it may see (its batch entry's keys ∧ causal ∧ sliding window), the logit
+// soft-cap, and the position biases (ALiBi, relative bias by diagonal). Query row i of batch entry b sits
+// at position i + positionOffset − positionShift(p, b).
 import type { SdpaPlan } from '../types';
 
-/** First key row i may see: max(0, pos − windowLeft), clamped to lenK (0 without a left bound). */
-export function firstVisibleKey(p: SdpaPlan, i: number): number {
-  if (p.windowLeft === null) return 0;
-  return Math.min(p.lenK, Math.max(0, i + p.positionOffset - p.windowLeft));
+/** Keys batch entry b holds: kvLengths[b], or every key. */
+export function keyCount(p: SdpaPlan, b: number): number {
+  return p.kvLengths ? p.kvLengths[b] : p.lenK;
 }
 
-/** One past the last key row i may see under causal and the window's right side, clamped to [0, lenK]. */
-export function visibleKeyEnd(p: SdpaPlan, i: number): number {
-  let end = p.lenK;
-  if (p.causalOffset !== null) end = Math.min(end, i + p.causalOffset + 1);
-  if (p.windowRight !== null) end = Math.min(end, i + p.positionOffset + p.windowRight + 1);
+/** How many positions entry b's queries sit before a full-length entry's: its padding under kvLengthsShift, else 0. */
+function positionShift(p: SdpaPlan, b: number): number {
+  return p.kvLengths && p.kvLengthsShift ? p.lenK - p.kvLengths[b] : 0;
+}
+
+/** First key row i of entry b may see: max(0, pos − windowLeft), clamped to its key count (0 without a left bound). */
+export function firstVisibleKey(p: SdpaPlan, b: number, i: number): number {
+  if (p.windowLeft === null) return 0;
+  return Math.min(keyCount(p, b), Math.max(0, i + p.positionOffset - positionShift(p, b) - p.windowLeft));
+}
+
+/** One past the last key row i of entry b may see: its key count, causal and the window's right side; at least 0. */
+export function visibleKeyEnd(p: SdpaPlan, b: number, i: number): number {
+  const shift = positionShift(p, b);
+  let end = keyCount(p, b);
+  if (p.causalOffset !== null) end = Math.min(end, i + p.causalOffset - shift + 1);
+  if (p.windowRight !== null) end = Math.min(end, i + p.positionOffset - shift + p.windowRight + 1);
   return Math.max(0, end);
 }
 
@@ -42,19 +54,20 @@ export function hasPositionBias(p: SdpaPlan): boolean {
 }
 
 /**
- * Adds row (h, i)'s ALiBi (−slope_h·|pos − j|) and relative bias (data[h·strideH + j − i + lenQ − 1])
- * to the scores of keys j0 ≤ j < j1, stored at s[at + (j − j0)·step]. Biases are finite, so a
- * −Infinity (hidden) score stays −Infinity.
+ * Adds row (b, h, i)'s ALiBi (−slope_h·|pos − j|) and relative bias (data[h·strideH + j − i + lenQ − 1],
+ * the diagonal moved with the position by its shift) to the scores of keys j0 ≤ j < j1, stored at
+ * s[at + (j − j0)·step]. Biases are finite, so a −Infinity (hidden) score stays −Infinity.
  */
-export function addPositionBias(p: SdpaPlan, h: number, i: number, j0: number, j1: number, s: Float64Array, at: number, step: number): void {
+export function addPositionBias(p: SdpaPlan, b: number, h: number, i: number, j0: number, j1: number, s: Float64Array, at: number, step: number): void {
+  const shift = positionShift(p, b);
   if (p.alibiSlopes) {
     const slope = p.alibiSlopes[h];
-    const pos = i + p.positionOffset;
+    const pos = i + p.positionOffset - shift;
     for (let j = j0, x = at; j < j1; j++, x += step) s[x] -= slope * Math.abs(pos - j);
   }
   if (p.relativeBias) {
     const data = p.relativeBias.data;
-    const diag0 = h * p.relativeBias.strideH + p.lenQ - 1 - i; // data[diag0 + j] is diagonal j − i
+    const diag0 = h * p.relativeBias.strideH + p.lenQ - 1 - i + shift; // data[diag0 + j]: distance j − pos
     for (let j = j0, x = at; j < j1; j++, x += step) s[x] += data[diag0 + j];
   }
 }

@@ -8,7 +8,8 @@
 // A tile's rows are (query head, query) pairs of one kv head, so the GQA heads that share a kv head
 // read each k and v row once per tile. Four rows are register-blocked: one load of k[d] or v[d] feeds
 // four accumulators. A key whose score is -Infinity (masked by any rule) is skipped in the p·v update,
-// so NaN garbage in its v cannot leak; k rows outside every row's causal/window range are never touched.
+// so NaN garbage in its v cannot leak; k rows outside every row's causal/window range, or past its batch
+// entry's length (kvLengths), are never touched.
 // Soft-cap, ALiBi and relative bias are applied to a block's visible scores (row-terms.ts).
 import type { SdpaPlan } from '../types';
 import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
@@ -57,8 +58,8 @@ function expNonPositive(x: number): number {
   return n <= 0 ? e * POW2_NEG[-n] : e * 2 ** n;
 }
 
-/** Scores of rows r0..r0+nr-1 against keys j0..j1-1 into s[(j - j0)·TILE + r]; -Infinity when masked. */
-function scoreBlock(p: SdpaPlan, kBase: number, nr: number, j0: number, j1: number, q: Float64Array, s: Float64Array): void {
+/** Scores of batch entry b's rows r0..r0+nr-1 against keys j0..j1-1 into s[(j - j0)·TILE + r]; -Infinity when masked. */
+function scoreBlock(p: SdpaPlan, b: number, kBase: number, nr: number, j0: number, j1: number, q: Float64Array, s: Float64Array): void {
   const D = p.dimQk;
   const k = p.k.data;
   const ks = p.k.strideL;
@@ -152,7 +153,7 @@ function scoreBlock(p: SdpaPlan, kBase: number, nr: number, j0: number, j1: numb
         }
       }
     }
-    if (biased) addPositionBias(p, rowHead[r], rowQuery[r], a, e, s, at, TILE);
+    if (biased) addPositionBias(p, b, rowHead[r], rowQuery[r], a, e, s, at, TILE);
   }
 }
 
@@ -312,8 +313,8 @@ function runTile(p: SdpaPlan, b: number, h0: number, hk: number, t0: number, nr:
     for (let d = 0; d < D; d++) q[d * TILE + r] = qd[qBase + d];
     rowOut[r] = b * p.out.strideB + h * p.out.strideH + i * p.out.strideL;
     rowMask[r] = p.mask ? b * p.mask.strideB + h * p.mask.strideH + i * p.mask.strideQ : 0;
-    const from = firstVisibleKey(p, i);
-    const to = visibleKeyEnd(p, i);
+    const from = firstVisibleKey(p, b, i);
+    const to = visibleKeyEnd(p, b, i);
     rowFrom[r] = from;
     rowTo[r] = to;
     if (from < to) {
@@ -326,11 +327,11 @@ function runTile(p: SdpaPlan, b: number, h0: number, hk: number, t0: number, nr:
   acc.fill(0, 0, nr * Dv);
   const kBase = b * p.k.strideB + hk * p.k.strideH;
   const vBase = b * p.v.strideB + hk * p.v.strideH;
-  // Keys outside every row's causal/window range are skipped whole (half the work at Lq = Lk causal,
-  // all but the window's width under sliding-window attention).
+  // Keys outside every row's causal/window range or past the entry's length are skipped whole (half the
+  // work at Lq = Lk causal, all but the window's width under sliding-window attention).
   for (let j0 = tileFrom; j0 < tileTo; j0 += KB) {
     const j1 = Math.min(j0 + KB, tileTo);
-    scoreBlock(p, kBase, nr, j0, j1, q, s);
+    scoreBlock(p, b, kBase, nr, j0, j1, q, s);
     const dense = softmaxBlock(nr, j1 - j0, Dv, s, acc);
     pvBlock(p, vBase, nr, j0, j1, s, acc, dense);
   }

@@ -17,9 +17,9 @@ function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64
   const wBase = ((b * p.headsQ + h) * p.lenQ + i) * lenK;
   const mask = p.mask;
   const maskBase = mask ? b * mask.strideB + h * mask.strideH + i * mask.strideQ : 0;
-  // Keys outside [from, to) are hidden by causal or the window; the mask may hide more inside.
-  const from = firstVisibleKey(p, i);
-  const to = visibleKeyEnd(p, i);
+  // Keys outside [from, to) are padding (kvLengths) or hidden by causal or the window; the mask may hide more inside.
+  const from = firstVisibleKey(p, b, i);
+  const to = visibleKeyEnd(p, b, i);
 
   scores.fill(-Infinity, 0, lenK);
   for (let j = from; j < to; j++) {
@@ -39,7 +39,7 @@ function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64
     if (p.softcap > 0) capScores(p.softcap, scores, j, 1, 1); // capped before the mask is added
     scores[j] += add;
   }
-  if (hasPositionBias(p) && from < to) addPositionBias(p, h, i, from, to, scores, from, 1);
+  if (hasPositionBias(p) && from < to) addPositionBias(p, b, h, i, from, to, scores, from, 1);
 
   let rowMax = -Infinity;
   // NaN sticks (a later score never replaces it): a NaN score makes the row NaN.

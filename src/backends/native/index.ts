@@ -5,7 +5,7 @@ import { isMainThread } from 'node:worker_threads';
 import { defaultThreads } from '../threads-default';
 
 // Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
-const DESC_LENGTH = 32;
+const DESC_LENGTH = 33;
 const MASK_KIND = { bool: 1, additive: 2 } as const;
 
 function putView(desc: Float64Array, at: number, view: StridedView): void {
@@ -33,12 +33,13 @@ function describePlan(p: SdpaPlan): Float64Array {
   desc[29] = p.softcap;
   desc[30] = p.relativeBias ? p.relativeBias.strideH : 0;
   desc[31] = p.computeBf16 ? 1 : 0;
+  desc[32] = p.kvLengthsShift ? 1 : 0; // with kvLengths: positions follow each entry's length
   return desc;
 }
 
 function argsOf(p: SdpaPlan): SdpaArgs {
   const mask = p.mask ? p.mask.data : null;
-  return [p.q.data, p.k.data, p.v.data, p.out.data, p.weights, mask, describePlan(p), p.alibiSlopes, p.relativeBias?.data ?? null, p.sinks];
+  return [p.q.data, p.k.data, p.v.data, p.out.data, p.weights, mask, describePlan(p), p.alibiSlopes, p.relativeBias?.data ?? null, p.sinks, p.kvLengths];
 }
 
 let queueTail: Promise<void> = Promise.resolve();

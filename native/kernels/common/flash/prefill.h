@@ -42,7 +42,7 @@ inline PrefillTask prefill_task_at(const Plan& p, int64_t t) {
 // microseconds, and its first touch of q, K and V in memory would otherwise stall it.
 inline void prefetch_next_slice(const Plan& p, const PrefillTask& nt, int64_t slice, int64_t slices) {
   const attn_sdpa_args& a = *p.a;
-  const int64_t rows = p.G * nt.nq, keys = std::min(p.bk, a.len_k);
+  const int64_t rows = p.G * nt.nq, keys = std::min(p.bk, key_count(a, nt.b));
   for (int64_t r = rows * slice / slices, r_end = rows * (slice + 1) / slices; r < r_end; ++r) {
     const int64_t h = nt.hk * p.G + r / nt.nq, i = nt.q0 + r % nt.nq;
     prefetch_row(a.q + nt.b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l, a.dim_qk);
@@ -96,7 +96,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
       run_rows_direct_blocked<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_first, k_last, qp, S, O, M, L, rows);
     return;
   }
-  // Keys outside every row's causal and window limits are never visited: whole blocks are skipped.
+  // Keys outside every row's causal and window limits, or past the entry's length (kv_lens), are never
+  // visited: whole blocks are skipped.
   // Blocks sit on a grid of bk keys, so a row meets the same blocks whichever task holds it.
   const int64_t bk = p.bk;
   for (int64_t kb = k_first - k_first % bk; kb < k_last; kb += bk) {

@@ -21,7 +21,7 @@ namespace {  // private to each ISA translation unit (see tiling.h)
 // What one tile row needs to finish its scores: its mask row, visible key range and position terms.
 struct RowState {
   RowMask mask;
-  int64_t lo, hi;  // keys [lo, hi) left by causal, the window and the task's key range
+  int64_t lo, hi;  // keys [lo, hi) left by the entry's length, causal, the window and the task's key range
   RowBias bias;
 };
 
@@ -40,12 +40,12 @@ inline void init_rows(const Plan& p, int64_t b, int64_t hk, int64_t q0, int64_t 
       const int64_t r = g * nq + ii, i = q0 + ii;
       const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
       for (int64_t d = 0; d < D; ++d) qp[r * D + d] = q[d] * a.scale;
-      const KeyRange keys = key_range(a, i);
+      const KeyRange keys = key_range(a, b, i);
       RowState& row = rows[r];
       row.mask = row_mask(a, b, h, i);
       row.lo = std::max(keys.lo, k_begin);
       row.hi = std::min(keys.hi, k_end);
-      row.bias = row_bias(a, h, i);
+      row.bias = row_bias(a, b, h, i);
       if (row.lo < row.hi) {
         k_first = std::min(k_first, row.lo);
         k_last = std::max(k_last, row.hi);

@@ -98,7 +98,7 @@ export function attendCached(qh: Tensor, call: CachedCall, out: Float32Array, ex
       layout,
       kvLengths: lengths.subarray(b0, b0 + nb),
       out: { data: oIn, shape },
-    } as SdpaOptions);
+    });
     if (transpose) swapMiddle(oIn, nb, Hq, lq, D, o);
   };
   if (!counts || counts.every((n) => n === Lq)) return attend(qh.data, out, 0, B, Lq);

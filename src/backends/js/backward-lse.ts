@@ -14,8 +14,8 @@ export function rowLogSumExp(p: SdpaPlan, b: number, h: number, i: number, hk: n
   const sink = p.sinks ? p.sinks[h] : -Infinity;
   let m = sink;
   let l = p.sinks ? 1 : 0; // exp(sink − m)
-  const to = visibleKeyEnd(p, i);
-  for (let j0 = firstVisibleKey(p, i); j0 < to; j0 += block) {
+  const to = visibleKeyEnd(p, b, i);
+  for (let j0 = firstVisibleKey(p, b, i); j0 < to; j0 += block) {
     const n = Math.min(block, to - j0);
     rowScores(p, b, h, i, hk, j0, j0 + n, s, dsdx);
     let bm = m;

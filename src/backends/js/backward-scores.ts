@@ -76,5 +76,5 @@ export function rowScores(p: SdpaPlan, b: number, h: number, i: number, hk: numb
       }
     }
   }
-  if (hasPositionBias(p) && n > 0) addPositionBias(p, h, i, a, e, s, 0, 1);
+  if (hasPositionBias(p) && n > 0) addPositionBias(p, b, h, i, a, e, s, 0, 1);
 }

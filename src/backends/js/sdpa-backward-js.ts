@@ -150,8 +150,8 @@ function backwardGroup(bp: SdpaBackwardPlan, b: number, hk: number, sc: Scratch,
     rowD[t] = sum;
     rowLse[t] = bp.lse ? bp.lse[(b * p.headsQ + h) * Lq + i] : rowLogSumExp(p, b, h, i, hk, KB, s, dsdx);
     seen[t] = 0;
-    const from = firstVisibleKey(p, i);
-    const to = visibleKeyEnd(p, i);
+    const from = firstVisibleKey(p, b, i);
+    const to = visibleKeyEnd(p, b, i);
     if (from < to) {
       groupFrom = Math.min(groupFrom, from);
       groupTo = Math.max(groupTo, to);
@@ -170,8 +170,8 @@ function backwardGroup(bp: SdpaBackwardPlan, b: number, hk: number, sc: Scratch,
       if (lse === -Infinity) continue;
       const h = h0 + Math.floor(t / Lq);
       const i = t % Lq;
-      const a = Math.max(j0, firstVisibleKey(p, i));
-      const e = Math.min(j1, visibleKeyEnd(p, i));
+      const a = Math.max(j0, firstVisibleKey(p, b, i));
+      const e = Math.min(j1, visibleKeyEnd(p, b, i));
       if (a >= e) continue;
       rowScores(p, b, h, i, hk, a, e, s, dsdx);
       // The row's visible keys in the block (offsets from j0) and their probabilities.

@@ -11,8 +11,8 @@ export function shapeOf(m: SdpaModel, H: number, L: number, Dm: number): number[
 export const outDims = (m: SdpaModel): number[] => shapeOf(m, m.Hq, m.Lq, m.Dv);
 export const scoreDims = (m: SdpaModel): number[] => (m.rank === 3 ? [m.B, m.Lq, m.Lk] : [m.B, m.Hq, m.Lq, m.Lk]);
 export const diagonals = (m: SdpaModel): number => Math.max(m.Lq + m.Lk - 1, 0);
-/** Whether a kernel runs: query rows, and values to write (Dv > 0) or weights (README, "Zero sizes"). */
-export const hasWork = (m: SdpaModel): boolean => m.B * m.Hq * m.Lq > 0 && (m.Dv > 0 || m.weightsOut);
+/** Whether a kernel runs: query rows, and values to write (Dv > 0) or weights with a key (README, "Zero sizes"). */
+export const hasWork = (m: SdpaModel): boolean => m.B * m.Hq * m.Lq > 0 && (m.Dv > 0 || (m.weightsOut && m.Lk > 0));
 
 export interface SdpaCtx {
   s: CallSpec;

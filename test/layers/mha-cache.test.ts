@@ -118,3 +118,16 @@ describe('MultiHeadAttention cache: objects that only look like a KVCache', () =
     expect(Array.from(real.lengths)).toEqual([0]);
   });
 });
+
+describe('examples/kv-cache-generate.mjs', () => {
+  it('runs against the built package and matches recomputing from scratch', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const root = path.join(__dirname, '..', '..');
+    const r = spawnSync(process.execPath, [path.join('examples', 'kv-cache-generate.mjs')], { cwd: root, encoding: 'utf8', env: process.env, timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('cache lengths after 16 steps: [53, 21, 136]');
+    const m = /recomputing from scratch: (\S+)/.exec(r.stdout);
+    expect(Number(m?.[1])).toBeLessThanOrEqual(1e-5);
+  });
+});

@@ -10,7 +10,7 @@ interface ResizableBuffer {
 }
 
 /** The caller's views a call reads or writes, by argument name (the plan's own copies excluded). */
-function callerViews(p: SdpaPlan): [string, ArrayBufferView][] {
+function callerViews(p: SdpaPlan): [string, ArrayBufferView | null | undefined][] {
   const views: [string, ArrayBufferView | null | undefined][] = [
     ['q.data', p.q.data],
     ['k.data', p.k.data],
@@ -20,7 +20,7 @@ function callerViews(p: SdpaPlan): [string, ArrayBufferView][] {
     ['options.mask.data', p.mask?.data],
     ['options.relativeBias.data', p.relativeBias?.data],
   ];
-  return views.filter((e): e is [string, ArrayBufferView] => e[1] != null);
+  return views;
 }
 
 /**
@@ -28,13 +28,18 @@ function callerViews(p: SdpaPlan): [string, ArrayBufferView][] {
  * (worker_threads.markAsUntransferable: permanent, as Node does for its own Buffer pool). A
  * SharedArrayBuffer can be neither detached nor shrunk and is left as it is.
  */
-export function holdBuffersForAsync(op: string, p: SdpaPlan): void {
-  const views = callerViews(p);
-  for (const [name, view] of views) {
+export function holdViewsForAsync(op: string, views: readonly [name: string, view: ArrayBufferView | null | undefined][]): void {
+  const held = views.filter((e): e is [string, ArrayBufferView] => e[1] != null);
+  for (const [name, view] of held) {
     if (view.buffer instanceof ArrayBuffer && (view.buffer as ResizableBuffer).resizable === true)
       throw new AttnkitTypeError(
         `${op}: ${name} is a view of a resizable ArrayBuffer, which could shrink while the call runs: use a fixed-length ArrayBuffer, a SharedArrayBuffer, or the synchronous call`,
       );
   }
-  for (const [, view] of views) if (view.buffer instanceof ArrayBuffer) markAsUntransferable(view.buffer);
+  for (const [, view] of held) if (view.buffer instanceof ArrayBuffer) markAsUntransferable(view.buffer);
+}
+
+/** holdViewsForAsync for an attention call's caller views. */
+export function holdBuffersForAsync(op: string, p: SdpaPlan): void {
+  holdViewsForAsync(op, callerViews(p));
 }

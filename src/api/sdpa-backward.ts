@@ -7,7 +7,7 @@ import { sdpaBackwardJs } from '../backends/js/sdpa-backward-js';
 import type { Tensor } from '../tensor';
 import type { SdpaBackwardOptions, SdpaGradients } from '../validation/sdpa-backward-options';
 import { planSdpaBackward } from '../validation/sdpa-backward-plan';
-import { holdViewsForAsync } from './hold-views';
+import { holdViewsForAsync } from './async-buffers';
 
 /**
  * Gradients of `out = scaledDotProductAttention(q, k, v, options)` for the upstream gradient `dOut`

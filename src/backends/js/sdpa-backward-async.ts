@@ -54,7 +54,7 @@ function startWorker(): Worker | null {
     pending.delete(reply.id);
     if (pending.size === 0) w.unref();
     if (reply.error !== undefined) return job.reject(new Error(reply.error));
-    // The caller's views were checked at call time; a transfer cannot have detached them (hold-views.ts).
+    // The caller's views were checked at call time; a transfer cannot have detached them (async-buffers.ts).
     gradientsOf(job.plan).forEach((g, x) => g?.set(reply.grads![x]!));
     job.resolve();
   });

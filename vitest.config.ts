@@ -28,7 +28,10 @@ function otherAvx512Width(): number {
 }
 
 // Which suites run where (`npm test`; the bench harness is `npm run test:bench`, vitest.bench.config.ts):
-// - KERNEL_SUITES reach a kernel: once per backend, and again at every forced SIMD level.
+// - KERNEL_SUITES reach a kernel: once per backend, and again at every forced SIMD level. Of
+//   test/reliability only the hostile inputs are among them (overflowing scores, NaN, shared memory go
+//   through each level's kernels); its async, worker_threads and process-exit suites test the Node-API
+//   glue and the thread pool, the same at every level, and run once per backend.
 // - ONCE_NATIVE test TypeScript, the CLI, the package's entry points and the docs' examples, whose
 //   answer depends on neither the backend nor the level: the 'native' project only.
 // - ONCE_JS call the JavaScript kernels directly (not through ATTNKIT_BACKEND): the 'js' project only.
@@ -37,7 +40,7 @@ function otherAvx512Width(): number {
 // quietly as a JavaScript run. 'native' is the best level (auto).
 const levels = simdLevels();
 const suites = (dirs: string[]) => dirs.map((dir) => `test/${dir}/**/*.test.ts`);
-const KERNEL_SUITES = suites(['native', 'sdpa', 'api', 'layers', 'backend', 'reliability']);
+const KERNEL_SUITES = [...suites(['native', 'sdpa', 'api', 'layers', 'backend']), 'test/reliability/hostile-input.test.ts'];
 const ONCE_NATIVE = suites(['explain', 'package', 'docs', 'dtypes']);
 const ONCE_JS = suites(['backends']);
 export default defineConfig({

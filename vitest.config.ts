@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// SIMD levels this CPU can run, best first, decided when the config loads: the whole suite runs once
+// SIMD levels this CPU can run, best first, decided when the config loads: the kernel suites run once
 // per level (ATTNKIT_SIMD forces it), so every kernel path is checked against the reference.
 function simdLevels(): string[] {
   const levels: string[] = [];
@@ -27,18 +27,29 @@ function otherAvx512Width(): number {
   return amd && family < 0x1a ? 512 : 256;
 }
 
-// Every suite runs once per backend. ATTNKIT_BACKEND=native makes a missing or broken addon an error,
-// so a failed build can never pass quietly as a JavaScript run. 'native' is the best level (auto).
+// Which suites run where (`npm test`; the bench harness is `npm run test:bench`, vitest.bench.config.ts):
+// - KERNEL_SUITES reach a kernel: once per backend, and again at every forced SIMD level. Of
+//   test/reliability only the hostile inputs are among them (overflowing scores, NaN, shared memory go
+//   through each level's kernels); its async, worker_threads and process-exit suites test the Node-API
+//   glue and the thread pool, the same at every level, and run once per backend.
+// - ONCE_NATIVE test TypeScript, the CLI, the package's entry points and the docs' examples, whose
+//   answer depends on neither the backend nor the level: the 'native' project only.
+// - ONCE_JS call the JavaScript kernels directly (not through ATTNKIT_BACKEND): the 'js' project only.
+// - Every other suite (positional, training, the API fuzzer) runs once per backend.
+// ATTNKIT_BACKEND=native makes a missing or broken addon an error, so a failed build can never pass
+// quietly as a JavaScript run. 'native' is the best level (auto).
 const levels = simdLevels();
-const KERNEL_SUITES = ['native', 'sdpa', 'api', 'layers', 'backend', 'reliability'].map((dir) => `test/${dir}/**/*.test.ts`);
+const suites = (dirs: string[]) => dirs.map((dir) => `test/${dir}/**/*.test.ts`);
+const KERNEL_SUITES = [...suites(['native', 'sdpa', 'api', 'layers', 'backend']), 'test/reliability/hostile-input.test.ts'];
+const ONCE_NATIVE = suites(['explain', 'package', 'docs', 'dtypes']);
+const ONCE_JS = suites(['backends']);
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    exclude: [...configDefaults.exclude, 'test/bench/**'],
     projects: [
-      { extends: true, test: { name: 'native', env: { ATTNKIT_BACKEND: 'native' } } },
-      // The best level already runs as 'native'; the others are forced, and run the suites that reach a
-      // kernel (the explain, CLI, package and bench-harness suites test TypeScript and scripts, and the API
-      // fuzzer the facade's contract: they run in 'native' and 'js' only).
+      { extends: true, test: { name: 'native', exclude: ONCE_JS, env: { ATTNKIT_BACKEND: 'native' } } },
+      // The best level already runs as 'native'; the others are forced.
       ...levels.slice(1).map((level) => ({
         extends: true,
         test: {
@@ -53,13 +64,13 @@ export default defineConfig({
               extends: true,
               test: {
                 name: `native-avx512-${otherAvx512Width()}`,
-                include: ['test/native/**/*.test.ts', 'test/sdpa/**/*.test.ts', 'test/backend/**/*.test.ts'],
+                include: suites(['native', 'sdpa', 'backend']),
                 env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: 'avx512', ATTNKIT_FMA_WIDTH: String(otherAvx512Width()) },
               },
             },
           ]
         : []),
-      { extends: true, test: { name: 'js', env: { ATTNKIT_BACKEND: 'js' } } },
+      { extends: true, test: { name: 'js', exclude: ONCE_NATIVE, env: { ATTNKIT_BACKEND: 'js' } } },
     ],
   },
 });

@@ -1,7 +1,7 @@
 // The blocked JS kernel (tiles of 4 rows × blocks of 64 keys) at its tails: lengths around the key
 // block (63, 64, 65, 129), odd head sizes (1, 7, 33), row counts that leave a partial tile, GQA, causal
-// and masks, checked against the float64 reference. Called directly with a plan, so both vitest
-// projects exercise this kernel whatever ATTNKIT_BACKEND selects.
+// and masks, checked against the float64 reference. Called directly with a plan, whatever
+// ATTNKIT_BACKEND selects: it runs in the js project only (vitest.config.ts).
 import { describe, expect, it } from 'vitest';
 import { sdpaJsBlocked } from '../../src/backends/js/sdpa-js-blocked';
 import type { MaskPlan, SdpaPlan } from '../../src/backends/types';

@@ -1,5 +1,5 @@
 // bench/ab.mjs: two builds timed alternately. Run here with this checkout on both sides (dist/ is
-// built by `npm test` before vitest), on a tiny shape.
+// built by `npm run test:bench` before vitest), on a tiny shape.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // bench/soak.mjs: its options, the drift figures, and a 4-second run end to end (dist/ is built by
-// `npm test` before vitest).
+// `npm run test:bench` before vitest).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

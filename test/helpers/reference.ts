@@ -50,65 +50,87 @@ export interface RefOutput {
   weights: Float64Array;
 }
 
-function index(layout: 'bhsd' | 'bshd', H: number, L: number, Dm: number, b: number, h: number, l: number, d: number): number {
-  return layout === 'bhsd' ? ((b * H + h) * L + l) * Dm + d : ((b * L + l) * H + h) * Dm + d;
+/** Offset of row (b, h, l) of a [B, H, L, Dm] (bhsd) or [B, L, H, Dm] (bshd) tensor; its Dm values follow. */
+function rowOffset(layout: 'bhsd' | 'bshd', H: number, L: number, Dm: number, b: number, h: number, l: number): number {
+  return layout === 'bhsd' ? ((b * H + h) * L + l) * Dm : ((b * L + l) * H + h) * Dm;
 }
 
 export function referenceSdpa(x: RefInput): RefOutput {
   const layout = x.layout ?? 'bhsd';
   const scale = x.scale ?? (x.D > 0 ? 1 / Math.sqrt(x.D) : 1);
-  const out = new Float64Array(x.B * x.Hq * x.Lq * x.Dv);
-  const weights = new Float64Array(x.B * x.Hq * x.Lq * x.Lk);
-  const group = x.Hq / x.Hkv;
-  for (let b = 0; b < x.B; b++)
-    for (let h = 0; h < x.Hq; h++) {
+  const { B, Hq, Hkv, Lq, Lk, D, Dv, q, k, v } = x;
+  const out = new Float64Array(B * Hq * Lq * Dv);
+  const weights = new Float64Array(B * Hq * Lq * Lk);
+  const group = Hq / Hkv;
+  const left = x.window?.left;
+  const right = x.window?.right;
+  // One row's scores, visibility, exp(s_j - max) and output accumulators (none without rows: the
+  // dimensions of an empty call may be huge).
+  const rows = B * Hq * Lq;
+  const s = new Float64Array(rows > 0 ? Lk : 0);
+  const visible = new Uint8Array(s.length);
+  const p = new Float64Array(s.length);
+  const acc = new Float64Array(rows > 0 ? Dv : 0);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < Hq; h++) {
       const hk = Math.floor(h / group);
-      for (let i = 0; i < x.Lq; i++) {
-        const s: number[] = [];
-        const visible: boolean[] = [];
-        const len = x.kvLengths ? x.kvLengths[b] : x.Lk;
-        const pos = x.topLeft ? i : i + len - x.Lq;
-        const diagonal = (j: number) => (x.topLeft ? j - i + x.Lq - 1 : j - pos + x.Lk - 1);
-        for (let j = 0; j < x.Lk; j++) {
+      for (let i = 0; i < Lq; i++) {
+        const len = x.kvLengths ? x.kvLengths[b] : Lk;
+        const pos = x.topLeft ? i : i + len - Lq;
+        const qRow = rowOffset(layout, Hq, Lq, D, b, h, i);
+        let anyVisible = false;
+        for (let j = 0; j < Lk; j++) {
           let ok = j < len;
           let add = 0;
           if (x.causal && j > pos) ok = false;
-          if (x.window?.left !== undefined && j < pos - x.window.left) ok = false;
-          if (x.window?.right !== undefined && j > pos + x.window.right) ok = false;
+          if (left !== undefined && j < pos - left) ok = false;
+          if (right !== undefined && j > pos + right) ok = false;
           if (ok && x.mask) {
             const m = x.mask(b, h, i, j);
             if (typeof m === 'boolean') ok = m;
             else if (m === -Infinity) ok = false;
             else add = m;
           }
-          visible.push(ok);
+          visible[j] = ok ? 1 : 0;
           if (!ok) {
-            s.push(-Infinity);
+            s[j] = -Infinity;
             continue;
           }
+          anyVisible = true;
+          const kRow = rowOffset(layout, Hkv, Lk, D, b, hk, j);
           let dot = 0;
-          for (let d = 0; d < x.D; d++)
-            dot += x.q[index(layout, x.Hq, x.Lq, x.D, b, h, i, d)] * x.k[index(layout, x.Hkv, x.Lk, x.D, b, hk, j, d)];
+          for (let d = 0; d < D; d++) dot += q[qRow + d] * k[kRow + d];
           let score = dot * scale;
           if (x.softcap) score = x.softcap * Math.tanh(score / x.softcap);
           score += add;
           if (x.alibiSlopes) score -= x.alibiSlopes[h] * Math.abs(pos - j);
-          if (x.relativeBias) score += x.relativeBias.data[(x.relativeBias.heads === 1 ? 0 : h) * (x.Lq + x.Lk - 1) + diagonal(j)];
-          s.push(score);
+          if (x.relativeBias) {
+            const diagonal = x.topLeft ? j - i + Lq - 1 : j - pos + Lk - 1;
+            score += x.relativeBias.data[(x.relativeBias.heads === 1 ? 0 : h) * (Lq + Lk - 1) + diagonal];
+          }
+          s[j] = score;
         }
-        const row = (b * x.Hq + h) * x.Lq + i;
-        if (!visible.some((o) => o)) continue; // zeros
+        if (!anyVisible) continue; // zeros
+        const row = (b * Hq + h) * Lq + i;
         const sink = x.sinks ? x.sinks[h] : -Infinity;
-        const max = Math.max(sink, ...s.filter((_, j) => visible[j]));
+        let max = sink;
+        for (let j = 0; j < Lk; j++) if (visible[j]) max = Math.max(max, s[j]);
         let sum = Math.exp(sink - max);
-        const p = s.map((sj, j) => (visible[j] ? Math.exp(sj - max) : 0));
-        for (const pj of p) sum += pj;
-        for (let j = 0; j < x.Lk; j++) weights[row * x.Lk + j] = p[j] / sum;
-        for (let d = 0; d < x.Dv; d++) {
-          let acc = 0;
-          for (let j = 0; j < x.Lk; j++) if (visible[j]) acc += (p[j] / sum) * x.v[index(layout, x.Hkv, x.Lk, x.Dv, b, hk, j, d)];
-          out[index(layout, x.Hq, x.Lq, x.Dv, b, h, i, d)] = acc;
+        for (let j = 0; j < Lk; j++) {
+          p[j] = visible[j] ? Math.exp(s[j] - max) : 0;
+          sum += p[j];
         }
+        // out[d] = Σ_j (p_j / sum) · v[j, d], summed over j in order for every d.
+        acc.fill(0);
+        for (let j = 0; j < Lk; j++) {
+          const w = p[j] / sum;
+          weights[row * Lk + j] = w;
+          if (!visible[j]) continue;
+          const vRow = rowOffset(layout, Hkv, Lk, Dv, b, hk, j);
+          for (let d = 0; d < Dv; d++) acc[d] += w * v[vRow + d];
+        }
+        const oRow = rowOffset(layout, Hq, Lq, Dv, b, h, i);
+        for (let d = 0; d < Dv; d++) out[oRow + d] = acc[d];
       }
     }
   return { out, weights };

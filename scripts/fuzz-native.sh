@@ -89,27 +89,15 @@ done
 echo "fuzz-native: built ${harnesses[*]} with $("$cxx" --version | head -1) in $(($(date +%s) - start)) s"
 [ ${#unrunnable[@]} -eq 0 ] || echo "fuzz-native: not fuzzed, this CPU cannot run them: ${unrunnable[*]}"
 
-# The harnesses run side by side, FUZZ_JOBS at a time (one core each): each gets its seconds in full.
-fuzz_one() {
-  local h="$1" corpus="$out/corpus-$1"
-  mkdir -p "$corpus" "native/fuzz/corpus/$h"
-  # New inputs go to the first directory (scratch); the committed one is only read.
-  # -len_control=0: inputs may take every option (about 60 bytes) from the start.
-  local rc=0
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${h}_fuzz" -max_total_time="$seconds" -timeout=10 -max_len=256 \
-    -len_control=0 -print_final_stats=1 -artifact_prefix="$out/$h-" "$corpus" "native/fuzz/corpus/$h" >"$out/$h.log" 2>&1 || rc=$?
-  echo "$rc" >"$out/$h.status"
-}
-for h in "${harnesses[@]}"; do
-  fuzz_one "$h" &
-  if [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; then wait -n; fi
-done
-for pid in $(jobs -p); do wait "$pid"; done
-
 status=0
 for h in "${harnesses[@]}"; do
+  corpus="$out/corpus-$h"
+  mkdir -p "$corpus" "native/fuzz/corpus/$h"
   log="$out/$h.log"
-  if [ "$(cat "$out/$h.status")" = 0 ]; then
+  # New inputs go to the first directory (scratch); the committed one is only read.
+  # -len_control=0: inputs may take every option (about 60 bytes) from the start.
+  if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${h}_fuzz" -max_total_time="$seconds" -timeout=10 -max_len=256 \
+      -len_control=0 -print_final_stats=1 -artifact_prefix="$out/$h-" "$corpus" "native/fuzz/corpus/$h" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     echo "fuzz-native: $h: $runs executions in $seconds s ($rate/s), no failure; $(grep -h "^${h}_fuzz: " "$log" | cut -d' ' -f2-)"

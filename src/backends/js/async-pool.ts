@@ -1,64 +1,11 @@
-// Runs the JavaScript backend's async calls on one worker thread, so they never block the event loop.
-// The worker gets copies of the inputs taken at call time and sends back the results, which are then
-// copied into the caller's output. Calls queue on the one worker, as native async calls queue on the
-// addon's pool. Where no worker can start (the worker script is missing from a bundle), the call runs
-// synchronously, as it would have before.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+// The JavaScript backend's async calls on a worker thread (worker-queue.ts): what the worker receives
+// and what it sends back. Calls queue on the one worker, as native async calls queue on the addon's pool.
 import type { SdpaPlan, StridedView } from '../types';
 import { sdpaJsAny } from './sdpa-js-any';
+import { workerQueue } from './worker-queue';
 
-interface Pending {
-  plan: SdpaPlan;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
-interface Reply {
-  id: number;
-  out?: Float32Array;
-  weights?: Float32Array | null;
-  error?: string;
-}
-
-let worker: Worker | null = null;
-let nextId = 0;
-const pending = new Map<number, Pending>();
-
-/** The compiled worker next to this file (dist), or dist's copy when this file runs from src (tests). */
-function workerScript(): string | null {
-  for (const candidate of [join(__dirname, 'async-worker.js'), join(__dirname, '..', '..', '..', 'dist', 'backends', 'js', 'async-worker.js')])
-    if (existsSync(candidate)) return candidate;
-  return null;
-}
-
-function failAll(message: string): void {
-  for (const job of pending.values()) job.reject(new Error(`the JavaScript backend's worker ${message}`));
-  pending.clear();
-  worker = null;
-}
-
-function startWorker(): Worker | null {
-  const script = workerScript();
-  if (script === null) return null;
-  const w = new Worker(script);
-  w.on('message', (reply: Reply) => {
-    const job = pending.get(reply.id);
-    if (!job) return;
-    pending.delete(reply.id);
-    if (pending.size === 0) w.unref();
-    if (reply.error !== undefined) return job.reject(new Error(reply.error));
-    // The caller's views were checked at call time; a transfer cannot have detached them (async-buffers.ts).
-    job.plan.out.data.set(reply.out!);
-    if (job.plan.weights && reply.weights) job.plan.weights.set(reply.weights);
-    job.resolve();
-  });
-  w.on('error', (e) => failAll(`failed: ${e.message}`));
-  w.on('exit', (code) => failAll(`exited with code ${code}`));
-  w.unref();
-  return w;
-}
+/** The caller's output arrays, in the order the worker sends them back. */
+export const outputsOf = (p: SdpaPlan): (Float32Array | null)[] => [p.out.data, p.weights];
 
 const copyView = (v: StridedView): StridedView => ({ ...v, data: v.data.slice() });
 
@@ -76,15 +23,10 @@ function detachedPlan(p: SdpaPlan): SdpaPlan {
   };
 }
 
-export function sdpaJsAsync(plan: SdpaPlan): Promise<void> {
-  worker ??= startWorker();
-  if (worker === null) return Promise.resolve().then(() => sdpaJsAny(plan));
-  const w = worker;
-  const id = nextId++;
-  const message = { id, plan: detachedPlan(plan) };
-  return new Promise<void>((resolve, reject) => {
-    pending.set(id, { plan, resolve, reject });
-    w.ref();
-    w.postMessage(message);
-  });
-}
+export const sdpaJsAsync = workerQueue<SdpaPlan>({
+  script: 'async-worker.js',
+  label: "the JavaScript backend's worker",
+  detach: detachedPlan,
+  outputs: outputsOf,
+  runHere: sdpaJsAny,
+});

@@ -2,9 +2,8 @@
 import { formatShape, shapeError, typeError } from './error-factory';
 import { checkNoOverlap } from './overlap';
 import { checkStillAttached, snapshotOptions } from './snapshot';
-import { allocateF32, checkTensor, product, type CheckedTensor } from './tensor-checks';
+import { checkF32, product, resultBuffer } from './tensor-checks';
 
-const F32 = [Float32Array] as const;
 
 export interface LinearBackwardOptions {
   /** The forward had a bias: return dBias (also implied by dBiasOut). Default false. */
@@ -36,9 +35,6 @@ interface Output {
   data: Float32Array;
 }
 
-function checkF32(op: string, arg: string, value: unknown): CheckedTensor<Float32Array> {
-  return checkTensor<Float32Array>(op, arg, value, F32, 'Float32Array');
-}
 
 /** Validates linearBackward(dY, x, weight, options?) and allocates the gradients not given. Nothing is written. */
 export function planLinearBackward(op: string, dYIn: unknown, xIn: unknown, weightIn: unknown, optionsIn: unknown): { plan: LinearBackwardPlan; outputs: Output[] } {
@@ -66,14 +62,7 @@ export function planLinearBackward(op: string, dYIn: unknown, xIn: unknown, weig
   for (const [name, shape, what] of wanted) {
     const arg = `options.${name}Out`;
     const given = options[`${name}Out`];
-    let data: Float32Array;
-    if (given !== undefined) {
-      const t = checkF32(op, arg, given);
-      if (formatShape(t.shape) !== formatShape(shape)) throw shapeError(op, arg, `${what} ${formatShape(shape)}`, formatShape(t.shape));
-      data = t.data;
-    } else {
-      data = allocateF32(op, name, product(shape));
-    }
+    const data = resultBuffer(op, arg, name, given, shape, what);
     const earlier = Object.fromEntries(outputs.map((o) => [`options.${o.name}Out`, o.data]));
     checkNoOverlap(op, arg, data, { dY: dY.data, x: x.data, weight: w.data, ...earlier });
     outputs.push({ name, shape, given, data });

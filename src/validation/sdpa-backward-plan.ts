@@ -9,13 +9,9 @@ import { checkNoOverlap } from './overlap';
 import { SDPA_BACKWARD_FORWARD_OPTION_NAMES, SDPA_BACKWARD_OPTION_NAMES, type SdpaGradients } from './sdpa-backward-options';
 import { planSdpa } from './sdpa-plan';
 import { checkStillAttached, snapshotOptions } from './snapshot';
-import { allocateF32, checkTensor, product, type CheckedTensor } from './tensor-checks';
+import { checkF32, product, resultBuffer } from './tensor-checks';
 
-const F32 = [Float32Array] as const;
 
-function checkF32(op: string, arg: string, value: unknown): CheckedTensor<Float32Array> {
-  return checkTensor<Float32Array>(op, arg, value, F32, 'Float32Array');
-}
 
 /** An error planSdpa raised about `from` (its options.out), reworded to name `to` (the backward's `out`). */
 function renamed(op: string, from: string, to: string, e: unknown): unknown {
@@ -110,14 +106,7 @@ export function planSdpaBackward(
       if (given !== undefined) throw typeError(op, arg, `undefined without options.${name === 'dSinks' ? 'sinks' : 'relativeBias'}`, given);
       continue;
     }
-    let data: Float32Array;
-    if (given !== undefined) {
-      const t = checkF32(op, arg, given);
-      if (formatShape(t.shape) !== formatShape(shape)) throw shapeError(op, arg, `${what} ${formatShape(shape)}`, formatShape(t.shape));
-      data = t.data;
-    } else {
-      data = allocateF32(op, name, product(shape));
-    }
+    const data = resultBuffer(op, arg, name, given, shape, what);
     outputs.push({ name, arg, shape, given, data });
   }
 

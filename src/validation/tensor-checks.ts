@@ -84,3 +84,19 @@ export function allocateF32(op: string, arg: string, n: number): Float32Array {
     throw new AttnkitRangeError(`${op}: could not allocate ${arg} (${n} floats): ${e instanceof Error ? e.message : String(e)}`, ErrorCode.RESOURCE);
   }
 }
+
+/** checkTensor for a Float32Array tensor. */
+export function checkF32(op: string, arg: string, value: unknown): CheckedTensor<Float32Array> {
+  return checkTensor<Float32Array>(op, arg, value, [Float32Array], 'Float32Array');
+}
+
+/**
+ * A result's buffer: the caller's tensor `given` (argument `arg`) checked to have `shape` (`what` names it
+ * in the error), or, when not given, a fresh zeroed array named `name`.
+ */
+export function resultBuffer(op: string, arg: string, name: string, given: unknown, shape: readonly number[], what: string): Float32Array {
+  if (given === undefined) return allocateF32(op, name, product(shape));
+  const t = checkF32(op, arg, given);
+  if (formatShape(t.shape) !== formatShape(shape)) throw shapeError(op, arg, `${what} ${formatShape(shape)}`, formatShape(t.shape));
+  return t.data;
+}

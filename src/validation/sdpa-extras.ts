@@ -4,7 +4,7 @@ import type { SdpaPlan } from '../backends/types';
 import { formatShape, shapeError, typeError, valueError } from './error-factory';
 import type { SdpaOptions } from './sdpa-options';
 import { checkTensor } from './tensor-checks';
-import { copyArray, isArray, readOwn, snapshotOptions, typedArrayKind, typedArrayLength } from './snapshot';
+import { readList, snapshotOptions } from './snapshot';
 
 const SMALLEST_NORMAL_F32 = 2 ** -126;
 
@@ -16,19 +16,6 @@ function windowSide(op: string, side: 'left' | 'right', value: unknown): number 
   if (typeof value !== 'number') throw typeError(op, arg, 'a non-negative integer (keys) or undefined for unbounded', value);
   if (!Number.isSafeInteger(value) || value < 0) throw valueError(op, arg, 'a non-negative integer', String(value));
   return value;
-}
-
-/**
- * The entries of a list option, each read once: a typed array of one of `kinds` (indexing a real typed
- * array runs no user code) or an array (a Proxy of one included), copied entry by entry. Checks the
- * container (`expected` names it) and the length: n `items`, `each` saying whose.
- */
-function readList(op: string, arg: string, value: unknown, kinds: readonly string[], expected: string, n: number, items: string, each: string): ArrayLike<unknown> {
-  const isTyped = kinds.includes(typedArrayKind(value) ?? '');
-  if (!isTyped && (typeof value !== 'object' || value === null || !isArray(op, arg, value))) throw typeError(op, arg, expected, value);
-  const length = isTyped ? typedArrayLength(value as ArrayBufferView) : readOwn(op, `${arg}.length`, value as object, 'length');
-  if (length !== n) throw shapeError(op, arg, `${each}: length ${n}`, `length ${String(length)}`);
-  return isTyped ? (value as ArrayLike<number>) : copyArray(op, arg, value as object, n, `an array of ${n} ${items}`);
 }
 
 /** A per-head vector of finite numbers (one per query head) as a Float32Array. */

@@ -4,7 +4,7 @@
 // a swapped prototype or a Proxy cannot lie about a buffer's kind or length. Every later check and the
 // kernels see only the copies, so a getter that changes its answer, or one that throws, cannot reach them.
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode } from '../errors';
-import { typeError } from './error-factory';
+import { shapeError, typeError } from './error-factory';
 
 type Getter = (this: unknown) => unknown;
 
@@ -109,6 +109,19 @@ export function copyArray(op: string, arg: string, value: object, maxLength: num
   const copy: unknown[] = [];
   for (let i = 0; i < length; i++) copy.push(readOwn(op, `${arg}[${i}]`, value, String(i)));
   return copy;
+}
+
+/**
+ * The entries of a list option, each read once: a typed array of one of `kinds` (indexing a real typed
+ * array runs no user code) or an array (a Proxy of one included), copied entry by entry. Checks the
+ * container (`expected` names it) and the length: n `items`, `each` saying whose.
+ */
+export function readList(op: string, arg: string, value: unknown, kinds: readonly string[], expected: string, n: number, items: string, each: string): ArrayLike<unknown> {
+  const isTyped = kinds.includes(typedArrayKind(value) ?? '');
+  if (!isTyped && (typeof value !== 'object' || value === null || !isArray(op, arg, value))) throw typeError(op, arg, expected, value);
+  const length = isTyped ? typedArrayLength(value as ArrayBufferView) : readOwn(op, `${arg}.length`, value as object, 'length');
+  if (length !== n) throw shapeError(op, arg, `${each}: length ${n}`, `length ${String(length)}`);
+  return isTyped ? (value as ArrayLike<number>) : copyArray(op, arg, value as object, n, `an array of ${n} ${items}`);
 }
 
 /**

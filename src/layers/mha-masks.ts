@@ -27,7 +27,9 @@ function attnMaskDims(op: string, shape: number[], g: Grid): [number, number] {
   if (tail && shape.length === 2) return [1, 1];
   if (tail && shape.length === 3 && shape[0] === g.batch * g.heads) return [g.batch, g.heads];
   if (tail && shape.length === 4 && (shape[0] === 1 || shape[0] === g.batch) && (shape[1] === 1 || shape[1] === g.heads)) return [shape[0], shape[1]];
-  throw shapeError(op, 'options.attnMask', expected, formatShape(shape));
+  const keyPadding = shape.length === 2 && shape[0] === g.batch && shape[1] === g.lenK;
+  const hint = keyPadding ? ' (a [batch, seqK] key-padding mask goes in options.keyPaddingMask, 1 = padding)' : '';
+  throw shapeError(op, 'options.attnMask', expected, formatShape(shape) + hint);
 }
 
 export function buildMask(op: string, keyPaddingMask: unknown, attnMask: unknown, g: Grid): MaskTensor | undefined {

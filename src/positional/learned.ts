@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor';
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { checkTensor } from '../validation/tensor-checks';
 import { checkInt, checkOptionsBag } from './checks';
-import { addPositional } from './sinusoidal';
+import { addTableRows } from './sinusoidal';
 
 export interface LearnedPositionalOptions {
   maxLen: number;
@@ -74,11 +74,11 @@ export class LearnedPositionalEmbedding {
 
   /** x + weight[offset + l] for x [L, dim] or [B, L, dim]; RangeError when offset + L > maxLen. */
   addTo(x: Tensor, offset = 0): Tensor {
-    return addPositional(x, this.weight, { offset });
+    return addTableRows('LearnedPositionalEmbedding.addTo', x, this.weight, { offset }, 'offset');
   }
 
   /** x + weight[offset + l] for x [L, dim] or [B, L, dim]; RangeError when offset + L > maxLen. */
   apply(x: Tensor, options?: { offset?: number; out?: Tensor }): Tensor {
-    return addPositional(x, this.weight, options);
+    return addTableRows('LearnedPositionalEmbedding.apply', x, this.weight, options);
   }
 }

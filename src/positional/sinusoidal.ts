@@ -43,7 +43,11 @@ export interface AddPositionalOptions {
  * Throws a RangeError when offset + L > maxLen.
  */
 export function addPositional(x: Tensor, table: Tensor, options?: AddPositionalOptions): Tensor {
-  const op = 'addPositional';
+  return addTableRows('addPositional', x, table, options);
+}
+
+/** addPositional under the name of the method that calls it, so its errors name that method and its offset argument. */
+export function addTableRows(op: string, x: Tensor, table: Tensor, options: AddPositionalOptions | undefined, offsetArg = 'options.offset'): Tensor {
   const o = checkOptionsBag<AddPositionalOptions>(op, options, ['offset', 'out']);
   const xt = checkTensor<Float32Array>(op, 'x', x, [Float32Array], 'Float32Array');
   const t = checkTensor<Float32Array>(op, 'table', table, [Float32Array], 'Float32Array');
@@ -51,7 +55,7 @@ export function addPositional(x: Tensor, table: Tensor, options?: AddPositionalO
   const dim = xt.shape[xt.shape.length - 1];
   const len = xt.shape[xt.shape.length - 2];
   if (t.shape.length !== 2 || t.shape[1] !== dim) throw shapeError(op, 'table', `[maxLen, dim] = [*, ${dim}]`, formatShape(t.shape));
-  const offset = o.offset === undefined ? 0 : checkInt(op, 'options.offset', o.offset);
+  const offset = o.offset === undefined ? 0 : checkInt(op, offsetArg, o.offset);
   const maxLen = t.shape[0];
   if (offset + len > maxLen)
     throw valueError(op, 'x', `positions < maxLen = ${maxLen}`, `positions ${offset}..${offset + len - 1}`);

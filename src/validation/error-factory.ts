@@ -1,6 +1,10 @@
 // One place that words every argument error: "<op>: <arg> must be <expected>, got <actual>".
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode, type ErrorCodeValue } from '../errors';
+import { clip, quote } from './quote';
 import { typedArrayKind, typedArrayLength } from './snapshot';
+
+/** The longest `got` part of a message: a described value or a shape, never a whole caller array. */
+const MAX_GOT = 240;
 
 /**
  * A short description of any value for error messages ("Int32Array(12)", "string 'x'", "undefined").
@@ -25,7 +29,7 @@ function describeUnsafe(value: unknown): string {
   }
   switch (typeof value) {
     case 'string':
-      return `string '${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
+      return `string ${quote(value, 40)}`;
     case 'number':
     case 'boolean':
     case 'bigint':
@@ -40,18 +44,23 @@ function describeUnsafe(value: unknown): string {
 }
 
 export function formatShape(shape: readonly unknown[]): string {
-  // Entries may be anything a caller passed (a Symbol cannot be joined): numbers and strings as they are.
-  return `[${shape.map((x) => (typeof x === 'number' || typeof x === 'string' ? String(x) : typeof x)).join(', ')}]`;
+  // Entries may be anything a caller passed (a Symbol cannot be joined): numbers as they are, strings clipped.
+  return `[${shape.map((x) => (typeof x === 'number' ? String(x) : typeof x === 'string' ? clip(x, 16) : typeof x)).join(', ')}]`;
+}
+
+/** "<op>: <arg> must be <expected>, got <got>", with the parts that may hold caller text (arg, got) clipped. */
+export function mustBe(op: string, arg: string, expected: string, got: string): string {
+  return `${op}: ${clip(arg)} must be ${expected}, got ${clip(got, MAX_GOT)}`;
 }
 
 export function typeError(op: string, arg: string, expected: string, actual: unknown): AttnkitTypeError {
-  return new AttnkitTypeError(`${op}: ${arg} must be ${expected}, got ${describe(actual)}`);
+  return new AttnkitTypeError(mustBe(op, arg, expected, describe(actual)));
 }
 
 export function shapeError(op: string, arg: string, expected: string, got: string): AttnkitRangeError {
-  return new AttnkitRangeError(`${op}: ${arg} must be ${expected}, got ${got}`, ErrorCode.SHAPE);
+  return new AttnkitRangeError(mustBe(op, arg, expected, got), ErrorCode.SHAPE);
 }
 
 export function valueError(op: string, arg: string, expected: string, got: string, code: ErrorCodeValue = ErrorCode.VALUE): AttnkitRangeError {
-  return new AttnkitRangeError(`${op}: ${arg} must be ${expected}, got ${got}`, code);
+  return new AttnkitRangeError(mustBe(op, arg, expected, got), code);
 }

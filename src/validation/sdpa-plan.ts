@@ -4,9 +4,11 @@ import type { MaskPlan, SdpaPlan, StridedView } from '../backends/types';
 import { formatShape, shapeError, typeError, valueError } from './error-factory';
 import { maskStrides } from './mask-broadcast';
 import { checkNoOverlap } from './overlap';
+import { quote } from './quote';
 import { SDPA_OPTION_NAMES, type SdpaOptions } from './sdpa-options';
 import { checkExtras } from './sdpa-extras';
 import { checkStillAttached, snapshotOptions } from './snapshot';
+import { didYouMean } from './suggest';
 import { MAX_ELEMENTS, allocateF32, checkTensor, product, type CheckedTensor } from './tensor-checks';
 
 type Layout = 'bhsd' | 'bshd';
@@ -56,7 +58,7 @@ function checkEnum<T extends string>(op: string, arg: string, value: unknown, al
   if (value === undefined) return fallback;
   if (typeof value !== 'string') throw typeError(op, arg, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   if (!(allowed as readonly string[]).includes(value))
-    throw valueError(op, arg, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, `'${value}'`);
+    throw valueError(op, arg, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, quote(value) + didYouMean(value, allowed));
   return value as T;
 }
 

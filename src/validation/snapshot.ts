@@ -4,7 +4,9 @@
 // a swapped prototype or a Proxy cannot lie about a buffer's kind or length. Every later check and the
 // kernels see only the copies, so a getter that changes its answer, or one that throws, cannot reach them.
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode } from '../errors';
-import { shapeError, typeError } from './error-factory';
+import { mustBe, shapeError, typeError } from './error-factory';
+import { clip, quote } from './quote';
+import { didYouMean } from './suggest';
 
 type Getter = (this: unknown) => unknown;
 
@@ -22,13 +24,18 @@ export const MAX_RANK = 32;
 /** How far a tensor's prototype chain is followed for `data` and `shape` (class instances, not Proxy loops). */
 const MAX_PROTOTYPE_DEPTH = 16;
 
+/** What a caller's getter threw, for a message: its text, clipped. */
 function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  try {
+    return clip(e instanceof Error ? e.message : String(e));
+  } catch {
+    return 'an unreadable error';
+  }
 }
 
 /** A caller's getter or Proxy trap threw while its value was read. */
 function unreadable(op: string, arg: string, e: unknown): AttnkitTypeError {
-  const err = new AttnkitTypeError(`${op}: ${arg} could not be read: ${errorText(e)}`);
+  const err = new AttnkitTypeError(`${op}: ${clip(arg)} could not be read: ${errorText(e)}`);
   (err as { cause?: unknown }).cause = e;
   return err;
 }
@@ -139,13 +146,17 @@ export function snapshotOptions(op: string, options: unknown, known: readonly st
   } catch (e) {
     throw unreadable(op, arg, e);
   }
-  for (const key of keys)
-    if (!known.includes(key)) throw new AttnkitTypeError(`${op}: ${arg}.${key} must be one of the known options (${known.join(', ')}), got string '${key.length > 40 ? key.slice(0, 40) + '…' : key}'`);
+  for (const key of keys) if (!known.includes(key)) throw unknownOption(op, arg, key, known);
   for (const key of known) {
     const value = readOwn(op, `${arg}.${key}`, options, key);
     if (value !== undefined) snap[key] = value;
   }
   return snap;
+}
+
+/** An options key that is not one of `known`: refused by name, with the closest known name if it looks like a typo. */
+function unknownOption(op: string, arg: string, key: string, known: readonly string[]): AttnkitTypeError {
+  return new AttnkitTypeError(mustBe(op, `${arg}.${key}`, `one of the known options (${known.join(', ')})`, `string ${quote(key, 40)}${didYouMean(key, known)}`));
 }
 
 /**

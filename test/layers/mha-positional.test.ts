@@ -216,7 +216,7 @@ describe('errors', () => {
       'MultiHeadAttention.forward: options.positional.slopes[1] must be a finite float32 number, got NaN'));
   it('a misspelled alibi option', () =>
     expectError(run({ positional: { type: 'alibi', slope: [1, 2] } }), AttnkitTypeError, ErrorCode.TYPE,
-      "MultiHeadAttention.forward: options.positional.slope must be one of the known options (type, slopes), got string 'slope'"));
+      "MultiHeadAttention.forward: options.positional.slope must be one of the known options (type, slopes), got string 'slope'; did you mean 'slopes'?"));
   it('t5 without a table', () =>
     expectError(run({ positional: { type: 't5' } }), AttnkitTypeError, ErrorCode.TYPE,
       'MultiHeadAttention.forward: options.positional.table must be a tensor { data: Float32Array, shape: number[] }, got undefined'));

@@ -13,7 +13,7 @@ describe('positional errors', () => {
     expectError(() => t5RelativeBucket(3, { numBuckets: 32, maxDistance: 8 }), AttnkitRangeError, ErrorCode.VALUE, 't5RelativeBucket: options.maxDistance must be an integer >= 9, got 8'));
   it('sinusoidalTable: base 0', () => expectError(() => sinusoidalTable(4, 4, { base: 0 }), AttnkitRangeError, ErrorCode.VALUE, 'sinusoidalTable: options.base must be a finite number > 0, got 0'));
   it('sinusoidalTable: misspelled option', () =>
-    expectError(() => sinusoidalTable(4, 4, { bsae: 10 } as never), AttnkitTypeError, ErrorCode.TYPE, "sinusoidalTable: options.bsae must be one of the known options (base), got string 'bsae'"));
+    expectError(() => sinusoidalTable(4, 4, { bsae: 10 } as never), AttnkitTypeError, ErrorCode.TYPE, "sinusoidalTable: options.bsae must be one of the known options (base), got string 'bsae'; did you mean 'base'?"));
   it('addPositional: x of rank 4', () =>
     expectError(() => addPositional(x4, sinusoidalTable(4, 6)), AttnkitRangeError, ErrorCode.SHAPE, 'addPositional: x must be [seq, dim] or [batch, seq, dim], got [2, 3, 2, 6]'));
   it('addPositional: not a tensor', () =>
@@ -35,3 +35,17 @@ describe('positional errors', () => {
 
 it('alibiBias: slopes not an array', () =>
   expectError(() => alibiBias(8 as never, 2, 2), AttnkitTypeError, ErrorCode.TYPE, 'alibiBias: slopes must be an array or Float64Array of per-head slopes (alibiSlopes(numHeads)), got number 8'));
+
+describe('LearnedPositionalEmbedding.addTo and apply name themselves', () => {
+  const emb = new LearnedPositionalEmbedding({ maxLen: 3, dim: 2 });
+  const x = { data: new Float32Array(4), shape: [2, 2] };
+  it('addTo: offset past maxLen', () =>
+    expectError(() => emb.addTo(x, 2), AttnkitRangeError, ErrorCode.VALUE, 'LearnedPositionalEmbedding.addTo: x must be positions < maxLen = 3, got positions 2..3'));
+  it('addTo: a negative offset names the offset argument', () =>
+    expectError(() => emb.addTo(x, -1), AttnkitRangeError, ErrorCode.VALUE, 'LearnedPositionalEmbedding.addTo: offset must be an integer >= 0, got -1'));
+  it('addTo: x of the wrong width', () =>
+    expectError(() => emb.addTo({ data: new Float32Array(6), shape: [2, 3] }, 0), AttnkitRangeError, ErrorCode.SHAPE, /^LearnedPositionalEmbedding\.addTo: /));
+  it('addTo: not a tensor', () => expectError(() => emb.addTo([1, 2] as never), AttnkitTypeError, ErrorCode.TYPE, /^LearnedPositionalEmbedding\.addTo: x must be a tensor/));
+  it('apply: offset past maxLen', () =>
+    expectError(() => emb.apply(x, { offset: 2 }), AttnkitRangeError, ErrorCode.VALUE, 'LearnedPositionalEmbedding.apply: x must be positions < maxLen = 3, got positions 2..3'));
+});

@@ -104,7 +104,7 @@ describe('t5RelativeBias errors', () => {
     expectError(() => t5RelativeBias(table, 2, 2, { numBuckets: 3 }), AttnkitRangeError, ErrorCode.VALUE, 't5RelativeBias: options.numBuckets must be an integer >= 4, got 3'));
   it('a misspelled option', () =>
     expectError(() => t5RelativeBias(table, 2, 2, { maxDistnace: 64 } as never), AttnkitTypeError, ErrorCode.TYPE,
-      "t5RelativeBias: options.maxDistnace must be one of the known options (alignment, bidirectional, numBuckets, maxDistance), got string 'maxDistnace'"));
+      "t5RelativeBias: options.maxDistnace must be one of the known options (alignment, bidirectional, numBuckets, maxDistance), got string 'maxDistnace'; did you mean 'maxDistance'?"));
   it('relativePositionBias words a bad alignment the same way', () =>
     expectError(() => relativePositionBias(table, 2, 2, { alignment: 'center' as never }), AttnkitRangeError, ErrorCode.VALUE,
       "relativePositionBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'"));

@@ -2,7 +2,7 @@
 // Flops = 2*B*Hq*Lq*Lk*(D+Dv) (half of it under causal at Lq = Lk); decode reports GB/s of K+V read.
 // Usage: npm run build:ts && node bench/kernel-quick.mjs [--peak 102.4] [--bw 21.6] [--only prefill|causal|extras|decode]
 //
-// Figures from this machine are in bench/README.md (the percentages here are of --peak and --bw, not
+// Figures from this machine are in bench/results/ (the percentages here are of --peak and --bw, not
 // of a measured peak: use npm run bench for those).
 import { createRequire } from 'node:module';
 import { timeSync } from './lib/timing.mjs';

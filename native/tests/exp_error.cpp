@@ -20,7 +20,7 @@ int main() {
   }
   std::printf("exp_f32_avx2: max relative error %.3g at x = %.6g over [-87, 0]\n", worst, at);
   // The edges the softmax relies on: exp(0) is exactly 1 (the row maximum); -inf and anything far
-  // below give a tiny normal float, never a denormal (a denormal result slowed masked rows 2x;
+  // below give a tiny normal float, never a denormal (a denormal result slowed masked rows;
   // masked keys are blended to -0 anyway); NaN stays NaN.
   float edge[8] = {0.0f, -INFINITY, NAN, -1000.0f, -87.5f, 88.0f, -0.0f, 1.0f}, got[8];
   _mm256_storeu_ps(got, attnkit::exp_f32_avx2(_mm256_loadu_ps(edge)));

@@ -6,9 +6,8 @@
 // async call on another libuv worker, or a sync call) sleeps on that mutex until the first is done,
 // so concurrent calls never oversubscribe the cores; they queue. Between jobs a worker polls for the
 // next one for kSpin, then sleeps on a condition variable and costs nothing while idle; the caller
-// likewise polls for the last worker before sleeping. (A futex wake-up took 50-90 us on the 2-core
-// VM: a 2-thread call on a small shape ran no faster than on 1 thread. Back-to-back calls, as
-// layers or decode steps make, now find the workers awake.)
+// likewise polls for the last worker before sleeping: a futex wake-up costs as much as a small call,
+// and back-to-back calls, as layers or decode steps make, find the workers awake.
 #pragma once
 #include <atomic>
 #include <condition_variable>

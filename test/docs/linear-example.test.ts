@@ -1,4 +1,4 @@
-// examples/linear.mjs (shown in docs/layers.md) runs and prints x·Wᵀ + b computed here in float64.
+// examples/linear.mjs (shown in docs/api.md) runs and prints x·Wᵀ + b computed here in float64.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// ALiBi and T5 biases as docs/layers.md says to use them: alibiBias / relativePositionBias passed as
+// ALiBi and T5 biases as docs/api.md says to use them: alibiBias / relativePositionBias passed as
 // MultiHeadAttention's float attnMask [1, H, L, L], against a float64 forward pass written here.
 import { describe, expect, it } from 'vitest';
 import { MultiHeadAttention, alibiBias, alibiSlopes, relativePositionBias, type Tensor } from '../../src/index';

@@ -5,9 +5,8 @@
 // w arrives as nn.Linear's [out, in]. It is packed once per call into panels of 16 outputs,
 // panel p = [in][16] (outputs past out_features zero-filled), so the inner loop reads 16
 // consecutive floats per k. x rows are used in place (broadcast x[r, k]).
-// Not kept (standalone harness, 1 core, same run): blocking k by 128-512 so a panel's block stays in
-// L1 ran 0.95-1.02x at E = 512-2048, and the attention kernel's FlashOpsAvx2::gemm (which loads C
-// into its accumulators) compiled here with the accumulators on the stack (42 against 105 GFLOP/s).
+// Its own kernel rather than the attention kernel's FlashOpsAvx2::gemm, whose accumulators GCC kept on
+// the stack when compiled here.
 #include <immintrin.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // AVX2 + FMA projection for a few rows (decoding: one token at a time): y[r, o] = b[o] + x[r]·w[o],
 // straight from nn.Linear's [out, in] rows. The 6x16 GEMM packs all of w on every call, which one
-// row cannot repay (E = 1024: 2.5 GFLOP/s); here each w row is read once for all rows, two outputs
+// row cannot repay; here each w row is read once for all rows, two outputs
 // at a time (2R <= 8 accumulators, each x load feeding two FMAs).
 #include <immintrin.h>
 

@@ -1,4 +1,4 @@
-// The docs hold together: every relative link in the README, docs/ and bench/README.md points at a file
+// The docs hold together: every relative link in the README, SECURITY.md, docs/ and bench/README.md points at a file
 // that exists (and at a heading or <a id> that exists in it), the README stays a five-minute read, and
 // the two commands it gives are package.json scripts that CI runs.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
-const docs = ['README.md', 'CHANGELOG.md', 'bench/README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = ['README.md', 'CHANGELOG.md', 'SECURITY.md', 'bench/README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 /** Markdown without its fenced code blocks (links and headings there are text, not links). */
 const prose = (text: string) => text.replace(/^```[\s\S]*?^```/gm, '');

@@ -215,7 +215,7 @@ export class MultiHeadAttention {
   /**
    * Views of sizes `lengths` into one buffer, kept for the next call when it is at most SCRATCH_KEPT
    * floats (nothing returned ever points into it): fresh memory costs a page fault per 4 KiB on first
-   * touch, which on a VM can cost as much as the projections themselves.
+   * touch, a cost of the same order as the projections'.
    */
   private scratch(lengths: number[]): Float32Array[] {
     const total = lengths.reduce((a, n) => a + n, 0);

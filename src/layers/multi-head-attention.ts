@@ -157,7 +157,7 @@ export class MultiHeadAttention {
     const Lk = k.shape[1];
     // Each projection writes its [B, L, H·D] rows, already the 'bshd' layout, straight into a scratch buffer
     // that also takes the attention's output. With in_proj_weight, wq, wk and wv are views of its rows:
-    // three GEMMs where one fused GEMM was followed by copies of its rows into q, k and v.
+    // three GEMMs into place rather than one fused GEMM whose rows would then be copied out.
     const qw = c.numHeads * D;
     const kvw = c.numKvHeads * D;
     const [qd, kd, vd, attnData] = this.scratch([B * Lq * qw, B * Lk * kvw, B * Lk * kvw, B * Lq * qw]);

@@ -55,7 +55,8 @@ export default defineConfig({
           exclude: ONCE_JS,
           env: { ATTNKIT_BACKEND: 'native' },
           // The example server's modules load the built package (dist/: CommonJS under an ESM face), which
-          // vite's transform does not take: Node imports them itself, as `node examples/server/main.mjs` does.
+          // vite's transform does not take: Node imports them itself, as `node examples/server/main.js` does
+          // (their .js names, under examples/server/package.json "type": "module", keep vitest from inlining them as it does every .mjs).
           server: { deps: { external: [/\/examples\/server\//] } },
         },
       },

@@ -54,9 +54,9 @@ export function createInferenceServer(options = {}) {
   const modelConfig = { ...MODEL_DEFAULTS, ...o.model };
   const schemas = requestSchemas(modelConfig, o);
   const pool = new ModelPool({ size: o.workers, model: modelConfig, memoryCap: o.memoryCap });
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const counts = { ok: 0, badRequest: 0, failed: 0, inFlight: 0 };
+  // Node records the interval between its sampling timer's ticks: each value is the delay plus this 1 ms.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const counts = { ok: 0, badRequest: 0, failed: 0, cancelled: 0, inFlight: 0 };
   let stopping = null;
 
   const send = (res, status, body, headers = {}) => {
@@ -76,6 +76,7 @@ export function createInferenceServer(options = {}) {
     const { sequences } = await body(req, schemas.embed);
     const vectors = await pool.embed(sequences);
     send(res, 200, { dim: modelConfig.dim, embeddings: vectors.map((v) => Array.from(v)) });
+    counts.ok++;
   }
 
   async function generate(req, res) {
@@ -105,15 +106,21 @@ export function createInferenceServer(options = {}) {
       }
       throw err;
     }
-    if (done) {
-      write('done', done);
-      res.end();
-    }
+    if (!done) return counts.cancelled++; // the client left; nobody to answer
+    write('done', done);
+    res.end();
+    counts.ok++;
   }
 
   async function metrics(res, url) {
     const workers = await pool.stats();
     send(res, 200, snapshot(url.searchParams.get('reset') === '1', workers));
+    counts.ok++;
+  }
+
+  function health(_, res) {
+    send(res, 200, { ok: true });
+    counts.ok++;
   }
 
   function snapshot(reset, workers) {
@@ -125,7 +132,7 @@ export function createInferenceServer(options = {}) {
 
   async function route(req, res) {
     const url = new URL(req.url, 'http://localhost');
-    const routes = { '/v1/embed': ['POST', embed], '/v1/generate': ['POST', generate], '/metrics': ['GET', (_, r) => metrics(r, url)], '/healthz': ['GET', (_, r) => send(r, 200, { ok: true })] };
+    const routes = { '/v1/embed': ['POST', embed], '/v1/generate': ['POST', generate], '/metrics': ['GET', (_, r) => metrics(r, url)], '/healthz': ['GET', health] };
     const found = routes[url.pathname];
     if (!found) throw new RequestError(404, `no route ${url.pathname} (POST /v1/embed, POST /v1/generate, GET /metrics, GET /healthz)`);
     if (req.method !== found[0]) throw new RequestError(405, `${url.pathname} takes ${found[0]}, got ${req.method}`);
@@ -136,7 +143,6 @@ export function createInferenceServer(options = {}) {
     if (stopping) return send(res, 503, { error: 'shutting down' });
     counts.inFlight++;
     route(req, res)
-      .then(() => counts.ok++)
       .catch((err) => {
         const status = err instanceof RequestError ? err.status : 500;
         if (status >= 500) counts.failed++;
@@ -162,6 +168,7 @@ export function createInferenceServer(options = {}) {
       await pool.ready();
       await new Promise((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
       const { port: bound } = server.address();
+      loop.enable();
       return `http://${host}:${bound}`;
     },
     metrics: (reset = false) => snapshot(reset, []),

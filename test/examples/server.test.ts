@@ -165,6 +165,37 @@ describe('examples/server', () => {
     expect((await post(url, '/v1/embed', '', 'GET')).status).toBe(405);
   });
 
+  it('stops a generation whose client left, and its session stays usable', async () => {
+    const prompt = [3, 3, 3];
+    const first = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${url}/v1/generate`, { method: 'POST' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          text += c;
+          // Leave after the first token of 128.
+          if (text.includes('"token"')) {
+            req.destroy();
+            resolve(text);
+          }
+        });
+      });
+      req.on('error', (e) => (e.message === 'socket hang up' ? undefined : reject(e)));
+      req.end(JSON.stringify({ tokens: prompt, maxTokens: 128 }));
+    });
+    const session = ndjson(first.split('\n')[0])[0].session;
+    let m;
+    for (let i = 0; i < 100; i++) {
+      m = JSON.parse((await post(url, '/metrics', '', 'GET')).text);
+      if (m.requests.inFlight === 1 && m.workers[0].queued === 0) break; // only this /metrics request left
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(m.requests).toMatchObject({ inFlight: 1, cancelled: 1, failed: 0 });
+    expect(m.workers[0].queued).toBe(0);
+    // Not busy any more: it continues from wherever the generation stopped.
+    expect(streamed(await post(url, '/v1/generate', { session, tokens: [4], maxTokens: 2 })).tokens).toHaveLength(2);
+  });
+
   it('GET /metrics reports the event-loop delay and the request counts', async () => {
     const reply = await post(url, '/metrics', '', 'GET');
     const m = JSON.parse(reply.text);

@@ -24,7 +24,10 @@ const int = (name, min) => {
 };
 
 const app = createInferenceServer({ workers: int('workers', 1), memoryCap: int('memory-mb', 1) * 2 ** 20 });
-const url = await app.listen(int('port', 0), values.host);
+const url = await app.listen(int('port', 0), values.host).catch((err) => {
+  console.error(`cannot start: ${err.message}`);
+  process.exit(1);
+});
 console.log(`listening on ${url}`);
 
 let signals = 0;

@@ -38,7 +38,7 @@ export function validate(schema, value, path = 'body') {
     }
   }
   if (type === 'object') {
-    for (const key of schema.required ?? []) if (!(key in value)) return `${path}.${key}: required`;
+    for (const key of schema.required ?? []) if (!Object.hasOwn(value, key)) return `${path}.${key}: required`;
     for (const [key, v] of Object.entries(value)) {
       const sub = schema.properties[key];
       if (!sub) {

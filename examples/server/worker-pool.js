@@ -21,7 +21,7 @@ export class ModelPool {
     this.closed = false;
     this.workers = Array.from({ length: size }, (_, index) => {
       const w = new Worker(WORKER, { workerData: { index, model, memoryCap: Math.floor(memoryCap / size) } });
-      const slot = { worker: w, inFlight: 0, ready: new Promise((resolve, reject) => (w.once('online', resolve), w.once('error', reject))) };
+      const slot = { worker: w, inFlight: 0, dead: null, ready: new Promise((resolve, reject) => (w.once('online', resolve), w.once('error', reject))) };
       w.on('message', (msg) => this.reply(slot, msg));
       // A worker that dies fails its jobs; the server answers them 500 rather than hanging.
       w.on('error', (err) => this.failAll(slot, err));
@@ -57,7 +57,7 @@ export class ModelPool {
 
   /** Each worker's session counts, capacity, evictions and queue length. */
   stats() {
-    return Promise.all(this.workers.map((slot) => this.send(slot, { type: 'stats' }).promise));
+    return Promise.all(this.workers.map((slot) => (slot.dead ? { failed: slot.dead.message } : this.send(slot, { type: 'stats' }).promise)));
   }
 
   /** Stops the workers (after the server has finished its requests). */
@@ -67,11 +67,12 @@ export class ModelPool {
   }
 
   leastBusy() {
-    return this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    return this.workers.reduce((a, b) => (a.dead || (!b.dead && b.inFlight < a.inFlight) ? b : a));
   }
 
   send(slot, msg, callbacks = {}) {
     const id = this.nextId++;
+    if (slot.dead) return { id, promise: Promise.reject(new RequestError(500, `model worker failed: ${slot.dead.message}`)) };
     let resolve, reject;
     const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
     this.jobs.set(id, { slot, resolve, reject, ...callbacks });
@@ -93,6 +94,7 @@ export class ModelPool {
   }
 
   failAll(slot, err) {
+    slot.dead ??= err;
     for (const [id, job] of this.jobs)
       if (job.slot === slot) {
         this.jobs.delete(id);

@@ -7,6 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../explain/built-cli';
+
 const ROOT = path.join(__dirname, '..', '..');
 // The server and the model load dist/ (as examples do), built now when src/ is newer; Node imports
 // them itself (vitest.config.ts: server.deps.external).
@@ -55,7 +56,7 @@ function rms(x: Float32Array, dim: number): Float32Array {
 }
 
 /** Greedy next token after `seq`, recomputing causal attention over the whole sequence, without a cache. */
-function nextWithoutCache(model: any, seq: number[]): number { // eslint-disable-line @typescript-eslint/no-explicit-any
+function nextWithoutCache(model: InstanceType<typeof TinyModel>, seq: number[]): number {
   const E = model.config.dim;
   const n = seq.length;
   const h = new Float32Array(n * E);
@@ -71,7 +72,7 @@ const model = new TinyModel();
 const { vocab, context } = model.config;
 
 describe('examples/server', () => {
-  let app: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let app: ReturnType<typeof createInferenceServer>;
   let url: string;
   beforeAll(async () => {
     app = createInferenceServer({ workers: 1 });

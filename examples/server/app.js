@@ -47,7 +47,7 @@ function parseJson(text) {
 
 /**
  * Creates the server (not yet listening). options: SERVER_DEFAULTS' keys and `model` (TinyModel
- * options). Returns { server, pool, listen(port, host) → url, metrics(reset), shutdown() }.
+ * options). Returns { server, pool, listen(port, host) → url, metrics(reset), shutdown() → final metrics }.
  */
 export function createInferenceServer(options = {}) {
   const o = { ...SERVER_DEFAULTS, ...options };
@@ -163,10 +163,14 @@ export function createInferenceServer(options = {}) {
   return {
     server,
     pool,
-    ready: () => pool.ready(),
     async listen(port = 0, host = '127.0.0.1') {
-      await pool.ready();
-      await new Promise((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+      try {
+        await pool.ready();
+        await new Promise((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+      } catch (err) {
+        await pool.close();
+        throw err;
+      }
       const { port: bound } = server.address();
       loop.enable();
       return `http://${host}:${bound}`;

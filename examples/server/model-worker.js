@@ -88,3 +88,4 @@ parentPort.on('message', (msg) => {
   } else if (msg.type === 'stats') post({ id: msg.id, type: 'result', value: { ...store.stats(), queued: queue.length } });
   schedule();
 });
+parentPort.postMessage({ type: 'ready' });

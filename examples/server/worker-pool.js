@@ -21,8 +21,14 @@ export class ModelPool {
     this.closed = false;
     this.workers = Array.from({ length: size }, (_, index) => {
       const w = new Worker(WORKER, { workerData: { index, model, memoryCap: Math.floor(memoryCap / size) } });
-      const slot = { worker: w, inFlight: 0, dead: null, ready: new Promise((resolve, reject) => (w.once('online', resolve), w.once('error', reject))) };
-      w.on('message', (msg) => this.reply(slot, msg));
+      const slot = { worker: w, inFlight: 0, dead: null };
+      // Ready once the model and its session store are built (the worker says so), failed if it dies first.
+      slot.ready = new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`model worker ${index} exited with code ${code} while starting`)));
+      });
+      slot.ready.then(() => w.on('message', (msg) => this.reply(slot, msg)), () => {});
       // A worker that dies fails its jobs; the server answers them 500 rather than hanging.
       w.on('error', (err) => this.failAll(slot, err));
       w.on('exit', (code) => this.closed || this.failAll(slot, new Error(`model worker ${index} exited with code ${code}`)));

@@ -208,6 +208,10 @@ describe('examples/server', () => {
 });
 
 describe('examples/server sessions under a memory cap', () => {
+  it('refuses to start with a cap below one session', async () => {
+    await expect(createInferenceServer({ memoryCap: 1000 }).listen(0)).rejects.toThrow(`memoryCap 1000 B holds no session (one takes ${model.sessionBytes} B)`);
+  });
+
   it('evicts the least recently used session first', async () => {
     const app = createInferenceServer({ memoryCap: 2 * model.sessionBytes });
     const url = await app.listen(0);

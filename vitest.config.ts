@@ -32,8 +32,8 @@ function otherAvx512Width(): number {
 //   test/reliability only the hostile inputs are among them (overflowing scores, NaN, shared memory go
 //   through each level's kernels); its async, worker_threads and process-exit suites test the Node-API
 //   glue and the thread pool, the same at every level, and run once per backend.
-// - ONCE_NATIVE test TypeScript, the CLI, the package's entry points and the docs' examples, whose
-//   answer depends on neither the backend nor the level: the 'native' project only.
+// - ONCE_NATIVE test TypeScript, the CLI, the package's entry points, the docs' examples and the
+//   example server, whose answer depends on neither the backend nor the level: the 'native' project only.
 // - ONCE_JS call the JavaScript kernels directly (not through ATTNKIT_BACKEND): the 'js' project only.
 // - Every other suite (positional, training, the API fuzzer) runs once per backend.
 // ATTNKIT_BACKEND=native makes a missing or broken addon an error, so a failed build can never pass
@@ -41,14 +41,25 @@ function otherAvx512Width(): number {
 const levels = simdLevels();
 const suites = (dirs: string[]) => dirs.map((dir) => `test/${dir}/**/*.test.ts`);
 const KERNEL_SUITES = [...suites(['native', 'sdpa', 'api', 'layers', 'backend']), 'test/reliability/hostile-input.test.ts'];
-const ONCE_NATIVE = suites(['explain', 'package', 'docs', 'dtypes']);
+const ONCE_NATIVE = suites(['explain', 'package', 'docs', 'dtypes', 'examples']);
 const ONCE_JS = suites(['backends']);
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     exclude: [...configDefaults.exclude, 'test/bench/**'],
     projects: [
-      { extends: true, test: { name: 'native', exclude: ONCE_JS, env: { ATTNKIT_BACKEND: 'native' } } },
+      {
+        extends: true,
+        test: {
+          name: 'native',
+          exclude: ONCE_JS,
+          env: { ATTNKIT_BACKEND: 'native' },
+          // The example server's modules load the built package (dist/: CommonJS under an ESM face), which
+          // vite's transform does not take: Node imports them itself, as `node examples/server/main.js` does
+          // (their .js names, under examples/server/package.json "type": "module", keep vitest from inlining them as it does every .mjs).
+          server: { deps: { external: [/\/examples\/server\//] } },
+        },
+      },
       // The best level already runs as 'native'; the others are forced.
       ...levels.slice(1).map((level) => ({
         extends: true,

@@ -20,30 +20,39 @@ export const PEER_PACKAGES = {
 
 export const peerRequire = createRequire(path.join(PEERS_DIR, 'package.json'));
 
-function installed() {
-  return Object.entries(PEER_PACKAGES).every(([name, version]) => {
+/** Whether `dir` holds each of `packages` ({ name: version }) at that version. */
+function installed(dir, packages) {
+  return Object.entries(packages).every(([name, version]) => {
     try {
-      return JSON.parse(fs.readFileSync(path.join(PEERS_DIR, 'node_modules', name, 'package.json'), 'utf8')).version === version;
+      return JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version === version;
     } catch {
       return false;
     }
   });
 }
 
-export function ensurePeers() {
-  if (installed()) return;
-  fs.mkdirSync(PEERS_DIR, { recursive: true });
-  const pkg = path.join(PEERS_DIR, 'package.json');
-  if (!fs.existsSync(pkg)) fs.writeFileSync(pkg, '{ "private": true, "description": "attnkit bench peers (not shipped)" }\n');
-  const specs = Object.entries(PEER_PACKAGES).map(([n, v]) => `${n}@${v}`);
-  console.log(`installing peers into ${PEERS_DIR}: ${specs.join(' ')}`);
+/**
+ * Installs `packages` ({ name: version }) into `dir` (a private prefix outside attnkit's own
+ * node_modules and package.json) unless they are there already; `what` names them in messages.
+ */
+export function ensureInstalled(dir, packages, what, env = {}) {
+  if (installed(dir, packages)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  const pkg = path.join(dir, 'package.json');
+  if (!fs.existsSync(pkg)) fs.writeFileSync(pkg, `{ "private": true, "description": "attnkit ${what} (not shipped)" }\n`);
+  const specs = Object.entries(packages).map(([n, v]) => `${n}@${v}`);
+  console.log(`installing ${what} into ${dir}: ${specs.join(' ')}`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--prefix', PEERS_DIR, ...specs], {
+  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--prefix', dir, ...specs], {
     stdio: 'inherit',
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip' },
+    env: { ...process.env, ...env },
     shell: process.platform === 'win32',
   });
-  if (r.status !== 0 || !installed()) throw new Error('bench:peers: installing the peers failed (see npm output above)');
+  if (r.status !== 0 || !installed(dir, packages)) throw new Error(`installing ${what} failed (see npm output above)`);
+}
+
+export function ensurePeers() {
+  ensureInstalled(PEERS_DIR, PEER_PACKAGES, 'bench peers', { ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip' });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) ensurePeers();

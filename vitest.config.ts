@@ -55,8 +55,8 @@ export default defineConfig({
           exclude: ONCE_JS,
           env: { ATTNKIT_BACKEND: 'native' },
           // The example server's modules load the built package (dist/: CommonJS under an ESM face), which
-          // vite's transform does not take: Node imports them itself, as `node examples/server/main.js` does
-          // (their .js names, under examples/server/package.json "type": "module", keep vitest from inlining them as it does every .mjs).
+          // vite's transform does not take: Node imports them itself, as `node examples/server/main.js` does.
+          // (They are .js under a "type": "module" package.json because vitest inlines every .mjs outside node_modules.)
           server: { deps: { external: [/\/examples\/server\//] } },
         },
       },

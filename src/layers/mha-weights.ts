@@ -6,7 +6,7 @@
 //   wq [Hq·D, E], wk [Hkv·D, kdim], wv [Hkv·D, vdim], wo [E, Hq·D]; biases bq/bk/bv (views of inBias) and bo.
 import type { Tensor } from '../tensor';
 import { createRng, type Rng } from '../util/rng';
-import { formatShape, shapeError, typeError } from '../validation/error-factory';
+import { formatShape, shapeError, typeError, unknownKeyError } from '../validation/error-factory';
 import type { MhaConfig } from './mha-config';
 
 export interface MhaWeights {
@@ -91,7 +91,7 @@ function put(op: string, name: string, value: unknown, shape: number[], dst: Flo
 
 function checkKeys(op: string, dict: Record<string, unknown>, allowed: string[], required: string[]): void {
   for (const key of Object.keys(dict))
-    if (!allowed.includes(key)) throw typeError(op, `stateDict['${key}']`, `one of the expected names (${allowed.join(', ')})`, key);
+    if (!allowed.includes(key)) throw unknownKeyError(op, `stateDict['${key}']`, key, allowed, 'the expected names');
   for (const key of required) if (!(key in dict)) throw typeError(op, `stateDict['${key}']`, 'present', undefined);
 }
 
@@ -132,7 +132,7 @@ export function loadPlainDict(op: string, c: MhaConfig, w: MhaWeights, dictIn: u
   const names = ['wq', 'wk', 'wv', 'wo'];
   const biasNames = c.bias ? ['bq', 'bk', 'bv', 'bo'] : [];
   for (const key of Object.keys(dict))
-    if (![...names, ...biasNames].includes(key)) throw typeError(op, `weights.${key}`, `one of the expected names (${[...names, ...biasNames].join(', ')})`, key);
+    if (![...names, ...biasNames].includes(key)) throw unknownKeyError(op, `weights.${key}`, key, [...names, ...biasNames], 'the expected names');
   for (const key of [...names, ...biasNames]) if (!(key in dict)) throw typeError(op, `weights.${key}`, 'present', undefined);
   const qRows = c.numHeads * c.headDim;
   const kvRows = c.numKvHeads * c.headDim;

@@ -2,6 +2,7 @@
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode, type ErrorCodeValue } from '../errors';
 import { clip, quote } from './quote';
 import { typedArrayKind, typedArrayLength } from './snapshot';
+import { didYouMean } from './suggest';
 
 /** The longest `got` part of a message: a described value or a shape, never a whole caller array. */
 const MAX_GOT = 240;
@@ -63,4 +64,12 @@ export function shapeError(op: string, arg: string, expected: string, got: strin
 
 export function valueError(op: string, arg: string, expected: string, got: string, code: ErrorCodeValue = ErrorCode.VALUE): AttnkitRangeError {
   return new AttnkitRangeError(mustBe(op, arg, expected, got), code);
+}
+
+/**
+ * A key (an option, a state-dict name) that is not one of `known`: refused by name, with the closest
+ * known name when it looks like a typo ("…, got string 'casual'; did you mean 'causal'?").
+ */
+export function unknownKeyError(op: string, arg: string, key: string, known: readonly string[], listName = 'the known options'): AttnkitTypeError {
+  return new AttnkitTypeError(mustBe(op, arg, `one of ${listName} (${known.join(', ')})`, `string ${quote(key, 40)}${didYouMean(key, known)}`));
 }

@@ -4,9 +4,8 @@
 // a swapped prototype or a Proxy cannot lie about a buffer's kind or length. Every later check and the
 // kernels see only the copies, so a getter that changes its answer, or one that throws, cannot reach them.
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode } from '../errors';
-import { mustBe, shapeError, typeError } from './error-factory';
-import { clip, quote } from './quote';
-import { didYouMean } from './suggest';
+import { shapeError, typeError, unknownKeyError } from './error-factory';
+import { clip } from './quote';
 
 type Getter = (this: unknown) => unknown;
 
@@ -146,17 +145,12 @@ export function snapshotOptions(op: string, options: unknown, known: readonly st
   } catch (e) {
     throw unreadable(op, arg, e);
   }
-  for (const key of keys) if (!known.includes(key)) throw unknownOption(op, arg, key, known);
+  for (const key of keys) if (!known.includes(key)) throw unknownKeyError(op, `${arg}.${key}`, key, known);
   for (const key of known) {
     const value = readOwn(op, `${arg}.${key}`, options, key);
     if (value !== undefined) snap[key] = value;
   }
   return snap;
-}
-
-/** An options key that is not one of `known`: refused by name, with the closest known name if it looks like a typo. */
-function unknownOption(op: string, arg: string, key: string, known: readonly string[]): AttnkitTypeError {
-  return new AttnkitTypeError(mustBe(op, `${arg}.${key}`, `one of the known options (${known.join(', ')})`, `string ${quote(key, 40)}${didYouMean(key, known)}`));
 }
 
 /**

@@ -17,6 +17,9 @@ import {
 import { closestName, editDistance } from '../../src/validation/suggest';
 import { expectError } from '../helpers/expect-error';
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The key an argument name ends with: options.window.lfet → lfet, stateDict['x'] → x. */
+const key = (arg: string) => /\['(.*)'\]$/.exec(arg)?.[1] ?? arg.split('.').pop()!;
 const t = (shape: number[]) => tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
 const q = () => t([1, 2, 3, 4]);
 
@@ -48,11 +51,12 @@ describe('misspelled option keys', () => {
     ['MultiHeadAttention.forward', () => new MultiHeadAttention({ embedDim: 4, numHeads: 2 }).forward(t([1, 2, 4]), undefined, undefined, { keyPadingMask: null } as never), 'options.keyPadingMask', 'keyPaddingMask'],
     ['SelfAttention.forward', () => new SelfAttention({ embedDim: 4, numHeads: 2 }).forward(t([1, 2, 4]), { lenghts: [2] } as never), 'options.lenghts', 'lengths'],
     ['KVCache constructor', () => new KVCache({ batch: 1, kvHeads: 2, headDim: 2, maxLenght: 8 } as never), 'options.maxLenght', 'maxLength'],
+    ['MultiHeadAttention.loadPyTorch', () => new MultiHeadAttention({ embedDim: 4, numHeads: 2 }).loadPyTorch({ out_proj_weight: t([4, 4]) } as never), "stateDict['out_proj_weight']", 'out_proj.weight'],
     ['KVCache.append', () => cache().append(t([1, 2, 1, 2]), t([1, 2, 1, 2]), { count: [1] } as never), 'options.count', 'counts'],
   ];
   for (const [name, fn, arg, near] of cases)
     it(`${name}: ${arg} suggests '${near}'`, () =>
-      expectError(fn, AttnkitTypeError, ErrorCode.TYPE, new RegExp(`${arg.replace(/\./g, '\\.')} must be one of the known options \\(.*\\), got string '${arg.split('.').pop()}'; did you mean '${near}'\\?$`)));
+      expectError(fn, AttnkitTypeError, ErrorCode.TYPE, new RegExp(`${escape(arg)} must be one of the (known options|expected names) \\(.*\\), got string '${escape(key(arg))}'; did you mean '${escape(near)}'\\?$`)));
 
   it('an unknown key far from every option is refused as before, with no suggestion', () => {
     expectError(() => scaledDotProductAttention(q(), q(), q(), { foo: 1 } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.foo must be one of the known options \(scale, causal, .*\), got string 'foo'$/);

@@ -39,6 +39,12 @@ describe('MultiHeadAttention.backward refuses', () => {
     expect(cache.lengths[0]).toBe(0);
   });
 
+  it('a scale that is not a finite float32 number (forward)', () => {
+    const mha = new MultiHeadAttention({ embedDim: 4, numHeads: 2, seed: 1 });
+    expectError(() => mha.forward(x(1, 3, 4), undefined, undefined, { scale: '1' as unknown as number }), AttnkitTypeError, ErrorCode.TYPE, /^MultiHeadAttention\.forward: options\.scale must be a finite number/);
+    expectError(() => mha.forward(x(1, 3, 4), undefined, undefined, { scale: 1e39 }), AttnkitRangeError, ErrorCode.VALUE, /^MultiHeadAttention\.forward: options\.scale must be a finite number within float32 range/);
+  });
+
   it('the gradients are fresh arrays: the parameters and saved tensors are not aliased', () => {
     const mha = new MultiHeadAttention({ embedDim: 4, numHeads: 2, seed: 1 });
     const before = Object.fromEntries(Object.entries(mha.parameters()).map(([k, v]) => [k, v.slice()]));

@@ -11,17 +11,19 @@ import { MultiHeadAttention, linear, linearBackward, sinusoidalTable, xavierUnif
 
 export class SequenceModel {
   /**
-   * @param {{ vocab: number, seqLen: number, embedDim: number, numHeads: number, layers?: number, seed?: number, scale?: number }} c
-   * scale: the attention's score scale (default 1/√headDim).
+   * @param {{ vocab: number, seqLen: number, embedDim: number, numHeads: number, layers?: number, seed?: number, scale?: number, gain?: number }} c
+   * scale: the attention's score scale (default 1/√headDim); gain: Xavier gain of the attention's input
+   * projection (default 1, nn.MultiheadAttention's), which sets the variance of q and k at the start.
    */
   constructor(c) {
-    this.c = { layers: 1, seed: 1, ...c };
+    this.c = { layers: 1, seed: 1, gain: 1, ...c };
     const { vocab, seqLen, embedDim: E, numHeads, layers, seed } = this.c;
     this.headDim = E / numHeads;
     this.embed = new Float32Array(vocab * E);
     xavierUniform({ data: this.embed, shape: [vocab, E] }, { seed });
     this.pe = sinusoidalTable(seqLen, E).data;
     this.mhas = Array.from({ length: layers }, (_, l) => new MultiHeadAttention({ embedDim: E, numHeads, seed: seed + 1 + l }));
+    for (const m of this.mhas) for (const [name, a] of Object.entries(m.parameters())) if (name === 'in_proj_weight') a.forEach((v, i) => (a[i] = v * this.c.gain));
     this.wOut = new Float32Array(vocab * E);
     xavierUniform({ data: this.wOut, shape: [vocab, E] }, { seed: seed + 100 });
     this.bOut = new Float32Array(vocab);
@@ -36,16 +38,46 @@ export class SequenceModel {
     return p;
   }
 
-  /** logits [B, L, vocab] for tokens (Int32Array [B·L]); train keeps what backward() needs. */
-  forward(tokens, batch, train = false) {
-    const { seqLen: L, embedDim: E, vocab } = this.c;
+  /** Embed[tokens] + PE, [B, L, E]. */
+  embedTokens(tokens, batch) {
+    const { seqLen: L, embedDim: E } = this.c;
     const h = new Float32Array(batch * L * E);
     for (let r = 0; r < batch * L; r++) {
       const t = tokens[r];
       const pos = r % L;
       for (let e = 0; e < E; e++) h[r * E + e] = this.embed[t * E + e] + this.pe[pos * E + e];
     }
-    let x = { data: h, shape: [batch, L, E] };
+    return { data: h, shape: [batch, L, E] };
+  }
+
+  /** Standard deviation of the first layer's unscaled scores q·k over every (head, query, key) of a batch. */
+  scoreStd(tokens, batch) {
+    const { seqLen: L, numHeads: H } = this.c;
+    const D = this.headDim;
+    const x = this.embedTokens(tokens, batch);
+    const w = this.mhas[0].weights();
+    const q = linear(x, w.wq, w.bq).data;
+    const k = linear(x, w.wk, w.bk).data;
+    let sum = 0;
+    let sq = 0;
+    let n = 0;
+    for (let b = 0; b < batch; b++)
+      for (let h = 0; h < H; h++)
+        for (let i = 0; i < L; i++)
+          for (let j = 0; j < L; j++) {
+            let dot = 0;
+            for (let d = 0; d < D; d++) dot += q[(b * L + i) * H * D + h * D + d] * k[(b * L + j) * H * D + h * D + d];
+            sum += dot;
+            sq += dot * dot;
+            n++;
+          }
+    return Math.sqrt(sq / n - (sum / n) ** 2);
+  }
+
+  /** logits [B, L, vocab] for tokens (Int32Array [B·L]); train keeps what backward() needs. */
+  forward(tokens, batch, train = false) {
+    const { seqLen: L, embedDim: E, vocab } = this.c;
+    let x = this.embedTokens(tokens, batch);
     const scale = this.c.scale;
     for (const m of this.mhas) {
       const { output } = m.forward(x, undefined, undefined, { train, ...(scale !== undefined ? { scale } : {}) });

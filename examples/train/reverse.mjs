@@ -3,7 +3,7 @@
 //
 //   npm run build:ts && node examples/train/reverse.mjs            (or: npm run train:example)
 //   node examples/train/reverse.mjs --layers 2 --seq-len 16
-//   node examples/train/reverse.mjs --compare-scales [--svg examples/train/scale-loss.svg] [--json f]
+//   node examples/train/reverse.mjs --compare-scales [--heads 1] [--gain 2] [--svg examples/train/scale-loss.svg] [--json f]
 //
 // --compare-scales trains the same model from the same seeds with the attention scale 1/√d_k, 1 and
 // 1/(2√d_k) for a fixed number of epochs and prints, then plots, the loss curves: what the scale does to
@@ -23,7 +23,7 @@ function parseArgs(argv) {
     if (!Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${v}`);
     return n;
   };
-  const keys = { '--layers': 'layers', '--seq-len': 'seqLen', '--epochs': 'maxEpochs', '--steps': 'stepsPerEpoch', '--batch': 'batch', '--heads': 'numHeads', '--embed': 'embedDim', '--lr': 'lr', '--seed': 'seed' };
+  const keys = { '--layers': 'layers', '--seq-len': 'seqLen', '--epochs': 'maxEpochs', '--steps': 'stepsPerEpoch', '--batch': 'batch', '--heads': 'numHeads', '--embed': 'embedDim', '--lr': 'lr', '--seed': 'seed', '--gain': 'gain' };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     if (f === '--compare-scales') a.compare = true;
@@ -56,7 +56,7 @@ function printEpoch(r) {
 
 function describe(c) {
   const info = backendInfo();
-  return `${c.layers} layer(s), E = ${c.embedDim}, ${c.numHeads} heads (d_k = ${c.embedDim / c.numHeads}), sequences of ${c.seqLen} tokens over ${c.vocab}, batch ${c.batch}, AdamW lr ${c.lr}; attnkit ${info.backend} (${info.simd}, ${info.threads} threads)`;
+  return `${c.layers} layer(s), E = ${c.embedDim}, ${c.numHeads} heads (d_k = ${c.embedDim / c.numHeads}), in_proj Xavier gain ${c.gain}, sequences of ${c.seqLen} tokens over ${c.vocab}, batch ${c.batch}, AdamW lr ${c.lr}; attnkit ${info.backend} (${info.simd}, ${info.threads} threads)`;
 }
 
 function single(config) {
@@ -83,8 +83,9 @@ async function compare(config, svgPath, jsonPath) {
   for (const s of SCALES) {
     const scale = s.factor(dK);
     console.log(`scale ${s.name} = ${scale.toPrecision(4)}`);
-    const { history } = train({ ...c, scale }, { onStep: (e, st, loss) => progress(e, st, c.stepsPerEpoch, loss), onEpoch: printEpoch });
-    runs.push({ ...s, scale, history });
+    const { history, initialScoreStd } = train({ ...c, scale }, { onStep: (e, st, loss) => progress(e, st, c.stepsPerEpoch, loss), onEpoch: printEpoch });
+    console.log(`  at the start: unscaled scores q·k have σ = ${initialScoreStd.toFixed(3)}, scaled σ = ${(initialScoreStd * scale).toFixed(3)}`);
+    runs.push({ ...s, scale, history, initialScoreStd });
   }
   console.log('\nHeld-out token accuracy (loss) per epoch:');
   console.log(['epoch', ...runs.map((r) => r.name)].join(' | '));
@@ -93,11 +94,11 @@ async function compare(config, svgPath, jsonPath) {
     const first = r.history.find((h) => h.evalAccuracy >= 0.99);
     console.log(`${r.name}: ${first ? `99 % held-out accuracy after epoch ${first.epoch}` : 'never reached 99 %'}, final loss ${r.history[r.history.length - 1].loss.toFixed(4)}`);
   }
-  if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify({ config: c, runs: runs.map(({ name, scale, history }) => ({ name, scale, history })) }, null, 1) + '\n');
+  if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify({ config: c, runs: runs.map(({ name, scale, history, initialScoreStd }) => ({ name, scale, initialScoreStd, history })) }, null, 1) + '\n');
   const { lineChart } = await import('../../dist/explain/svg/line-chart.js');
   const svg = lineChart({
     title: 'Training loss of the reverse task by attention scale',
-    subtitle: `same seeds and data; ${c.layers} layer(s), d_k = ${dK}, mean cross-entropy per epoch of ${c.stepsPerEpoch} steps`,
+    subtitle: `same seeds and data; ${c.layers} layer(s), d_k = ${dK}, in_proj Xavier gain ${c.gain}; mean cross-entropy per epoch of ${c.stepsPerEpoch} steps`,
     x: { kind: 'linear', label: 'epoch', min: 1, max: c.maxEpochs },
     y: { kind: 'log', label: 'training loss', min: Math.min(...runs.flatMap((r) => r.history.map((h) => h.loss))) * 0.8, max: Math.log(c.vocab) * 1.1 },
     series: runs.map((r) => ({ name: r.name, color: r.color, marker: r.marker, points: r.history.map((h) => [h.epoch, h.loss]) })),

@@ -21,6 +21,8 @@ export const DEFAULTS = {
   seed: 1,
   /** The attention's score scale; undefined = 1/√headDim. */
   scale: undefined,
+  /** Xavier gain of the attention's input projection (1: nn.MultiheadAttention's init). */
+  gain: 1,
 };
 
 /** mulberry32: the data's own seeded stream. */
@@ -52,17 +54,19 @@ export function accuracy(model, data, count, vocab) {
 }
 
 /**
- * Trains one model; returns { history: [{ epoch, loss, trainAccuracy, evalAccuracy, seconds }], model }.
+ * Trains one model; returns { history: [{ epoch, loss, trainAccuracy, evalAccuracy, seconds }], model, config,
+ * initialScoreStd } (the spread of the unscaled scores q·k at the start, on held-out sequences).
  * onStep(epoch, step, loss) and onEpoch(row) report progress.
  */
 export function train(options = {}, { onStep, onEpoch } = {}) {
   const c = { ...DEFAULTS, ...options };
-  const model = new SequenceModel({ vocab: c.vocab, seqLen: c.seqLen, embedDim: c.embedDim, numHeads: c.numHeads, layers: c.layers, seed: c.seed, scale: c.scale });
+  const model = new SequenceModel({ vocab: c.vocab, seqLen: c.seqLen, embedDim: c.embedDim, numHeads: c.numHeads, layers: c.layers, seed: c.seed, scale: c.scale, gain: c.gain });
   const params = model.parameters();
   const opt = new AdamW(params, { lr: c.lr, weightDecay: c.weightDecay });
   const dataRand = rng(c.seed * 7919 + 13);
   const held = reverseBatch(c.evalSequences, c.seqLen, c.vocab, rng(c.seed * 104729 + 1));
   const history = [];
+  const initialScoreStd = model.scoreStd(held.tokens.subarray(0, 64 * c.seqLen), 64);
   const start = performance.now();
   for (let epoch = 1; epoch <= c.maxEpochs; epoch++) {
     let lossSum = 0;
@@ -89,5 +93,5 @@ export function train(options = {}, { onStep, onEpoch } = {}) {
     onEpoch?.(row);
     if (row.evalAccuracy >= c.target) break;
   }
-  return { history, model, config: c };
+  return { history, model, config: c, initialScoreStd };
 }

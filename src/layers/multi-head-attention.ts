@@ -341,7 +341,7 @@ function checkInput(op: string, arg: string, x: unknown, dim: number): { data: F
 
 function checkForwardOptions(op: string, options: unknown, numHeads: number): MhaForwardOptions {
   const o = snapshotOptions(op, options, FORWARD_OPTIONS) as MhaForwardOptions;
-  for (const flag of ['causal', 'needWeights', 'averageWeights'] as const)
+  for (const flag of ['causal', 'needWeights', 'averageWeights', 'train'] as const)
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
   checkPositional(op, o.positional, numHeads);
   if (o.scale !== undefined) {

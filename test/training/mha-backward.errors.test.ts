@@ -37,6 +37,7 @@ describe('MultiHeadAttention.backward refuses', () => {
     const cache = new KVCache({ batch: 1, kvHeads: 2, headDim: 2, maxLength: 8 });
     expectError(() => mha.forward(x(1, 3, 4), undefined, undefined, { train: true, cache }), AttnkitTypeError, ErrorCode.TYPE, /options\.train must be false or left out with options\.cache/);
     expect(cache.lengths[0]).toBe(0);
+    expectError(() => mha.forward(x(1, 3, 4), undefined, undefined, { train: 1 as unknown as boolean }), AttnkitTypeError, ErrorCode.TYPE, /^MultiHeadAttention\.forward: options\.train must be a boolean, got/);
   });
 
   it('a scale that is not a finite float32 number (forward)', () => {

@@ -15,6 +15,8 @@ export const ErrorCode = {
   RESOURCE: 'ERR_ATTNKIT_RESOURCE',
   /** The native kernel or the JavaScript backend's worker failed in a way no argument check foresaw (a bug: please report it). */
   INTERNAL: 'ERR_ATTNKIT_INTERNAL',
+  /** A call made out of order (MultiHeadAttention.backward without a `train: true` forward before it). */
+  STATE: 'ERR_ATTNKIT_STATE',
   /** ATTNKIT_BACKEND=native was asked for but the addon cannot load. */
   BACKEND: 'ERR_ATTNKIT_BACKEND',
 } as const;

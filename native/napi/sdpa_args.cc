@@ -53,7 +53,7 @@ int64_t window_side(double x) {
 }  // namespace
 
 attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
-  if (call.count < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 11 arguments");
+  if (call.count < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 12 arguments");
   const CallArg& q = typed_arg(call, 0, ArgType::kFloat32, "q");
   const CallArg& k = typed_arg(call, 1, ArgType::kFloat32, "k");
   const CallArg& v = typed_arg(call, 2, ArgType::kFloat32, "v");
@@ -150,6 +150,13 @@ attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
       if (lens[b] < 0 || lens[b] > a.len_k) throw std::range_error("attnkit native: kvLengths must be in [0, len_k]");
     a.kv_lens = lens;
     a.kv_lens_shift = desc[kKvLensShift] != 0;
+  }
+  if (call[11].type != ArgType::kNull) {
+    const CallArg& t = typed_arg(call, 11, ArgType::kFloat32, "lse");
+    // Contiguous [B, Hq, Lq]; the product in double, as for weights.
+    if (double(a.batch) * double(a.heads_q) * double(a.len_q) > double(t.length))
+      throw std::range_error("attnkit native: lse is too short for [batch, heads_q, len_q]");
+    a.lse = call.f32(11);
   }
   return a;
 }

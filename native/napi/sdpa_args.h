@@ -17,9 +17,9 @@ enum SdpaDescSlot {
 };
 
 // call: (q, k, v, out, weights|null, mask|null, desc, alibiSlopes|null, relBias|null, sinks|null,
-// kvLengths|null), kvLengths an Int32Array. Throws std::invalid_argument / std::range_error on any
+// kvLengths|null, lse|null), kvLengths an Int32Array, lse a Float32Array of [B, Hq, Lq]. Throws std::invalid_argument / std::range_error on any
 // inconsistency.
-constexpr size_t kSdpaArgCount = 11;
+constexpr size_t kSdpaArgCount = 12;
 attn_sdpa_args sdpa_args_from_call(const CallArgs& call);
 
 }  // namespace attnkit

@@ -1,5 +1,5 @@
-// Standalone check of a SIMD fused kernel against the scalar oracle, lse included (the addon's JS
-// glue never asks for lse). Built by scripts/check-neon.sh (arm64, run under qemu-user) and
+// Standalone check of a SIMD fused kernel against the scalar oracle, lse included (options.lseOut
+// through the addon). Built by scripts/check-neon.sh (arm64, run under qemu-user) and
 // scripts/check-exp.sh (x86-64 AVX2, and AVX-512 with -DCHECK_AVX512 or, zmm tiles, -DCHECK_AVX512_ZMM). Exit code 0 = every case within
 // tolerance.
 #include <cmath>

@@ -17,6 +17,7 @@ function callerViews(p: SdpaPlan): [string, ArrayBufferView | null | undefined][
     ['v.data', p.v.data],
     ['options.out.data', p.out.data],
     ['options.weightsOut.data', p.weights],
+    ['options.lseOut.data', p.lse],
     ['options.mask.data', p.mask?.data],
     ['options.relativeBias.data', p.relativeBias?.data],
   ];

@@ -33,6 +33,8 @@ export interface SdpaPlan {
   out: StridedView;
   /** Contiguous [batch, headsQ, lenQ, lenK] softmax probabilities, or null. */
   weights: Float32Array | null;
+  /** Contiguous [batch, headsQ, lenQ] log-sum-exp of each row (−Infinity: no visible key and no sink), or null. */
+  lse: Float32Array | null;
   mask: MaskPlan | null;
   scale: number;
   /** Key j is visible to query i iff j <= i + causalOffset (its position p); null when not causal. */

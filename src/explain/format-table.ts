@@ -68,6 +68,8 @@ export function formatStudyTable(rows: readonly ScaleStudyRow[], backend?: strin
     const inside = block[0].ranges.map((g) => pct(g.inside)).join(' / ');
     out.push(`scores inside ±1σ / ±2σ / ±3σ: ${inside} for every scale (a normal gives 68.3% / 95.4% / 99.7%)`);
   }
+  out.push('', 'What the scale does to learning, run for real (a model trained with 1/√dₖ, 1 and 1/(2√dₖ) from the same seeds):',
+    'examples/train/reverse.mjs --compare-scales in the attnkit repository; see docs/training.md.');
   return out.join('\n') + '\n';
 }
 

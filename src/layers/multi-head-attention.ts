@@ -9,21 +9,24 @@
 // no head transposes anywhere. Layers call the public api (linear, scaledDotProductAttention), never a backend.
 import { linear } from '../api/linear';
 import { scaledDotProductAttention } from '../api/sdpa';
-import { applyRope } from '../positional/rope';
+import { applyRope, resolveRope, type RopeSettings } from '../positional/rope';
+import { AttnkitTypeError, ErrorCode } from '../errors';
+import type { ParameterMap } from '../training/optimizers';
+import { mhaBackward, type MhaGradients, type SavedForward } from './mha-backward';
 import type { MaskTensor, Tensor } from '../tensor';
-import { formatShape, shapeError, typeError } from '../validation/error-factory';
+import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { checkExtras } from '../validation/sdpa-extras';
 import type { SdpaOptions } from '../validation/sdpa-options';
 import { checkTensor } from '../validation/tensor-checks';
 import { checkMhaOptions, type MhaConfig, type MultiHeadAttentionOptions } from './mha-config';
 import { buildMask } from './mha-masks';
-import { checkPositional, positionalSdpaOptions, type MhaPositional } from './mha-positional';
+import { checkPositional, positionalSdpaOptions, type MhaPositional, type RopePositional } from './mha-positional';
 import { allocWeights, initWeights, loadPlainDict, loadPyTorchDict, type MhaWeights } from './mha-weights';
 import { snapshotOptions } from '../validation/snapshot';
 import type { KVCache } from '../cache/kv-cache';
 import { appendAndAttendSliding, attendCached, checkCachedCall, ropeAtCachePositions } from './mha-cache';
 
-export type { MultiHeadAttentionOptions };
+export type { MultiHeadAttentionOptions, MhaGradients };
 
 export interface MhaForwardOptions {
   /** [B, Lk]; Uint8Array 1 = padding key (ignored), PyTorch's meaning; or Float32Array added to the scores. */
@@ -49,6 +52,8 @@ export interface MhaForwardOptions {
   positional?: MhaPositional;
   /** Sliding window, passed to scaledDotProductAttention: query i sees keys i − left ≤ j ≤ i + right. */
   window?: SdpaOptions['window'];
+  /** Multiplies q·kᵀ, passed to scaledDotProductAttention. Default 1/√headDim (T5 uses 1). */
+  scale?: number;
   /** Logit soft-capping (Gemma 2), passed to scaledDotProductAttention: s → softcap·tanh(s / softcap). */
   softcap?: number;
   /** Attention sinks (gpt-oss), passed to scaledDotProductAttention: one logit per query head (numHeads). */
@@ -66,6 +71,11 @@ export interface MhaForwardOptions {
   cache?: KVCache;
   /** With a cache: tokens each sequence appends, its first counts[b] rows of the input (the rest are padding, output 0). */
   counts?: Int32Array | readonly number[];
+  /**
+   * Keep what `backward()` needs (copies of the inputs, the projections, the attention output and its
+   * log-sum-exp) until the next `backward()` call. Default false. Not with `cache`.
+   */
+  train?: boolean;
 }
 
 export interface MhaResult {
@@ -75,7 +85,7 @@ export interface MhaResult {
   weights: Tensor | null;
 }
 
-const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks', 'out', 'cache', 'counts'];
+const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'scale', 'softcap', 'sinks', 'out', 'cache', 'counts', 'train'];
 
 /**
  * @example
@@ -86,6 +96,7 @@ export class MultiHeadAttention {
   readonly config: Readonly<MhaConfig>;
   private w: MhaWeights;
   private kept: Float32Array | null = null;
+  private saved: SavedForward | null = null;
 
   constructor(options: MultiHeadAttentionOptions) {
     this.config = Object.freeze(checkMhaOptions('MultiHeadAttention', options));
@@ -107,6 +118,42 @@ export class MultiHeadAttention {
     loadPlainDict('MultiHeadAttention.loadWeights', this.config, w, weights);
     this.w = w;
     return this;
+  }
+
+  /**
+   * The live parameter arrays by nn.MultiheadAttention state-dict name (`in_proj_weight`, `in_proj_bias`,
+   * `out_proj.weight`, `out_proj.bias`, or `q_proj_weight`, `k_proj_weight`, `v_proj_weight` when kdim
+   * or vdim differ from embedDim): what an optimiser updates in place, the keys of `backward().grads`.
+   * @example
+   * const opt = new AdamW(mha.parameters(), { lr: 1e-3 });
+   * mha.forward(x, undefined, undefined, { train: true });
+   * opt.step(mha.backward(dOut).grads);
+   */
+  parameters(): ParameterMap {
+    const w = this.w;
+    const p: ParameterMap = w.inProj ? { in_proj_weight: w.inProj } : { q_proj_weight: w.wq, k_proj_weight: w.wk, v_proj_weight: w.wv };
+    if (w.inBias) p.in_proj_bias = w.inBias;
+    p['out_proj.weight'] = w.wo;
+    if (w.bo) p['out_proj.bias'] = w.bo;
+    return p;
+  }
+
+  /**
+   * Gradients of the last `train: true` forward for the upstream gradient dOut [B, Lq, E] (its output's
+   * shape): `{ dQuery, dKey, dValue, grads }` (see MhaGradients), fresh arrays. It uses the parameters as
+   * they are when called, so call it before an optimiser step changes them. Once per forward: a second
+   * call, or one without a `train: true` forward, is a TypeError (code ERR_ATTNKIT_STATE).
+   */
+  backward(dOut: Tensor): MhaGradients {
+    const op = 'MultiHeadAttention.backward';
+    const s = this.saved;
+    if (!s)
+      throw new AttnkitTypeError(`${op}: needs a forward with options.train true before it (each such forward serves one backward), got none`, ErrorCode.STATE);
+    const t = checkTensor<Float32Array>(op, 'dOut', dOut, [Float32Array], 'Float32Array');
+    const shape = [s.batch, s.lenQ, this.config.embedDim];
+    if (formatShape(t.shape) !== formatShape(shape)) throw shapeError(op, 'dOut', `[batch, seqQ, embedDim] = ${formatShape(shape)} (the forward output's shape)`, formatShape(t.shape));
+    this.saved = null;
+    return mhaBackward(this.config, s, t.data);
   }
 
   /** Copies of the parameters in the plain form (nn.Linear layout). */
@@ -145,6 +192,8 @@ export class MultiHeadAttention {
     if ((key === undefined) !== (value === undefined)) throw typeError(op, key === undefined ? 'key' : 'value', 'given together with the other (or both omitted for self-attention)', undefined);
 
     if (o.counts !== undefined && o.cache === undefined) throw typeError(op, 'options.counts', 'given with options.cache only', o.counts);
+    const train = o.train === true;
+    if (train && o.cache !== undefined) throw typeError(op, 'options.train', 'false or left out with options.cache (training runs without a cache)', true);
     const cached = o.cache !== undefined ? checkCachedCall(op, o, c, B, Lq) : null;
     if (cached && !selfAttn) throw typeError(op, 'key', 'omitted (or query itself) with a cache: the cache holds the keys and values', key);
     const k = selfAttn ? q : checkInput(op, 'key', key, c.kdim);
@@ -160,7 +209,9 @@ export class MultiHeadAttention {
     // three GEMMs into place rather than one fused GEMM whose rows would then be copied out.
     const qw = c.numHeads * D;
     const kvw = c.numKvHeads * D;
-    const [qd, kd, vd, attnData] = this.scratch([B * Lq * qw, B * Lk * kvw, B * Lk * kvw, B * Lq * qw]);
+    const sizes = [B * Lq * qw, B * Lk * kvw, B * Lk * kvw, B * Lq * qw];
+    // Training keeps them for backward(): fresh arrays, not the reused scratch.
+    const [qd, kd, vd, attnData] = train ? sizes.map((n) => new Float32Array(n)) : this.scratch(sizes);
     const project = (x: Tensor, w: Float32Array, b: Float32Array | null, rows: number, width: number, dst: Float32Array): Tensor => {
       linear(x, { data: w, shape: [width, x.shape[2]] }, vec(b), { out: { data: dst, shape: [B, rows, width] } });
       return { data: dst, shape: [B, rows, width / D, D] };
@@ -172,6 +223,7 @@ export class MultiHeadAttention {
     const extras = {
       ...(o.causal ? { causal: true } : {}),
       ...(o.window !== undefined ? { window: o.window } : {}),
+      ...(o.scale !== undefined ? { scale: o.scale } : {}),
       ...(o.softcap !== undefined ? { softcap: o.softcap } : {}),
       ...(o.sinks !== undefined ? { sinks: o.sinks } : {}),
     };
@@ -197,15 +249,42 @@ export class MultiHeadAttention {
       const mask = buildMask(op, o.keyPaddingMask, o.attnMask, { batch: B, heads: c.numHeads, lenQ: Lq, lenK: Lk });
       perHead = o.needWeights ? { data: new Float32Array(B * c.numHeads * Lq * Lk), shape: [B, c.numHeads, Lq, Lk] } : undefined;
       // Top-left positions (query i at i) for causal, window and ALiBi alike, as PyTorch's is_causal.
-      scaledDotProductAttention(qh, kh, vh, {
-        layout: 'bshd',
-        out: { data: attnData, shape: [B, Lq, c.numHeads, D] },
-        causalAlignment: 'top-left',
-        ...(mask ? { mask } : {}),
+      const attnOptions = {
+        layout: 'bshd' as const,
+        causalAlignment: 'top-left' as const,
+        ...(mask ? { mask: train ? { data: mask.data.slice(), shape: mask.shape } : mask } : {}),
         ...extras,
-        ...(perHead ? { weightsOut: perHead } : {}),
         ...positionalSdpaOptions(o.positional, c.numHeads, Lq, Lk),
+      };
+      const lse = train ? new Float32Array(B * c.numHeads * Lq) : null;
+      scaledDotProductAttention(qh, kh, vh, {
+        ...attnOptions,
+        out: { data: attnData, shape: [B, Lq, c.numHeads, D] },
+        ...(perHead ? { weightsOut: perHead } : {}),
+        ...(lse ? { lseOut: { data: lse, shape: [B, c.numHeads, Lq] } } : {}),
       });
+      if (lse) {
+        const query = q.data.slice();
+        this.saved = {
+          batch: B,
+          lenQ: Lq,
+          lenK: Lk,
+          selfAttn,
+          query,
+          key: selfAttn ? query : k.data.slice(),
+          value: selfAttn ? query : v.data.slice(),
+          q: qd,
+          k: kd,
+          v: vd,
+          attn: attnData,
+          lse,
+          sdpaOptions: attnOptions,
+          rope: o.positional?.type === 'rope' ? ropeSettings(op, o.positional, D) : null,
+          t5: o.positional?.type === 't5' ? o.positional : null,
+          hasSinks: o.sinks !== undefined,
+          weights: this.w,
+        };
+      }
     }
     const projected = linear({ data: attnData, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo), outView ? { out: outView } : undefined);
     const output = outView ? (o.out as Tensor) : projected;
@@ -233,6 +312,11 @@ export class MultiHeadAttention {
  * E = 768 needs 48 MiB); larger calls allocate their scratch afresh. Trades memory held for page faults. */
 const SCRATCH_KEPT = 64 << 20;
 
+function ropeSettings(op: string, p: RopePositional, headDim: number): RopeSettings {
+  const { type: _type, ...rope } = p;
+  return resolveRope(op, rope, headDim, 'options.positional');
+}
+
 const vec = (b: Float32Array | null): Tensor | undefined => (b ? { data: b, shape: [b.length] } : undefined);
 
 function meanOverHeads(w: Float32Array, B: number, H: number, Lq: number, Lk: number): Tensor {
@@ -257,9 +341,13 @@ function checkInput(op: string, arg: string, x: unknown, dim: number): { data: F
 
 function checkForwardOptions(op: string, options: unknown, numHeads: number): MhaForwardOptions {
   const o = snapshotOptions(op, options, FORWARD_OPTIONS) as MhaForwardOptions;
-  for (const flag of ['causal', 'needWeights', 'averageWeights'] as const)
+  for (const flag of ['causal', 'needWeights', 'averageWeights', 'train'] as const)
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
   checkPositional(op, o.positional, numHeads);
+  if (o.scale !== undefined) {
+    if (typeof o.scale !== 'number') throw typeError(op, 'options.scale', 'a finite number', o.scale);
+    if (!Number.isFinite(Math.fround(o.scale))) throw valueError(op, 'options.scale', 'a finite number within float32 range', String(o.scale));
+  }
   // Same checks and wording as scaledDotProductAttention, under this op's name (sizes only matter for relativeBias and kvLengths).
   checkExtras(op, { window: o.window, softcap: o.softcap, sinks: o.sinks }, 0, numHeads, 0, 0);
   return o;

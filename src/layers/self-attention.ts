@@ -5,7 +5,8 @@ import { scaledDotProductAttention } from '../api/sdpa';
 import type { MaskTensor, Tensor } from '../tensor';
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { checkTensor } from '../validation/tensor-checks';
-import { MultiHeadAttention, type MhaForwardOptions, type MhaResult, type MultiHeadAttentionOptions } from './multi-head-attention';
+import { MultiHeadAttention, type MhaForwardOptions, type MhaGradients, type MhaResult, type MultiHeadAttentionOptions } from './multi-head-attention';
+import type { ParameterMap } from '../training/optimizers';
 import { snapshotOptions } from '../validation/snapshot';
 
 export interface PaddingOptions {
@@ -87,7 +88,14 @@ export function selfAttention(x: Tensor, options?: SelfAttentionFnOptions): Tens
 /** MultiHeadAttention.forward's options, with the key padding mask taken from lengths / paddingValue. */
 export interface SelfAttentionForwardOptions
   extends PaddingOptions,
-    Pick<MhaForwardOptions, 'causal' | 'needWeights' | 'averageWeights' | 'positional' | 'window' | 'softcap' | 'sinks'> {}
+    Pick<MhaForwardOptions, 'causal' | 'needWeights' | 'averageWeights' | 'positional' | 'window' | 'scale' | 'softcap' | 'sinks' | 'train'> {}
+
+/** What SelfAttention.backward returns: the input's gradient and the layer's (MultiHeadAttention's) parameter gradients. */
+export interface SelfAttentionGradients {
+  /** ∂L/∂x [B, L, E]. */
+  dX: Tensor;
+  grads: MhaGradients['grads'];
+}
 
 /**
  * Multi-head self-attention with projections over a padded batch: MultiHeadAttention with the key
@@ -98,6 +106,8 @@ export interface SelfAttentionForwardOptions
  */
 export class SelfAttention {
   readonly mha: MultiHeadAttention;
+  /** [B·L] 1 = valid timestep, of the last `train: true` forward: padded rows' output is zero, so is their gradient. */
+  private validRows: Uint8Array | null = null;
 
   constructor(options: MultiHeadAttentionOptions) {
     this.mha = new MultiHeadAttention(options);
@@ -115,13 +125,49 @@ export class SelfAttention {
 
   forward(x: Tensor, options?: SelfAttentionForwardOptions): MhaResult {
     const op = 'SelfAttention.forward';
-    const o = pick<SelfAttentionForwardOptions>(op, options, ['lengths', 'paddingValue', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'softcap', 'sinks']);
+    const o = pick<SelfAttentionForwardOptions>(op, options, ['lengths', 'paddingValue', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'scale', 'softcap', 'sinks', 'train']);
     const t = checkX(op, x, this.mha.config.embedDim);
     const [B, L, E] = t.shape;
     const valid = validTimesteps(op, t, o);
     const { lengths: _l, paddingValue: _p, ...rest } = o;
     const result = this.mha.forward(t, undefined, undefined, { ...rest, keyPaddingMask: { data: valid.map((v) => 1 - v), shape: [B, L] } });
     zeroPaddedRows(result.output.data, valid, E);
+    if (o.train === true) this.validRows = valid;
     return result;
+  }
+
+  /** The layer's parameters by state-dict name (MultiHeadAttention.parameters). */
+  parameters(): ParameterMap {
+    return this.mha.parameters();
+  }
+
+  /**
+   * Gradients of the last `train: true` forward for dOut [B, L, E]: `{ dX, grads }` (grads as
+   * MultiHeadAttention.backward's). Once per such forward; otherwise a TypeError (code ERR_ATTNKIT_STATE).
+   */
+  backward(dOut: Tensor): SelfAttentionGradients {
+    const op = 'SelfAttention.backward';
+    const t = checkTensor<Float32Array>(op, 'dOut', dOut, [Float32Array], 'Float32Array');
+    const valid = this.validRows;
+    const E = this.mha.config.embedDim;
+    // Padded rows were set to zero after the layer: no gradient flows through them.
+    let g = t;
+    if (valid && t.data.length === valid.length * E) {
+      g = { data: t.data.slice(), shape: t.shape };
+      zeroPaddedRows(g.data, valid, E);
+    }
+    const r = renameErrors(op, () => this.mha.backward(g));
+    this.validRows = null;
+    return { dX: r.dQuery, grads: r.grads };
+  }
+}
+
+/** Runs fn, giving MultiHeadAttention.backward's errors this layer's name. */
+function renameErrors<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('MultiHeadAttention.backward:')) e.message = op + e.message.slice('MultiHeadAttention.backward'.length);
+    throw e;
   }
 }

@@ -23,6 +23,11 @@ export class LearnedPositionalEmbedding {
   readonly dim: number;
   /** The [maxLen, dim] table; its data may be overwritten in place (e.g. with trained values). */
   readonly weight: Tensor;
+  /**
+   * The table's gradient [maxLen, dim], summed over every `backward()` call since the last `zeroGrad()`
+   * (as a PyTorch parameter's .grad); null before the first.
+   */
+  grad: Tensor | null = null;
 
   constructor(options: LearnedPositionalOptions) {
     const op = 'LearnedPositionalEmbedding';
@@ -75,6 +80,37 @@ export class LearnedPositionalEmbedding {
   /** x + weight[offset + l] for x [L, dim] or [B, L, dim]; RangeError when offset + L > maxLen. */
   addTo(x: Tensor, offset = 0): Tensor {
     return addTableRows('LearnedPositionalEmbedding.addTo', x, this.weight, { offset }, 'offset');
+  }
+
+  /**
+   * Accumulates the table's gradient for dOut, the gradient of an `addTo`/`apply` result ([L, dim] or
+   * [B, L, dim], at the same offset): grad rows offset .. offset + L − 1 += dOut summed over the batch.
+   * The gradient of x itself is dOut unchanged.
+   * @example
+   * const h = pos.apply(x); … pos.backward(dH); opt.step({ weight: pos.grad!.data });
+   */
+  backward(dOut: Tensor, offset = 0): void {
+    const op = 'LearnedPositionalEmbedding.backward';
+    const t = checkTensor<Float32Array>(op, 'dOut', dOut, [Float32Array], 'Float32Array');
+    if ((t.shape.length !== 2 && t.shape.length !== 3) || t.shape[t.shape.length - 1] !== this.dim)
+      throw shapeError(op, 'dOut', `[seq, dim] or [batch, seq, dim] with dim = ${this.dim}`, formatShape(t.shape));
+    const at = checkInt(op, 'offset', offset);
+    const len = t.shape[t.shape.length - 2];
+    if (at + len > this.maxLen) throw valueError(op, 'dOut', `positions < maxLen = ${this.maxLen}`, `positions ${at}..${at + len - 1}`);
+    this.grad ??= { data: new Float32Array(this.maxLen * this.dim), shape: Object.freeze([this.maxLen, this.dim]) };
+    const g = this.grad.data;
+    const block = len * this.dim;
+    const batch = t.shape.length === 3 ? t.shape[0] : 1;
+    for (let i = 0; i < block; i++) {
+      let sum = 0;
+      for (let b = 0; b < batch; b++) sum += t.data[b * block + i];
+      g[at * this.dim + i] += sum;
+    }
+  }
+
+  /** Sets the accumulated gradient to zero (keeps the array). */
+  zeroGrad(): void {
+    this.grad?.data.fill(0);
   }
 
   /** x + weight[offset + l] for x [L, dim] or [B, L, dim]; RangeError when offset + L > maxLen. */

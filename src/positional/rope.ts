@@ -55,13 +55,15 @@ export function resolveRope(op: string, options: unknown, headDim: number, argPr
 
 /**
  * Rotates data laid out as [B, L, H, D] (strides given) in place: the kernel shared by applyRope and
- * MultiHeadAttention. cos/sin come from float64 angles, one table per call.
+ * MultiHeadAttention. cos/sin come from float64 angles, one table per call. `inverse` rotates by the
+ * opposite angles: the transpose of the rotation, which takes a gradient back through it.
  */
 export function rotateInPlace(
   data: Float32Array,
   dims: { b: number; l: number; h: number; d: number },
   strides: { b: number; l: number; h: number },
   s: RopeSettings,
+  inverse = false,
 ): void {
   const half = s.rotaryDim / 2;
   if (half === 0) return;
@@ -71,7 +73,7 @@ export function rotateInPlace(
     for (let i = 0; i < half; i++) {
       const a = (s.offset + l) * Math.pow(s.base, (-2 * i) / s.rotaryDim);
       cos[l * half + i] = Math.cos(a);
-      sin[l * half + i] = Math.sin(a);
+      sin[l * half + i] = inverse ? -Math.sin(a) : Math.sin(a);
     }
   // Pair i is (x[lo + i·step], x[lo + i·step + gap]).
   const step = s.style === 'half' ? 1 : 2;

@@ -9,7 +9,7 @@ export type SdpaBackwardForwardOptions = Pick<
 
 /**
  * Options of scaledDotProductAttentionBackward: the forward's options, as given to the forward, plus
- * one `…Out` buffer per gradient. The forward's own outputs (`out`, `weightsOut`) are accepted and not
+ * one `…Out` buffer per gradient. The forward's own outputs (`out`, `weightsOut`, `lseOut`) are accepted and not
  * used, so the forward's options object can be passed as it is.
  */
 export interface SdpaBackwardOptions extends SdpaBackwardForwardOptions {
@@ -17,6 +17,8 @@ export interface SdpaBackwardOptions extends SdpaBackwardForwardOptions {
   out?: Tensor;
   /** The forward's weights buffer: ignored here. */
   weightsOut?: Tensor;
+  /** The forward's log-sum-exp buffer: ignored here (pass it as the `lse` argument). */
+  lseOut?: Tensor;
   /** Receives dq (q's shape and layout); returned as is. */
   dqOut?: Tensor;
   /** Receives dk (k's shape and layout); with GQA, the sum over the query heads sharing each kv head. */
@@ -56,4 +58,4 @@ export const SDPA_BACKWARD_FORWARD_OPTION_NAMES: readonly (keyof SdpaBackwardFor
 
 export const SDPA_BACKWARD_OUTPUT_NAMES = ['dqOut', 'dkOut', 'dvOut', 'dSinksOut', 'dRelativeBiasOut'] as const;
 
-export const SDPA_BACKWARD_OPTION_NAMES: readonly string[] = [...SDPA_BACKWARD_FORWARD_OPTION_NAMES, 'out', 'weightsOut', ...SDPA_BACKWARD_OUTPUT_NAMES];
+export const SDPA_BACKWARD_OPTION_NAMES: readonly string[] = [...SDPA_BACKWARD_FORWARD_OPTION_NAMES, 'out', 'weightsOut', 'lseOut', ...SDPA_BACKWARD_OUTPUT_NAMES];

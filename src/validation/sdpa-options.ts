@@ -24,6 +24,12 @@ export interface SdpaOptions {
   /** Receives the softmax probabilities, [B, Hq, Lq, Lk] ([N, Lq, Lk] for 3-D inputs). */
   weightsOut?: Tensor;
   /**
+   * Receives each row's log-sum-exp, Float32Array tensor [B, Hq, Lq] ([N, Lq] for 3-D inputs, whatever
+   * the layout): log(exp(sink) + Σ_j exp(s_ij)) over the visible keys, −Infinity for a row that sees no
+   * key (the sink's logit when it has one). What scaledDotProductAttentionBackward takes as `lse`.
+   */
+  lseOut?: Tensor;
+  /**
    * Logit soft-capping (Gemma 2; ONNX Attention's `softcap`): each scaled score s becomes
    * softcap·tanh(s / softcap) before the mask and biases are added. 0 (default) turns it off.
    */
@@ -86,6 +92,7 @@ export const SDPA_OPTION_NAMES: readonly (keyof SdpaOptions)[] = [
   'layout',
   'out',
   'weightsOut',
+  'lseOut',
   'softcap',
   'window',
   'alibiSlopes',

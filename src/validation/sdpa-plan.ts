@@ -128,6 +128,16 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     weights = w.data;
   }
 
+  // Contiguous [B, Hq, Lq] whatever the layout: the shape the backward's lse argument takes.
+  const lseShape = rank === 3 ? [qd.b, qd.l] : [qd.b, qd.h, qd.l];
+  let lse: Float32Array | null = null;
+  if (options.lseOut !== undefined) {
+    const t = checkTensor<Float32Array>(op, 'options.lseOut', options.lseOut, F32, 'Float32Array');
+    if (formatShape(t.shape) !== formatShape(lseShape))
+      throw shapeError(op, 'options.lseOut', `${rank === 3 ? '[batch, seqQ]' : '[batch, heads, seqQ]'} = ${formatShape(lseShape)}`, formatShape(t.shape));
+    lse = t.data;
+  }
+
   let mask: MaskPlan | null = null;
   let maskData: Uint8Array | Float32Array | undefined;
   let maskLength = 0;
@@ -146,6 +156,16 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
 
   checkNoOverlap(op, 'options.out', outData, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.weightsOut': weights ?? undefined, 'options.relativeBias': extras.relativeBias?.data });
   if (weights) checkNoOverlap(op, 'options.weightsOut', weights, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.relativeBias': extras.relativeBias?.data });
+  if (lse)
+    checkNoOverlap(op, 'options.lseOut', lse, {
+      q: q.data,
+      k: k.data,
+      v: v.data,
+      'options.out': outData,
+      'options.weightsOut': weights ?? undefined,
+      'options.mask': maskData,
+      'options.relativeBias': extras.relativeBias?.data,
+    });
 
   // Getters run up to the last tensor read above: a late one may have detached an earlier view.
   const diagonals = Math.max(qd.l + kd.l - 1, 0);
@@ -155,6 +175,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     ['v.data', v.data, product(v.shape)],
     ['options.out.data', outData, product(outShape)],
     ['options.weightsOut.data', weights, product(scoreShape)],
+    ['options.lseOut.data', lse, product(lseShape)],
     ['options.mask.data', maskData, maskLength],
     ['options.relativeBias.data', extras.relativeBias?.data, (extras.relativeBias?.strideH === 0 ? 1 : qd.h) * diagonals],
   ]);
@@ -172,6 +193,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     v: viewOf(v.data, rank, layout, vd),
     out: viewOf(outData, rank, layout, outDims),
     weights,
+    lse,
     mask,
     // Both backends compute with the float32 value the native kernel receives.
     scale: Math.fround(scale),
@@ -185,9 +207,9 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
 }
 
 /**
- * Whether the call writes anything: an empty output and no (or empty) weights return at once. Either
- * output bounds the rows a kernel loops over, since each holds at most 2^31 - 1 elements.
+ * Whether the call writes anything: an empty output and no (or empty) weights or lse return at once.
+ * Each output bounds the rows a kernel loops over, since each holds at most 2^31 - 1 elements.
  */
 export function sdpaHasWork(p: SdpaPlan): boolean {
-  return p.batch * p.headsQ * p.lenQ > 0 && (p.dimV > 0 || (p.weights !== null && p.lenK > 0));
+  return p.batch * p.headsQ * p.lenQ > 0 && (p.dimV > 0 || p.lse !== null || (p.weights !== null && p.lenK > 0));
 }

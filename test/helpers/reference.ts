@@ -48,6 +48,8 @@ export interface RefOutput {
   out: Float64Array;
   /** [B, Hq, Lq, Lk]. */
   weights: Float64Array;
+  /** [B, Hq, Lq]: log(exp(sink) + Σ_visible exp(s_j)); the sink (−Infinity without one) when no key is visible. */
+  lse: Float64Array;
 }
 
 /** Offset of row (b, h, l) of a [B, H, L, Dm] (bhsd) or [B, L, H, Dm] (bshd) tensor; its Dm values follow. */
@@ -61,6 +63,7 @@ export function referenceSdpa(x: RefInput): RefOutput {
   const { B, Hq, Hkv, Lq, Lk, D, Dv, q, k, v } = x;
   const out = new Float64Array(B * Hq * Lq * Dv);
   const weights = new Float64Array(B * Hq * Lq * Lk);
+  const lse = new Float64Array(B * Hq * Lq);
   const group = Hq / Hkv;
   const left = x.window?.left;
   const right = x.window?.right;
@@ -110,9 +113,10 @@ export function referenceSdpa(x: RefInput): RefOutput {
           }
           s[j] = score;
         }
-        if (!anyVisible) continue; // zeros
         const row = (b * Hq + h) * Lq + i;
         const sink = x.sinks ? x.sinks[h] : -Infinity;
+        lse[row] = sink;
+        if (!anyVisible) continue; // zeros
         let max = sink;
         for (let j = 0; j < Lk; j++) if (visible[j]) max = Math.max(max, s[j]);
         let sum = Math.exp(sink - max);
@@ -120,6 +124,7 @@ export function referenceSdpa(x: RefInput): RefOutput {
           p[j] = visible[j] ? Math.exp(s[j] - max) : 0;
           sum += p[j];
         }
+        lse[row] = max + Math.log(sum);
         // out[d] = Σ_j (p_j / sum) · v[j, d], summed over j in order for every d.
         acc.fill(0);
         for (let j = 0; j < Lk; j++) {
@@ -133,7 +138,7 @@ export function referenceSdpa(x: RefInput): RefOutput {
         for (let d = 0; d < Dv; d++) out[oRow + d] = acc[d];
       }
     }
-  return { out, weights };
+  return { out, weights, lse };
 }
 
 /** Largest |a - b|; NaN if either has a NaN where the other does not. */

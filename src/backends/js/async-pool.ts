@@ -5,7 +5,7 @@ import { sdpaJsAny } from './sdpa-js-any';
 import { workerQueue } from './worker-queue';
 
 /** The caller's output arrays, in the order the worker sends them back. */
-export const outputsOf = (p: SdpaPlan): (Float32Array | null)[] => [p.out.data, p.weights];
+export const outputsOf = (p: SdpaPlan): (Float32Array | null)[] => [p.out.data, p.weights, p.lse];
 
 const copyView = (v: StridedView): StridedView => ({ ...v, data: v.data.slice() });
 
@@ -18,6 +18,7 @@ function detachedPlan(p: SdpaPlan): SdpaPlan {
     v: copyView(p.v),
     out: { ...p.out, data: new Float32Array(p.out.data.length) },
     weights: p.weights ? new Float32Array(p.weights.length) : null,
+    lse: p.lse ? new Float32Array(p.lse.length) : null,
     mask: p.mask ? { ...p.mask, data: p.mask.data.slice() } : null,
     relativeBias: p.relativeBias ? { ...p.relativeBias, data: p.relativeBias.data.slice() } : null,
   };

@@ -83,3 +83,13 @@ export function probabilityFactor(sink: number, m: number, sum: number): number 
   const c = Math.exp(m - M);
   return c / (sum * c + Math.exp(sink - M));
 }
+
+/**
+ * The row's log-sum-exp log(exp(sink) + Σ exp(s_j)) from the same running max m and sum (−Infinity
+ * sink: none). A row that saw no key (m = −Infinity) gives the sink's logit, −Infinity without one.
+ */
+export function logSumExp(sink: number, m: number, sum: number): number {
+  if (m === -Infinity) return sink;
+  const M = sink > m ? sink : m;
+  return M + Math.log(sum * Math.exp(m - M) + Math.exp(sink - M));
+}

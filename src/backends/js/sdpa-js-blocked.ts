@@ -12,7 +12,7 @@
 // entry's length (kvLengths), are never touched.
 // Soft-cap, ALiBi and relative bias are applied to a block's visible scores (row-terms.ts).
 import type { SdpaPlan } from '../types';
-import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
+import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, logSumExp, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
 
 const TILE = 4;
 /** Keys per block: the tile's scores (TILE × KB float64) stay in L1. */
@@ -338,12 +338,14 @@ function runTile(p: SdpaPlan, b: number, h0: number, hk: number, t0: number, nr:
   const out = p.out.data;
   for (let r = 0; r < nr; r++) {
     const o = rowOut[r];
+    const sink = p.sinks ? p.sinks[rowHead[r]] : -Infinity;
+    if (p.lse) p.lse[(b * p.headsQ + rowHead[r]) * lenQ + rowQuery[r]] = logSumExp(sink, rowMax[r], rowSum[r]);
     if (rowMax[r] === -Infinity) {
       out.fill(0, o, o + Dv);
       continue;
     }
     // The sink joins the denominator only; without one this is 1 / sum.
-    const inv = probabilityFactor(p.sinks ? p.sinks[rowHead[r]] : -Infinity, rowMax[r], rowSum[r]);
+    const inv = probabilityFactor(sink, rowMax[r], rowSum[r]);
     const ar = r * Dv;
     for (let d = 0; d < Dv; d++) out[o + d] = acc[ar + d] * inv;
   }

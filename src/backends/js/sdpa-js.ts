@@ -1,7 +1,7 @@
 // Pure-TypeScript attention with the native kernel's semantics: one query row at a time,
 // two-pass softmax in float64, hidden keys (causal, window, mask) skipped before k or v is read.
 import type { SdpaPlan } from '../types';
-import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
+import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, logSumExp, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
 
 function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64Array, acc: Float64Array): void {
   const group = p.headsQ / p.headsKv;
@@ -47,7 +47,9 @@ function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64
 
   const out = p.out.data;
   const w = p.weights;
+  const sink = p.sinks ? p.sinks[h] : -Infinity;
   if (rowMax === -Infinity) {
+    if (p.lse) p.lse[(b * p.headsQ + h) * p.lenQ + i] = sink;
     // No visible key: zeros, even when a sink would have taken the whole row.
     out.fill(0, outBase, outBase + dimV);
     if (w) w.fill(0, wBase, wBase + lenK);
@@ -59,7 +61,8 @@ function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64
     scores[j] = Math.exp(scores[j] - rowMax);
     sum += scores[j];
   }
-  const factor = probabilityFactor(p.sinks ? p.sinks[h] : -Infinity, rowMax, sum);
+  const factor = probabilityFactor(sink, rowMax, sum);
+  if (p.lse) p.lse[(b * p.headsQ + h) * p.lenQ + i] = logSumExp(sink, rowMax, sum);
   acc.fill(0, 0, dimV);
   if (w) w.fill(0, wBase, wBase + lenK);
   for (let j = from; j < to; j++) {

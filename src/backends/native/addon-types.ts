@@ -1,7 +1,7 @@
 // The shape of the compiled addon (native/napi/addon.cc). Bump ADDON_ABI in both places on change.
-export const ADDON_ABI = 7; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32)
+export const ADDON_ABI = 8; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32); 8: + lse (12th sdpa argument)
 
-/** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks, kvLengths); desc slots in native/napi/sdpa_args.h. */
+/** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks, kvLengths, lse); desc slots in native/napi/sdpa_args.h. */
 export type SdpaArgs = [
   q: Float32Array,
   k: Float32Array,
@@ -14,6 +14,7 @@ export type SdpaArgs = [
   relativeBias: Float32Array | null,
   sinks: Float32Array | null,
   kvLengths: Int32Array | null,
+  lse: Float32Array | null,
 ];
 
 export interface NativeAddon {

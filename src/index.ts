@@ -6,7 +6,7 @@ export { linear, type LinearOptions } from './api/linear';
 export { linearBackward, type LinearBackwardOptions, type LinearGradients } from './api/linear-backward';
 export { backendInfo, type BackendInfo } from './api/backend-info';
 export { setNumThreads, getNumThreads } from './api/threads';
-export { tensor, type Tensor, type MaskTensor } from './tensor';
+export { tensor, type Tensor, type HalfTensor, type MaskTensor } from './tensor';
 export type { SdpaOptions, SdpaWindow } from './validation/sdpa-options';
 export { AttnkitTypeError, AttnkitRangeError, AttnkitBackendError, ErrorCode, type ErrorCodeValue } from './errors';
 export { VERSION } from './version';

@@ -17,8 +17,8 @@ namespace attnkit {
 namespace flash {
 namespace {  // private to each ISA translation unit (see tiling.h)
 
-template <class Ops>
-void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
+template <class Ops, class KV>
+void sdpa_kv(const attn_sdpa_args& a, const ParallelFor* pf) {
   if (a.batch <= 0 || a.heads_q <= 0 || a.len_q <= 0) return;
   Plan p{};
   p.a = &a;
@@ -42,21 +42,27 @@ void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
     std::vector<float> partial(
         static_cast<size_t>(p.nchunk > 1 ? bh * p.nchunk * p.rows_max * (p.dv16 + 2) : 0));
     p.partial = partial.data();
-    parallel_for(pf, a.batch * p.nchunk, heads_task<Ops>, &p);
+    parallel_for(pf, a.batch * p.nchunk, heads_task<Ops, KV>, &p);
     if (p.nchunk > 1) parallel_for(pf, bh, merge_task, &p);
     return;
   }
   p.chunk = split_chunk(a.len_k, bh);
   const bool split = p.direct && a.len_k > p.chunk;
   if (!split) {
-    parallel_for(pf, p.nqb * a.batch * a.heads_kv, prefill_task<Ops>, &p);
+    parallel_for(pf, p.nqb * a.batch * a.heads_kv, prefill_task<Ops, KV>, &p);
     return;
   }
   p.nchunk = (a.len_k + p.chunk - 1) / p.chunk;
   std::vector<float> partial(static_cast<size_t>(bh * p.nchunk * p.rows_max * (p.dv16 + 2)));
   p.partial = partial.data();
-  parallel_for(pf, bh * p.nchunk, split_task<Ops>, &p);
+  parallel_for(pf, bh * p.nchunk, split_task<Ops, KV>, &p);
   parallel_for(pf, bh, merge_task, &p);
+}
+
+// K and V of the call's element type: float, or float16 / bfloat16 widened in registers as they load.
+template <class Ops>
+void sdpa(const attn_sdpa_args& a, const ParallelFor* pf) {
+  with_kv_type(a, [&](auto kv) { sdpa_kv<Ops, decltype(kv)>(a, pf); });
 }
 
 }  // namespace

@@ -17,4 +17,4 @@ export * from './layers/index';
 export { toFloat16, toBFloat16, toFloat32, type HalfDtype } from './dtypes/convert';
 export { xavierUniform, xavierNormal, kaimingUniform, type InitOptions, type KaimingOptions } from './training/init';
 export { Sgd, AdamW, clipGradNorm, type ParameterMap, type SgdOptions, type AdamWOptions } from './training/optimizers';
-export { KVCache, type KVCacheOptions, type AppendOptions } from './cache/kv-cache';
+export { KVCache, type KVCacheOptions, type AppendOptions, type CacheTensor } from './cache/kv-cache';

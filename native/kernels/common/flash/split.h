@@ -2,7 +2,7 @@
 // keys into chunks sized from the shape (split_chunk, in tiling.h). split_task runs one chunk for every
 // row of a kv head and stores its partial (m, l, O) (save_partial, in softmax.h, which heads_task uses
 // too); merge_task combines the partials in chunk order, where the sinks join. Every partition depends
-// on the shape only, never on the thread count, so results are bit-identical whatever the number of
+// on the shape (and kv_lens) only, never on the thread count, so results are bit-identical whatever the number of
 // threads.
 #pragma once
 #include "prefill.h"

@@ -34,9 +34,13 @@ struct FlashOpsAvx2 : FlashOpsBase {
   static ATTNKIT_AVX2_INLINE __m256 load8(const f16_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
+  // bfloat16: the 8 values in both 128-bit lanes (vbroadcasti128, a plain load), then one in-lane byte
+  // shuffle puts each into the top half of its float's lane, zeros below (vpmovzxwd and a shift take a uop more).
   static ATTNKIT_AVX2_INLINE __m256 load8(const bf16_t* p) {
-    const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+    const __m256i x = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    const __m256i to_top = _mm256_setr_epi8(-128, -128, 0, 1, -128, -128, 2, 3, -128, -128, 4, 5, -128, -128, 6, 7,
+                                            -128, -128, 8, 9, -128, -128, 10, 11, -128, -128, 12, 13, -128, -128, 14, 15);
+    return _mm256_castsi256_ps(_mm256_shuffle_epi8(x, to_top));
   }
 
   // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb). Beside step k < pf_n, the line at

@@ -56,11 +56,11 @@
           "sources": ["native/kernels/avx2/sdpa_f32_flash.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
-          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma", "-mf16c"],
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
             "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
-            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"]
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma", "-mf16c"]
           },
           "msvs_settings": {
             "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] }
@@ -74,11 +74,11 @@
           "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/kernels/avx512/gemm_f32_8x48.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
-          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma", "-mf16c"],
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
             "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
-            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma"]
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma", "-mf16c"]
           },
           "msvs_settings": {
             "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX512"] }
@@ -96,8 +96,8 @@
           "include_dirs": ["native/include"],
           "defines": ["ATTNKIT_HAVE_GEMM_AVX2=1"],
           "cflags": ["-fPIC"],
-          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
-          "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++17", "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] }
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma", "-mf16c"],
+          "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++17", "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma", "-mf16c"] }
         },
         {
           # The bf16 prefill kernel: the AVX-512 flags and -mavx512bf16, on this file only (dispatch checks
@@ -108,11 +108,11 @@
           "include_dirs": ["native/include"],
           "defines": ["ATTNKIT_HAVE_AVX512_BF16=1"],
           "cflags": ["-fPIC"],
-          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c"],
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
             "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
-            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma"]
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c"]
           }
         }
       ]

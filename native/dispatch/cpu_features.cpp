@@ -39,8 +39,10 @@ bool detect_avx2_fma() {
   if (r[0] < 7) return false;
   cpuid(1, 0, r);
   const bool fma = r[2] & (1u << 12), osxsave = r[2] & (1u << 27), avx = r[2] & (1u << 28);
+  // F16C (vcvtph2ps: float16 K/V) came before AVX2 on every x86-64 core; the kernels built with -mavx2 use it.
+  const bool f16c = r[2] & (1u << 29);
   // AVX needs the OS to save xmm and ymm state on context switches: XCR0 bits 1 and 2.
-  if (!(fma && osxsave && avx) || (xcr0() & 6) != 6) return false;
+  if (!(fma && osxsave && avx && f16c) || (xcr0() & 6) != 6) return false;
   cpuid(7, 0, r);
   return r[1] & (1u << 5);  // AVX2
 }

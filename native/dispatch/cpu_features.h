@@ -4,7 +4,7 @@
 namespace attnkit {
 
 struct CpuFeatures {
-  bool avx2_fma;  // x86-64: AVX2 + FMA3 and the OS saves ymm state (OSXSAVE + XCR0)
+  bool avx2_fma;  // x86-64: AVX2 + FMA3 + F16C and the OS saves ymm state (OSXSAVE + XCR0)
   bool avx512;    // x86-64: AVX-512 F, DQ, BW, VL (with AVX2 + FMA3) and the OS saves zmm state (XCR0)
   bool neon;      // aarch64: always (Advanced SIMD is part of the base ISA)
   // With avx512: the core runs a 512-bit FMA at full width (two zmm FMAs per cycle on Zen 5 and Intel

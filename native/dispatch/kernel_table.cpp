@@ -4,6 +4,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <vector>
+
+#include "../kernels/common/kv_types.h"
 #include "../kernels/scalar/gemm_f32.h"
 #include "../kernels/scalar/kernels.h"
 #include "cpu_features.h"
@@ -124,9 +127,38 @@ const KernelTable& kernel_table() {
 
 void run_sdpa_f32(const attn_sdpa_args& a, const ParallelFor* pf) { run_sdpa_f32(kernel_table(), a, pf); }
 
+namespace {
+
+// The float32 copy of 16-bit K (or V) rows that the weights path reads: every element up to the last
+// one the view reaches, widened. (The row kernel reads float only; weights cost Lq x Lk anyway.)
+std::vector<float> widen_rows(const uint16_t* src, int32_t dtype, const attn_view& view, int64_t batch, int64_t heads,
+                              int64_t len, int64_t dim) {
+  if (batch == 0 || heads == 0 || len == 0 || dim == 0) return std::vector<float>(1);
+  const int64_t n = (batch - 1) * view.stride_b + (heads - 1) * view.stride_h + (len - 1) * view.stride_l + dim;
+  std::vector<float> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const uint16_t h = src[i];
+    out[i] = dtype == ATTN_KV_BF16 ? to_f32(static_cast<bf16_t>(h)) : to_f32(static_cast<f16_t>(h));
+  }
+  return out;
+}
+
+}  // namespace
+
 void run_sdpa_f32(const KernelTable& t, const attn_sdpa_args& a, const ParallelFor* pf) {
   if (a.weights) {
-    attn_sdpa_f32__scalar(a);
+    if (a.kv_dtype == ATTN_KV_F32) {
+      attn_sdpa_f32__scalar(a);
+      return;
+    }
+    const std::vector<float> k = widen_rows(a.k16, a.kv_dtype, a.k_view, a.batch, a.heads_kv, a.len_k, a.dim_qk);
+    const std::vector<float> v = widen_rows(a.v16, a.kv_dtype, a.v_view, a.batch, a.heads_kv, a.len_k, a.dim_v);
+    attn_sdpa_args wide = a;
+    wide.kv_dtype = ATTN_KV_F32;
+    wide.k = k.data();
+    wide.v = v.data();
+    wide.k16 = wide.v16 = nullptr;
+    attn_sdpa_f32__scalar(wide);
     return;
   }
   (a.compute_bf16 && t.sdpa_bf16 ? t.sdpa_bf16 : t.sdpa_f32)(a, pf);

@@ -92,7 +92,7 @@ struct Tensors {
   Buffer<double> desc;
 };
 
-size_t elem_size(ArgType t) { return t == ArgType::kFloat64 ? 8 : t == ArgType::kUint8 ? 1 : 4; }
+size_t elem_size(ArgType t) { return t == ArgType::kFloat64 ? 8 : t == ArgType::kUint8 ? 1 : t == ArgType::kUint16 ? 2 : 4; }
 
 float abs_max(const float* p, const View& v) {
   float m = 0;

@@ -9,6 +9,8 @@ extern "C" {
 
 enum attn_mask_kind { ATTN_MASK_NONE = 0, ATTN_MASK_BOOL = 1, ATTN_MASK_ADDITIVE = 2 };
 enum attn_window_side { ATTN_WINDOW_LEFT = 1, ATTN_WINDOW_RIGHT = 2 };
+// Element type of K and V (q and out are always float32).
+enum attn_kv_dtype { ATTN_KV_F32 = 0, ATTN_KV_F16 = 1, ATTN_KV_BF16 = 2 };
 
 // One strided 4-D view [batch, heads, len, dim]; the last dim is contiguous.
 // Strides are in elements, never negative; a stride of 0 broadcasts.
@@ -50,6 +52,11 @@ typedef struct attn_sdpa_args {
   const int32_t* kv_lens;
   int32_t kv_lens_shift;  // nonzero (bottom-right alignment): entry b's query positions follow its own
                           // length, p = i + causal_offset - (len_k - kv_lens[b]) (ONNX nonpad_kv_seqlen)
+  // Half-precision K and V: with kv_dtype ATTN_KV_F16 (IEEE binary16) or ATTN_KV_BF16, k and v are NULL and
+  // k16, v16 hold their 16-bit elements, same views; the kernels widen them to float as they load them.
+  int32_t kv_dtype;           // attn_kv_dtype
+  const uint16_t* k16;
+  const uint16_t* v16;
 } attn_sdpa_args;
 
 #ifdef __cplusplus

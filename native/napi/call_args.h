@@ -6,7 +6,7 @@
 namespace attnkit {
 
 // null or undefined, one of the typed arrays the addon takes, or any other value.
-enum class ArgType { kNull, kFloat32, kFloat64, kUint8, kInt32, kOther };
+enum class ArgType { kNull, kFloat32, kFloat64, kUint8, kUint16, kInt32, kOther };
 
 struct CallArg {
   ArgType type;

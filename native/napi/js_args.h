@@ -29,6 +29,7 @@ class JsArgs {
     const ArgType a = type == napi_float32_array   ? ArgType::kFloat32
                       : type == napi_float64_array ? ArgType::kFloat64
                       : type == napi_uint8_array   ? ArgType::kUint8
+                      : type == napi_uint16_array  ? ArgType::kUint16
                       : type == napi_int32_array   ? ArgType::kInt32
                                                    : ArgType::kOther;
     return CallArg{a, t.ElementLength()};

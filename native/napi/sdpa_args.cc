@@ -55,12 +55,16 @@ int64_t window_side(double x) {
 attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
   if (call.count < kSdpaArgCount) throw std::invalid_argument("attnkit native: sdpa expects 12 arguments");
   const CallArg& q = typed_arg(call, 0, ArgType::kFloat32, "q");
-  const CallArg& k = typed_arg(call, 1, ArgType::kFloat32, "k");
-  const CallArg& v = typed_arg(call, 2, ArgType::kFloat32, "v");
-  const CallArg& out = typed_arg(call, 3, ArgType::kFloat32, "out");
   const CallArg& descArr = typed_arg(call, 6, ArgType::kFloat64, "desc");
   if (descArr.length != kDescLength) throw std::invalid_argument("attnkit native: bad descriptor length");
   const double* desc = static_cast<const double*>(call.data(call.ctx, 6));
+  const int64_t kv_dtype = desc_int(desc, kKvDtype, "kv dtype");
+  if (kv_dtype != ATTN_KV_F32 && kv_dtype != ATTN_KV_F16 && kv_dtype != ATTN_KV_BF16)
+    throw std::range_error("attnkit native: bad kv dtype");
+  const ArgType kv_type = kv_dtype == ATTN_KV_F32 ? ArgType::kFloat32 : ArgType::kUint16;
+  const CallArg& k = typed_arg(call, 1, kv_type, "k");
+  const CallArg& v = typed_arg(call, 2, kv_type, "v");
+  const CallArg& out = typed_arg(call, 3, ArgType::kFloat32, "out");
 
   attn_sdpa_args a{};
   a.batch = desc_dim(desc, kBatch, "batch");
@@ -82,8 +86,14 @@ attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
   check_extent("v", v.length, a.batch, a.heads_kv, a.len_k, a.dim_v, a.v_view.stride_b, a.v_view.stride_h, a.v_view.stride_l, 1);
   check_extent("out", out.length, a.batch, a.heads_q, a.len_q, a.dim_v, a.out_view.stride_b, a.out_view.stride_h, a.out_view.stride_l, 1);
   a.q = call.f32(0);
-  a.k = call.f32(1);
-  a.v = call.f32(2);
+  a.kv_dtype = static_cast<int32_t>(kv_dtype);
+  if (kv_dtype == ATTN_KV_F32) {
+    a.k = call.f32(1);
+    a.v = call.f32(2);
+  } else {
+    a.k16 = static_cast<const uint16_t*>(call.data(call.ctx, 1));
+    a.v16 = static_cast<const uint16_t*>(call.data(call.ctx, 2));
+  }
   a.out = call.f32(3);
 
   if (call[4].type != ArgType::kNull) {

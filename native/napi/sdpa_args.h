@@ -13,12 +13,13 @@ enum SdpaDescSlot {
   kQStride = 7, kKStride = 10, kVStride = 13, kOutStride = 16,
   kMaskKind = 19, kMaskStride = 20, kScale = 24, kCausal = 25, kCausalOffset = 26,
   kWindowLeft = 27, kWindowRight = 28, kSoftcap = 29, kRelBiasStrideH = 30, kComputeBf16 = 31,
-  kKvLensShift = 32, kDescLength = 33
+  kKvLensShift = 32, kKvDtype = 33, kDescLength = 34
 };
 
 // call: (q, k, v, out, weights|null, mask|null, desc, alibiSlopes|null, relBias|null, sinks|null,
-// kvLengths|null, lse|null), kvLengths an Int32Array, lse a Float32Array of [B, Hq, Lq]. Throws std::invalid_argument / std::range_error on any
-// inconsistency.
+// kvLengths|null, lse|null), kvLengths an Int32Array, lse a Float32Array of [B, Hq, Lq]; k and v Float32Arrays, or
+// Uint16Arrays of float16 / bfloat16 bits when the descriptor's kKvDtype slot says so. Throws std::invalid_argument /
+// std::range_error on any inconsistency.
 constexpr size_t kSdpaArgCount = 12;
 attn_sdpa_args sdpa_args_from_call(const CallArgs& call);
 

@@ -4,8 +4,11 @@
 // tolerance.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <vector>
+
+#include "../kernels/common/kv_types.h"
 
 #include "../kernels/scalar/kernels.h"
 #if defined(__aarch64__)
@@ -39,7 +42,41 @@ struct Case {
   int extras;        // bits: 1 softcap, 2 window left, 4 window right, 8 ALiBi, 16 relative bias, 32 sinks
   int bshd = 0;      // q, k, v in [B][L][H][D] (decode then reads every kv head per task)
   int kv = 0;        // per-entry key lengths 2Lk/3, Lk/3, 0, ... (kv_lens); 1: positions follow them, 2: top-left
+  int half = 0;      // K and V as ATTN_KV_F16 (1) or ATTN_KV_BF16 (2); the oracle reads their float values
 };
+
+// float -> float16 / bfloat16 bits, round to nearest even (finite inputs).
+uint16_t half_bits(float x, int dtype) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if (dtype == ATTN_KV_BF16) return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  const uint32_t sign = (u >> 16) & 0x8000u, mant = u & 0x7fffffu;
+  const int e = static_cast<int>((u >> 23) & 0xffu) - 127 + 15;
+  if (e >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);
+  if (e <= 0) {
+    if (e < -10) return static_cast<uint16_t>(sign);
+    const uint32_t m = mant | 0x800000u, shift = static_cast<uint32_t>(14 - e), half = 1u << (shift - 1);
+    const uint32_t rem = m & ((1u << shift) - 1);
+    uint32_t h = m >> shift;
+    if (rem > half || (rem == half && (h & 1u))) ++h;
+    return static_cast<uint16_t>(sign | h);
+  }
+  uint32_t h = (static_cast<uint32_t>(e) << 10) | (mant >> 13);
+  const uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
+  return static_cast<uint16_t>(sign | h);
+}
+
+// Rounds x to dtype in place (the oracle's values) and returns the bits (the kernel's).
+std::vector<uint16_t> to_half(std::vector<float>& x, int dtype) {
+  std::vector<uint16_t> bits(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    bits[i] = half_bits(x[i], dtype);
+    x[i] = dtype == ATTN_KV_BF16 ? attnkit::to_f32(static_cast<attnkit::bf16_t>(bits[i]))
+                                 : attnkit::to_f32(static_cast<attnkit::f16_t>(bits[i]));
+  }
+  return bits;
+}
 
 double run(const Case& c, std::mt19937& gen) {
   std::normal_distribution<float> nd;
@@ -96,8 +133,14 @@ double run(const Case& c, std::mt19937& gen) {
   if (c.kv == 2) a.causal_offset = 0;
   const size_t no = c.B * c.Hq * c.Lq * c.Dv + 1, nl = c.B * c.Hq * c.Lq + 1;
   std::vector<float> out_ref(no), lse_ref(nl), out(no), lse(nl), out2(no), lse2(nl);
+  std::vector<uint16_t> k16, v16;
+  if (c.half) {
+    k16 = to_half(k, c.half);
+    v16 = to_half(v, c.half);
+  }
   a.out = out_ref.data(), a.lse = lse_ref.data();
   attnkit::attn_sdpa_f32__scalar(a);
+  if (c.half) a.kv_dtype = c.half, a.k16 = k16.data(), a.v16 = v16.data(), a.k = a.v = nullptr;
   a.out = out.data(), a.lse = lse.data();
   KERNEL(a, nullptr);
   const attnkit::ParallelFor pf{nullptr, reversed, 7};  // 7 workers: a finer split than the serial call
@@ -134,14 +177,21 @@ int main() {
       {2, 4, 2, 200, 300, 64, 64, 1, 0, 63, 0, 1}, {3, 8, 2, 1, 1000, 65, 65, 0, 1, 2 | 32, 0, 1},
       {3, 8, 8, 1, 1000, 128, 128, 1, 0, 8 | 16, 1, 1}, {3, 4, 2, 3, 600, 16, 16, 1, 2, 2 | 8 | 1, 1, 1},
       {2, 2, 1, 65, 65, 33, 17, 1, 2, 16 | 4, 0, 2},
+      // float16 and bfloat16 K/V: prefill, split-K decode, GQA decode, bshd across heads, kv_lens
+      {1, 4, 2, 65, 257, 65, 33, 1, 0, 0, 0, 0, 1}, {1, 8, 8, 1, 1000, 128, 128, 0, 0, 32, 0, 0, 1},
+      {1, 8, 2, 1, 700, 33, 33, 0, 1, 0, 0, 0, 1}, {2, 8, 2, 1, 600, 17, 17, 0, 0, 0, 1, 0, 1},
+      {3, 8, 2, 1, 1000, 64, 64, 1, 0, 0, 0, 1, 1}, {1, 4, 2, 65, 257, 65, 33, 1, 0, 0, 0, 0, 2},
+      {1, 8, 8, 1, 1000, 128, 128, 0, 0, 32, 0, 0, 2}, {1, 8, 2, 1, 700, 33, 33, 0, 1, 0, 0, 0, 2},
+      {2, 8, 4, 2, 600, 17, 9, 0, 0, 0, 1, 0, 2}, {3, 4, 4, 1, 1000, 64, 64, 1, 0, 0, 1, 1, 2},
   };
   double worst = 0;
   for (const Case& c : cases) {
     const double e = run(c, gen);
     if (e > worst) worst = e;
-    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d extras%d%s%s: max |out - scalar| %.3g\n",
+    std::printf("%s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld Dv%lld causal%d mask%d extras%d%s%s%s: max |out - scalar| %.3g\n",
                 LEVEL, (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq, (long long)c.Lk, (long long)c.D,
-                (long long)c.Dv, c.causal, c.mask, c.extras, c.bshd ? " bshd" : "", c.kv ? " kv_lens" : "", e);
+                (long long)c.Dv, c.causal, c.mask, c.extras, c.bshd ? " bshd" : "", c.kv ? " kv_lens" : "",
+                c.half == 1 ? " f16" : c.half == 2 ? " bf16" : "", e);
   }
   std::printf("%s\n", worst <= 1e-5 ? "ok" : "FAILED");
   return worst <= 1e-5 ? 0 : 1;

@@ -1,7 +1,7 @@
 import { codedError, withCodedErrors } from '../backends/coded-error';
 import { currentSelection } from '../backends/select';
 import type { SdpaPlan } from '../backends/types';
-import type { Tensor } from '../tensor';
+import type { HalfTensor, Tensor } from '../tensor';
 import { planSdpa, sdpaHasWork } from '../validation/sdpa-plan';
 import type { SdpaOptions } from '../validation/sdpa-options';
 import { holdBuffersForAsync } from './async-buffers';
@@ -14,10 +14,12 @@ function resultOf(plan: SdpaPlan, outShape: number[], out: unknown): Tensor {
  * softmax(q·kᵀ·scale + mask)·v for q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv]
  * (or [B, L, H, D] with layout 'bshd', or 3-D [N, L, D]). Returns [B, Hq, Lq, Dv] (in the input layout).
  * Query head h uses kv head floor(h / (Hq / Hkv)). A query row that sees no key yields zeros.
+ * k and v may both be float16 or bfloat16 tensors ({ data: Uint16Array, shape, dtype }): read as their
+ * exact float32 values; q and the result stay float32.
  * @example
  * const out = scaledDotProductAttention(q, k, v, { causal: true });
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Tensor {
+export function scaledDotProductAttention(q: Tensor, k: Tensor | HalfTensor, v: Tensor | HalfTensor, options?: SdpaOptions): Tensor {
   const op = 'scaledDotProductAttention';
   const { plan, outShape, out } = planSdpa(op, q, k, v, options);
   if (sdpaHasWork(plan)) withCodedErrors(op, () => currentSelection().backend.sdpa(plan));
@@ -34,7 +36,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
  * are refused. Until the promise settles, writing to the inputs or reading `out` gives unspecified
  * values (never a crash).
  */
-export async function scaledDotProductAttentionAsync(q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Promise<Tensor> {
+export async function scaledDotProductAttentionAsync(q: Tensor, k: Tensor | HalfTensor, v: Tensor | HalfTensor, options?: SdpaOptions): Promise<Tensor> {
   const op = 'scaledDotProductAttentionAsync';
   const { plan, outShape, out } = planSdpa(op, q, k, v, options);
   if (sdpaHasWork(plan)) {

@@ -1,6 +1,6 @@
 // What a backward kernel receives: the forward's checked plan plus the gradient views. Backends
 // import nothing above this file.
-import type { SdpaPlan, StridedView } from './types';
+import type { Float32KvPlan, StridedView } from './types';
 
 /**
  * Gradients of softmax(q·kᵀ·scale + mask + biases)·v for the upstream gradient dOut, every size and
@@ -8,7 +8,7 @@ import type { SdpaPlan, StridedView } from './types';
  */
 export interface SdpaBackwardPlan {
   /** The forward's plan: q, k, v, its result `out` (read, for D_i = rowsum(dOut ∘ out)), mask and score options; weights is null. */
-  fwd: SdpaPlan;
+  fwd: Float32KvPlan;
   /** The upstream gradient, laid out as fwd.out (same strides). */
   dOut: StridedView;
   /** Contiguous [batch, headsQ, lenQ] log-sum-exp of each forward row, or null: recomputed from q, k. */

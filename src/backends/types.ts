@@ -1,8 +1,8 @@
 // What a backend receives: a fully checked plan. Backends import nothing above this file.
 
-/** A 4-D [batch, heads, len, dim] view of a Float32Array; dim is contiguous, strides in elements. */
-export interface StridedView {
-  data: Float32Array;
+/** A 4-D [batch, heads, len, dim] view of a Float32Array (or another array T); dim is contiguous, strides in elements. */
+export interface StridedView<T = Float32Array> {
+  data: T;
   strideB: number;
   strideH: number;
   strideL: number;
@@ -18,6 +18,9 @@ export interface MaskPlan {
   strideK: number;
 }
 
+/** Element type of K and V: float32 (Float32Array), or 16-bit floats whose bits a Uint16Array holds. */
+export type KvDtype = 'float32' | 'float16' | 'bfloat16';
+
 /** softmax(q·kᵀ·scale + mask)·v, with every size and stride already validated. */
 export interface SdpaPlan {
   batch: number;
@@ -28,8 +31,10 @@ export interface SdpaPlan {
   dimQk: number;
   dimV: number;
   q: StridedView;
-  k: StridedView;
-  v: StridedView;
+  /** Float32Array for kvDtype 'float32', else a Uint16Array of float16 / bfloat16 bits (both the same dtype). */
+  k: StridedView<Float32Array | Uint16Array>;
+  v: StridedView<Float32Array | Uint16Array>;
+  kvDtype: KvDtype;
   out: StridedView;
   /** Contiguous [batch, headsQ, lenQ, lenK] softmax probabilities, or null. */
   weights: Float32Array | null;
@@ -65,6 +70,9 @@ export interface SdpaPlan {
   /** The kernel may compute the two products in bfloat16 (options.compute 'bf16'); a permission. */
   computeBf16: boolean;
 }
+
+/** A plan whose K and V are float32: what the JavaScript kernels and the backward pass read. */
+export type Float32KvPlan = Omit<SdpaPlan, 'k' | 'v' | 'kvDtype'> & { k: StridedView; v: StridedView; kvDtype: 'float32' };
 
 /** y = x · wᵀ + b over contiguous row-major arrays (nn.Linear's weight layout), sizes checked. */
 export interface LinearPlan {

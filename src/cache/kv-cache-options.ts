@@ -2,6 +2,7 @@
 import { typeError, valueError } from '../validation/error-factory';
 import { snapshotOptions } from '../validation/snapshot';
 import { MAX_ELEMENTS } from '../validation/tensor-checks';
+import type { KvDtype } from '../backends/types';
 
 export type CacheLayout = 'bhsd' | 'bshd';
 
@@ -16,8 +17,11 @@ export interface KVCacheOptions {
   valueDim?: number;
   /** Positions each sequence can hold. */
   maxLength: number;
-  /** Element type of the stored keys and values: 'float32' (the only one the kernels read today). */
-  dtype?: 'float32';
+  /**
+   * Element type of the stored keys and values: 'float32' (default), or 'float16' / 'bfloat16' (half the
+   * memory and half the bytes a decode step reads; appends round to nearest even, attention reads them in place).
+   */
+  dtype?: KvDtype;
   /**
    * Storage order: 'bhsd' [batch, kvHeads, maxLength, headDim] (default: each head's keys contiguous, what
    * decode reads) or 'bshd' [batch, maxLength, kvHeads, headDim] (a projection's rows, appended without a transpose).
@@ -36,7 +40,7 @@ export interface CacheConfig {
   headDim: number;
   valueDim: number;
   maxLength: number;
-  dtype: 'float32';
+  dtype: KvDtype;
   layout: CacheLayout;
   sliding: boolean;
 }
@@ -57,11 +61,9 @@ export function checkCacheOptions(op: string, options: unknown): CacheConfig {
   const headDim = positiveInt(op, 'options.headDim', o.headDim);
   const valueDim = o.valueDim === undefined ? headDim : positiveInt(op, 'options.valueDim', o.valueDim);
   const maxLength = positiveInt(op, 'options.maxLength', o.maxLength);
-  if (o.dtype !== undefined && o.dtype !== 'float32') {
-    if (o.dtype === 'float16' || o.dtype === 'bfloat16')
-      throw valueError(op, 'options.dtype', "'float32' (half-precision caches need the half-precision kernels, not yet built)", `'${o.dtype}'`);
-    throw valueError(op, 'options.dtype', "'float32'", typeof o.dtype === 'string' ? `'${o.dtype}'` : String(o.dtype));
-  }
+  const dtype = o.dtype ?? 'float32';
+  if (typeof dtype !== 'string') throw typeError(op, 'options.dtype', "'float32', 'float16' or 'bfloat16'", dtype);
+  if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'bfloat16') throw valueError(op, 'options.dtype', "'float32', 'float16' or 'bfloat16'", `'${dtype}'`);
   const sliding = o.sliding ?? false;
   if (typeof sliding !== 'boolean') throw typeError(op, 'options.sliding', 'a boolean', sliding);
   const layout = o.layout ?? (sliding ? 'bshd' : 'bhsd');
@@ -73,5 +75,5 @@ export function checkCacheOptions(op: string, options: unknown): CacheConfig {
     if (n > MAX_ELEMENTS)
       throw valueError(op, 'options', `a cache of at most 2^31 - 1 elements per tensor`, `${what} of ${n} (${sliding ? '2·' : ''}batch·kvHeads·maxLength·${what === 'keys' ? 'headDim' : 'valueDim'})`);
   }
-  return { batch, kvHeads, headDim, valueDim, maxLength, dtype: 'float32', layout, sliding };
+  return { batch, kvHeads, headDim, valueDim, maxLength, dtype, layout, sliding };
 }

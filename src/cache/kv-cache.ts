@@ -5,15 +5,30 @@
 // is written at rows p mod W and p mod W + W, so the window [p − W + 1, p] is always W consecutive rows
 // (starting at (p + 1) mod W) that attention reads in place, in position order, at the price of a
 // second copy of every row written.
-import { AttnkitTypeError } from '../errors';
-import type { Tensor } from '../tensor';
+import { AttnkitRangeError, AttnkitTypeError, ErrorCode } from '../errors';
+import type { HalfTensor, Tensor } from '../tensor';
 import { describe, formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { intList } from '../validation/int-list';
+import { checkKvTensor, checkSameKvDtype } from '../validation/kv-tensor';
 import { snapshotOptions } from '../validation/snapshot';
-import { allocateF32, checkTensor } from '../validation/tensor-checks';
+import { allocateF32 } from '../validation/tensor-checks';
+import { toBFloat16, toFloat16 } from '../dtypes/convert';
 import { checkCacheOptions, type CacheConfig, type CacheLayout, type KVCacheOptions } from './kv-cache-options';
 
 export type { KVCacheOptions };
+
+/** What a cache stores and hands out: float32 tensors, or float16 / bfloat16 ones (Uint16Array bits). */
+export type CacheTensor = Tensor | HalfTensor;
+type Storage = Float32Array | Uint16Array;
+
+function allocate(op: string, arg: string, n: number, half: boolean): Storage {
+  if (!half) return allocateF32(op, arg, n);
+  try {
+    return new Uint16Array(n);
+  } catch (e) {
+    throw new AttnkitRangeError(`${op}: could not allocate ${arg} (${n} 16-bit values): ${e instanceof Error ? e.message : String(e)}`, ErrorCode.RESOURCE);
+  }
+}
 
 export interface AppendOptions {
   /** Positions of the new block each sequence takes (its first counts[b] rows); default: all of them. */
@@ -38,8 +53,8 @@ export function isKVCache(x: unknown): x is KVCache {
  */
 export class KVCache {
   readonly config: Readonly<CacheConfig>;
-  private readonly k: Float32Array;
-  private readonly v: Float32Array;
+  private readonly k: Storage;
+  private readonly v: Storage;
   /** Positions per sequence so far (the next one's index). */
   private readonly len: Int32Array;
   /** First position still held (0 unless sliding). */
@@ -52,8 +67,9 @@ export class KVCache {
     this.config = Object.freeze(checkCacheOptions(op, options));
     const c = this.config;
     this.rows = c.sliding ? 2 * c.maxLength : c.maxLength;
-    this.k = allocateF32(op, 'keys', c.batch * c.kvHeads * this.rows * c.headDim);
-    this.v = allocateF32(op, 'values', c.batch * c.kvHeads * this.rows * c.valueDim);
+    const half = c.dtype !== 'float32';
+    this.k = allocate(op, 'keys', c.batch * c.kvHeads * this.rows * c.headDim, half);
+    this.v = allocate(op, 'values', c.batch * c.kvHeads * this.rows * c.valueDim, half);
     this.len = new Int32Array(c.batch);
     this.first = new Int32Array(c.batch);
     made.add(this);
@@ -64,30 +80,33 @@ export class KVCache {
     return this.len.slice();
   }
 
-  /** All stored keys, [batch, kvHeads, maxLength, headDim] ('bhsd') or [batch, maxLength, kvHeads, headDim]: a view, not a copy. */
-  get keys(): Tensor {
-    return { data: this.k, shape: this.shapeOf(this.storedShapeLength('keys'), this.config.headDim) };
+  /**
+   * All stored keys, [batch, kvHeads, maxLength, headDim] ('bhsd') or [batch, maxLength, kvHeads, headDim]: a
+   * view, not a copy; a float16 / bfloat16 cache's is a HalfTensor (Uint16Array bits, with its dtype).
+   */
+  get keys(): CacheTensor {
+    return this.tensorOf(this.k, this.shapeOf(this.storedShapeLength('keys'), this.config.headDim));
   }
 
   /** All stored values, as `keys` with valueDim. */
-  get values(): Tensor {
-    return { data: this.v, shape: this.shapeOf(this.storedShapeLength('values'), this.config.valueDim) };
+  get values(): CacheTensor {
+    return this.tensorOf(this.v, this.shapeOf(this.storedShapeLength('values'), this.config.valueDim));
   }
 
   /**
    * Sequence b's held positions in order, as views [1, n, kvHeads, dim] ('bshd' caches): n = lengths[b] for
    * a plain cache, at most maxLength for a sliding one. `start` is the position of the first row.
    */
-  window(b: number): { keys: Tensor; values: Tensor; start: number } {
+  window(b: number): { keys: CacheTensor; values: CacheTensor; start: number } {
     const op = 'KVCache.window';
     const c = this.config;
     this.checkIndex(op, b);
     if (c.layout !== 'bshd') throw new AttnkitTypeError(`${op}: a 'bhsd' cache is not one block of rows per sequence; read keys and values with kvLengths instead`);
     const n = this.len[b] - this.first[b];
     const row = c.sliding ? this.first[b] % c.maxLength : 0;
-    const view = (data: Float32Array, width: number): Tensor => {
+    const view = (data: Storage, width: number): CacheTensor => {
       const at = (b * this.rows + row) * c.kvHeads * width;
-      return { data: data.subarray(at, at + n * c.kvHeads * width), shape: [1, n, c.kvHeads, width] };
+      return this.tensorOf(data.subarray(at, at + n * c.kvHeads * width), [1, n, c.kvHeads, width]);
     };
     return { keys: view(this.k, c.headDim), values: view(this.v, c.valueDim), start: this.first[b] };
   }
@@ -95,15 +114,20 @@ export class KVCache {
   /**
    * Appends n positions to every sequence (or counts[b] to sequence b): k [batch, kvHeads, n, headDim] and
    * v [batch, kvHeads, n, valueDim] in the cache's layout. Everything is checked before anything is written.
+   * float32 input to a float16 / bfloat16 cache is rounded to nearest even; half tensors of the cache's own
+   * dtype are copied as they are.
    */
-  append(k: Tensor, v: Tensor, options?: AppendOptions): void {
+  append(k: CacheTensor, v: CacheTensor, options?: AppendOptions): void {
     const op = 'KVCache.append';
     const c = this.config;
     const o = snapshotOptions(op, options, ['counts', 'layout']);
     const layout = o.layout ?? c.layout;
     if (layout !== 'bhsd' && layout !== 'bshd') throw valueError(op, 'options.layout', "'bhsd' or 'bshd'", typeof layout === 'string' ? `'${layout}'` : describe(layout));
-    const kt = checkTensor<Float32Array>(op, 'k', k, [Float32Array], 'Float32Array');
-    const vt = checkTensor<Float32Array>(op, 'v', v, [Float32Array], 'Float32Array');
+    const kt = checkKvTensor(op, 'k', k);
+    const vt = checkKvTensor(op, 'v', v);
+    checkSameKvDtype(op, kt, vt);
+    if (kt.dtype !== 'float32' && kt.dtype !== c.dtype)
+      throw typeError(op, 'k.dtype', `'float32' or the cache's '${c.dtype}' (a cache stores one dtype)`, kt.dtype);
     const n = kt.shape.length === 4 ? kt.shape[layout === 'bhsd' ? 2 : 1] : -1;
     for (const [arg, t, width] of [['k', kt, c.headDim], ['v', vt, c.valueDim]] as const) {
       const want = this.shapeOf(n < 0 ? 0 : n, width, layout);
@@ -119,14 +143,17 @@ export class KVCache {
         if (add > c.maxLength - this.len[b])
           throw shapeError(op, counts ? `options.counts[${b}]` : 'k', `at most the ${c.maxLength - this.len[b]} free positions of sequence ${b} (maxLength ${c.maxLength}, length ${this.len[b]})`, `${add} new positions`);
       }
+    // Everything is checked: the rows in the cache's dtype (rounded once), then the writes.
+    const kSrc = this.stored(kt.data);
+    const vSrc = this.stored(vt.data);
     for (let b = 0; b < c.batch; b++) {
       const add = counts ? counts[b] : n;
       // A sliding cache only keeps the last maxLength of them.
       for (let t = c.sliding ? Math.max(0, add - c.maxLength) : 0; t < add; t++) {
         const p = this.len[b] + t;
         for (const row of c.sliding ? [p % c.maxLength, (p % c.maxLength) + c.maxLength] : [p]) {
-          this.copyRow(this.k, kt.data, layout, b, n, t, row, c.headDim);
-          this.copyRow(this.v, vt.data, layout, b, n, t, row, c.valueDim);
+          this.copyRow(this.k, kSrc, layout, b, n, t, row, c.headDim);
+          this.copyRow(this.v, vSrc, layout, b, n, t, row, c.valueDim);
         }
       }
       this.len[b] += add;
@@ -169,8 +196,20 @@ export class KVCache {
     return layout === 'bhsd' ? [c.batch, c.kvHeads, L, width] : [c.batch, L, c.kvHeads, width];
   }
 
+  /** Input rows as the cache stores them: float32 kept, or rounded to the cache's 16-bit dtype. */
+  private stored(data: Float32Array | Uint16Array): Storage {
+    const dtype = this.config.dtype;
+    if (dtype === 'float32' || data instanceof Uint16Array) return data;
+    return dtype === 'float16' ? toFloat16(data) : toBFloat16(data);
+  }
+
+  private tensorOf(data: Storage, shape: number[]): CacheTensor {
+    const dtype = this.config.dtype;
+    return dtype === 'float32' ? { data: data as Float32Array, shape } : { data: data as Uint16Array, shape, dtype };
+  }
+
   /** Copies position t of sequence b's n new rows (in `layout`), every head, to storage row `row`. */
-  private copyRow(dst: Float32Array, src: Float32Array, layout: CacheLayout, b: number, n: number, t: number, row: number, width: number): void {
+  private copyRow(dst: Storage, src: Storage, layout: CacheLayout, b: number, n: number, t: number, row: number, width: number): void {
     const H = this.config.kvHeads;
     if (layout === 'bshd' && this.config.layout === 'bshd') {
       const from = (b * n + t) * H * width;

@@ -4,7 +4,8 @@
 // append), for RoPE, causal, window and ALiBi alike (scaledDotProductAttention's kvLengths with the
 // bottom-right alignment). When sequences append different counts, each attends in its own call.
 import { scaledDotProductAttention } from '../api/sdpa';
-import { isKVCache, type KVCache } from '../cache/kv-cache';
+import { isKVCache, type CacheTensor, type KVCache } from '../cache/kv-cache';
+import { toBFloat16, toFloat16 } from '../dtypes/convert';
 import { applyRope } from '../positional/rope';
 import type { Tensor } from '../tensor';
 import { AttnkitRangeError, ErrorCode } from '../errors';
@@ -89,7 +90,7 @@ export function attendCached(qh: Tensor, call: CachedCall, out: Float32Array, ex
   const transpose = layout === 'bhsd' && Lq > 1;
   const attend = (q: Float32Array, o: Float32Array, b0: number, nb: number, lq: number) => {
     const perSeq = maxLength * kvHeads * headDim;
-    const kv = (t: Tensor): Tensor => ({ data: t.data.subarray(b0 * perSeq, (b0 + nb) * perSeq), shape: [nb, ...t.shape.slice(1)] });
+    const kv = (t: CacheTensor): CacheTensor => ({ ...t, data: t.data.subarray(b0 * perSeq, (b0 + nb) * perSeq), shape: [nb, ...t.shape.slice(1)] }) as CacheTensor;
     const shape = layout === 'bhsd' ? [nb, Hq, lq, D] : [nb, lq, Hq, D];
     const qIn = transpose ? swapMiddle(q, nb, lq, Hq, D) : q;
     const oIn = transpose ? new Float32Array(o.length) : o;
@@ -122,16 +123,19 @@ export function appendAndAttendSliding(qh: Tensor, kh: Tensor, vh: Tensor, call:
   const [B, Lq, Hq, D] = qh.shape;
   const kvRow = kh.shape[2] * D;
   const count = (b: number) => (counts ? counts[b] : Lq);
+  // The new rows as the cache holds them (rounded to its 16-bit dtype), so every query sees the same values.
+  const dtype = cache.config.dtype;
+  const stored = (x: Float32Array): Float32Array | Uint16Array => (dtype === 'float32' ? x : dtype === 'float16' ? toFloat16(x) : toBFloat16(x));
   const blocks = Array.from({ length: B }, (_, b) => {
     const n = count(b);
     if (n <= 1) return null;
     const held = cache.window(b);
     const m = Math.min(W - 1, held.keys.shape[1]);
-    const join = (old: Tensor, fresh: Tensor): Tensor => {
-      const data = new Float32Array((m + n) * kvRow);
+    const join = (old: CacheTensor, fresh: Tensor): CacheTensor => {
+      const data = dtype === 'float32' ? new Float32Array((m + n) * kvRow) : new Uint16Array((m + n) * kvRow);
       data.set(old.data.subarray(old.data.length - m * kvRow));
-      data.set(fresh.data.subarray(b * Lq * kvRow, (b * Lq + n) * kvRow), m * kvRow);
-      return { data, shape: [1, m + n, kh.shape[2], D] };
+      data.set(stored(fresh.data.subarray(b * Lq * kvRow, (b * Lq + n) * kvRow)), m * kvRow);
+      return { ...old, data, shape: [1, m + n, kh.shape[2], D] } as CacheTensor;
     };
     return { keys: join(held.keys, kh), values: join(held.values, vh) };
   });

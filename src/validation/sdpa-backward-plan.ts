@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor';
 import { formatShape, shapeError, typeError } from './error-factory';
 import { checkNoOverlap } from './overlap';
 import { SDPA_BACKWARD_FORWARD_OPTION_NAMES, SDPA_BACKWARD_OPTION_NAMES, type SdpaGradients } from './sdpa-backward-options';
-import { planSdpa } from './sdpa-plan';
+import { float32KvPlan, planSdpa } from './sdpa-plan';
 import { checkStillAttached, snapshotOptions } from './snapshot';
 import { checkF32, product, resultBuffer } from './tensor-checks';
 
@@ -74,7 +74,9 @@ export function planSdpaBackward(
   } catch (e) {
     throw renamed(op, 'options.out', 'out', e);
   }
-  const { plan: fwd, outShape } = planned;
+  const { outShape } = planned;
+  // k and v passed checkF32 above: the forward plan's K/V are float32.
+  const fwd = float32KvPlan(planned.plan)!;
   const maskLength = fwd.mask ? fwd.mask.data.length : 0; // a plain view: its length is the engine's
   const rank = q.shape.length;
   const layout = typeof options.layout === 'string' ? options.layout : 'bhsd';

@@ -1,6 +1,7 @@
 // Checks every argument of scaledDotProductAttention and turns them into an SdpaPlan,
 // so backends receive sizes and strides they can trust.
-import type { MaskPlan, SdpaPlan, StridedView } from '../backends/types';
+import type { Float32KvPlan, MaskPlan, SdpaPlan, StridedView } from '../backends/types';
+import { checkKvTensor, checkSameKvDtype } from './kv-tensor';
 import { formatShape, shapeError, typeError, valueError } from './error-factory';
 import { maskStrides } from './mask-broadcast';
 import { checkNoOverlap } from './overlap';
@@ -33,7 +34,7 @@ function shapeFor(rank: number, layout: Layout, x: Dims4): number[] {
   return layout === 'bhsd' ? [x.b, x.h, x.l, x.d] : [x.b, x.l, x.h, x.d];
 }
 
-function viewOf(data: Float32Array, rank: number, layout: Layout, x: Dims4): StridedView {
+function viewOf<T extends Float32Array | Uint16Array>(data: T, rank: number, layout: Layout, x: Dims4): StridedView<T> {
   if (rank === 3 || layout === 'bhsd') return { data, strideB: x.h * x.l * x.d, strideH: x.l * x.d, strideL: x.d };
   return { data, strideB: x.l * x.h * x.d, strideH: x.d, strideL: x.h * x.d };
 }
@@ -69,8 +70,9 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   const options = checkOptions(op, optionsIn);
   const layout = checkEnum<Layout>(op, 'options.layout', options.layout, ['bhsd', 'bshd'], 'bhsd');
   const q = checkTensor<Float32Array>(op, 'q', qIn, F32, 'Float32Array');
-  const k = checkTensor<Float32Array>(op, 'k', kIn, F32, 'Float32Array');
-  const v = checkTensor<Float32Array>(op, 'v', vIn, F32, 'Float32Array');
+  const k = checkKvTensor(op, 'k', kIn);
+  const v = checkKvTensor(op, 'v', vIn);
+  checkSameKvDtype(op, k, v);
 
   const rank = q.shape.length;
   if (rank !== 3 && rank !== 4)
@@ -191,6 +193,7 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     q: viewOf(q.data, rank, layout, qd),
     k: viewOf(k.data, rank, layout, kd),
     v: viewOf(v.data, rank, layout, vd),
+    kvDtype: k.dtype,
     out: viewOf(outData, rank, layout, outDims),
     weights,
     lse,
@@ -212,4 +215,9 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
  */
 export function sdpaHasWork(p: SdpaPlan): boolean {
   return p.batch * p.headsQ * p.lenQ > 0 && (p.dimV > 0 || p.lse !== null || (p.weights !== null && p.lenK > 0));
+}
+
+/** The plan when its K and V are float32 (what the backward pass and the JavaScript kernels read), else null. */
+export function float32KvPlan(p: SdpaPlan): Float32KvPlan | null {
+  return p.kvDtype === 'float32' ? (p as Float32KvPlan) : null;
 }

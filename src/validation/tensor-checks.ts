@@ -35,15 +35,15 @@ export function product(shape: readonly number[]): number {
   return n;
 }
 
-type ArrayCtor = typeof Float32Array | typeof Uint8Array;
+type ArrayCtor = typeof Float32Array | typeof Uint8Array | typeof Uint16Array;
 
-export interface CheckedTensor<T extends Float32Array | Uint8Array> {
+export interface CheckedTensor<T extends Float32Array | Uint8Array | Uint16Array> {
   data: T;
   shape: number[];
 }
 
 /** Checks a typed array's real kind (not its prototype) against `types`; returns a plain view of it. */
-export function checkTypedArray<T extends Float32Array | Uint8Array>(op: string, arg: string, value: unknown, types: readonly ArrayCtor[], typeText: string): T {
+export function checkTypedArray<T extends Float32Array | Uint8Array | Uint16Array>(op: string, arg: string, value: unknown, types: readonly ArrayCtor[], typeText: string): T {
   const kind = typedArrayKind(value);
   if (kind === undefined || !types.some((t) => t.name === kind)) throw typeError(op, arg, `a ${typeText}`, value);
   return plainView(op, arg, value as T);
@@ -53,7 +53,7 @@ export function checkTypedArray<T extends Float32Array | Uint8Array>(op: string,
  * Checks `{ data, shape }` with data a `types` typed array of length product(shape). data and shape
  * are read once each; the result holds a copy of the shape and a plain view of the data.
  */
-export function checkTensor<T extends Float32Array | Uint8Array>(
+export function checkTensor<T extends Float32Array | Uint8Array | Uint16Array>(
   op: string,
   arg: string,
   value: unknown,

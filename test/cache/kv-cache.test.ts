@@ -1,7 +1,7 @@
 // KVCache storage: what append, truncate and reset leave in the cache, checked against a plain model of
 // each sequence's rows (seq[b][h][t] = the row appended at position t), in both layouts.
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, KVCache } from '../../src/index';
+import { AttnkitRangeError, AttnkitTypeError, ErrorCode, KVCache, scaledDotProductAttention, tensor, toBFloat16, toFloat16, toFloat32, type HalfTensor } from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 import { randn, rng } from '../helpers/random';
 
@@ -118,7 +118,8 @@ describe('KVCache lengths', () => {
       expectError(() => new KVCache({ ...ok, [key]: '4' } as never), AttnkitTypeError, ErrorCode.TYPE, new RegExp(`options\\.${key} must be a positive integer`));
     }
     expectError(() => new KVCache({ ...ok, layout: 'bhds' as never }), AttnkitRangeError, ErrorCode.VALUE, /options\.layout must be 'bhsd' or 'bshd'/);
-    expectError(() => new KVCache({ ...ok, dtype: 'float16' as never }), AttnkitRangeError, ErrorCode.VALUE, /options\.dtype must be 'float32'/);
+    expectError(() => new KVCache({ ...ok, dtype: 'float8' as never }), AttnkitRangeError, ErrorCode.VALUE, "new KVCache: options.dtype must be 'float32', 'float16' or 'bfloat16', got 'float8'");
+    expectError(() => new KVCache({ ...ok, dtype: 16 as never }), AttnkitTypeError, ErrorCode.TYPE, /options\.dtype must be 'float32', 'float16' or 'bfloat16', got number 16/);
     expectError(() => new KVCache({ ...ok, maxLen: 8 } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.maxLen must be one of the known options/);
     expectError(() => new KVCache({ batch: 64, kvHeads: 64, headDim: 1024, maxLength: 1024 }), AttnkitRangeError, ErrorCode.VALUE, /at most 2\^31 - 1 elements/);
   });
@@ -169,5 +170,71 @@ describe('sliding KVCache', () => {
     expectError(() => cache.keys, AttnkitTypeError, ErrorCode.TYPE, 'KVCache.keys: a sliding cache is read per sequence, with window(b)');
     expectError(() => new KVCache({ batch: 1, kvHeads: 1, headDim: 1, maxLength: 4, sliding: true, layout: 'bhsd' }), AttnkitRangeError, ErrorCode.VALUE, /options\.layout must be 'bshd' for a sliding cache/);
     expectError(() => cache.window(2), AttnkitRangeError, ErrorCode.VALUE, 'KVCache.window: b must be an integer in [0, 1], got 2');
+  });
+});
+
+describe.each(['float16', 'bfloat16'] as const)('a %s KVCache', (dtype) => {
+  const round = (x: Float32Array) => (dtype === 'float16' ? toFloat16(x) : toBFloat16(x));
+
+  it.each(['bhsd', 'bshd'] as const)('stores float32 appends rounded to nearest even, half appends as they are, and hands out half tensors (%s)', (layout) => {
+    const rand = rng(11);
+    const [B, H, D, L] = [2, 3, 5, 9];
+    const cache = new KVCache({ batch: B, kvHeads: H, headDim: D, maxLength: L, layout, dtype });
+    expect(cache.config.dtype).toBe(dtype);
+    const k1 = block(layout, B, H, 4, D, rand);
+    const v1 = block(layout, B, H, 4, D, rand);
+    cache.append(k1, v1, { counts: [4, 2] });
+    const k2 = block(layout, B, H, 1, D, rand);
+    const v2 = block(layout, B, H, 1, D, rand);
+    cache.append(tensor(round(k2.data), k2.shape, dtype), tensor(round(v2.data), v2.shape, dtype));
+    expect(Array.from(cache.lengths)).toEqual([5, 3]);
+    const keys = cache.keys as HalfTensor;
+    expect(keys.dtype).toBe(dtype);
+    expect(keys.data).toBeInstanceOf(Uint16Array);
+    expect(keys.data.length).toBe(B * H * L * D);
+    for (const [kv, blocks] of [['keys', [k1, k2]], ['values', [v1, v2]]] as const) {
+      const stored = (kv === 'keys' ? cache.keys : cache.values).data as Uint16Array;
+      for (let b = 0; b < B; b++)
+        for (let h = 0; h < H; h++)
+          for (let t = 0; t < cache.lengths[b]; t++) {
+            const [blk, n, i] = t < (b === 0 ? 4 : 2) ? [blocks[0], 4, t] : [blocks[1], 1, 0];
+            const want = Array.from(round(Float32Array.from(blockRow(blk.data, layout, H, n, D, b, h, i))));
+            const at = layout === 'bhsd' ? ((b * H + h) * L + t) * D : ((b * L + t) * H + h) * D;
+            expect(Array.from(stored.subarray(at, at + D))).toEqual(want);
+          }
+    }
+    // Attention reads it in place: the same as over the float32 values it holds.
+    const q = { data: randn(B * 2 * H * D, rand), shape: layout === 'bhsd' ? [B, 2 * H, 1, D] : [B, 1, 2 * H, D] };
+    const got = scaledDotProductAttention(q, cache.keys, cache.values, { layout, kvLengths: cache.lengths }).data;
+    const wide = (t: HalfTensor) => ({ data: toFloat32(t.data, dtype), shape: t.shape });
+    const want = scaledDotProductAttention(q, wide(cache.keys as HalfTensor), wide(cache.values as HalfTensor), { layout, kvLengths: cache.lengths }).data;
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a sliding cache windows half rows', () => {
+    const cache = new KVCache({ batch: 1, kvHeads: 1, headDim: 2, maxLength: 3, sliding: true, dtype });
+    const rows = Float32Array.of(1.1, 2.2, 3.3, 4.4, 5.5, 6.6, 7.7, 8.8, 9.9, 10.1);
+    cache.append({ data: rows, shape: [1, 5, 1, 2] }, { data: rows, shape: [1, 5, 1, 2] });
+    const w = cache.window(0);
+    expect(w.start).toBe(2);
+    expect((w.keys as HalfTensor).dtype).toBe(dtype);
+    expect(Array.from(w.keys.data)).toEqual(Array.from(round(rows.subarray(4))));
+  });
+
+  it('refuses a half tensor of the wrong array or the other dtype, and leaves the cache unchanged', () => {
+    const cache = new KVCache({ batch: 1, kvHeads: 1, headDim: 2, maxLength: 4, dtype });
+    cache.append({ data: Float32Array.of(1, 2), shape: [1, 1, 1, 2] }, { data: Float32Array.of(3, 4), shape: [1, 1, 1, 2] });
+    const before = [Array.from(cache.keys.data), Array.from(cache.values.data)];
+    const other = dtype === 'float16' ? 'bfloat16' : 'float16';
+    const h = (dt: string) => ({ data: new Uint16Array(2), shape: [1, 1, 1, 2], dtype: dt }) as HalfTensor;
+    expectError(() => cache.append({ data: Float32Array.of(1, 2), shape: [1, 1, 1, 2], dtype } as never, h(dtype)), AttnkitTypeError, ErrorCode.TYPE,
+      new RegExp(`KVCache\\.append: k\\.data must be a Uint16Array \\(the ${dtype} bits, see to\\w+\\) for dtype '${dtype}', got Float32Array\\(2\\)`));
+    expectError(() => cache.append(h(other), h(other)), AttnkitTypeError, ErrorCode.TYPE,
+      `KVCache.append: k.dtype must be 'float32' or the cache's '${dtype}' (a cache stores one dtype), got string '${other}'`);
+    expectError(() => cache.append(h(dtype), { data: Float32Array.of(1, 2), shape: [1, 1, 1, 2] }), AttnkitTypeError, ErrorCode.TYPE,
+      `KVCache.append: v.dtype must be '${dtype}' as k's (k and v share one dtype), got string 'float32'`);
+    expectError(() => cache.append(h(dtype), { data: new Uint16Array(3), shape: [1, 1, 1, 2], dtype }), AttnkitRangeError, ErrorCode.SHAPE, /v\.data must be of length product\(shape\) = 2/);
+    expect(Array.from(cache.lengths)).toEqual([1]);
+    expect([Array.from(cache.keys.data), Array.from(cache.values.data)]).toEqual(before);
   });
 });

@@ -30,13 +30,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * the layer run from scratch on each sequence's whole token list. `sliding`: the cache keeps the last
  * `sliding` positions, so the reference attends within a window of that many positions.
  */
-function generate(extra: Extra, layout: 'bhsd' | 'bshd', sliding?: number): { worst: number; lengths: number[] } {
+function generate(extra: Extra, layout: 'bhsd' | 'bshd', sliding?: number, dtype: 'float32' | 'float16' | 'bfloat16' = 'float32'): { worst: number; lengths: number[] } {
   const rand = rng(3);
   const mha = new MultiHeadAttention({ embedDim: E, numHeads: HEADS, numKvHeads: KV_HEADS, seed: 5 });
   const prompts = [5, 2, 7];
   const B = prompts.length;
   const Lmax = Math.max(...prompts);
-  const cache = new KVCache({ batch: B, kvHeads: KV_HEADS, headDim: HEAD_DIM, maxLength: sliding ?? 16, layout, sliding: sliding !== undefined });
+  const cache = new KVCache({ batch: B, kvHeads: KV_HEADS, headDim: HEAD_DIM, maxLength: sliding ?? 16, layout, sliding: sliding !== undefined, dtype });
   const window = sliding === undefined ? extra.window : { ...extra.window, left: Math.min(extra.window?.left ?? Infinity, sliding - 1) };
   // tokens[b]: the rows of sequence b so far; the padded prompt block holds them left-aligned.
   const tokens: Float32Array[][] = prompts.map((n) => Array.from({ length: n }, () => randn(E, rand)));
@@ -129,5 +129,18 @@ describe('examples/kv-cache-generate.mjs', () => {
     expect(r.stdout).toContain('cache lengths after 16 steps: [53, 21, 136]');
     const m = /recomputing from scratch: (\S+)/.exec(r.stdout);
     expect(Number(m?.[1])).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+// A half-precision cache: the same steps against the same float32 recomputation differ by the rounding of
+// the stored keys and values only (2^-11 relative for float16, 2^-8 for bfloat16; outputs here are O(1)).
+describe.each([['float16', 3e-3], ['bfloat16', 2e-2]] as const)('MultiHeadAttention with a %s KVCache', (dtype, bound) => {
+  it.each(VARIANTS)('prefill then decode, within the rounding of K/V of recomputing from scratch (%s)', (_name, extra) => {
+    for (const [layout, sliding] of [['bhsd', undefined], ['bshd', undefined], ['bshd', 4]] as const) {
+      const { worst, lengths } = generate(extra, layout, sliding, dtype);
+      expect(worst, `${layout}${sliding ? ` sliding ${sliding}` : ''}`).toBeLessThanOrEqual(bound);
+      expect(worst).toBeGreaterThan(0);
+      expect(lengths).toEqual([9, 6, 11]);
+    }
   });
 });

@@ -9,7 +9,7 @@ const addon = load.addon;
 
 // A valid call: B=1, Hq=Hkv=1, Lq=2, Lk=3, D=4, Dv=4, bhsd strides.
 function desc(): Float64Array {
-  const d = new Float64Array(33);
+  const d = new Float64Array(34);
   d.set([1, 1, 1, 2, 3, 4, 4], 0);
   d.set([8, 8, 4], 7); // q
   d.set([12, 12, 4], 10); // k
@@ -121,6 +121,27 @@ describe('native argument guards', () => {
       addon.sdpa(f(8), f(12), f(12), out, null, null, d, null, null, null, Int32Array.of(0), null);
       expect(Array.from(out)).toEqual(new Array(8).fill(0));
     }
+  });
+
+  it('float16 / bfloat16 k and v: Uint16Arrays when slot 33 says so, each length checked, a bad dtype refused', () => {
+    const h = (n: number, bits: number) => new Uint16Array(n).fill(bits);
+    const withDtype = (dtype: number) => {
+      const d = desc();
+      d[33] = dtype;
+      return d;
+    };
+    // 0.25 is 0x3400 in float16 and 0x3e80 in bfloat16: every output is 0.25.
+    for (const [dtype, bits] of [[1, 0x3400], [2, 0x3e80]] as const) {
+      const out = f(8);
+      addon.sdpa(f(8), h(12, bits), h(12, bits), out, null, null, withDtype(dtype), null, null, null, null);
+      expect(Array.from(out), `dtype ${dtype}`).toEqual(new Array(8).fill(0.25));
+      expect(() => addon.sdpa(f(8), h(11, bits), h(12, bits), f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/k is too short/);
+      expect(() => addon.sdpa(f(8), h(12, bits), h(11, bits), f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/v is too short/);
+      expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/k has the wrong type/);
+      expect(() => addon.sdpa(f(8), h(12, bits), f(12) as unknown as Uint16Array, f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/v has the wrong type/);
+    }
+    expect(() => addon.sdpa(f(8), h(12, 0), h(12, 0), f(8), null, null, desc(), null, null, null, null)).toThrow(/k has the wrong type/);
+    for (const bad of [3, -1, 0.5, NaN]) expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, withDtype(bad), null, null, null, null), `dtype ${bad}`).toThrow(RangeError);
   });
 
   it('the async entry applies the same guards', () => {

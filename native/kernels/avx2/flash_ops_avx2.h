@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "../common/flash_ops_base.h"
+#include "../common/kv_types.h"
 #include "exp_f32_avx2.h"
 
 // The micro-kernel must inline into its callers (see gemm_rows in common/flash/tiling.h).
@@ -27,11 +28,27 @@ struct FlashOpsAvx2 : FlashOpsBase {
   // gemm and dots2 take rows to prefetch beside their loads (decode: see common/flash/decode.h, pv_prefetches).
   static constexpr bool kKernelPrefetch = true;
 
+  // Eight K or V elements as floats: float as is, float16 by F16C's vcvtph2ps (part of every AVX2 CPU
+  // dispatch accepts, checked in dispatch/cpu_features.cpp), bfloat16 by a 16-bit shift.
+  static ATTNKIT_AVX2_INLINE __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+  static ATTNKIT_AVX2_INLINE __m256 load8(const f16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  // bfloat16: the 8 values in both 128-bit lanes (vbroadcasti128, a plain load), then one in-lane byte
+  // shuffle puts each into the top half of its float's lane, zeros below (vpmovzxwd and a shift take a uop more).
+  static ATTNKIT_AVX2_INLINE __m256 load8(const bf16_t* p) {
+    const __m256i x = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    const __m256i to_top = _mm256_setr_epi8(-128, -128, 0, 1, -128, -128, 2, 3, -128, -128, 4, 5, -128, -128, 6, 7,
+                                            -128, -128, 8, 9, -128, -128, 10, 11, -128, -128, 12, 13, -128, -128, 14, 15);
+    return _mm256_castsi256_ps(_mm256_shuffle_epi8(x, to_top));
+  }
+
   // C[MR][16] (ldc) = (acc ? C : 0) + A[MR][K] (lda) * B[K][16] (ldb). Beside step k < pf_n, the line at
   // pf + k * ldb is prefetched into L2 (decode's P·V: the next key block's v rows; prefill passes none).
-  template <int MR>
-  static ATTNKIT_AVX2_INLINE void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
-                          int64_t K, bool acc, const float* pf = nullptr, int64_t pf_n = 0) {
+  // B of any K/V element type (decode's P·V reads v rows in place).
+  template <int MR, class T>
+  static ATTNKIT_AVX2_INLINE void gemm(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc,
+                          int64_t K, bool acc, const T* pf = nullptr, int64_t pf_n = 0) {
     __m256 c0[MR], c1[MR];
     for (int r = 0; r < MR; ++r) {
       c0[r] = acc ? _mm256_loadu_ps(C + r * ldc) : _mm256_setzero_ps();
@@ -39,7 +56,7 @@ struct FlashOpsAvx2 : FlashOpsBase {
     }
     for (int64_t k = 0; k < K; ++k) {
       if (k < pf_n) _mm_prefetch(reinterpret_cast<const char*>(pf + k * ldb), _MM_HINT_T1);
-      const __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
+      const __m256 b0 = load8(B + k * ldb), b1 = load8(B + k * ldb + 8);
       for (int r = 0; r < MR; ++r) {
         const __m256 x = _mm256_broadcast_ss(A + r * lda + k);
         c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);
@@ -53,14 +70,14 @@ struct FlashOpsAvx2 : FlashOpsBase {
   }
 
   // dst[d][16] = src[jj][d] for 16 keys: 8x8 register transposes, scalar for the d tail.
-  static inline void pack_k16(float* dst, const float* src, int64_t ldk, int64_t D) {
+  template <class T>
+  static inline void pack_k16(float* dst, const T* src, int64_t ldk, int64_t D) {
     int64_t d = 0;
     for (; d + 8 <= D; d += 8) {
       for (int half = 0; half < 2; ++half) {
-        const float* s = src + half * 8 * ldk + d;
-        __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ldk), r2 = _mm256_loadu_ps(s + 2 * ldk),
-               r3 = _mm256_loadu_ps(s + 3 * ldk), r4 = _mm256_loadu_ps(s + 4 * ldk), r5 = _mm256_loadu_ps(s + 5 * ldk),
-               r6 = _mm256_loadu_ps(s + 6 * ldk), r7 = _mm256_loadu_ps(s + 7 * ldk);
+        const T* s = src + half * 8 * ldk + d;
+        __m256 r0 = load8(s), r1 = load8(s + ldk), r2 = load8(s + 2 * ldk), r3 = load8(s + 3 * ldk),
+               r4 = load8(s + 4 * ldk), r5 = load8(s + 5 * ldk), r6 = load8(s + 6 * ldk), r7 = load8(s + 7 * ldk);
         __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
                t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
                t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
@@ -80,22 +97,23 @@ struct FlashOpsAvx2 : FlashOpsBase {
       }
     }
     for (; d < D; ++d)
-      for (int64_t jj = 0; jj < 16; ++jj) dst[d * 16 + jj] = src[jj * ldk + d];
+      for (int64_t jj = 0; jj < 16; ++jj) dst[d * 16 + jj] = to_f32(src[jj * ldk + d]);
   }
 
   // Copies a v row into a zero-padded row; true when it holds a NaN or Inf (x - x is NaN then).
-  static inline bool copy_row(float* dst, const float* src, int64_t n, int64_t npad) {
+  template <class T>
+  static inline bool copy_row(float* dst, const T* src, int64_t n, int64_t npad) {
     __m256 bad = _mm256_setzero_ps();
     int64_t d = 0;
     for (; d + 8 <= n; d += 8) {
-      const __m256 x = _mm256_loadu_ps(src + d);
+      const __m256 x = load8(src + d);
       _mm256_storeu_ps(dst + d, x);
       bad = _mm256_or_ps(bad, _mm256_sub_ps(x, x));
     }
     bool nonfinite = _mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)) != 0;
     for (; d < n; ++d) {
-      dst[d] = src[d];
-      nonfinite |= !std::isfinite(src[d]);
+      dst[d] = to_f32(src[d]);
+      nonfinite |= !std::isfinite(dst[d]);
     }
     for (; d < npad; ++d) dst[d] = 0.0f;
     return nonfinite;
@@ -228,8 +246,8 @@ struct FlashOpsAvx2 : FlashOpsBase {
 
   // s[r * lds] = q_r · k for R query rows (row stride ldq): k is loaded once for all rows (decode).
   // A independent accumulators per row hide the 4-cycle FMA latency when R is small.
-  template <int R>
-  static inline void dots(const float* q, int64_t ldq, int64_t D, const float* k, float* s, int64_t lds) {
+  template <int R, class T>
+  static inline void dots(const float* q, int64_t ldq, int64_t D, const T* k, float* s, int64_t lds) {
     constexpr int A = R == 1 ? 4 : (R == 2 ? 2 : 1);
     __m256 acc[R][A];
     for (int r = 0; r < R; ++r)
@@ -240,13 +258,13 @@ struct FlashOpsAvx2 : FlashOpsBase {
     for (; d + 8 * A <= D; d += 8 * A) {
 #pragma GCC unroll 8
       for (int u = 0; u < A; ++u) {
-        const __m256 kv = _mm256_loadu_ps(k + d + 8 * u);
+        const __m256 kv = load8(k + d + 8 * u);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) acc[r][u] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d + 8 * u), kv, acc[r][u]);
       }
     }
     for (; d + 8 <= D; d += 8) {
-      const __m256 kv = _mm256_loadu_ps(k + d);
+      const __m256 kv = load8(k + d);
       for (int r = 0; r < R; ++r) acc[r][0] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * ldq + d), kv, acc[r][0]);
     }
     // Reduce every accumulator in fully unrolled code before the scalar tail: a runtime loop over
@@ -262,7 +280,7 @@ struct FlashOpsAvx2 : FlashOpsBase {
     }
     if (d < D)
       for (int r = 0; r < R; ++r)
-        for (int64_t e = d; e < D; ++e) x[r] += q[r * ldq + e] * k[e];
+        for (int64_t e = d; e < D; ++e) x[r] += q[r * ldq + e] * to_f32(k[e]);
     for (int r = 0; r < R; ++r) s[r * lds] = x[r];
   }
 
@@ -273,19 +291,19 @@ struct FlashOpsAvx2 : FlashOpsBase {
   // the loads, rather than whole rows in a burst before the call (as avx512's dots4x4; GQA decode figures
   // in bench/results/2026-12-06-flash-comments.md).
   static constexpr bool kDots2 = true;
-  template <int R>
-  static inline void dots2(const float* q, int64_t ldq, int64_t D, const float* k0, const float* k1, float* s,
-                           int64_t lds, const float* pk0 = nullptr, const float* pk1 = nullptr) {
+  template <int R, class T>
+  static inline void dots2(const float* q, int64_t ldq, int64_t D, const T* k0, const T* k1, float* s,
+                           int64_t lds, const T* pk0 = nullptr, const T* pk1 = nullptr) {
     static_assert(R >= 1 && R <= 4, "dots2 holds 2R <= 8 accumulators");
     __m256 v[8];
     for (int i = 0; i < 8; ++i) v[i] = _mm256_setzero_ps();
     int64_t d = 0;
     for (; d + 8 <= D; d += 8) {
-      if (pk0 && d % 16 == 0) {
+      if (pk0 && d % (64 / sizeof(T)) == 0) {  // a line of each row
         _mm_prefetch(reinterpret_cast<const char*>(pk0 + d), _MM_HINT_T1);
         _mm_prefetch(reinterpret_cast<const char*>(pk1 + d), _MM_HINT_T1);
       }
-      const __m256 x0 = _mm256_loadu_ps(k0 + d), x1 = _mm256_loadu_ps(k1 + d);
+      const __m256 x0 = load8(k0 + d), x1 = load8(k1 + d);
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
         __m256 qv = _mm256_loadu_ps(q + r * ldq + d);
@@ -305,8 +323,8 @@ struct FlashOpsAvx2 : FlashOpsBase {
     for (int r = 0; r < R; ++r) {
       float x0 = t[r], x1 = t[4 + r];
       for (int64_t e = d; e < D; ++e) {
-        x0 += q[r * ldq + e] * k0[e];
-        x1 += q[r * ldq + e] * k1[e];
+        x0 += q[r * ldq + e] * to_f32(k0[e]);
+        x1 += q[r * ldq + e] * to_f32(k1[e]);
       }
       s[r * lds] = x0;
       s[r * lds + 1] = x1;
@@ -314,18 +332,18 @@ struct FlashOpsAvx2 : FlashOpsBase {
   }
 
   // o_r += p_r * v for R rows (o row stride ldo, p stride ldp), v loaded once for all rows.
-  template <int R>
-  static inline void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v, int64_t n) {
+  template <int R, class T>
+  static inline void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const T* v, int64_t n) {
     __m256 pv[R];
     for (int r = 0; r < R; ++r) pv[r] = _mm256_set1_ps(p[r * ldp]);
     int64_t d = 0;
     for (; d + 8 <= n; d += 8) {
-      const __m256 x = _mm256_loadu_ps(v + d);
+      const __m256 x = load8(v + d);
       for (int r = 0; r < R; ++r)
         _mm256_storeu_ps(o + r * ldo + d, _mm256_fmadd_ps(pv[r], x, _mm256_loadu_ps(o + r * ldo + d)));
     }
     for (; d < n; ++d)
-      for (int r = 0; r < R; ++r) o[r * ldo + d] += p[r * ldp] * v[d];
+      for (int r = 0; r < R; ++r) o[r * ldo + d] += p[r * ldp] * to_f32(v[d]);
   }
 
   // s = cap * tanh(s / cap) on [0, n). tanh|y| = (1 - e) / (1 + e) with e = exp(-2|y|); below

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "../common/flash_ops_base.h"
+#include "../common/kv_types.h"
 
 namespace attnkit {
 
@@ -31,15 +32,24 @@ static inline float32x4_t exp_f32_neon(float32x4_t x) {
 }
 
 struct FlashOpsNeon : FlashOpsBase {
-  template <int MR>
-  static inline void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+  // Four K or V elements as floats: float as is, float16 by vcvt_f32_f16, bfloat16 by a 16-bit widening shift.
+  static inline float32x4_t load4(const float* p) { return vld1q_f32(p); }
+  static inline float32x4_t load4(const f16_t* p) {
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(reinterpret_cast<const uint16_t*>(p))));
+  }
+  static inline float32x4_t load4(const bf16_t* p) {
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(reinterpret_cast<const uint16_t*>(p)), 16));
+  }
+
+  template <int MR, class T>
+  static inline void gemm(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc,
                           int64_t K, bool acc) {
     float32x4_t c[MR][4];
     for (int r = 0; r < MR; ++r)
       for (int q = 0; q < 4; ++q) c[r][q] = acc ? vld1q_f32(C + r * ldc + 4 * q) : vdupq_n_f32(0.0f);
     for (int64_t k = 0; k < K; ++k) {
-      const float32x4_t b0 = vld1q_f32(B + k * ldb), b1 = vld1q_f32(B + k * ldb + 4), b2 = vld1q_f32(B + k * ldb + 8),
-                        b3 = vld1q_f32(B + k * ldb + 12);
+      const float32x4_t b0 = load4(B + k * ldb), b1 = load4(B + k * ldb + 4), b2 = load4(B + k * ldb + 8),
+                        b3 = load4(B + k * ldb + 12);
       for (int r = 0; r < MR; ++r) {
         const float x = A[r * lda + k];
         c[r][0] = vfmaq_n_f32(c[r][0], b0, x);
@@ -52,24 +62,26 @@ struct FlashOpsNeon : FlashOpsBase {
       for (int q = 0; q < 4; ++q) vst1q_f32(C + r * ldc + 4 * q, c[r][q]);
   }
 
-  static inline void pack_k16(float* dst, const float* src, int64_t ldk, int64_t D) {
+  template <class T>
+  static inline void pack_k16(float* dst, const T* src, int64_t ldk, int64_t D) {
     for (int64_t jj = 0; jj < 16; ++jj)
-      for (int64_t d = 0; d < D; ++d) dst[d * 16 + jj] = src[jj * ldk + d];
+      for (int64_t d = 0; d < D; ++d) dst[d * 16 + jj] = to_f32(src[jj * ldk + d]);
   }
 
-  static inline bool copy_row(float* dst, const float* src, int64_t n, int64_t npad) {
+  template <class T>
+  static inline bool copy_row(float* dst, const T* src, int64_t n, int64_t npad) {
     uint32x4_t bad = vdupq_n_u32(0);
     int64_t d = 0;
     for (; d + 4 <= n; d += 4) {
-      const float32x4_t x = vld1q_f32(src + d);
+      const float32x4_t x = load4(src + d);
       vst1q_f32(dst + d, x);
       const float32x4_t z = vsubq_f32(x, x);  // NaN exactly when x is NaN or Inf
       bad = vorrq_u32(bad, vmvnq_u32(vceqq_f32(z, z)));
     }
     bool nonfinite = vmaxvq_u32(bad) != 0;
     for (; d < n; ++d) {
-      dst[d] = src[d];
-      nonfinite |= !std::isfinite(src[d]);
+      dst[d] = to_f32(src[d]);
+      nonfinite |= !std::isfinite(dst[d]);
     }
     for (; d < npad; ++d) dst[d] = 0.0f;
     return nonfinite;
@@ -115,13 +127,13 @@ struct FlashOpsNeon : FlashOpsBase {
     return vmaxvq_u32(masked) != 0;
   }
 
-  template <int R>
-  static inline void dots(const float* q, int64_t ldq, int64_t D, const float* k, float* s, int64_t lds) {
+  template <int R, class T>
+  static inline void dots(const float* q, int64_t ldq, int64_t D, const T* k, float* s, int64_t lds) {
     float32x4_t acc[R];
     for (int r = 0; r < R; ++r) acc[r] = vdupq_n_f32(0.0f);
     int64_t d = 0;
     for (; d + 4 <= D; d += 4) {
-      const float32x4_t kv = vld1q_f32(k + d);
+      const float32x4_t kv = load4(k + d);
       for (int r = 0; r < R; ++r) acc[r] = vfmaq_f32(acc[r], vld1q_f32(q + r * ldq + d), kv);
     }
     // Reduce in fully unrolled code before the scalar tail (as flash_ops_avx2.h: a runtime loop over
@@ -130,19 +142,19 @@ struct FlashOpsNeon : FlashOpsBase {
     for (int r = 0; r < R; ++r) x[r] = vaddvq_f32(acc[r]);
     if (d < D)
       for (int r = 0; r < R; ++r)
-        for (int64_t t = d; t < D; ++t) x[r] += q[r * ldq + t] * k[t];
+        for (int64_t t = d; t < D; ++t) x[r] += q[r * ldq + t] * to_f32(k[t]);
     for (int r = 0; r < R; ++r) s[r * lds] = x[r];
   }
 
-  template <int R>
-  static inline void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v, int64_t n) {
+  template <int R, class T>
+  static inline void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const T* v, int64_t n) {
     int64_t d = 0;
     for (; d + 4 <= n; d += 4) {
-      const float32x4_t x = vld1q_f32(v + d);
+      const float32x4_t x = load4(v + d);
       for (int r = 0; r < R; ++r) vst1q_f32(o + r * ldo + d, vfmaq_n_f32(vld1q_f32(o + r * ldo + d), x, p[r * ldp]));
     }
     for (; d < n; ++d)
-      for (int r = 0; r < R; ++r) o[r * ldo + d] += p[r * ldp] * v[d];
+      for (int r = 0; r < R; ++r) o[r * ldo + d] += p[r * ldp] * to_f32(v[d]);
   }
 
   // s = cap * tanh(s / cap): as FlashOpsAvx2::softcap.

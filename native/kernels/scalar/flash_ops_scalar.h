@@ -5,12 +5,14 @@
 #include <cstdint>
 
 #include "../common/flash_ops_base.h"
+#include "../common/kv_types.h"
 
 namespace attnkit {
 
+// K and V elements of any type (T: float, f16_t, bf16_t) are widened by to_f32's bit conversions.
 struct FlashOpsScalar : FlashOpsBase {
-  template <int MR>
-  static void gemm(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
+  template <int MR, class T>
+  static void gemm(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
                    bool acc) {
     float c[MR][16];
     for (int r = 0; r < MR; ++r)
@@ -18,22 +20,24 @@ struct FlashOpsScalar : FlashOpsBase {
     for (int64_t k = 0; k < K; ++k)
       for (int r = 0; r < MR; ++r) {
         const float x = A[r * lda + k];
-        for (int j = 0; j < 16; ++j) c[r][j] += x * B[k * ldb + j];
+        for (int j = 0; j < 16; ++j) c[r][j] += x * to_f32(B[k * ldb + j]);
       }
     for (int r = 0; r < MR; ++r)
       for (int j = 0; j < 16; ++j) C[r * ldc + j] = c[r][j];
   }
 
-  static void pack_k16(float* dst, const float* src, int64_t ldk, int64_t D) {
+  template <class T>
+  static void pack_k16(float* dst, const T* src, int64_t ldk, int64_t D) {
     for (int64_t jj = 0; jj < 16; ++jj)
-      for (int64_t d = 0; d < D; ++d) dst[d * 16 + jj] = src[jj * ldk + d];
+      for (int64_t d = 0; d < D; ++d) dst[d * 16 + jj] = to_f32(src[jj * ldk + d]);
   }
 
-  static bool copy_row(float* dst, const float* src, int64_t n, int64_t npad) {
+  template <class T>
+  static bool copy_row(float* dst, const T* src, int64_t n, int64_t npad) {
     bool bad = false;
     for (int64_t d = 0; d < n; ++d) {
-      dst[d] = src[d];
-      bad |= !std::isfinite(src[d]);
+      dst[d] = to_f32(src[d]);
+      bad |= !std::isfinite(dst[d]);
     }
     for (int64_t d = n; d < npad; ++d) dst[d] = 0.0f;
     return bad;
@@ -75,19 +79,19 @@ struct FlashOpsScalar : FlashOpsBase {
     return masked;
   }
 
-  template <int R>
-  static void dots(const float* q, int64_t ldq, int64_t D, const float* k, float* s, int64_t lds) {
+  template <int R, class T>
+  static void dots(const float* q, int64_t ldq, int64_t D, const T* k, float* s, int64_t lds) {
     for (int r = 0; r < R; ++r) {
       float x = 0.0f;
-      for (int64_t d = 0; d < D; ++d) x += q[r * ldq + d] * k[d];
+      for (int64_t d = 0; d < D; ++d) x += q[r * ldq + d] * to_f32(k[d]);
       s[r * lds] = x;
     }
   }
 
-  template <int R>
-  static void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v, int64_t n) {
+  template <int R, class T>
+  static void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const T* v, int64_t n) {
     for (int r = 0; r < R; ++r)
-      for (int64_t d = 0; d < n; ++d) o[r * ldo + d] += p[r * ldp] * v[d];
+      for (int64_t d = 0; d < n; ++d) o[r * ldo + d] += p[r * ldp] * to_f32(v[d]);
   }
 
   static void softcap(float* s, int64_t n, float cap) {

@@ -8,14 +8,14 @@
 // A key hidden by the mask (boolean 0, additive −Infinity) scores −Infinity whatever its k row holds
 // (the dots are taken first, four keys per pass, then replaced, as in sdpa-js-blocked.ts). Causal and
 // window limits are the caller's key range.
-import type { SdpaPlan } from '../types';
+import type { Float32KvPlan } from '../types';
 import { addPositionBias, hasPositionBias, overflowLikeFloat32 } from './row-terms';
 
 /**
  * Scores of row (b, h, i) against keys a ≤ j < e of kv head hk into s[j − a], and ∂s/∂x into
  * dsdx[j − a] (meaningless for hidden keys).
  */
-export function rowScores(p: SdpaPlan, b: number, h: number, i: number, hk: number, a: number, e: number, s: Float64Array, dsdx: Float64Array): void {
+export function rowScores(p: Float32KvPlan, b: number, h: number, i: number, hk: number, a: number, e: number, s: Float64Array, dsdx: Float64Array): void {
   const D = p.dimQk;
   const q = p.q.data;
   const k = p.k.data;

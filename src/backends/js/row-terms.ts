@@ -2,26 +2,26 @@
 // disagree: the range of keys it may see (its batch entry's keys ∧ causal ∧ sliding window), the logit
 // soft-cap, and the position biases (ALiBi, relative bias by diagonal). Query row i of batch entry b sits
 // at position i + positionOffset − positionShift(p, b).
-import type { SdpaPlan } from '../types';
+import type { Float32KvPlan } from '../types';
 
 /** Keys batch entry b holds: kvLengths[b], or every key. */
-export function keyCount(p: SdpaPlan, b: number): number {
+export function keyCount(p: Float32KvPlan, b: number): number {
   return p.kvLengths ? p.kvLengths[b] : p.lenK;
 }
 
 /** How many positions entry b's queries sit before a full-length entry's: its padding under kvLengthsShift, else 0. */
-function positionShift(p: SdpaPlan, b: number): number {
+function positionShift(p: Float32KvPlan, b: number): number {
   return p.kvLengths && p.kvLengthsShift ? p.lenK - p.kvLengths[b] : 0;
 }
 
 /** First key row i of entry b may see: max(0, pos − windowLeft), clamped to its key count (0 without a left bound). */
-export function firstVisibleKey(p: SdpaPlan, b: number, i: number): number {
+export function firstVisibleKey(p: Float32KvPlan, b: number, i: number): number {
   if (p.windowLeft === null) return 0;
   return Math.min(keyCount(p, b), Math.max(0, i + p.positionOffset - positionShift(p, b) - p.windowLeft));
 }
 
 /** One past the last key row i of entry b may see: its key count, causal and the window's right side; at least 0. */
-export function visibleKeyEnd(p: SdpaPlan, b: number, i: number): number {
+export function visibleKeyEnd(p: Float32KvPlan, b: number, i: number): number {
   const shift = positionShift(p, b);
   let end = keyCount(p, b);
   if (p.causalOffset !== null) end = Math.min(end, i + p.causalOffset - shift + 1);
@@ -49,7 +49,7 @@ export function capScores(softcap: number, s: Float64Array, at: number, step: nu
   for (let x = at, end = at + n * step; x < end; x += step) s[x] = softcap * Math.tanh(s[x] * inv);
 }
 
-export function hasPositionBias(p: SdpaPlan): boolean {
+export function hasPositionBias(p: Float32KvPlan): boolean {
   return p.alibiSlopes !== null || p.relativeBias !== null;
 }
 
@@ -58,7 +58,7 @@ export function hasPositionBias(p: SdpaPlan): boolean {
  * the diagonal moved with the position by its shift) to the scores of keys j0 ≤ j < j1, stored at
  * s[at + (j − j0)·step]. Biases are finite, so a −Infinity (hidden) score stays −Infinity.
  */
-export function addPositionBias(p: SdpaPlan, b: number, h: number, i: number, j0: number, j1: number, s: Float64Array, at: number, step: number): void {
+export function addPositionBias(p: Float32KvPlan, b: number, h: number, i: number, j0: number, j1: number, s: Float64Array, at: number, step: number): void {
   const shift = positionShift(p, b);
   if (p.alibiSlopes) {
     const slope = p.alibiSlopes[h];

@@ -11,7 +11,7 @@
 // so NaN garbage in its v cannot leak; k rows outside every row's causal/window range, or past its batch
 // entry's length (kvLengths), are never touched.
 // Soft-cap, ALiBi and relative bias are applied to a block's visible scores (row-terms.ts).
-import type { SdpaPlan } from '../types';
+import type { Float32KvPlan } from '../types';
 import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, logSumExp, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
 
 const TILE = 4;
@@ -59,7 +59,7 @@ function expNonPositive(x: number): number {
 }
 
 /** Scores of batch entry b's rows r0..r0+nr-1 against keys j0..j1-1 into s[(j - j0)·TILE + r]; -Infinity when masked. */
-function scoreBlock(p: SdpaPlan, b: number, kBase: number, nr: number, j0: number, j1: number, q: Float64Array, s: Float64Array): void {
+function scoreBlock(p: Float32KvPlan, b: number, kBase: number, nr: number, j0: number, j1: number, q: Float64Array, s: Float64Array): void {
   const D = p.dimQk;
   const k = p.k.data;
   const ks = p.k.strideL;
@@ -202,7 +202,7 @@ function softmaxBlock(nr: number, n: number, Dv: number, s: Float64Array, acc: F
 }
 
 /** acc[r] += Σ_j s[r][j]·v_j over keys j0..j1-1, skipping -Infinity entries unless dense. */
-function pvBlock(p: SdpaPlan, vBase: number, nr: number, j0: number, j1: number, s: Float64Array, acc: Float64Array, dense: boolean): void {
+function pvBlock(p: Float32KvPlan, vBase: number, nr: number, j0: number, j1: number, s: Float64Array, acc: Float64Array, dense: boolean): void {
   const Dv = p.dimV;
   const n = j1 - j0;
   const v = p.v.data;
@@ -294,7 +294,7 @@ function pvBlock(p: SdpaPlan, vBase: number, nr: number, j0: number, j1: number,
 }
 
 /** Runs one tile: rows (h, i) listed by flat index t = (h - h0)·Lq + i, t in [t0, t0 + nr). */
-function runTile(p: SdpaPlan, b: number, h0: number, hk: number, t0: number, nr: number, sc: Scratch): void {
+function runTile(p: Float32KvPlan, b: number, h0: number, hk: number, t0: number, nr: number, sc: Scratch): void {
   const { dimQk: D, dimV: Dv, lenQ, lenK } = p;
   const qd = p.q.data;
   const q = sc.q;
@@ -352,7 +352,7 @@ function runTile(p: SdpaPlan, b: number, h0: number, hk: number, t0: number, nr:
 }
 
 /** The fast JS path (no weightsOut): every (batch, kv head) group walked in tiles of TILE rows. */
-export function sdpaJsBlocked(p: SdpaPlan): void {
+export function sdpaJsBlocked(p: Float32KvPlan): void {
   const group = p.headsQ / p.headsKv;
   const rows = group * p.lenQ;
   if (rows === 0) return;

@@ -1,9 +1,9 @@
 // Pure-TypeScript attention with the native kernel's semantics: one query row at a time,
 // two-pass softmax in float64, hidden keys (causal, window, mask) skipped before k or v is read.
-import type { SdpaPlan } from '../types';
+import type { Float32KvPlan } from '../types';
 import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, logSumExp, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
 
-function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64Array, acc: Float64Array): void {
+function attendRow(p: Float32KvPlan, b: number, h: number, i: number, scores: Float64Array, acc: Float64Array): void {
   const group = p.headsQ / p.headsKv;
   const hk = Math.floor(h / group);
   const { dimQk, dimV, lenK } = p;
@@ -75,7 +75,7 @@ function attendRow(p: SdpaPlan, b: number, h: number, i: number, scores: Float64
   for (let d = 0; d < dimV; d++) out[outBase + d] = acc[d];
 }
 
-export function sdpaJs(p: SdpaPlan): void {
+export function sdpaJs(p: Float32KvPlan): void {
   const scores = new Float64Array(Math.max(1, p.lenK));
   const acc = new Float64Array(Math.max(1, p.dimV));
   for (let b = 0; b < p.batch; b++)

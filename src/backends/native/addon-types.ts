@@ -1,11 +1,11 @@
 // The shape of the compiled addon (native/napi/addon.cc). Bump ADDON_ABI in both places on change.
-export const ADDON_ABI = 8; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32); 8: + lse (12th sdpa argument)
+export const ADDON_ABI = 8; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32); 8: + lse (12th sdpa argument), float16 / bfloat16 k and v (Uint16Array, descriptor slot 33)
 
 /** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks, kvLengths, lse); desc slots in native/napi/sdpa_args.h. */
 export type SdpaArgs = [
   q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
+  k: Float32Array | Uint16Array,
+  v: Float32Array | Uint16Array,
   out: Float32Array,
   weights: Float32Array | null,
   mask: Uint8Array | Float32Array | null,

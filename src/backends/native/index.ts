@@ -5,10 +5,11 @@ import { isMainThread } from 'node:worker_threads';
 import { defaultThreads } from '../threads-default';
 
 // Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
-const DESC_LENGTH = 33;
+const DESC_LENGTH = 34;
+const KV_DTYPE = { float32: 0, float16: 1, bfloat16: 2 } as const;
 const MASK_KIND = { bool: 1, additive: 2 } as const;
 
-function putView(desc: Float64Array, at: number, view: StridedView): void {
+function putView(desc: Float64Array, at: number, view: StridedView<Float32Array | Uint16Array>): void {
   desc[at] = view.strideB;
   desc[at + 1] = view.strideH;
   desc[at + 2] = view.strideL;
@@ -34,6 +35,7 @@ function describePlan(p: SdpaPlan): Float64Array {
   desc[30] = p.relativeBias ? p.relativeBias.strideH : 0;
   desc[31] = p.computeBf16 ? 1 : 0;
   desc[32] = p.kvLengthsShift ? 1 : 0; // with kvLengths: positions follow each entry's length
+  desc[33] = KV_DTYPE[p.kvDtype]; // k and v: Float32Array, or Uint16Array of float16 / bfloat16 bits
   return desc;
 }
 

@@ -11,8 +11,8 @@ namespace attnkit {
 namespace flash {
 namespace {  // private to each ISA translation unit (see tiling.h)
 
-template <class Ops>
-void dots_rows(int R, const float* q, int64_t D, const float* k, float* s) {
+template <class Ops, class KV>
+void dots_rows(int R, const float* q, int64_t D, const KV* k, float* s) {
   with_rows(R, [&](auto rows) { Ops::template dots<decltype(rows)::value>(q, D, D, k, s, BK); });
 }
 
@@ -20,9 +20,9 @@ void dots_rows(int R, const float* q, int64_t D, const float* k, float* s) {
 // passes k1 = k0 (s[r * BK + 1] is then a padding column, which the softmax sets to -inf), so every
 // key's score comes from the same reduction whatever its place in the block. pk0, pk1 (or nullptr):
 // two k rows to prefetch, by dots2 beside its loads, else whole before the dots.
-template <class Ops>
-void dots_rows2(int R, const float* q, int64_t D, const float* k0, const float* k1, float* s,
-                const float* pk0 = nullptr, const float* pk1 = nullptr) {
+template <class Ops, class KV>
+void dots_rows2(int R, const float* q, int64_t D, const KV* k0, const KV* k1, float* s,
+                const KV* pk0 = nullptr, const KV* pk1 = nullptr) {
   if constexpr (Ops::kDots2) {
     switch (R) {
       case 8: case 7: case 6: case 5:  // two passes of at most 4 rows; the second reads k0, k1 from L1
@@ -43,8 +43,8 @@ void dots_rows2(int R, const float* q, int64_t D, const float* k0, const float* 
   dots_rows<Ops>(R, q, D, k1, s + 1);
 }
 
-template <class Ops>
-void axpy_rows(int R, float* o, int64_t ldo, const float* p, const float* v, int64_t n) {
+template <class Ops, class KV>
+void axpy_rows(int R, float* o, int64_t ldo, const float* p, const KV* v, int64_t n) {
   with_rows(R, [&](auto rows) { Ops::template axpy<decltype(rows)::value>(o, ldo, p, BK, v, n); });
 }
 
@@ -56,8 +56,8 @@ void axpy_rows(int R, float* o, int64_t ldo, const float* p, const float* v, int
 // reads are in flight together. (Block b's softmax, which rescales O, runs once b-1's P·V is done.)
 // Both streams are read in address order, which the hardware prefetcher follows by itself: software
 // prefetch here only slows it down, as each prefetch holds one of the core's few L1 miss buffers.
-template <class Ops>
-void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase,
+template <class Ops, class KV>
+void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase,
                                int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                                const std::vector<RowState>& rows) {
   const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
@@ -92,14 +92,19 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const floa
 
 // o_r += p_r v for the R rows (o stride dv16, p stride BK) whose p is not a masked key's -0: exact,
 // a masked key never touches its v row, which may hold NaN garbage.
-template <class Ops>
-void axpy_visible(int R, float* o, int64_t dv16, const float* p, const float* v, int64_t Dv) {
+template <class Ops, class KV>
+void axpy_visible(int R, float* o, int64_t dv16, const float* p, const KV* v, int64_t Dv) {
   for (int r = 0; r < R; ++r)
     if (!is_masked_p(p[r * BK])) Ops::template axpy<1>(o + r * dv16, dv16, p + r * BK, BK, v, Dv);
 }
 
 // Decode rows per kv head that take Ops::dots4x4 and Ops::pv4x64 (kWideDecode): see dots_block_wide.
 inline bool wide_decode_rows(int64_t rows) { return rows == 4 || rows == 8; }
+
+// Whether the wide decode kernels serve K/V of type KV: they read float rows only (16-bit K/V take
+// dots_rows2 and the GEMM on v).
+template <class Ops, class KV>
+constexpr bool wide_decode() { return Ops::kWideDecode && std::is_same<KV, float>::value; }
 
 // Whether pv_block's P·V runs in micro-kernels (pv4x64 or the small GEMM on v) that can prefetch the
 // next block's v rows beside their FMAs.
@@ -110,12 +115,12 @@ inline bool pv_prefetches(const attn_sdpa_args& a, int R, bool any_masked) {
 
 // O (R rows, stride dv16) += P V for keys [kb, kb + nk), P in S (row stride BK), v rows read in place.
 // Where pv_prefetches, the v rows of keys [kb + nk, kb + nk + pf_n) are prefetched into L2 meanwhile.
-template <class Ops>
-ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const float* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
+template <class Ops, class KV>
+ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const KV* vbase, int R, int64_t kb, int64_t nk, bool any_masked,
               const float* S, float* O, int64_t pf_n = 0) {
   const int64_t Dv = a.dim_v, ldv = a.v_view.stride_l;
   if (Dv == 0) return;
-  if constexpr (Ops::kWideDecode) {
+  if constexpr (wide_decode<Ops, KV>()) {
     if (!any_masked && Dv % 64 == 0 && wide_decode_rows(R)) {
       for (int r0 = 0; r0 < R; r0 += 4)
         for (int64_t c = 0; c < Dv; c += 64)
@@ -134,7 +139,7 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
     return;
   }
   for (int64_t j = 0; j < nk; ++j) {
-    const float* vr = vbase + (kb + j) * ldv;
+    const KV* vr = vbase + (kb + j) * ldv;
     int live = 0;
     if (any_masked)
       for (int r = 0; r < R; ++r) live += !is_masked_p(S[r * BK + j]);
@@ -151,7 +156,8 @@ constexpr int64_t PF_K_AHEAD = 16;
 
 // The k row keys_ahead keys after `row` (key `key`, row stride ld), to prefetch; past the last key the
 // row itself (in L1 already) stands in, so no prefetch address leaves K.
-inline const float* row_ahead(const float* row, int64_t key, int64_t keys_ahead, int64_t ld, int64_t k_last) {
+template <class KV>
+inline const KV* row_ahead(const KV* row, int64_t key, int64_t keys_ahead, int64_t ld, int64_t k_last) {
   return key + keys_ahead < k_last ? row + keys_ahead * ld : row;
 }
 
@@ -192,8 +198,8 @@ void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* v
 // Where the Ops take rows to prefetch (kKernelPrefetch) the dot-product and P·V micro-kernels fetch a
 // line beside their loads; otherwise whole rows go before the dots (v rows of this block). Without
 // prefetch the hardware prefetcher runs only a few lines ahead of a demand stream this slow.
-template <class Ops>
-void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
+template <class Ops, class KV>
+void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase, int R,
                      int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                      const std::vector<RowState>& rows) {
   const int64_t D = a.dim_qk, Dv = a.dim_v;
@@ -201,7 +207,7 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     bool wide = false;
-    if constexpr (Ops::kWideDecode) {
+    if constexpr (wide_decode<Ops, KV>()) {
       wide = wide_decode_rows(R) && D > 0;
       if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S, !v_ahead);
     }
@@ -211,7 +217,7 @@ void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const float*
       const int64_t j1 = std::min(j + 1, nk - 1), ldk = a.k_view.stride_l;
       for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
         if (Dv > 0) prefetch_row(vbase + (kb + jj) * a.v_view.stride_l, Dv);
-      const float *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
+      const KV *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
       if (D > 0)
         dots_rows2<Ops>(R, qp, D, k0, k1, S + j, row_ahead(k0, kb + j, PF_K_AHEAD, ldk, k_last),
                         row_ahead(k1, kb + j1, PF_K_AHEAD, ldk, k_last));
@@ -254,7 +260,7 @@ inline std::vector<RowState> init_heads(const Plan& p, Scratch& sc, int64_t b, i
 // streaming through. Only v is prefetched: prefetching k does not help. (On one head, bhsd, the
 // pipeline is faster.)
 constexpr int64_t PF_V_KEYS = 2;  // v rows prefetched this many keys ahead: a few keys cover the latency
-template <class Ops, int Rg>
+template <class Ops, class KV, int Rg>
 void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {
   const attn_sdpa_args& a = *p.a;
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv;
@@ -263,13 +269,13 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
   int64_t k_first, k_last;
   const std::vector<RowState> rows = init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, k_first, k_last);
 
-  const float* kbase = a.k + b * a.k_view.stride_b;
-  const float* vbase = a.v + b * a.v_view.stride_b;
+  const KV* kbase = k_rows<KV>(a) + b * a.k_view.stride_b;
+  const KV* vbase = v_rows<KV>(a) + b * a.v_view.stride_b;
   std::vector<char> masked(static_cast<size_t>(Hkv));  // this block of head hk holds masked keys
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     for (int64_t j = 0; j < nk; ++j) {
-      const float* krow = kbase + (kb + j) * ldk;
+      const KV* krow = kbase + (kb + j) * ldk;
       for (int64_t hk = 0; hk < Hkv; ++hk) {
         float* sh = S + hk * Rg * BK + j;
         if (D > 0)
@@ -283,7 +289,7 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
                                       sc.l.data(), O, dv16);
     if (Dv == 0) continue;
     for (int64_t j = 0; j < nk; ++j) {
-      const float* vrow = vbase + (kb + j) * ldv;
+      const KV* vrow = vbase + (kb + j) * ldv;
       const bool ahead = kb + j + PF_V_KEYS < k_last;
       for (int64_t hk = 0; hk < Hkv; ++hk) {
         if (ahead) prefetch_row(vrow + PF_V_KEYS * ldv + hk * hsv, Dv);
@@ -304,7 +310,7 @@ void run_heads_direct(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, in
 // prefetch is spread one head's row at a time: this key's v row and the k row PF_KEYS keys ahead
 // (spread out rather than a burst of whole rows per head, which was slower).
 constexpr int64_t PF_KEYS = 8;  // k rows prefetched this many keys ahead, one head's row at a time
-template <class Ops>
+template <class Ops, class KV>
 void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, int64_t k_end, bool with_sinks) {
   const attn_sdpa_args& a = *p.a;
   const int64_t D = a.dim_qk, Dv = a.dim_v, dv16 = p.dv16, Hkv = a.heads_kv, Rg = p.G * a.len_q;
@@ -313,13 +319,13 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
   int64_t k_first, k_last;
   const std::vector<RowState> rows = init_heads(p, sc, b, Rg, k_begin, k_end, with_sinks, k_first, k_last);
 
-  const float* kbase = a.k + b * a.k_view.stride_b;
-  const float* vbase = a.v + b * a.v_view.stride_b;
+  const KV* kbase = k_rows<KV>(a) + b * a.k_view.stride_b;
+  const KV* vbase = v_rows<KV>(a) + b * a.v_view.stride_b;
   bool v_ahead = false;  // as in run_rows_direct_blocked, for every head
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     bool wide = false;
-    if constexpr (Ops::kWideDecode) {
+    if constexpr (wide_decode<Ops, KV>()) {
       wide = wide_decode_rows(Rg) && D > 0;
       if (wide)
         dots_block_wide<Ops>(a, kbase, vbase, Hkv, hsk, hsv, static_cast<int>(Rg), kb, nk, k_last, PF_KEYS, qp, S,
@@ -327,13 +333,13 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
     }
     for (int64_t j = 0; j < nk && !wide; j += 2) {
       const int64_t j1 = std::min(j + 1, nk - 1);
-      const float* krow = kbase + (kb + j) * ldk;
-      const float* krow1 = kbase + (kb + j1) * ldk;
+      const KV* krow = kbase + (kb + j) * ldk;
+      const KV* krow1 = kbase + (kb + j1) * ldk;
       for (int64_t hk = 0; hk < Hkv; ++hk) {
         for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
           if (Dv > 0) prefetch_row(vbase + (kb + jj) * ldv + hk * hsv, Dv);
         float* sh = S + hk * Rg * BK + j;
-        const float *k0 = krow + hk * hsk, *k1 = krow1 + hk * hsk;
+        const KV *k0 = krow + hk * hsk, *k1 = krow1 + hk * hsk;
         if (D > 0)
           dots_rows2<Ops>(static_cast<int>(Rg), qp + hk * Rg * D, D, k0, k1, sh,
                           row_ahead(k0, kb + j, PF_KEYS, ldk, k_last), row_ahead(k1, kb + j1, PF_KEYS, ldk, k_last));
@@ -357,7 +363,7 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
 
 // Interleaved-heads task t = (b, chunk): every kv head over one key chunk; with one chunk the rows
 // start from their sinks and are written out, else their partials go to the merge (as split_task).
-template <class Ops>
+template <class Ops, class KV>
 void heads_task(void* arg, int64_t t) {
   const Plan& p = *static_cast<const Plan*>(arg);
   const attn_sdpa_args& a = *p.a;
@@ -370,11 +376,11 @@ void heads_task(void* arg, int64_t t) {
   // One or two rows per kv head: the one-row pipeline across heads, its micro-kernels inlined with
   // constant row counts; more: the blocked path across heads.
   if (Rg == 1)
-    run_heads_direct<Ops, 1>(p, sc, b, k_begin, k_end, whole);
+    run_heads_direct<Ops, KV, 1>(p, sc, b, k_begin, k_end, whole);
   else if (Rg == 2)
-    run_heads_direct<Ops, 2>(p, sc, b, k_begin, k_end, whole);
+    run_heads_direct<Ops, KV, 2>(p, sc, b, k_begin, k_end, whole);
   else
-    run_heads_blocked<Ops>(p, sc, b, k_begin, k_end, whole);
+    run_heads_blocked<Ops, KV>(p, sc, b, k_begin, k_end, whole);
   for (int64_t hk = 0; hk < a.heads_kv; ++hk) {
     if (!whole) {
       save_partial(p, sc, b * a.heads_kv + hk, c, hk * Rg);

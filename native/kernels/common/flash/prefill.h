@@ -40,7 +40,8 @@ inline PrefillTask prefill_task_at(const Plan& p, int64_t t) {
 // schedule hands out tasks in order, so about `workers` tasks on), prefetched into L2 a slice per tile
 // of the current task's last key block. On short rows (BERT's S = 128) a task is over in tens of
 // microseconds, and its first touch of q, K and V in memory would otherwise stall it.
-inline void prefetch_next_slice(const Plan& p, const PrefillTask& nt, int64_t slice, int64_t slices) {
+template <class KV>
+void prefetch_next_slice(const Plan& p, const PrefillTask& nt, int64_t slice, int64_t slices) {
   const attn_sdpa_args& a = *p.a;
   const int64_t rows = p.G * nt.nq, keys = std::min(p.bk, key_count(a, nt.b));
   for (int64_t r = rows * slice / slices, r_end = rows * (slice + 1) / slices; r < r_end; ++r) {
@@ -48,15 +49,15 @@ inline void prefetch_next_slice(const Plan& p, const PrefillTask& nt, int64_t sl
     prefetch_row(a.q + nt.b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l, a.dim_qk);
   }
   for (int64_t j = keys * slice / slices, j_end = keys * (slice + 1) / slices; j < j_end; ++j) {
-    prefetch_row(a.k + nt.b * a.k_view.stride_b + nt.hk * a.k_view.stride_h + j * a.k_view.stride_l, a.dim_qk);
-    prefetch_row(a.v + nt.b * a.v_view.stride_b + nt.hk * a.v_view.stride_h + j * a.v_view.stride_l, a.dim_v);
+    prefetch_row(k_rows<KV>(a) + nt.b * a.k_view.stride_b + nt.hk * a.k_view.stride_h + j * a.k_view.stride_l, a.dim_qk);
+    prefetch_row(v_rows<KV>(a) + nt.b * a.v_view.stride_b + nt.hk * a.v_view.stride_h + j * a.v_view.stride_l, a.dim_v);
   }
 }
 
 // Runs the rows of one task over keys [k_begin, k_end); leaves m, l, O in scratch. with_sinks: the
 // task covers every key, so the rows start from their sink (split-K chunks leave it to the merge).
 // next: the task to prefetch for (prefill only).
-template <class Ops>
+template <class Ops, class KV>
 void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int64_t nq, int64_t k_begin,
               int64_t k_end, bool with_sinks, const PrefillTask& next = PrefillTask{}) {
   const attn_sdpa_args& a = *p.a;
@@ -87,8 +88,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     }
   }
 
-  const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
-  const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
+  const KV* kbase = k_rows<KV>(a) + b * a.k_view.stride_b + hk * a.k_view.stride_h;
+  const KV* vbase = v_rows<KV>(a) + b * a.v_view.stride_b + hk * a.v_view.stride_h;
   if (p.direct) {
     if (R == 1)
       run_rows_direct_pipelined<Ops>(a, dv16, kbase, vbase, k_first, k_last, qp, S, O, M, L, rows);
@@ -112,8 +113,8 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
           Ops::pack_k16(dst, kbase + (kb + pn * NR) * a.k_view.stride_l, a.k_view.stride_l, D);
         } else {
           for (int64_t jj = 0; jj < NR; ++jj) {
-            const float* kr = kbase + (kb + pn * NR + jj) * a.k_view.stride_l;
-            for (int64_t d = 0; d < D; ++d) dst[d * NR + jj] = jj < nj ? kr[d] : 0.0f;
+            const KV* kr = kbase + (kb + pn * NR + jj) * a.k_view.stride_l;
+            for (int64_t d = 0; d < D; ++d) dst[d * NR + jj] = jj < nj ? to_f32(kr[d]) : 0.0f;
           }
         }
       }
@@ -141,7 +142,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
     for (int64_t t = 0, r0 = 0; t < ntiles; r0 += tile_base + (t < tile_extra), ++t) {
       const int mr = static_cast<int>(tile_base + (t < tile_extra));
       const int64_t r_next = r0 + mr;
-      if (last_block && next.any()) prefetch_next_slice(p, next, t, ntiles);
+      if (last_block && next.any()) prefetch_next_slice<KV>(p, next, t, ntiles);
       // The next tile's mask slices (after the last tile: the first tile's, next block) load while
       // this tile computes: a tile's mask rows lie Lk apart, a column of short pieces the hardware
       // prefetcher does not follow.
@@ -201,7 +202,7 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
 }
 
 // Prefill task t (see prefill_task_at), written out.
-template <class Ops>
+template <class Ops, class KV>
 void prefill_task(void* arg, int64_t t) {
   const Plan& p = *static_cast<const Plan*>(arg);
   const attn_sdpa_args& a = *p.a;
@@ -209,7 +210,7 @@ void prefill_task(void* arg, int64_t t) {
   const int64_t b = task.b, hk = task.hk, q0 = task.q0, nq = task.nq;
   Scratch& sc = scratch();
   sc.ensure(p.rows_max, a.dim_qk, p.dv16, DIRECT_MAX_ROWS, p.bk);
-  run_rows<Ops>(p, sc, b, hk, q0, nq, 0, a.len_k, true, prefill_task_at(p, t + p.workers));
+  run_rows<Ops, KV>(p, sc, b, hk, q0, nq, 0, a.len_k, true, prefill_task_at(p, t + p.workers));
   for (int64_t g = 0; g < p.G; ++g)
     for (int64_t ii = 0; ii < nq; ++ii) {
       const int64_t r = g * nq + ii;

@@ -2,7 +2,7 @@
 // keys into chunks sized from the shape (split_chunk, in tiling.h). split_task runs one chunk for every
 // row of a kv head and stores its partial (m, l, O) (save_partial, in softmax.h, which heads_task uses
 // too); merge_task combines the partials in chunk order, where the sinks join. Every partition depends
-// on the shape only, never on the thread count, so results are bit-identical whatever the number of
+// on the shape (and kv_lens) only, never on the thread count, so results are bit-identical whatever the number of
 // threads.
 #pragma once
 #include "prefill.h"
@@ -12,14 +12,14 @@ namespace flash {
 namespace {  // private to each ISA translation unit (see tiling.h)
 
 // Split-K task t = (b, hk, chunk): one key chunk for all rows (single query block).
-template <class Ops>
+template <class Ops, class KV>
 void split_task(void* arg, int64_t t) {
   const Plan& p = *static_cast<const Plan*>(arg);
   const attn_sdpa_args& a = *p.a;
   const int64_t c = t % p.nchunk, bh = t / p.nchunk, b = bh / a.heads_kv, hk = bh % a.heads_kv;
   Scratch& sc = scratch();
   sc.ensure(p.rows_max, a.dim_qk, p.dv16, DIRECT_MAX_ROWS, p.bk);
-  run_rows<Ops>(p, sc, b, hk, 0, a.len_q, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), false);
+  run_rows<Ops, KV>(p, sc, b, hk, 0, a.len_q, c * p.chunk, std::min(a.len_k, (c + 1) * p.chunk), false);
   save_partial(p, sc, bh, c, 0);
 }
 

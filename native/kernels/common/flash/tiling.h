@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../parallel.h"
+#include "../kv_types.h"
 #include "../row_visibility.h"
 
 #if defined(__GNUC__)
@@ -130,9 +131,9 @@ struct Plan {
 };
 
 // Ops::gemm<MR>, with the rows to prefetch where the Ops take them (kKernelPrefetch); pf_n is 0 otherwise.
-template <class Ops, int MR>
-ATTNKIT_FLASH_INLINE void gemm_pf(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
-                                  int64_t K, bool acc, const float* pf, int64_t pf_n) {
+template <class Ops, int MR, class T>
+ATTNKIT_FLASH_INLINE void gemm_pf(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc,
+                                  int64_t K, bool acc, const T* pf, int64_t pf_n) {
   if constexpr (Ops::kKernelPrefetch) {
     Ops::template gemm<MR>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n);
   } else {
@@ -143,17 +144,17 @@ ATTNKIT_FLASH_INLINE void gemm_pf(const float* A, int64_t lda, const float* B, i
 }
 
 // Inlined at each call so the micro-kernel sees constant strides (GCC outlined it otherwise, and the
-// outlined form is much slower).
-template <class Ops>
-ATTNKIT_FLASH_INLINE void gemm_rows(int mr, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
-               bool acc, const float* pf = nullptr, int64_t pf_n = 0) {
+// outlined form is much slower). B (and pf) are float, or decode's V rows in place of any KV type.
+template <class Ops, class T = float>
+ATTNKIT_FLASH_INLINE void gemm_rows(int mr, const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
+               bool acc, const T* pf = nullptr, int64_t pf_n = 0) {
   switch (mr) {
-    case 6: gemm_pf<Ops, 6>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
-    case 5: gemm_pf<Ops, 5>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
-    case 4: gemm_pf<Ops, 4>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
-    case 3: gemm_pf<Ops, 3>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
-    case 2: gemm_pf<Ops, 2>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
-    default: gemm_pf<Ops, 1>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 6: gemm_pf<Ops, 6, T>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 5: gemm_pf<Ops, 5, T>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 4: gemm_pf<Ops, 4, T>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 3: gemm_pf<Ops, 3, T>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    case 2: gemm_pf<Ops, 2, T>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
+    default: gemm_pf<Ops, 1, T>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n); break;
   }
 }
 
@@ -213,7 +214,8 @@ inline void prefetch_bytes(const void* p, int64_t bytes) {
 #endif
 }
 
-inline void prefetch_row(const float* p, int64_t n) { prefetch_bytes(p, 4 * n); }
+template <class T>
+inline void prefetch_row(const T* p, int64_t n) { prefetch_bytes(p, static_cast<int64_t>(sizeof(T)) * n); }
 
 }  // namespace
 }  // namespace flash

@@ -68,7 +68,7 @@ export function formatStudyTable(rows: readonly ScaleStudyRow[], backend?: strin
     const inside = block[0].ranges.map((g) => pct(g.inside)).join(' / ');
     out.push(`scores inside ±1σ / ±2σ / ±3σ: ${inside} for every scale (a normal gives 68.3% / 95.4% / 99.7%)`);
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 const vec = (xs: readonly number[], digits = 4): string => `[${xs.map((x) => x.toFixed(digits)).join(', ')}]`;
@@ -81,7 +81,7 @@ export function formatWorkedExample(ex: WorkedExample): string {
   const rows = ex.rows.map(
     (r) => `  ${r.label.padEnd(16)} ${vec(r.scores).padEnd(26)} ${vec(r.probs).padEnd(26)} ${r.maxProb.toFixed(4).padStart(6)}  ${r.entropy.toFixed(4)}`,
   );
-  return [
+  const lines = [
     `Worked example (d_k = ${ex.dK})`,
     `  q = ${JSON.stringify(ex.q).replace(/,/g, ', ')}`,
     `  k = ${JSON.stringify(ex.k).replace(/,/g, ', ')}`,
@@ -96,5 +96,6 @@ export function formatWorkedExample(ex: WorkedExample): string {
     ex.rows[1].maxProb < ex.rows[0].maxProb && ex.rows[1].entropy > ex.rows[0].entropy
       ? '  The scaled row is less peaked: lower max probability, higher entropy.'
       : '  (The scaled row is not less peaked here.)',
-  ].join('\n') + '\n';
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -42,7 +42,7 @@ export function collect(docs) {
       if (r.scenario !== 'prefill' && r.scenario !== 'js') continue;
       // The (1, 8, S, S, 64) series only: the other prefill shapes (BERT-base, D = 128) have no place on its S axis.
       const dims = /^\((\d+),([\d/]+),(\d+),(\d+),(\d+)\)/.exec(r.shape ?? '');
-      if (!dims || dims[1] !== '1' || dims[2] !== '8' || dims[5] !== '64' || /causal/.test(r.shape) || !(r.gflops > 0)) continue;
+      if (dims?.[1] !== '1' || dims[2] !== '8' || dims[5] !== '64' || /causal/.test(r.shape) || !(r.gflops > 0)) continue;
       const S = Number(dims[4]);
       const name = `${seriesName(r.backend)}, ${r.threads} thr`;
       points.set(`${name}|${S}`, { name, S, gflops: r.gflops });
@@ -80,7 +80,7 @@ export function renderSvg({ series, peaks, date, machine }) {
   const el = [];
   el.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`);
   el.push(`<text x="${m.l}" y="24" font-size="16" font-weight="bold">Attention, fp32, D = 64, non-causal: GFLOP/s vs S (log scales)</text>`);
-  const sub = [machine?.cpu, machine?.node && `Node ${machine.node}`, date && date.slice(0, 10)].filter(Boolean).join(', ');
+  const sub = [machine?.cpu, machine?.node && `Node ${machine.node}`, date?.slice(0, 10)].filter(Boolean).join(', ');
   el.push(`<text x="${m.l}" y="40" font-size="11" fill="#555">${esc(sub)}</text>`);
   // Grid and axes: one line per decade (and 2×, 5×) on y, one per measured S on x.
   for (let d = y0; d <= y1; d *= 10)

@@ -145,11 +145,17 @@ function phase(connections) {
               const w = context.which;
               if (w.bad) {
                 tally.bad++;
-                if (status !== 400) (tally.badNot400++, fail(`malformed → ${status}`));
+                if (status !== 400) {
+                  tally.badNot400++;
+                  fail(`malformed → ${status}`);
+                }
                 return;
               }
               tally.good++;
-              if (answer(good[w.good].path, status, body) !== expected[w.good]) (tally.goodFailed++, fail(`good #${w.good} → ${status} ${String(body).slice(0, 120)}`));
+              if (answer(good[w.good].path, status, body) !== expected[w.good]) {
+                tally.goodFailed++;
+                fail(`good #${w.good} → ${status} ${String(body).slice(0, 120)}`);
+              }
             },
           },
         ],

@@ -28,10 +28,10 @@ const result = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', shell: proces
 if (result.status === 0) process.exit(0);
 
 const log = path.join(os.tmpdir(), `attnkit-build-${process.pid}.log`);
-const output = `${result.error ? String(result.error) + '\n' : ''}${result.stdout || ''}${result.stderr || ''}`;
+const output = `${result.error ? `${String(result.error)}\n` : ''}${result.stdout || ''}${result.stderr || ''}`;
 fs.writeFileSync(log, output);
 if (required) {
-  process.stderr.write(output + '\nattnkit: native build failed and ATTNKIT_BACKEND=native requires it\n');
+  process.stderr.write(`${output}\nattnkit: native build failed and ATTNKIT_BACKEND=native requires it\n`);
   process.exit(1);
 }
 process.stderr.write(`attnkit: native addon not built (log: ${log}); using the JavaScript backend. Retry with \`npm rebuild attnkit\`.\n`);

@@ -80,7 +80,10 @@ export class ModelPool {
     const id = this.nextId++;
     if (slot.dead) return { id, promise: Promise.reject(new RequestError(500, `model worker failed: ${slot.dead.message}`)) };
     let resolve, reject;
-    const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+    const promise = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     this.jobs.set(id, { slot, resolve, reject, ...callbacks });
     slot.inFlight++;
     slot.worker.postMessage({ ...msg, id });

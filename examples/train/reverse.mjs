@@ -94,7 +94,7 @@ async function compare(config, svgPath, jsonPath) {
     const first = r.history.find((h) => h.evalAccuracy >= 0.99);
     console.log(`${r.name}: ${first ? `99 % held-out accuracy after epoch ${first.epoch}` : 'never reached 99 %'}, final loss ${r.history[r.history.length - 1].loss.toFixed(4)}`);
   }
-  if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify({ config: c, runs: runs.map(({ name, scale, history, initialScoreStd }) => ({ name, scale, initialScoreStd, history })) }, null, 1) + '\n');
+  if (jsonPath) fs.writeFileSync(jsonPath, `${JSON.stringify({ config: c, runs: runs.map(({ name, scale, history, initialScoreStd }) => ({ name, scale, initialScoreStd, history })) }, null, 1)}\n`);
   const { lineChart } = await import('../../dist/explain/svg/line-chart.js');
   const svg = lineChart({
     title: 'Training loss of the reverse task by attention scale',

@@ -89,7 +89,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (eq >= 0) throw new UsageError('--json takes no value');
       options.json = true;
     } else {
-      let value: string | undefined = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      const value: string | undefined = eq < 0 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
       setOption(options, name, value);
     }

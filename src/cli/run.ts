@@ -20,7 +20,7 @@ function explainScale(o: CliOptions, io: Io): void {
   const rows = scaleStudy(study);
   const backend = backendInfo().backend;
   const seed = o.seed ?? DEFAULT_SEED;
-  if (o.json) io.out(JSON.stringify({ command: 'explain scale', backend, seed, rows }, null, 2) + '\n');
+  if (o.json) io.out(`${JSON.stringify({ command: 'explain scale', backend, seed, rows }, null, 2)}\n`);
   else io.out(formatStudyTable(rows, backend));
   if (o.svg !== undefined) {
     const histogram = sampleSoftmaxRow(HISTOGRAM_DIM, o.keys ?? DEFAULT_KEYS, seed);
@@ -42,12 +42,12 @@ export function run(argv: readonly string[], io: Io): number {
         return 0;
       case 'info': {
         const info = backendInfo();
-        io.out(options.json ? JSON.stringify(info, null, 2) + '\n' : Object.entries(info).map(([k, v]) => `${k.padEnd(8)} ${v}`).join('\n') + '\n');
+        io.out(options.json ? `${JSON.stringify(info, null, 2)}\n` : `${Object.entries(info).map(([k, v]) => `${k.padEnd(8)} ${v}`).join('\n')}\n`);
         return 0;
       }
       case 'explain example': {
         const ex = workedExample();
-        io.out(options.json ? JSON.stringify(ex, null, 2) + '\n' : formatWorkedExample(ex));
+        io.out(options.json ? `${JSON.stringify(ex, null, 2)}\n` : formatWorkedExample(ex));
         return 0;
       }
       case 'explain scale':

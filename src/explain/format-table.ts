@@ -70,7 +70,7 @@ export function formatStudyTable(rows: readonly ScaleStudyRow[], backend?: strin
   }
   out.push('', 'What the scale does to learning, run for real (a model trained with 1/√dₖ, 1 and 1/(2√dₖ) from the same seeds):',
     'examples/train/reverse.mjs --compare-scales in the attnkit repository; see docs/training.md.');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 const vec = (xs: readonly number[], digits = 4): string => `[${xs.map((x) => x.toFixed(digits)).join(', ')}]`;
@@ -83,7 +83,7 @@ export function formatWorkedExample(ex: WorkedExample): string {
   const rows = ex.rows.map(
     (r) => `  ${r.label.padEnd(16)} ${vec(r.scores).padEnd(26)} ${vec(r.probs).padEnd(26)} ${r.maxProb.toFixed(4).padStart(6)}  ${r.entropy.toFixed(4)}`,
   );
-  return [
+  const lines = [
     `Worked example (d_k = ${ex.dK})`,
     `  q = ${JSON.stringify(ex.q).replace(/,/g, ', ')}`,
     `  k = ${JSON.stringify(ex.k).replace(/,/g, ', ')}`,
@@ -98,5 +98,6 @@ export function formatWorkedExample(ex: WorkedExample): string {
     ex.rows[1].maxProb < ex.rows[0].maxProb && ex.rows[1].entropy > ex.rows[0].entropy
       ? '  The scaled row is less peaked: lower max probability, higher entropy.'
       : '  (The scaled row is not less peaked here.)',
-  ].join('\n') + '\n';
+  ];
+  return `${lines.join('\n')}\n`;
 }

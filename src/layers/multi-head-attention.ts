@@ -304,7 +304,11 @@ export class MultiHeadAttention {
       this.kept = total <= SCRATCH_KEPT ? buf : null;
     }
     let at = 0;
-    return lengths.map((n) => buf.subarray(at, (at += n)));
+    return lengths.map((n) => {
+      const view = buf.subarray(at, at + n);
+      at += n;
+      return view;
+    });
   }
 }
 

@@ -12,15 +12,15 @@ import { typeError } from '../validation/error-factory';
 import { checkInt, checkOptionsBag } from './checks';
 
 function powerOfTwoSlopes(n: number): number[] {
-  const start = Math.pow(2, -Math.pow(2, -(Math.log2(n) - 3)));
+  const start = 2 ** -(2 ** -(Math.log2(n) - 3));
   const out: number[] = [];
-  for (let h = 0; h < n; h++) out.push(start * Math.pow(start, h));
+  for (let h = 0; h < n; h++) out.push(start * start ** h);
   return out;
 }
 
 function slopesOf(n: number): number[] {
   if (Number.isInteger(Math.log2(n))) return powerOfTwoSlopes(n);
-  const closest = Math.pow(2, Math.floor(Math.log2(n)));
+  const closest = 2 ** Math.floor(Math.log2(n));
   const extra = slopesOf(2 * closest).filter((_, i) => i % 2 === 0).slice(0, n - closest);
   return powerOfTwoSlopes(closest).concat(extra);
 }

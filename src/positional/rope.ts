@@ -71,7 +71,7 @@ export function rotateInPlace(
   const sin = new Float64Array(dims.l * half);
   for (let l = 0; l < dims.l; l++)
     for (let i = 0; i < half; i++) {
-      const a = (s.offset + l) * Math.pow(s.base, (-2 * i) / s.rotaryDim);
+      const a = (s.offset + l) * s.base ** ((-2 * i) / s.rotaryDim);
       cos[l * half + i] = Math.cos(a);
       sin[l * half + i] = inverse ? -Math.sin(a) : Math.sin(a);
     }

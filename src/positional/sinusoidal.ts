@@ -21,7 +21,7 @@ export function sinusoidalTable(maxLen: number, dim: number, options?: Sinusoida
   const base = o.base === undefined ? 10000 : checkPositive(op, 'options.base', o.base);
   const data = new Float32Array(maxLen * dim);
   for (let c = 0; c < dim; c += 2) {
-    const invFreq = Math.pow(base, -c / dim);
+    const invFreq = base ** (-c / dim);
     for (let pos = 0; pos < maxLen; pos++) {
       const a = pos * invFreq;
       data[pos * dim + c] = Math.sin(a);

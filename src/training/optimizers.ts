@@ -93,7 +93,10 @@ export class Sgd extends Optimizer {
       const grad = g.get(name)!;
       let buf = this.buffers.get(name);
       const first = buf === undefined;
-      if (this.momentum !== 0 && buf === undefined) this.buffers.set(name, (buf = new Float64Array(p.length)));
+      if (this.momentum !== 0 && buf === undefined) {
+        buf = new Float64Array(p.length);
+        this.buffers.set(name, buf);
+      }
       for (let i = 0; i < p.length; i++) {
         let d = grad[i] + this.weightDecay * p[i];
         if (buf) {

@@ -1,6 +1,6 @@
 // Checks linear()'s arguments and builds a LinearPlan the backends can trust.
 import type { LinearPlan } from '../backends/types';
-import { formatShape, shapeError, typeError } from './error-factory';
+import { formatShape, shapeError } from './error-factory';
 import { checkNoOverlap } from './overlap';
 import { MAX_ELEMENTS, allocateF32, checkTensor, product } from './tensor-checks';
 import { checkStillAttached, snapshotOptions } from './snapshot';

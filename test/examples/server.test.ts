@@ -185,14 +185,15 @@ describe('examples/server', () => {
       req.end(JSON.stringify({ tokens: prompt, maxTokens: 128 }));
     });
     const session = ndjson(first.split('\n')[0])[0].session;
-    let m;
+    type Metrics = { requests: Record<string, number>; workers: { queued: number }[] };
+    let m: Metrics | undefined;
     for (let i = 0; i < 100; i++) {
-      m = JSON.parse((await post(url, '/metrics', '', 'GET')).text);
+      m = JSON.parse((await post(url, '/metrics', '', 'GET')).text) as Metrics;
       if (m.requests.inFlight === 1 && m.workers[0].queued === 0) break; // only this /metrics request left
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(m.requests).toMatchObject({ inFlight: 1, cancelled: 1, failed: 0 });
-    expect(m.workers[0].queued).toBe(0);
+    expect(m?.requests).toMatchObject({ inFlight: 1, cancelled: 1, failed: 0 });
+    expect(m?.workers[0].queued).toBe(0);
     // Not busy any more: it continues from wherever the generation stopped.
     expect(streamed(await post(url, '/v1/generate', { session, tokens: [4], maxTokens: 2 })).tokens).toHaveLength(2);
   });

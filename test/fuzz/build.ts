@@ -268,7 +268,10 @@ export function build(spec: CallSpec): Built {
 
   function buildTensor(t: TensorSpec): unknown {
     let raw = raws.get(t);
-    if (!raw) raws.set(t, (raw = makeRaw(t, r, undefined, raws)));
+    if (!raw) {
+      raw = makeRaw(t, r, undefined, raws);
+      raws.set(t, raw);
+    }
     const logical = t.elem === 'u8' ? Uint8Array.from(raw as Uint8Array) : Float32Array.from(raw as ArrayLike<number>);
     let data: unknown = raw;
     if (t.spoof === 'u8-as-f32') Object.setPrototypeOf(raw, Float32Array.prototype);
@@ -342,7 +345,7 @@ export function build(spec: CallSpec): Built {
   built.arm = () => {
     const installed: string[] = [];
     pollution.forEach((t, i) => {
-      if (Object.prototype.hasOwnProperty.call(Object.prototype, t.key)) return;
+      if (Object.hasOwn(Object.prototype, t.key)) return;
       const desc: PropertyDescriptor = t.throwing
         ? { get: () => { throw new Error(`fuzz: polluted Object.prototype.${t.key} was read`); }, enumerable: true, configurable: true }
         : { value: pollutionValues[i], enumerable: true, writable: true, configurable: true };

@@ -44,7 +44,7 @@ function getter(r: Rng, c: GenericCtx): void {
   const paths = [
     ...Object.keys(o.own).map((k) => `${c.optsPath}.${k}`),
     ...(t && s.op !== 'tensor' ? [`${t.role}.data`, `${t.role}.shape`] : []),
-    ...(t && t.shape.length ? [`${t.role}.shape[${int(r, 0, t.shape.length - 1)}]`] : []),
+    ...(t?.shape.length ? [`${t.role}.shape[${int(r, 0, t.shape.length - 1)}]`] : []),
   ];
   if (!paths.length) return;
   const path = pick(r, paths);
@@ -118,7 +118,7 @@ function container(r: Rng, c: GenericCtx): void {
 
 function alias(r: Rng, c: GenericCtx): void {
   const out = c.output?.();
-  if (!out || out.elem !== 'f32') return;
+  if (out?.elem !== 'f32') return;
   const victims = c.tensors().filter((t) => t !== out && !t.foreign && !t.alias && t.elem === 'f32');
   if (!victims.length) return;
   const victim = pick(r, victims);
@@ -163,7 +163,10 @@ export function applyHostile(r: Rng, c: GenericCtx): void {
   ];
   const total = ops.reduce((a, [w]) => a + w, 0);
   let u = r.uniform() * total;
-  for (const [w, f] of ops) if ((u -= w) < 0) return f();
+  for (const [w, f] of ops) {
+    u -= w;
+    if (u < 0) return f();
+  }
 }
 
 export const isTensor = (v: unknown): v is TensorSpec => isTagged(v) && v.kind === 'tensor';

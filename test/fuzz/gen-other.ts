@@ -191,7 +191,11 @@ export function genSelfAttention(r: Rng, s: CallSpec): void {
   const model: NonNullable<CallSpec['selfAttention']> = { B, L, E, causal: false };
   const x = tensorSpec('x', [B, L, E]);
   const padding = pick(r, ['none', 'lengths', 'value']);
-  if (padding === 'lengths') o.lengths = list(pick(r, ['array', 'i32', 'f64']), (model.lengths = Array.from({ length: B }, () => int(r, 0, L))));
+  if (padding === 'lengths') {
+    const container = pick(r, ['array', 'i32', 'f64'] as const); // drawn before the lengths, as the random stream has it
+    model.lengths = Array.from({ length: B }, () => int(r, 0, L));
+    o.lengths = list(container, model.lengths);
+  }
   if (padding === 'value') {
     o.paddingValue = model.paddingValue = 0;
     x.fill = 'pad-rows';

@@ -262,7 +262,8 @@ function afterCall(r: Rng, c: SdpaCtx): void {
 export function applySdpaHostile(r: Rng, c: SdpaCtx): void {
   const { s } = c;
   if (c.sealed) return;
-  const first = (c.changes = (c.changes ?? 0) + 1) === 1;
+  c.changes = (c.changes ?? 0) + 1;
+  const first = c.changes === 1;
   const roles = (): TensorSpec[] => tensors(c);
   const ops: [number, () => void][] = [
     [7, () => spoilShape(r, s, pick(r, roles()))],
@@ -300,7 +301,8 @@ export function applySdpaHostile(r: Rng, c: SdpaCtx): void {
   const total = ops.reduce((a, [w]) => a + w, 0);
   let u = r.uniform() * total;
   for (const [w, f] of ops) {
-    if ((u -= w) < 0) return f();
+    u -= w;
+    if (u < 0) return f();
   }
 }
 

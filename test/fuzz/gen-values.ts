@@ -25,7 +25,11 @@ export function tensorSpec(role: Role, dims: number[], fill: TensorSpec['fill'] 
  * 2: context (a benign backing or wrapper). generateCall orders them by tier. */
 export function mark(s: CallSpec, expect: Expect, label: string, tier: 0 | 1 | 2 = 0): void {
   s.expect = weaker(s.expect, expect);
-  const to = tier === 0 ? s.labels : ((s.later ??= [[], []])[tier - 1]);
+  let to = s.labels;
+  if (tier !== 0) {
+    s.later ??= [[], []];
+    to = s.later[tier - 1];
+  }
   if (!to.includes(label)) to.push(label);
 }
 

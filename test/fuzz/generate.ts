@@ -24,9 +24,12 @@ export function generateCall(seed: number, index: number, ops?: readonly Op[]): 
   const total = weights.reduce((a, [, w]) => a + w, 0);
   let u = r.uniform() * total;
   let op: Op = weights[weights.length - 1][0];
-  for (const [o, w] of weights) if ((u -= w) < 0) {
-    op = o;
-    break;
+  for (const [o, w] of weights) {
+    u -= w;
+    if (u < 0) {
+      op = o;
+      break;
+    }
   }
   const s: CallSpec = { seed, index, op, expect: 'value', labels: [], args: [], traps: [] };
   if (op === 'sdpa' || op === 'sdpaAsync') genSdpa(r, s, op === 'sdpaAsync');

@@ -217,26 +217,29 @@ export function fmt(v: unknown, depth = 0): string {
   }
 }
 
+/** One trap, as describeCall prints it (the switch covers every Trap kind). */
+function describeTrap(t: Trap): string {
+  switch (t.kind) {
+    case 'getter-throws':
+      return `${t.path} throws`;
+    case 'getter-changes':
+      return `${t.path} then ${fmt(t.later)}`;
+    case 'getter-first':
+      return `${t.path} first ${fmt(t.first)}`;
+    case 'getter-detach':
+    case 'getter-resize':
+      return `${t.path} ${t.kind === 'getter-detach' ? 'detaches' : 'shrinks'} ${t.victim}`;
+    case 'pollute':
+      return `Object.prototype.${t.key} = ${t.throwing ? '<throwing getter>' : fmt(t.value)}`;
+    case 'after-call-detach':
+      return `after the call: detach ${t.victim}${t.gc ? ' + gc' : ''}`;
+    case 'after-call-resize':
+      return `after the call: shrink ${t.victim}`;
+  }
+}
+
 export function describeCall(s: CallSpec): string {
-  const traps = s.traps.map((t) => {
-    switch (t.kind) {
-      case 'getter-throws':
-        return `${t.path} throws`;
-      case 'getter-changes':
-        return `${t.path} then ${fmt(t.later)}`;
-      case 'getter-first':
-        return `${t.path} first ${fmt(t.first)}`;
-      case 'getter-detach':
-      case 'getter-resize':
-        return `${t.path} ${t.kind === 'getter-detach' ? 'detaches' : 'shrinks'} ${t.victim}`;
-      case 'pollute':
-        return `Object.prototype.${t.key} = ${t.throwing ? '<throwing getter>' : fmt(t.value)}`;
-      case 'after-call-detach':
-        return `after the call: detach ${t.victim}${t.gc ? ' + gc' : ''}`;
-      case 'after-call-resize':
-        return `after the call: shrink ${t.victim}`;
-    }
-  });
+  const traps = s.traps.map(describeTrap);
   const ctor = s.ctor !== undefined ? ` ctor ${fmt(s.ctor)}` : '';
   return `${s.op}(${s.args.map((a) => fmt(a)).join(', ')})${ctor}${traps.length ? ` traps [${traps.join('; ')}]` : ''} expect ${s.expect}`;
 }

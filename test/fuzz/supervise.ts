@@ -79,8 +79,7 @@ function runChild(o: SuperviseOptions, start: number, count: number, skip: Set<s
     child.stderr!.on('data', (d: Buffer) => (r.stderr = (r.stderr + d.toString()).slice(-4000)));
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
       buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         const tag = line[0];
@@ -171,7 +170,10 @@ export function group(failures: Failure[]): Group[] {
   for (const f of failures) {
     const key = `${f.kind} · ${labelKey(f.labels)}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, count: 0, ops: [], first: f, details: [], also: [] }));
+    if (!g) {
+      g = { key, count: 0, ops: [], first: f, details: [], also: [] };
+      groups.set(key, g);
+    }
     g.count++;
     for (const l of f.labels.slice(1)) if (g.also.length < 4 && !g.also.includes(l)) g.also.push(l);
     if (!g.ops.includes(f.op)) g.ops.push(f.op);

@@ -68,7 +68,7 @@ export function mhaReference(q: Tensor, k: Tensor, v: Tensor, w: RefWeights, o: 
         for (let j = 0; j < Lk; j++) {
           let dot = 0;
           for (let d = 0; d < D; d++) dot += Q[((b * Lq + i) * H + h) * D + d] * K[((b * Lk + j) * G + g) * D + d];
-          const hidden = (o.padding && o.padding[b * Lk + j]) || (o.causal && j > i);
+          const hidden = o.padding?.[b * Lk + j] || (o.causal && j > i);
           s.push(hidden ? -Infinity : dot / Math.sqrt(D));
         }
         const mx = Math.max(...s);

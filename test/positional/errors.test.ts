@@ -1,6 +1,6 @@
 // Bad input to the positional encodings: TypeError/RangeError subclasses with a code and a message naming
 // the argument, what was expected and what was given.
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { AttnkitRangeError, AttnkitTypeError, ErrorCode, LearnedPositionalEmbedding, addPositional, alibiBias, applyRope, relativePositionBias, sinusoidalTable, t5RelativeBucket } from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 

@@ -70,7 +70,11 @@ describe('async calls in flight', () => {
         const i = n % cases.length;
         const c = cases[i];
         pending++;
-        calls.push(scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options).then((r) => (pending--, { i, data: r.data })));
+        calls.push(scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options).then((r) => {
+            pending--;
+            return { i, data: r.data };
+          }),
+        );
       }
       if (pending > 0) resizesWhilePending++;
       setNumThreads(1 + (wave % 3));

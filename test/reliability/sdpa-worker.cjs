@@ -50,5 +50,5 @@ async function long({ shape, calls }) {
 }
 
 (workerData.mode === 'check' ? check(workerData) : long(workerData)).catch((e) => {
-  parentPort.postMessage({ error: String(e && e.stack ? e.stack : e) });
+  parentPort.postMessage({ error: String(e?.stack ? e.stack : e) });
 });

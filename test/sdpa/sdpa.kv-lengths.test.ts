@@ -4,7 +4,7 @@
 // call on each sequence alone; padding never read; async and thread counts bit-identical.
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendInfo, getNumThreads, scaledDotProductAttention, scaledDotProductAttentionAsync, setNumThreads, t5RelativeBias, type Tensor } from '../../src/index';
-import { randn, rng } from '../helpers/random';
+import { rng } from '../helpers/random';
 import { maxAbsDiff, referenceSdpa } from '../helpers/reference';
 import { buildCase, checkAsyncMatchesSync, checkCase, describeSpec, TOLERANCE, worst, type CaseSpec } from '../helpers/sdpa-case';
 

@@ -1,8 +1,8 @@
 // scaledDotProductAttention against the float64 reference on random shapes, every option.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { backendInfo } from '../../src/index';
 import { rng } from '../helpers/random';
-import { checkAsyncMatchesSync, checkCase, worst, type CaseSpec } from '../helpers/sdpa-case';
+import { checkCase, worst, type CaseSpec } from '../helpers/sdpa-case';
 
 afterAll(() => {
   console.log(`[${backendInfo().backend}/${backendInfo().simd}] largest abs error vs float64 reference: ${worst.err.toExponential(2)} (${worst.label})`);

@@ -36,7 +36,7 @@ export interface MhaRefSpec {
 }
 
 /** y[r, o] = b[o] + Σ_i x[r, i]·w[o, i]. */
-function project(x: Float64Array, rows: number, n: number, w: Float64Array, b: Float64Array | null, m: number): Float64Array {
+function project(x: Float64Array, rows: number, n: number, w: Float64Array, b: Float64Array | null | undefined, m: number): Float64Array {
   const y = new Float64Array(rows * m);
   for (let r = 0; r < rows; r++)
     for (let o = 0; o < m; o++) {
@@ -55,7 +55,7 @@ function rope(x: Float64Array, B: number, L: number, H: number, D: number, r: No
       for (let h = 0; h < H; h++) {
         const at = ((b * L + l) * H + h) * D;
         for (let i = 0; i < half; i++) {
-          const th = l * Math.pow(r.base, (-2 * i) / r.rotaryDim);
+          const th = l * r.base ** ((-2 * i) / r.rotaryDim);
           const ia = at + (r.style === 'half' ? i : 2 * i);
           const ib = ia + (r.style === 'half' ? half : 1);
           const a = x[ia];
@@ -79,9 +79,9 @@ export function mhaForward64(s: MhaRefSpec, p: MhaRefParams): Float64Array {
   const query = p.query;
   const key = s.selfAttn ? p.query : p.key;
   const value = s.selfAttn ? p.query : p.value;
-  const Q = project(query, B * Lq, E, wq, bin && bin.subarray(0, qw), qw);
-  const K = project(key, B * Lk, s.kdim, wk, bin && bin.subarray(qw, qw + kvw), kvw);
-  const V = project(value, B * Lk, s.vdim, wv, bin && bin.subarray(qw + kvw), kvw);
+  const Q = project(query, B * Lq, E, wq, bin?.subarray(0, qw), qw);
+  const K = project(key, B * Lk, s.kdim, wk, bin?.subarray(qw, qw + kvw), kvw);
+  const V = project(value, B * Lk, s.vdim, wv, bin?.subarray(qw + kvw), kvw);
   if (s.rope) {
     rope(Q, B, Lq, H, D, s.rope);
     rope(K, B, Lk, G, D, s.rope);
@@ -109,7 +109,7 @@ export function mhaForward64(s: MhaRefSpec, p: MhaRefParams): Float64Array {
   if (s.keyPadding || s.attnMask) {
     const pad = s.keyPadding;
     const add = s.attnMask;
-    x.mask = (b, _h, i, j) => (pad && pad[b * Lk + j] ? false : add ? add[i * Lk + j] : true);
+    x.mask = (b, _h, i, j) => (pad?.[b * Lk + j] ? false : add ? add[i * Lk + j] : true);
   }
   if (s.t5) {
     const table = p['relative_attention_bias.weight'];

@@ -17,7 +17,7 @@ import {
 import { closestName, editDistance } from '../../src/validation/suggest';
 import { expectError } from '../helpers/expect-error';
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The key an argument name ends with: options.window.lfet → lfet, stateDict['x'] → x. */
 const key = (arg: string) => /\['(.*)'\]$/.exec(arg)?.[1] ?? arg.split('.').pop()!;
 const t = (shape: number[]) => tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
@@ -56,7 +56,7 @@ describe('misspelled option keys', () => {
   ];
   for (const [name, fn, arg, near] of cases)
     it(`${name}: ${arg} suggests '${near}'`, () =>
-      expectError(fn, AttnkitTypeError, ErrorCode.TYPE, new RegExp(`${escape(arg)} must be one of the (known options|expected names) \\(.*\\), got string '${escape(key(arg))}'; did you mean '${escape(near)}'\\?$`)));
+      expectError(fn, AttnkitTypeError, ErrorCode.TYPE, new RegExp(`${escapeRegExp(arg)} must be one of the (known options|expected names) \\(.*\\), got string '${escapeRegExp(key(arg))}'; did you mean '${escapeRegExp(near)}'\\?$`)));
 
   it('an unknown key far from every option is refused as before, with no suggestion', () => {
     expectError(() => scaledDotProductAttention(q(), q(), q(), { foo: 1 } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.foo must be one of the known options \(scale, causal, .*\), got string 'foo'$/);

@@ -21,7 +21,7 @@ export function rowLogSumExp(p: Float32KvPlan, b: number, h: number, i: number, 
     let bm = m;
     for (let x = 0; x < n; x++) {
       const v = s[x];
-      if (v !== v) return NaN; // a NaN score makes the row NaN
+      if (Number.isNaN(v)) return NaN; // a NaN score makes the row NaN
       if (v > bm) bm = v;
     }
     if (bm > m) {

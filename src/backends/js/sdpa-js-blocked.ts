@@ -24,7 +24,7 @@ interface Scratch {
   acc: Float64Array; // TILE × Dv
   s: Float64Array; // KB × TILE scores of the current key block, interleaved: s[(j - j0)·TILE + r]
 }
-let scratch: Scratch = { q: new Float64Array(0), acc: new Float64Array(0), s: new Float64Array(TILE * KB) };
+const scratch: Scratch = { q: new Float64Array(0), acc: new Float64Array(0), s: new Float64Array(TILE * KB) };
 
 function scratchFor(dimQk: number, dimV: number): Scratch {
   if (scratch.q.length < TILE * dimQk) scratch.q = new Float64Array(TILE * dimQk);
@@ -51,7 +51,7 @@ const LN2_LO = 1.9082149292705877e-10;
 const POW2_NEG = Float64Array.from({ length: 1024 }, (_, i) => 2 ** -i);
 
 function expNonPositive(x: number): number {
-  if (!(x > -708)) return x === x ? 0 : x; // -Infinity and deep underflow give 0; NaN stays NaN
+  if (!(x > -708)) return Number.isNaN(x) ? x : 0; // -Infinity and deep underflow give 0; NaN stays NaN
   const n = Math.floor(x * LOG2E + 0.5); // in [-1022, 0] here (x may be a hair above 0 only for NaN-free rounding)
   const r = x - n * LN2_HI - n * LN2_LO;
   const e = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r / 3628800)))))))));
@@ -169,8 +169,8 @@ function softmaxBlock(nr: number, n: number, Dv: number, s: Float64Array, acc: F
     for (let o = 0; o < n; o++) {
       const x = s[o * TILE + r];
       // NaN sticks: a NaN x becomes m, and once m is NaN nothing replaces it (not even -Infinity,
-      // which would make the row look unseen). m === m is tested only on the rare new maximum.
-      if (!(x <= m) && m === m) m = x;
+      // which would make the row look unseen). m is tested for NaN only on the rare new maximum.
+      if (!(x <= m) && !Number.isNaN(m)) m = x;
     }
     if (m === -Infinity) {
       dense = false;

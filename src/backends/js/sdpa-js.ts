@@ -43,7 +43,7 @@ function attendRow(p: Float32KvPlan, b: number, h: number, i: number, scores: Fl
 
   let rowMax = -Infinity;
   // NaN sticks (a later score never replaces it): a NaN score makes the row NaN.
-  for (let j = from; j < to; j++) if (!(scores[j] <= rowMax) && rowMax === rowMax) rowMax = scores[j];
+  for (let j = from; j < to; j++) if (!(scores[j] <= rowMax) && !Number.isNaN(rowMax)) rowMax = scores[j];
 
   const out = p.out.data;
   const w = p.weights;

@@ -7,7 +7,8 @@
 // 2049 cached keys and values it attends to, biases) over the read bandwidth probed in the same run
 // (the probe is a best-of figure: the tables also give each call's fastest run against it).
 //   `npm run bench -- --only mha-decode`: rows in the common table (GB/s = bytes read / time, % bw);
-//   `node bench/mha-decode.mjs [--rounds 45] [--batch 1,4]`: the split table with the bounds.
+//   `node bench/mha-decode.mjs [--rounds 45] [--batch 1,4]`: the split table with the bounds;
+//   `node bench/mha-decode.mjs --gqa-rows`: the attention alone with 1, 2, 4 query rows per kv head.
 import { fileURLToPath } from 'node:url';
 import { attnkit, threadCounts, useThreads } from './lib/attnkit.mjs';
 import { cores, describeMachine, mergeMachine, probeMachine } from './lib/machine.mjs';
@@ -171,4 +172,44 @@ function main() {
   console.log(`\nper token (B > 1: the step's time / B): ${results.map((m) => `B ${m.batch} thr ${m.threads}: ${f(m.step.median / m.batch)} ms`).join('; ')}`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+/**
+ * `--gqa-rows`: the attention alone over the same K/V (8 kv heads, 2049 positions, D = 128, bhsd) with
+ * 8, 16 and 32 query heads (1, 2, 4 rows per kv head), in rounds, each call warm (repeated) and cold
+ * (after a 128 MiB linear() has pushed the K/V out of the L3): the bytes are the same, so a gap between
+ * the rows is time spent beside the read.
+ */
+function gqaRows(threads, rounds) {
+  const L = CACHE + 1;
+  const k = { data: random(HKV * L * D, 7), shape: [1, HKV, L, D] };
+  const v = { data: random(HKV * L * D, 8), shape: [1, HKV, L, D] };
+  const call = (hq) => {
+    const q = { data: random(hq * D, 9), shape: [1, hq, 1, D] };
+    const o = { data: new Float32Array(hq * D), shape: [1, hq, 1, D] };
+    return () => attnkit.scaledDotProductAttention(q, k, v, { out: o });
+  };
+  const ev = { x: { data: random(E, 10), shape: [1, E] }, w: { data: random(E * 2 * E, 11), shape: [2 * E, E] } };
+  const heads = [8, 16, 32];
+  const fns = heads.map(call);
+  console.log('\n| thr | K/V | Hq 8 (1 row per kv head) ms | Hq 16 (2 rows) ms | Hq 32 (4 rows) ms | 4 rows / 1 row |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const t of threads) {
+    useThreads(t);
+    for (const cold of [false, true]) {
+      const times = fns.map(() => []);
+      for (let r = -3; r < rounds; r++)
+        fns.forEach((fn, i) => {
+          if (cold) attnkit.linear(ev.x, ev.w);
+          const t0 = process.hrtime.bigint();
+          fn();
+          if (r >= 0) times[i].push(Number(process.hrtime.bigint() - t0) / 1e6);
+        });
+      const m = times.map(median);
+      console.log(`| ${t} | ${cold ? 'cold' : 'warm'} | ${m.map((x, i) => `${x.toFixed(2)} (min ${Math.min(...times[i]).toFixed(2)})`).join(' | ')} | ${(m[2] / m[0]).toFixed(2)} |`);
+    }
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (process.argv.includes('--gqa-rows')) gqaRows(threadCounts(cores()), 60);
+  else main();
+}

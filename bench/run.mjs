@@ -1,7 +1,7 @@
 // `npm run bench`: attnkit on every scenario, one table. Options:
 //   --quick         fewer shapes and runs (a smoke run, not figures to quote)
 //   --json <file>   also write { machine, rows } as JSON (bench/plot-svg.mjs reads it)
-//   --only a,b      scenarios to run (prefill, causal, masks, decode, memory, js)
+//   --only a,b      scenarios to run (prefill, causal, masks, decode, memory, js, mha-decode)
 // Needs the built package (`npm run build`). Percentages are against this machine's own probes.
 import fs from 'node:fs';
 import { attnkit, canSetThreads, threadCounts } from './lib/attnkit.mjs';
@@ -13,9 +13,10 @@ import * as decode from './decode.mjs';
 import * as jsBackend from './js-backend.mjs';
 import * as masks from './masks.mjs';
 import * as memory from './memory.mjs';
+import * as mhaDecode from './mha-decode.mjs';
 import * as prefill from './prefill.mjs';
 
-const SCENARIOS = [prefill, causal, masks, decode, memory, jsBackend];
+const SCENARIOS = [prefill, causal, masks, decode, memory, jsBackend, mhaDecode];
 
 export function parseArgs(argv) {
   const a = { quick: false, json: null, only: null };

@@ -31,7 +31,7 @@ namespace {  // private to each ISA translation unit (see flash/tiling.h)
 constexpr int64_t BK_BWD = 64;  // keys per block: its packed K, V and dK, dV accumulators stay in L1/L2
 constexpr int64_t BQ_BWD = 64;  // rows per tile: the reduction length of the dV and dK GEMMs
 constexpr int64_t BWD_TASKS = 16;  // about this many (batch, kv head, chunk) tasks when chunks allow
-constexpr int64_t BWD_PARTIAL_BYTES = 32 << 20;  // at most this much for the dq partials (beyond one)
+constexpr int64_t BWD_PARTIAL_BYTES = 16 << 20;  // at most this much for the dq partials (beyond one)
 
 struct BwdPlan {
   const attn_sdpa_bwd_args* a;

@@ -1,6 +1,6 @@
 // The attention backward pass (scaledDotProductAttentionBackward) at S = 1024, 2048, 4096 with D = 64,
 // non-causal and causal: GFLOP/s counting 2.5x the forward's flops (as FlashAttention does; halved
-// under causal), % of the FMA peak probed in the same run. Then PyTorch's CPU autograd of the same
+// under causal), % of the FMA peak probed in the same run, and (note) % of the probe run beside each call. Then PyTorch's CPU autograd of the same
 // attention (backward only, on a retained graph: bench/peers/torch_backward.py), alternated with attnkit
 // in rounds at the same thread count, at S = 1024 and 2048; and the peak RSS growth of one call at
 // S = 16384 in a fresh child.
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { attnkit, useThreads } from './lib/attnkit.mjs';
 import { addAttnkitSide, deriveFlops } from './lib/measure.mjs';
 import { flops, inputs, label, randomData, shape } from './lib/shapes.mjs';
+import { loadProbes } from './lib/probes.mjs';
 import { runChild } from './lib/spawn.mjs';
 import { median, timeSync } from './lib/timing.mjs';
 
@@ -97,14 +98,35 @@ async function versusTorch(s, threads, ctx, own) {
   return addAttnkitSide(row, median(ownTimes), ctx.machine);
 }
 
+/**
+ * Times `own` in rounds alternating with the FMA peak probe at the same thread count: the median over
+ * rounds of (own's GFLOP/s / the probe's), a % of peak that a load burst moves on both sides alike.
+ * Returns { ms: own's median, pct } (pct NaN without the probes).
+ */
+function timeWithProbe(own, work, threads, rounds) {
+  const probes = loadProbes();
+  own();
+  const times = [], ratios = []; // prettier-ignore
+  for (let r = 0; r < rounds; r++) {
+    const before = probes ? probes.probeFmaPeak(threads) : NaN;
+    const ms = timeSync(own, { warmup: 0, runs: 1 }).times[0];
+    const after = probes ? probes.probeFmaPeak(threads) : NaN;
+    times.push(ms);
+    ratios.push((100 * work) / (ms * 1e6) / Math.max(before, after));
+  }
+  return { ms: median(times), min: Math.min(...times), runs: times.length, pct: median(ratios) };
+}
+
 export async function run(ctx) {
   const rows = [];
   const info = attnkit.backendInfo();
   for (const s of shapes(ctx.quick))
     for (const threads of ctx.threads) {
       const t = useThreads(threads);
-      const r = timeSync(backwardRunner(s), { warmup: 1, runs: ctx.quick ? 3 : 5 });
-      rows.push(deriveFlops({ scenario: name, shape: label(s), threads: t, ms: r.median, min: r.min, runs: r.runs, backend: info.backend, simd: info.simd }, backwardFlops(s), ctx.machine));
+      const r = timeWithProbe(backwardRunner(s), backwardFlops(s), t, ctx.quick ? 3 : 7);
+      const row = deriveFlops({ scenario: name, shape: label(s), threads: t, ms: r.ms, min: r.min, runs: r.runs, backend: info.backend, simd: info.simd }, backwardFlops(s), ctx.machine);
+      if (Number.isFinite(r.pct)) row.note = `${r.pct.toFixed(0)} % of the FMA peak probed beside each call (median over rounds)`;
+      rows.push(row);
     }
   const missing = torchAvailable();
   if (missing) {

@@ -24,6 +24,7 @@ const uniform = (n: number, seed: number, lo: number, hi: number) => {
 
 const CASES: [string, CaseSpec][] = [
   ['plain, 1 head, Lq = Lk = 200, D 64 (chunks of key blocks, dq partials)', { B: 1, Hq: 1, Hkv: 1, Lq: 200, Lk: 200, D: 64, Dv: 64, seed: 1 }],
+  ['16 (batch, kv head) groups, Lk 130: one chunk, each task writes its dq', { B: 2, Hq: 8, Hkv: 8, Lq: 70, Lk: 130, D: 16, Dv: 24, causal: true, seed: 10 }],
   ['causal bottom-right, GQA 4/2 bshd, Lq 130, Lk 257, D 65, Dv 17', { B: 1, Hq: 4, Hkv: 2, Lq: 130, Lk: 257, D: 65, Dv: 17, layout: 'bshd', causal: true, seed: 2 }],
   ['causal top-left, MQA 3/1, Lq 193, Lk 65, D 17, Dv 3', { B: 2, Hq: 3, Hkv: 1, Lq: 193, Lk: 65, D: 17, Dv: 3, causal: true, topLeft: true, seed: 3 }],
   [

@@ -14,9 +14,10 @@
 // or v. Per key block of BK_BWD keys (outer) and tile of BQ_BWD rows (inner), five GEMMs on the
 // micro-kernel: S = (scale q) K^T, dP = dOut V^T, dV += P^T dOut, dK += dS^T (scale q), dQ += dS K.
 // A block's dK, dV finish in the task's scratch and are stored; each chunk adds its rows' dQ into its
-// own partial, and the partials are summed in chunk order. The chunk count depends on the shape only,
-// so results are bit-identical whatever the number of threads. Nothing Lq x Lk is stored; the extra
-// memory is the partials (chunks x the size of dq), the row terms and per-thread block scratch.
+// own partial, and the partials are summed in chunk order (one chunk: the task writes dq itself). The
+// chunk count depends on the shape only, so results are bit-identical whatever the number of threads.
+// Nothing Lq x Lk is stored; the extra memory is the partials (at most about BWD_PARTIAL_BYTES), the
+// row terms and per-thread scratch (a block, a tile, and with one chunk its group's dq rows).
 //
 // A row that sees no key (its range empty, every key masked, or lse -inf) gets dq = 0 and gives
 // nothing: its q and dOut rows are packed as zeros, so NaN there cannot leak. A key block holding a
@@ -31,7 +32,7 @@ namespace {  // private to each ISA translation unit (see flash/tiling.h)
 constexpr int64_t BK_BWD = 64;  // keys per block: its packed K, V and dK, dV accumulators stay in L1/L2
 constexpr int64_t BQ_BWD = 64;  // rows per tile: the reduction length of the dV and dK GEMMs
 constexpr int64_t BWD_TASKS = 16;  // about this many (batch, kv head, chunk) tasks when chunks allow
-constexpr int64_t BWD_PARTIAL_BYTES = 16 << 20;  // at most this much for the dq partials (beyond one)
+constexpr int64_t BWD_PARTIAL_BYTES = 16 << 20;  // at most about this much for the dq partials
 
 struct BwdPlan {
   const attn_sdpa_bwd_args* a;
@@ -39,12 +40,13 @@ struct BwdPlan {
   const float* lse;  // [B, Hq, Lq]
   float* rowD;       // [B, Hq, Lq] D_i, 0 for dead rows
   uint8_t* live;     // [B, Hq, Lq] the row sees a key
-  float* partial;    // [chunks][B * Hkv][R][d16]
+  float* partial;    // [chunks][B * Hkv][R][d16] when chunks > 1, else nullptr (each task writes its dq)
 };
 
 // Per-thread scratch of the backward, reused across calls.
 struct BwdScratch {
   std::vector<float> kp, vp, kr, dk, dv, qt, dot, s, dp, pt, dst, dsdx;
+  std::vector<float> dq;  // [R][d16] the task's dq when one chunk covers every key (no partials)
   std::vector<RowState> rows;
   void ensure(int64_t d, int64_t d16, int64_t dim_v, int64_t dv16, int64_t R) {
     grow_to(kp, BK_BWD * d + 1);
@@ -156,6 +158,36 @@ ATTNKIT_FLASH_INLINE void gemm_rows_packed(int64_t nr, const float* A, int64_t l
   }
 }
 
+// dq of the (b, hk) group from `parts` partials per row (parts_of(r) the first, the next d16 * bh * R
+// floats on): summed in chunk order, times scale; dead rows 0.
+template <class PartsOf>
+void write_dq(const BwdPlan& p, int64_t b, int64_t hk, const PartsOf& parts_of, int64_t parts) {
+  const attn_sdpa_bwd_args& ba = *p.a;
+  const attn_sdpa_args& a = ba.fwd;
+  const int64_t D = a.dim_qk, step = a.batch * a.heads_kv * p.R * p.d16;
+  for (int64_t r = 0; r < p.R; ++r) {
+    const int64_t h = hk * p.G + r / a.len_q, i = r % a.len_q;
+    float* dq = ba.dq + b * ba.dq_view.stride_b + h * ba.dq_view.stride_h + i * ba.dq_view.stride_l;
+    if (!p.live[(b * a.heads_q + h) * a.len_q + i]) {
+      std::fill_n(dq, D, 0.0f);
+      continue;
+    }
+    const float* part = parts_of(r);
+    for (int64_t d = 0; d < D; ++d) {
+      float acc = part[d];
+      for (int64_t c = 1; c < parts; ++c) acc += part[c * step + d];
+      dq[d] = acc * a.scale;
+    }
+  }
+}
+
+// The partials' sum for the (b, hk) group t.
+inline void dq_task(void* arg, int64_t t) {
+  const BwdPlan& p = *static_cast<const BwdPlan*>(arg);
+  const int64_t hkv = p.a->fwd.heads_kv;
+  write_dq(p, t / hkv, t % hkv, [&](int64_t r) { return p.partial + (t * p.R + r) * p.d16; }, p.chunks);
+}
+
 // One task: batch b, kv head hk, key blocks [c * blocks_per_chunk, ...) of chunk c.
 template <class Ops>
 void bwd_task(void* arg, int64_t t) {
@@ -167,7 +199,8 @@ void bwd_task(void* arg, int64_t t) {
   const int64_t D = a.dim_qk, Dv = a.dim_v, d16 = p.d16, dv16 = p.dv16, R = p.R, G = p.G, Lq = a.len_q;
   BwdScratch& sc = bwd_scratch();
   sc.ensure(D, d16, Dv, dv16, R);
-  float* dq = p.partial + ((c * bh) + b * a.heads_kv + hk) * R * d16;
+  if (!p.partial) grow_to(sc.dq, R * d16 + 1);
+  float* dq = p.partial ? p.partial + ((c * bh) + b * a.heads_kv + hk) * R * d16 : sc.dq.data();
   std::fill_n(dq, R * d16, 0.0f);
 
   // Row terms of the group and the keys any live row sees.
@@ -296,35 +329,27 @@ void bwd_task(void* arg, int64_t t) {
       std::copy_n(dvb + j * dv16, Dv, dv + (kb + j) * ba.dv_view.stride_l);
     }
   }
-}
-
-// dq of the (b, hk) group: the chunks' partials summed in chunk order, times scale; dead rows 0.
-inline void dq_task(void* arg, int64_t t) {
-  const BwdPlan& p = *static_cast<const BwdPlan*>(arg);
-  const attn_sdpa_bwd_args& ba = *p.a;
-  const attn_sdpa_args& a = ba.fwd;
-  const int64_t bh = a.batch * a.heads_kv, b = t / a.heads_kv, hk = t % a.heads_kv, D = a.dim_qk;
-  std::vector<float> acc(static_cast<size_t>(D));
-  for (int64_t r = 0; r < p.R; ++r) {
-    const int64_t h = hk * p.G + r / a.len_q, i = r % a.len_q;
-    float* dq = ba.dq + b * ba.dq_view.stride_b + h * ba.dq_view.stride_h + i * ba.dq_view.stride_l;
-    if (!p.live[(b * a.heads_q + h) * a.len_q + i]) {
-      std::fill_n(dq, D, 0.0f);
-      continue;
-    }
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    for (int64_t c = 0; c < p.chunks; ++c) {
-      const float* part = p.partial + ((c * bh + t) * p.R + r) * p.d16;
-      for (int64_t d = 0; d < D; ++d) acc[d] += part[d];
-    }
-    for (int64_t d = 0; d < D; ++d) dq[d] = acc[d] * a.scale;
-  }
+  if (!p.partial) write_dq(p, b, hk, [&](int64_t r) { return dq + r * d16; }, 1);
 }
 
 // The backward pass; lse must be given (a.lse, [B, Hq, Lq]).
+// Zeros of a [B, H, L, dim] view.
+inline void zero_view(float* x, const attn_view& v, int64_t B, int64_t H, int64_t L, int64_t dim) {
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t l = 0; l < L; ++l) std::fill_n(x + b * v.stride_b + h * v.stride_h + l * v.stride_l, dim, 0.0f);
+}
+
 template <class Ops>
 void sdpa_backward(const attn_sdpa_bwd_args& ba, const ParallelFor* pf) {
   const attn_sdpa_args& a = ba.fwd;
+  if (a.batch <= 0 || a.heads_q <= 0 || a.heads_kv <= 0 || a.len_q <= 0 || a.len_k <= 0) {  // no score: zeros
+    zero_view(ba.dq, ba.dq_view, a.batch, a.heads_q, a.len_q, a.dim_qk);
+    zero_view(ba.dk, ba.dk_view, a.batch, a.heads_kv, a.len_k, a.dim_qk);
+    zero_view(ba.dv, ba.dv_view, a.batch, a.heads_kv, a.len_k, a.dim_v);
+    if (ba.dsinks) std::fill_n(ba.dsinks, std::max<int64_t>(0, a.heads_q), 0.0f);
+    return;
+  }
   BwdPlan p{};
   p.a = &ba;
   p.lse = ba.lse;
@@ -336,20 +361,20 @@ void sdpa_backward(const attn_sdpa_bwd_args& ba, const ParallelFor* pf) {
   const int64_t bh = a.batch * a.heads_kv;
   const double copy_bytes = 4.0 * double(bh) * double(p.R) * double(std::max<int64_t>(p.d16, 1));
   int64_t chunks = std::min(p.nkb, (BWD_TASKS + bh - 1) / bh);
-  chunks = std::max<int64_t>(1, std::min<int64_t>(chunks, static_cast<int64_t>(1 + BWD_PARTIAL_BYTES / copy_bytes)));
+  chunks = std::max<int64_t>(1, std::min<int64_t>(chunks, static_cast<int64_t>(BWD_PARTIAL_BYTES / copy_bytes)));
   p.blocks_per_chunk = (p.nkb + chunks - 1) / chunks;
   p.chunks = (p.nkb + p.blocks_per_chunk - 1) / p.blocks_per_chunk;
 
   const int64_t nrows = a.batch * a.heads_q * a.len_q;
   std::vector<float> rowD(static_cast<size_t>(nrows));
   std::vector<uint8_t> live(static_cast<size_t>(nrows));
-  std::vector<float> partial(static_cast<size_t>(p.chunks * bh * p.R * p.d16));
+  std::vector<float> partial(static_cast<size_t>(p.chunks > 1 ? p.chunks * bh * p.R * p.d16 : 0));
   p.rowD = rowD.data();
   p.live = live.data();
-  p.partial = partial.data();
+  p.partial = p.chunks > 1 ? partial.data() : nullptr;
   parallel_for(pf, a.batch * a.heads_q, rows_task, &p);
   parallel_for(pf, p.chunks * bh, bwd_task<Ops>, &p);
-  parallel_for(pf, bh, dq_task, &p);
+  if (p.chunks > 1) parallel_for(pf, bh, dq_task, &p);
   if (ba.dsinks) {
     for (int64_t h = 0; h < a.heads_q; ++h) {
       double sum = 0;

@@ -69,8 +69,9 @@ function callerViews(p: SdpaBackwardPlan): [string, ArrayBufferView | null | und
 }
 
 /**
- * The same computation on a worker thread (with copies of the inputs), so the event loop keeps
- * running; calls settle in the order they were made. Bad arguments reject the promise with the errors
+ * The same computation off the event loop: the native kernel on the libuv pool (reading and writing
+ * the caller's buffers, as scaledDotProductAttentionAsync), the TypeScript pass on a worker thread (with
+ * copies of the inputs); calls of each kind settle in the order they were made. Bad arguments reject the promise with the errors
  * the synchronous call throws. As with scaledDotProductAttentionAsync, the buffers it reads and writes
  * are marked untransferable (permanently) and views of resizable ArrayBuffers are refused; writing to
  * the inputs, or reading the gradient buffers, before the promise settles gives unspecified values.

@@ -6,12 +6,15 @@
         "native/napi/addon.cc",
         "native/napi/sdpa_args.cc",
         "native/napi/sdpa_worker.cc",
+        "native/napi/sdpa_backward_args.cc",
+        "native/napi/sdpa_backward_worker.cc",
         "native/napi/linear_args.cc",
         "native/dispatch/kernel_table.cpp",
         "native/dispatch/cpu_features.cpp",
         "native/threading/thread_pool.cpp",
         "native/kernels/scalar/sdpa_f32.cpp",
         "native/kernels/scalar/sdpa_f32_flash.cpp",
+        "native/kernels/scalar/sdpa_bwd_f32.cpp",
         "native/kernels/scalar/gemm_f32.cpp"
       ],
       "conditions": [
@@ -20,7 +23,7 @@
           "defines": ["ATTNKIT_HAVE_AVX2", "ATTNKIT_HAVE_AVX512"]
         }],
         ["target_arch=='arm64'", {
-          "sources": ["native/kernels/neon/sdpa_f32_flash.cpp"],
+          "sources": ["native/kernels/neon/sdpa_f32_flash.cpp", "native/kernels/neon/sdpa_bwd_f32.cpp"],
           "defines": ["ATTNKIT_HAVE_NEON"]
         }],
         ["target_arch=='x64' and OS!='win'", {
@@ -53,7 +56,7 @@
           # this code runs only after dispatch/cpu_features.cpp has checked the CPU and the OS.
           "target_name": "attnkit_avx2",
           "type": "static_library",
-          "sources": ["native/kernels/avx2/sdpa_f32_flash.cpp"],
+          "sources": ["native/kernels/avx2/sdpa_f32_flash.cpp", "native/kernels/avx2/sdpa_bwd_f32.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma", "-mf16c"],
@@ -71,7 +74,8 @@
           # checks the CPU and that the OS saves zmm state first).
           "target_name": "attnkit_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/kernels/avx512/gemm_f32_8x48.cpp"],
+          "sources": ["native/kernels/avx512/sdpa_f32_flash.cpp", "native/kernels/avx512/sdpa_f32_flash_zmm.cpp", "native/kernels/avx512/sdpa_bwd_f32.cpp",
+                      "native/kernels/avx512/gemm_f32_8x48.cpp"],
           "include_dirs": ["native/include"],
           "cflags": ["-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma", "-mf16c"],

@@ -35,12 +35,16 @@ function otherAvx512Width(): number {
 // - ONCE_NATIVE test TypeScript, the CLI, the package's entry points, the docs' examples and the
 //   example server, whose answer depends on neither the backend nor the level: the 'native' project only.
 // - ONCE_JS call the JavaScript kernels directly (not through ATTNKIT_BACKEND): the 'js' project only.
-// - Every other suite (positional, training, the API fuzzer) runs once per backend.
+// - Every other suite (positional, training but the backward's, the API fuzzer) runs once per backend.
 // ATTNKIT_BACKEND=native makes a missing or broken addon an error, so a failed build can never pass
 // quietly as a JavaScript run. 'native' is the best level (auto).
 const levels = simdLevels();
 const suites = (dirs: string[]) => dirs.map((dir) => `test/${dir}/**/*.test.ts`);
-const KERNEL_SUITES = [...suites(['native', 'sdpa', 'api', 'layers', 'backend']), 'test/reliability/hostile-input.test.ts'];
+const KERNEL_SUITES = [
+  ...suites(['native', 'sdpa', 'api', 'layers', 'backend']),
+  'test/reliability/hostile-input.test.ts',
+  'test/training/sdpa-backward*.test.ts', // the native backward kernel at each level
+];
 const ONCE_NATIVE = suites(['explain', 'package', 'docs', 'dtypes', 'examples']);
 const ONCE_JS = suites(['backends']);
 export default defineConfig({

@@ -1,13 +1,14 @@
 // `npm run bench`: attnkit on every scenario, one table. Options:
 //   --quick         fewer shapes and runs (a smoke run, not figures to quote)
 //   --json <file>   also write { machine, rows } as JSON (bench/plot-svg.mjs reads it)
-//   --only a,b      scenarios to run (prefill, causal, masks, decode, memory, js, mha-decode)
+//   --only a,b      scenarios to run (prefill, causal, masks, decode, memory, js, backward, mha-decode)
 // Needs the built package (`npm run build`). Percentages are against this machine's own probes.
 import fs from 'node:fs';
 import { attnkit, canSetThreads, threadCounts } from './lib/attnkit.mjs';
 import { cores, describeMachine, mergeMachine, probeMachine } from './lib/machine.mjs';
 import { applyMachine } from './lib/measure.mjs';
 import { formatTable } from './lib/table.mjs';
+import * as backward from './backward.mjs';
 import * as causal from './causal.mjs';
 import * as decode from './decode.mjs';
 import * as jsBackend from './js-backend.mjs';
@@ -16,7 +17,7 @@ import * as memory from './memory.mjs';
 import * as mhaDecode from './mha-decode.mjs';
 import * as prefill from './prefill.mjs';
 
-const SCENARIOS = [prefill, causal, masks, decode, memory, jsBackend, mhaDecode];
+const SCENARIOS = [prefill, causal, masks, decode, memory, jsBackend, backward, mhaDecode];
 
 export function parseArgs(argv) {
   const a = { quick: false, json: null, only: null };

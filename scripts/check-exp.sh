@@ -13,6 +13,10 @@ n="$root/native"
 g++ -std=c++17 -O2 -mavx2 -mfma -mf16c -I"$n/include" "$n/tests/kernel_check.cpp" "$n/kernels/avx2/sdpa_f32_flash.cpp" \
   "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin"
 "$bin"
+# The backward kernel (AVX2 and scalar) against a float64 backward (native/tests/backward_check.cpp).
+g++ -std=c++17 -O2 -mavx2 -mfma -I"$n/include" "$n/tests/backward_check.cpp" "$n/kernels/avx2/sdpa_bwd_f32.cpp" \
+  "$n/kernels/scalar/sdpa_bwd_f32.cpp" "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin"
+"$bin"
 # The AVX-512 level: its exp gives the AVX2 exp's bits, and its fused kernel passes the same checks.
 if grep -qw avx512f /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo &&
   grep -qw avx512bw /proc/cpuinfo; then

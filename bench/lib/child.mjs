@@ -37,5 +37,34 @@ function memory(s) {
   return { ms, runs: 1, rssGrowth: after - before, backend: info.backend, simd: info.simd, threads };
 }
 
-const result = spec.kind === 'memory' ? memory(spec.shape) : timeAttnkit(spec.shape, spec);
+/**
+ * Peak RSS growth of one backward call (lse recomputed inside it), inputs, out, dOut and gradients made
+ * before. out holds stand-in values rather than a forward's (VmHWM would keep the forward's peak as the
+ * baseline and hide anything below it); the call's memory does not depend on them.
+ */
+function backwardMemory(s) {
+  const { tensor, scaledDotProductAttentionBackward, backendInfo } = attnkit;
+  const threads = useThreads(spec.threads);
+  const x = inputs(s);
+  const q = tensor(x.q, [s.B, s.Hq, s.Lq, s.D]);
+  const k = tensor(x.k, [s.B, s.Hkv, s.Lk, s.D]);
+  const v = tensor(x.v, [s.B, s.Hkv, s.Lk, s.Dv]);
+  const out = tensor(x.v.slice(0, s.B * s.Hq * s.Lq * s.Dv), [s.B, s.Hq, s.Lq, s.Dv]);
+  const dOut = tensor(x.q.slice(0, out.data.length), out.shape);
+  const grads = {
+    dqOut: tensor(new Float32Array(q.data.length).fill(1), q.shape),
+    dkOut: tensor(new Float32Array(k.data.length).fill(1), k.shape),
+    dvOut: tensor(new Float32Array(v.data.length).fill(1), v.shape),
+  };
+  const before = peakRss();
+  const t0 = process.hrtime.bigint();
+  scaledDotProductAttentionBackward(dOut, q, k, v, out, null, grads);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const after = peakRss();
+  const info = backendInfo();
+  return { ms, runs: 1, rssGrowth: after - before, backend: info.backend, simd: info.simd, threads };
+}
+
+const result =
+  spec.kind === 'memory' ? memory(spec.shape) : spec.kind === 'backward-memory' ? backwardMemory(spec.shape) : timeAttnkit(spec.shape, spec);
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <vector>
 
@@ -59,7 +60,8 @@ void set_x86_gemm(KernelTable* t) {
 // level chooses between; the other levels have one width.
 bool make_kernel_table(const char* level_name, int fma_width, KernelTable* t) {
   const std::string level = level_name;
-  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, nullptr, attn_gemm_f32__scalar, nullptr, 0, "gemm_f32__scalar"};
+  *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, nullptr, attn_gemm_f32__scalar, nullptr, 0, "gemm_f32__scalar",
+                   attn_sdpa_bwd_f32__scalar};
   if (level == "scalar") return true;
 #if defined(ATTNKIT_HAVE_AVX512)
   if (level == "avx512" && cpu_features().avx512) {
@@ -67,6 +69,7 @@ bool make_kernel_table(const char* level_name, int fma_width, KernelTable* t) {
     t->simd = "avx512";
     t->fma_width = fma_width;
     t->sdpa_f32 = fma_width == 512 ? attn_sdpa_f32_flash_zmm__avx512 : attn_sdpa_f32_flash__avx512;
+    t->sdpa_bwd_f32 = attn_sdpa_bwd_f32__avx512;
 #if defined(ATTNKIT_HAVE_AVX512_BF16)
     if (cpu_features().avx512_bf16) t->sdpa_bf16 = attn_sdpa_f32_flash_bf16__avx512;
 #endif
@@ -85,6 +88,7 @@ bool make_kernel_table(const char* level_name, int fma_width, KernelTable* t) {
     t->simd = "avx2";
     t->fma_width = 256;
     t->sdpa_f32 = attn_sdpa_f32_flash__avx2;
+    t->sdpa_bwd_f32 = attn_sdpa_bwd_f32__avx2;
     set_x86_gemm(t);
     return true;
   }
@@ -94,6 +98,7 @@ bool make_kernel_table(const char* level_name, int fma_width, KernelTable* t) {
     t->simd = "neon";
     t->fma_width = 128;
     t->sdpa_f32 = attn_sdpa_f32_flash__neon;
+    t->sdpa_bwd_f32 = attn_sdpa_bwd_f32__neon;
     return true;
   }
 #endif
@@ -162,6 +167,30 @@ void run_sdpa_f32(const KernelTable& t, const attn_sdpa_args& a, const ParallelF
     return;
   }
   (a.compute_bf16 && t.sdpa_bf16 ? t.sdpa_bf16 : t.sdpa_f32)(a, pf);
+}
+
+void run_sdpa_backward_f32(const attn_sdpa_bwd_args& a, const ParallelFor* pf) {
+  run_sdpa_backward_f32(kernel_table(), a, pf);
+}
+
+void run_sdpa_backward_f32(const KernelTable& t, const attn_sdpa_bwd_args& a, const ParallelFor* pf) {
+  if (a.lse) {
+    t.sdpa_bwd_f32(a, pf);
+    return;
+  }
+  const attn_sdpa_args& f = a.fwd;
+  std::vector<float> lse(static_cast<size_t>(f.batch * f.heads_q * f.len_q));
+  std::vector<float> out(static_cast<size_t>(f.batch * f.heads_q * f.len_q * f.dim_v));
+  attn_sdpa_args fwd = f;
+  fwd.out = out.data();
+  fwd.out_view = attn_view{f.heads_q * f.len_q * f.dim_v, f.len_q * f.dim_v, f.dim_v};
+  fwd.weights = nullptr;
+  fwd.lse = lse.data();
+  fwd.compute_bf16 = 0;
+  t.sdpa_f32(fwd, pf);
+  attn_sdpa_bwd_args with_lse = a;
+  with_lse.lse = lse.data();
+  t.sdpa_bwd_f32(with_lse, pf);
 }
 
 }  // namespace attnkit

@@ -22,6 +22,7 @@ struct KernelTable {
   GemmFn gemv_f32;        // linear() on few rows (reads w in place), or nullptr: gemm_f32 takes every call
   int gemv_rows;          // calls of at most this many rows take gemv_f32 (where it beats the packed GEMM)
   const char* gemm_name;  // reported by backendInfo().gemm (a BLAS build reports "cblas" instead)
+  void (*sdpa_bwd_f32)(const attn_sdpa_bwd_args&, const ParallelFor*);  // fused backward (lse given)
 };
 
 // The table in use; built on first call. Throws std::runtime_error when ATTNKIT_SIMD names
@@ -37,5 +38,10 @@ bool make_kernel_table(const char* level, int fma_width, KernelTable* t);
 // (they need the full Lq x Lk matrix anyway).
 void run_sdpa_f32(const attn_sdpa_args& a, const ParallelFor* pf);
 void run_sdpa_f32(const KernelTable& table, const attn_sdpa_args& a, const ParallelFor* pf);
+
+// Runs one backward call; without a.lse the level's forward computes it first (into a temporary
+// [B, Hq, Lq] and a [B, Hq, Lq, Dv] result it then drops).
+void run_sdpa_backward_f32(const attn_sdpa_bwd_args& a, const ParallelFor* pf);
+void run_sdpa_backward_f32(const KernelTable& table, const attn_sdpa_bwd_args& a, const ParallelFor* pf);
 
 }  // namespace attnkit

@@ -59,6 +59,20 @@ typedef struct attn_sdpa_args {
   const uint16_t* v16;
 } attn_sdpa_args;
 
+// Arguments of the backward pass of softmax(q·kᵀ·scale + mask)·v (kernels/common/flash_bwd.h): the
+// forward's arguments (fwd.out its result, read for D_i = rowsum(dOut ∘ out); fwd.weights, fwd.lse and
+// fwd.rel_bias unused, rel_bias must be NULL: its gradient is not computed here) and the gradients,
+// overwritten. With grouped-query attention dk, dv of a kv head sum over the query heads that read it.
+typedef struct attn_sdpa_bwd_args {
+  attn_sdpa_args fwd;
+  const float* dout;  attn_view dout_view;  // [B, Hq, Lq, Dv] upstream gradient
+  const float* lse;   // [B, Hq, Lq] contiguous log-sum-exp of the forward's rows, or NULL: recomputed
+  float* dq;  attn_view dq_view;  // [B, Hq, Lq, D]
+  float* dk;  attn_view dk_view;  // [B, Hkv, Lk, D]
+  float* dv;  attn_view dv_view;  // [B, Hkv, Lk, Dv]
+  float* dsinks;      // [Hq] when fwd.sinks, else NULL
+} attn_sdpa_bwd_args;
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,12 +10,14 @@
 #include "guarded.h"
 #include "../threading/thread_pool.h"
 #include "js_args.h"
+#include "sdpa_backward_args.h"
+#include "sdpa_backward_worker.h"
 #include "sdpa_worker.h"
 
 namespace attnkit {
 
 // Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 8;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32); 8: + lse (12th sdpa argument), float16 / bfloat16 k and v (Uint16Array, descriptor slot 33)
+constexpr int kAddonAbi = 8;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32); 8: + lse (12th sdpa argument), float16 / bfloat16 k and v (Uint16Array, descriptor slot 33), sdpaBackward and sdpaBackwardAsync
 
 namespace {
 
@@ -33,6 +35,28 @@ Napi::Value SdpaAsync(const Napi::CallbackInfo& info) {
     const attn_sdpa_args args = sdpa_args_from_js(info);
     kernel_table();  // surface a bad ATTNKIT_SIMD here, on the calling thread
     auto* worker = new SdpaWorker(info, args);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  });
+}
+
+// sdpaBackward(forward's 11 arguments, dOut, lse|null, dq, dk, dv, dSinks|null, bwdDesc): the gradients,
+// synchronously on the thread pool (see sdpa_backward_args.h).
+Napi::Value SdpaBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const attn_sdpa_bwd_args args = sdpa_bwd_args_from_call(JsArgs(info).call());
+    const ParallelFor pf = ThreadPool::instance().handle();
+    run_sdpa_backward_f32(args, &pf);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SdpaBackwardAsync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const attn_sdpa_bwd_args args = sdpa_bwd_args_from_call(JsArgs(info).call());
+    kernel_table();  // surface a bad ATTNKIT_SIMD here, on the calling thread
+    auto* worker = new SdpaBackwardWorker(info, args);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -89,6 +113,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abi", Napi::Number::New(env, kAddonAbi));
   exports.Set("sdpa", Napi::Function::New(env, Sdpa, "sdpa"));
   exports.Set("sdpaAsync", Napi::Function::New(env, SdpaAsync, "sdpaAsync"));
+  exports.Set("sdpaBackward", Napi::Function::New(env, SdpaBackward, "sdpaBackward"));
+  exports.Set("sdpaBackwardAsync", Napi::Function::New(env, SdpaBackwardAsync, "sdpaBackwardAsync"));
   exports.Set("linear", Napi::Function::New(env, Linear, "linear"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));

@@ -1,7 +1,10 @@
-// The attention backward pass. It runs the TypeScript implementation (src/backends/js) on either
-// backend until the native kernel exists; the forward it differentiates may have run on either.
+// The attention backward pass: the live backend's own kernel when it has one that covers the call's
+// options (the native addon's: every option but a relative bias), else the TypeScript implementation
+// (src/backends/js); the forward it differentiates may have run on either.
 import type { SdpaBackwardPlan } from '../backends/backward-types';
 import { codedError, withCodedErrors } from '../backends/coded-error';
+import { currentSelection } from '../backends/select';
+import type { Backend } from '../backends/types';
 import { sdpaBackwardJsAsync } from '../backends/js/sdpa-backward-async';
 import { sdpaBackwardJs } from '../backends/js/sdpa-backward-js';
 import type { Tensor } from '../tensor';
@@ -35,8 +38,15 @@ export function scaledDotProductAttentionBackward(
 ): SdpaGradients {
   const op = 'scaledDotProductAttentionBackward';
   const { plan, gradients } = planSdpaBackward(op, dOut, q, k, v, out, lse, options);
-  withCodedErrors(op, () => sdpaBackwardJs(plan));
+  const backend = nativeFor(plan);
+  withCodedErrors(op, () => (backend ? backend.sdpaBackward!(plan) : sdpaBackwardJs(plan)));
   return gradients;
+}
+
+/** The live backend when its own backward kernel takes this plan, else null (the TypeScript pass). */
+function nativeFor(plan: SdpaBackwardPlan): Backend | null {
+  const backend = currentSelection().backend;
+  return backend.backwardCovers?.(plan) ? backend : null;
 }
 
 /** The caller's buffers a call reads or writes, by argument name. */
@@ -59,8 +69,9 @@ function callerViews(p: SdpaBackwardPlan): [string, ArrayBufferView | null | und
 }
 
 /**
- * The same computation on a worker thread (with copies of the inputs), so the event loop keeps
- * running; calls settle in the order they were made. Bad arguments reject the promise with the errors
+ * The same computation off the event loop: the native kernel on the libuv pool (reading and writing
+ * the caller's buffers, as scaledDotProductAttentionAsync), the TypeScript pass on a worker thread (with
+ * copies of the inputs); calls of each kind settle in the order they were made. Bad arguments reject the promise with the errors
  * the synchronous call throws. As with scaledDotProductAttentionAsync, the buffers it reads and writes
  * are marked untransferable (permanently) and views of resizable ArrayBuffers are refused; writing to
  * the inputs, or reading the gradient buffers, before the promise settles gives unspecified values.
@@ -78,7 +89,8 @@ export async function scaledDotProductAttentionBackwardAsync(
   const { plan, gradients } = planSdpaBackward(op, dOut, q, k, v, out, lse, options);
   holdViewsForAsync(op, callerViews(plan));
   try {
-    await sdpaBackwardJsAsync(plan);
+    const backend = nativeFor(plan);
+    await (backend ? backend.sdpaBackwardAsync!(plan) : sdpaBackwardJsAsync(plan));
   } catch (e) {
     throw codedError(op, e);
   }

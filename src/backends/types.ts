@@ -1,4 +1,5 @@
 // What a backend receives: a fully checked plan. Backends import nothing above this file.
+import type { SdpaBackwardPlan } from './backward-types';
 
 /** A 4-D [batch, heads, len, dim] view of a Float32Array (or another array T); dim is contiguous, strides in elements. */
 export interface StridedView<T = Float32Array> {
@@ -102,6 +103,13 @@ export interface Backend {
   sdpa(plan: SdpaPlan): void;
   sdpaAsync(plan: SdpaPlan): Promise<void>;
   linear(plan: LinearPlan): void;
+  /**
+   * The backward pass in the backend's own kernel, for the plans `backwardCovers` accepts (the others,
+   * and every plan on a backend without one, run the TypeScript pass in backends/js).
+   */
+  backwardCovers?(plan: SdpaBackwardPlan): boolean;
+  sdpaBackward?(plan: SdpaBackwardPlan): void;
+  sdpaBackwardAsync?(plan: SdpaBackwardPlan): Promise<void>;
   info(): BackendInfoParts;
   /** Threads per call (already validated: a positive integer). */
   setThreads(n: number): void;

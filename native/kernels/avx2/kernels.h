@@ -5,4 +5,5 @@
 
 namespace attnkit {
 void attn_sdpa_f32_flash__avx2(const attn_sdpa_args& a, const ParallelFor* pf);
+void attn_sdpa_bwd_f32__avx2(const attn_sdpa_bwd_args& a, const ParallelFor* pf);
 }

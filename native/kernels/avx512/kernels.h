@@ -10,6 +10,8 @@ namespace attnkit {
 void attn_sdpa_f32_flash__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
 // The same with zmm prefill tiles, for cores with full-width 512-bit FMAs.
 void attn_sdpa_f32_flash_zmm__avx512(const attn_sdpa_args& a, const ParallelFor* pf);
+// The backward pass (kernels/common/flash_bwd.h) on the ymm micro-kernel with the 16-lane exp.
+void attn_sdpa_bwd_f32__avx512(const attn_sdpa_bwd_args& a, const ParallelFor* pf);
 #if defined(ATTNKIT_HAVE_AVX512_BF16)
 // zmm tiles, with bfloat16 products (vdpbf16ps) in prefill for calls that allow them (compute_bf16); needs
 // AVX512_BF16 (the attnkit_avx512_bf16 library).

@@ -8,4 +8,6 @@ namespace attnkit {
 void attn_sdpa_f32__scalar(const attn_sdpa_args& a);
 // The fused tiled kernel with portable loops.
 void attn_sdpa_f32_flash__scalar(const attn_sdpa_args& a, const ParallelFor* pf);
+// The fused backward pass (kernels/common/flash_bwd.h) with portable loops; a.lse must be given.
+void attn_sdpa_bwd_f32__scalar(const attn_sdpa_bwd_args& a, const ParallelFor* pf);
 }

@@ -3,6 +3,7 @@ import type { Backend, SdpaPlan, StridedView } from '../types';
 import type { NativeAddon, SdpaArgs } from './addon-types';
 import { isMainThread } from 'node:worker_threads';
 import { defaultThreads } from '../threads-default';
+import { backwardArgsOf, nativeBackwardCovers } from './sdpa-backward-native';
 
 // Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
 const DESC_LENGTH = 34;
@@ -46,6 +47,16 @@ function argsOf(p: SdpaPlan): SdpaArgs {
 
 let queueTail: Promise<void> = Promise.resolve();
 
+/** Runs `call` after every async call queued before it (see sdpaAsync below). */
+function queued(call: () => Promise<void>): Promise<void> {
+  const run = queueTail.then(call);
+  queueTail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
 export function nativeBackend(addon: NativeAddon): Backend {
   addon.setNumThreads(Math.min(defaultThreads(), 1024));
   // On exit libuv finishes every queued work item before the process ends: let queued calls skip
@@ -61,12 +72,14 @@ export function nativeBackend(addon: NativeAddon): Backend {
       // One call at a time goes to the libuv pool, in order: the addon's pool runs one job at a time
       // anyway, and a queued call submitted early would hold a libuv thread (of 4 by default) while it
       // waits, starving fs, dns and crypto.
-      const run = queueTail.then(() => addon.sdpaAsync(...argsOf(p)));
-      queueTail = run.then(
-        () => undefined,
-        () => undefined,
-      );
-      return run;
+      return queued(() => addon.sdpaAsync(...argsOf(p)));
+    },
+    backwardCovers: nativeBackwardCovers,
+    sdpaBackward(bp) {
+      addon.sdpaBackward(...backwardArgsOf(bp, argsOf(bp.fwd)));
+    },
+    sdpaBackwardAsync(bp) {
+      return queued(() => addon.sdpaBackwardAsync(...backwardArgsOf(bp, argsOf(bp.fwd))));
     },
     linear(p) {
       addon.linear(p.x, p.weight, p.bias, p.out, new Float64Array([p.rows, p.inFeatures, p.outFeatures]));

@@ -1,0 +1,394 @@
+// Fused attention backward pass in the manner of FlashAttention-2 (Dao 2023, Algorithm 2), written
+// once over an ISA "Ops" struct (the forward's: gemm<MR>, pack_k16, copy_row, exp_row, softcap).
+// For query row i of head h and a visible key j, s the forward's finished score:
+//
+//   P_ij  = exp(s_ij - lse_i)           recomputed from q, k and the forward's log-sum-exp
+//   D_i   = sum_d dOut_id * out_id
+//   dP_ij = dOut_i . v_j
+//   dS_ij = P_ij (dP_ij - D_i) * ds/dx  x = scale * q_i . k_j before the soft-cap (ds/dx = 1 - tanh^2)
+//   dv_j += P_ij dOut_i,  dk_j += dS_ij (scale q_i),  dq_i += scale * dS_ij k_j
+//   dSinks[h] = -sum_i exp(sink_h - lse_i) D_i
+//
+// Work unit ("task"): batch b, kv head hk, a chunk of key blocks, for all G * Lq query rows that read
+// hk (row r = g * Lq + i), so dk and dv of a shared kv head sum over its query heads without copying k
+// or v. Per key block of BK_BWD keys (outer) and tile of BQ_BWD rows (inner), five GEMMs on the
+// micro-kernel: S = (scale q) K^T, dP = dOut V^T, dV += P^T dOut, dK += dS^T (scale q), dQ += dS K.
+// A block's dK, dV finish in the task's scratch and are stored; each chunk adds its rows' dQ into its
+// own partial, and the partials are summed in chunk order (one chunk: the task writes dq itself). The
+// chunk count depends on the shape only, so results are bit-identical whatever the number of threads.
+// Nothing Lq x Lk is stored; the extra memory is the partials (at most about BWD_PARTIAL_BYTES), the
+// row terms and per-thread scratch (a block, a tile, and with one chunk its group's dq rows).
+//
+// A row that sees no key (its range empty, every key masked, or lse -inf) gets dq = 0 and gives
+// nothing: its q and dOut rows are packed as zeros, so NaN there cannot leak. A key block holding a
+// NaN or Inf in k or v takes an exact path where a masked pair adds nothing (as the forward's).
+#pragma once
+#include "flash/softmax.h"
+
+namespace attnkit {
+namespace flash {
+namespace {  // private to each ISA translation unit (see flash/tiling.h)
+
+constexpr int64_t BK_BWD = 64;  // keys per block: its packed K, V and dK, dV accumulators stay in L1/L2
+constexpr int64_t BQ_BWD = 64;  // rows per tile: the reduction length of the dV and dK GEMMs
+constexpr int64_t BWD_TASKS = 16;  // about this many (batch, kv head, chunk) tasks when chunks allow
+constexpr int64_t BWD_PARTIAL_BYTES = 16 << 20;  // at most about this much for the dq partials
+
+struct BwdPlan {
+  const attn_sdpa_bwd_args* a;
+  int64_t G, R, d16, dv16, nkb, chunks, blocks_per_chunk;
+  const float* lse;  // [B, Hq, Lq]
+  float* rowD;       // [B, Hq, Lq] D_i, 0 for dead rows
+  uint8_t* live;     // [B, Hq, Lq] the row sees a key
+  float* partial;    // [chunks][B * Hkv][R][d16] when chunks > 1, else nullptr (each task writes its dq)
+};
+
+// Per-thread scratch of the backward, reused across calls.
+struct BwdScratch {
+  std::vector<float> kp, vp, kr, dk, dv, qt, dot, s, dp, pt, dst, dsdx;
+  std::vector<float> dq;  // [R][d16] the task's dq when one chunk covers every key (no partials)
+  std::vector<RowState> rows;
+  void ensure(int64_t d, int64_t d16, int64_t dim_v, int64_t dv16, int64_t R) {
+    grow_to(kp, BK_BWD * d + 1);
+    grow_to(vp, BK_BWD * dim_v + 1);
+    grow_to(kr, BK_BWD * d16 + 1);
+    grow_to(dk, BK_BWD * d16 + 1);
+    grow_to(dv, BK_BWD * dv16 + 1);
+    grow_to(qt, BQ_BWD * d16 + 1);
+    grow_to(dot, BQ_BWD * dv16 + 1);
+    grow_to(s, BQ_BWD * BK_BWD);
+    grow_to(dp, BQ_BWD * BK_BWD);
+    grow_to(pt, BK_BWD * BQ_BWD);
+    grow_to(dst, BK_BWD * BQ_BWD);
+    grow_to(dsdx, BQ_BWD * BK_BWD);
+    if (static_cast<int64_t>(rows.size()) < R) rows.resize(static_cast<size_t>(R));
+  }
+};
+
+inline BwdScratch& bwd_scratch() {
+  static thread_local BwdScratch s;
+  return s;
+}
+
+// Whether row (b, h, i) sees a key: its range is not empty and the mask leaves one of its keys.
+inline bool row_sees_a_key(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i) {
+  const KeyRange keys = key_range(a, b, i);
+  if (keys.lo >= keys.hi) return false;
+  if (a.mask_kind == ATTN_MASK_NONE) return true;
+  const RowMask m = row_mask(a, b, h, i);
+  for (int64_t j = keys.lo; j < keys.hi; ++j)
+    if (mask_term(m, j) != -INFINITY) return true;
+  return false;
+}
+
+// Row terms of the (b, h) rows: D_i (float64 sum), whether the row is live; dead rows get D_i = 0.
+inline void rows_task(void* arg, int64_t t) {
+  const BwdPlan& p = *static_cast<const BwdPlan*>(arg);
+  const attn_sdpa_bwd_args& ba = *p.a;
+  const attn_sdpa_args& a = ba.fwd;
+  const int64_t b = t / a.heads_q, h = t % a.heads_q;
+  for (int64_t i = 0; i < a.len_q; ++i) {
+    const int64_t at = t * a.len_q + i;
+    const bool live = p.lse[at] != -INFINITY && row_sees_a_key(a, b, h, i);
+    p.live[at] = live;
+    double sum = 0;
+    if (live) {
+      const float* o = a.out + b * a.out_view.stride_b + h * a.out_view.stride_h + i * a.out_view.stride_l;
+      const float* g = ba.dout + b * ba.dout_view.stride_b + h * ba.dout_view.stride_h + i * ba.dout_view.stride_l;
+      for (int64_t d = 0; d < a.dim_v; ++d) sum += double(g[d]) * double(o[d]);
+    }
+    p.rowD[at] = static_cast<float>(sum);
+  }
+}
+
+// Packs a key block's rows [kb, kb + nk) (zero padded to npan panels of 16): src transposed in
+// 16-key panels [npan][dim][16] into tp, and (rows != nullptr) as rows of dim16 into rows. Returns
+// true when a value is NaN or Inf.
+template <class Ops>
+bool pack_block(const float* base, int64_t ld, int64_t nk, int64_t npan, int64_t dim, int64_t dim16, float* tp,
+                float* rows) {
+  bool bad = false;
+  for (int64_t pn = 0; pn < npan; ++pn) {
+    float* dst = tp + pn * dim * NR;
+    const int64_t nj = std::min<int64_t>(NR, nk - pn * NR);
+    if (nj == NR && dim > 0) {
+      Ops::pack_k16(dst, base + pn * NR * ld, ld, dim);
+    } else {
+      for (int64_t jj = 0; jj < NR; ++jj) {
+        const float* r = base + (pn * NR + jj) * ld;
+        for (int64_t d = 0; d < dim; ++d) dst[d * NR + jj] = jj < nj ? r[d] : 0.0f;
+      }
+    }
+  }
+  float scratch_row[NR];
+  for (int64_t j = 0; j < npan * NR; ++j) {
+    if (j < nk) {
+      if (rows) {
+        bad |= Ops::copy_row(rows + j * dim16, base + j * ld, dim, dim16);
+      } else {
+        for (int64_t d = 0; d < dim; d += NR)
+          bad |= Ops::copy_row(scratch_row, base + j * ld + d, std::min<int64_t>(NR, dim - d), NR);
+      }
+    } else if (rows) {
+      std::fill_n(rows + j * dim16, dim16, 0.0f);
+    }
+  }
+  return bad;
+}
+
+// C[nr][16 * np] (ldc) = (acc ? C : 0) + A[nr][K] (lda) * B[K][16 * np] (ldb, panels side by side).
+template <class Ops>
+ATTNKIT_FLASH_INLINE void gemm_rows_panels(int64_t nr, const float* A, int64_t lda, const float* B, int64_t ldb,
+                                           int64_t np, float* C, int64_t ldc, int64_t K, bool acc) {
+  for (int64_t r = 0; r < nr; r += MR) {
+    const int mr = static_cast<int>(std::min<int64_t>(MR, nr - r));
+    for (int64_t pn = 0; pn < np; ++pn)
+      gemm_rows<Ops>(mr, A + r * lda, lda, B + pn * NR, ldb, C + r * ldc + pn * NR, ldc, K, acc);
+  }
+}
+
+// C[nr][16 * np] += A[nr][K] * B where B's 16-column panels lie apart: panel pn is [K][16] at B + pn * ldp.
+template <class Ops>
+ATTNKIT_FLASH_INLINE void gemm_rows_packed(int64_t nr, const float* A, int64_t lda, const float* B, int64_t ldp,
+                                           int64_t np, float* C, int64_t ldc, int64_t K) {
+  for (int64_t r = 0; r < nr; r += MR) {
+    const int mr = static_cast<int>(std::min<int64_t>(MR, nr - r));
+    for (int64_t pn = 0; pn < np; ++pn)
+      gemm_rows<Ops>(mr, A + r * lda, lda, B + pn * ldp, NR, C + r * ldc + pn * NR, ldc, K, false);
+  }
+}
+
+// dq of the (b, hk) group from `parts` partials per row (parts_of(r) the first, the next d16 * bh * R
+// floats on): summed in chunk order, times scale; dead rows 0.
+template <class PartsOf>
+void write_dq(const BwdPlan& p, int64_t b, int64_t hk, const PartsOf& parts_of, int64_t parts) {
+  const attn_sdpa_bwd_args& ba = *p.a;
+  const attn_sdpa_args& a = ba.fwd;
+  const int64_t D = a.dim_qk, step = a.batch * a.heads_kv * p.R * p.d16;
+  for (int64_t r = 0; r < p.R; ++r) {
+    const int64_t h = hk * p.G + r / a.len_q, i = r % a.len_q;
+    float* dq = ba.dq + b * ba.dq_view.stride_b + h * ba.dq_view.stride_h + i * ba.dq_view.stride_l;
+    if (!p.live[(b * a.heads_q + h) * a.len_q + i]) {
+      std::fill_n(dq, D, 0.0f);
+      continue;
+    }
+    const float* part = parts_of(r);
+    for (int64_t d = 0; d < D; ++d) {
+      float acc = part[d];
+      for (int64_t c = 1; c < parts; ++c) acc += part[c * step + d];
+      dq[d] = acc * a.scale;
+    }
+  }
+}
+
+// The partials' sum for the (b, hk) group t.
+inline void dq_task(void* arg, int64_t t) {
+  const BwdPlan& p = *static_cast<const BwdPlan*>(arg);
+  const int64_t hkv = p.a->fwd.heads_kv;
+  write_dq(p, t / hkv, t % hkv, [&](int64_t r) { return p.partial + (t * p.R + r) * p.d16; }, p.chunks);
+}
+
+// One task: batch b, kv head hk, key blocks [c * blocks_per_chunk, ...) of chunk c.
+template <class Ops>
+void bwd_task(void* arg, int64_t t) {
+  const BwdPlan& p = *static_cast<const BwdPlan*>(arg);
+  const attn_sdpa_bwd_args& ba = *p.a;
+  const attn_sdpa_args& a = ba.fwd;
+  const int64_t bh = a.batch * a.heads_kv;
+  const int64_t c = t / bh, b = (t % bh) / a.heads_kv, hk = t % a.heads_kv;
+  const int64_t D = a.dim_qk, Dv = a.dim_v, d16 = p.d16, dv16 = p.dv16, R = p.R, G = p.G, Lq = a.len_q;
+  BwdScratch& sc = bwd_scratch();
+  sc.ensure(D, d16, Dv, dv16, R);
+  if (!p.partial) grow_to(sc.dq, R * d16 + 1);
+  float* dq = p.partial ? p.partial + ((c * bh) + b * a.heads_kv + hk) * R * d16 : sc.dq.data();
+  std::fill_n(dq, R * d16, 0.0f);
+
+  // Row terms of the group and the keys any live row sees.
+  RowState* rows = sc.rows.data();
+  int64_t k_first = a.len_k, k_last = 0;
+  for (int64_t r = 0; r < R; ++r) {
+    const int64_t h = hk * G + r / Lq, i = r % Lq;
+    RowState& row = rows[r];
+    const KeyRange keys = key_range(a, b, i);
+    row.mask = row_mask(a, b, h, i);
+    row.bias = row_bias(a, b, h, i);
+    row.lo = keys.lo;
+    row.hi = keys.hi;
+    if (!p.live[(b * a.heads_q + h) * Lq + i]) row.hi = row.lo;  // dead: contributes nothing
+    if (row.lo < row.hi) {
+      k_first = std::min(k_first, row.lo);
+      k_last = std::max(k_last, row.hi);
+    }
+  }
+
+  const float* kbase = a.k + b * a.k_view.stride_b + hk * a.k_view.stride_h;
+  const float* vbase = a.v + b * a.v_view.stride_b + hk * a.v_view.stride_h;
+  const int64_t kb_begin = c * p.blocks_per_chunk * BK_BWD;
+  const int64_t kb_end = std::min(a.len_k, (c + 1) * p.blocks_per_chunk * BK_BWD);
+  float *kp = sc.kp.data(), *vp = sc.vp.data(), *kr = sc.kr.data(), *dkb = sc.dk.data(), *dvb = sc.dv.data();
+  float *qt = sc.qt.data(), *dot = sc.dot.data(), *S = sc.s.data(), *dP = sc.dp.data(), *Pt = sc.pt.data(),
+        *dSt = sc.dst.data(), *dsdx = sc.dsdx.data();
+  const float softcap = a.softcap;
+
+  for (int64_t kb = kb_begin; kb < kb_end; kb += BK_BWD) {
+    const int64_t nblk = std::min(BK_BWD, kb_end - kb);  // keys of the block written out
+    const int64_t nk = std::max<int64_t>(0, std::min(nblk, k_last - kb));  // keys any live row may see
+    std::fill_n(dkb, nblk * d16, 0.0f);
+    std::fill_n(dvb, nblk * dv16, 0.0f);
+    if (nk > 0 && kb + nk > k_first) {
+      const int64_t npan = (nk + NR - 1) / NR, npad = npan * NR;
+      bool bad = pack_block<Ops>(kbase + kb * a.k_view.stride_l, a.k_view.stride_l, nk, npan, D, d16, kp, kr);
+      bad |= pack_block<Ops>(vbase + kb * a.v_view.stride_l, a.v_view.stride_l, nk, npan, Dv, dv16, vp, nullptr);
+
+      for (int64_t r0 = 0; r0 < R; r0 += BQ_BWD) {
+        const int64_t nr = std::min(BQ_BWD, R - r0);
+        bool any = false;
+        for (int64_t r = r0; r < r0 + nr && !any; ++r) any = rows[r].lo < rows[r].hi && rows[r].lo < kb + nk && rows[r].hi > kb;
+        if (!any) continue;
+        // The tile's scaled q and dOut rows, zeros for rows that see no key of the block.
+        for (int64_t x = 0; x < nr; ++x) {
+          const int64_t r = r0 + x, h = hk * G + r / Lq, i = r % Lq;
+          const RowState& row = rows[r];
+          float* qd = qt + x * d16;
+          float* gd = dot + x * dv16;
+          if (row.lo < row.hi && row.lo < kb + nk && row.hi > kb) {
+            const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
+            const float* g = ba.dout + b * ba.dout_view.stride_b + h * ba.dout_view.stride_h + i * ba.dout_view.stride_l;
+            for (int64_t d = 0; d < D; ++d) qd[d] = q[d] * a.scale;
+            std::fill(qd + D, qd + d16, 0.0f);
+            Ops::copy_row(gd, g, Dv, dv16);
+          } else {
+            std::fill_n(qd, d16, 0.0f);
+            std::fill_n(gd, dv16, 0.0f);
+          }
+        }
+        // S = (scale q) K^T and dP = dOut V^T, [nr][npad] with row stride BK_BWD.
+        gemm_rows_packed<Ops>(nr, qt, d16, kp, D * NR, npan, S, BK_BWD, D);
+        gemm_rows_packed<Ops>(nr, dot, dv16, vp, Dv * NR, npan, dP, BK_BWD, Dv);
+        // P, dS per row; P^T and dS^T for the dV and dK GEMMs.
+        for (int64_t x = 0; x < nr; ++x) {
+          const int64_t r = r0 + x, h = hk * G + r / Lq, i = r % Lq;
+          float* s = S + x * BK_BWD;
+          float* dp = dP + x * BK_BWD;
+          const RowState& row = rows[r];
+          if (!(row.lo < row.hi && row.lo < kb + nk && row.hi > kb)) {
+            std::fill_n(s, npad, -0.0f);
+            std::fill_n(dp, npad, 0.0f);
+          } else {
+            float* dx = dsdx + x * BK_BWD;
+            const int64_t nvis = std::max<int64_t>(0, std::min(row.hi - kb, nk));
+            if (softcap > 0.0f) {
+              Ops::softcap(s, nvis, softcap);
+              const float inv = 1.0f / softcap;
+              for (int64_t j = 0; j < nvis; ++j) {
+                const float u = s[j] * inv;
+                dx[j] = 1.0f - u * u;
+              }
+            }
+            float bmax;
+            bool finite;
+            finish_scores<Ops>(s, nk, npad, row, kb, 0.0f, &bmax, &finite);
+            float sum;
+            const int64_t at = (b * a.heads_q + h) * Lq + i;
+            Ops::exp_row(s, npad, p.lse[at], &sum);  // masked keys -> -0
+            const float Di = p.rowD[at];
+            if (bad) {
+              // Exact: a masked pair's dP may be NaN (a hidden v), and must add nothing.
+              for (int64_t j = 0; j < npad; ++j) dp[j] = is_masked_p(s[j]) ? 0.0f : s[j] * (dp[j] - Di);
+            } else {
+              for (int64_t j = 0; j < npad; ++j) dp[j] = s[j] * (dp[j] - Di);
+            }
+            if (softcap > 0.0f)
+              for (int64_t j = 0; j < nvis; ++j) dp[j] *= dx[j];
+          }
+          for (int64_t j = 0; j < nk; ++j) {
+            Pt[j * BQ_BWD + x] = s[j];
+            dSt[j * BQ_BWD + x] = dp[j];
+          }
+        }
+        // dV += P^T dOut, dK += dS^T (scale q): [nk][16 panels], reduction over the tile's rows.
+        gemm_rows_panels<Ops>(nk, Pt, BQ_BWD, dot, dv16, dv16 / NR, dvb, dv16, nr, true);
+        gemm_rows_panels<Ops>(nk, dSt, BQ_BWD, qt, d16, d16 / NR, dkb, d16, nr, true);
+        // dQ (unscaled) += dS K.
+        if (!bad) {
+          gemm_rows_panels<Ops>(nr, dP, BK_BWD, kr, d16, d16 / NR, dq + r0 * d16, d16, nk, true);
+        } else {
+          for (int64_t x = 0; x < nr; ++x)
+            for (int64_t j = 0; j < nk; ++j) {
+              if (is_masked_p(S[x * BK_BWD + j])) continue;
+              const float g = dP[x * BK_BWD + j];
+              for (int64_t d = 0; d < D; ++d) dq[(r0 + x) * d16 + d] += g * kr[j * d16 + d];
+            }
+        }
+      }
+    }
+    float* dk = ba.dk + b * ba.dk_view.stride_b + hk * ba.dk_view.stride_h;
+    float* dv = ba.dv + b * ba.dv_view.stride_b + hk * ba.dv_view.stride_h;
+    for (int64_t j = 0; j < nblk; ++j) {
+      std::copy_n(dkb + j * d16, D, dk + (kb + j) * ba.dk_view.stride_l);
+      std::copy_n(dvb + j * dv16, Dv, dv + (kb + j) * ba.dv_view.stride_l);
+    }
+  }
+  if (!p.partial) write_dq(p, b, hk, [&](int64_t r) { return dq + r * d16; }, 1);
+}
+
+// The backward pass; lse must be given (a.lse, [B, Hq, Lq]).
+// Zeros of a [B, H, L, dim] view.
+inline void zero_view(float* x, const attn_view& v, int64_t B, int64_t H, int64_t L, int64_t dim) {
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t l = 0; l < L; ++l) std::fill_n(x + b * v.stride_b + h * v.stride_h + l * v.stride_l, dim, 0.0f);
+}
+
+template <class Ops>
+void sdpa_backward(const attn_sdpa_bwd_args& ba, const ParallelFor* pf) {
+  const attn_sdpa_args& a = ba.fwd;
+  if (a.batch <= 0 || a.heads_q <= 0 || a.heads_kv <= 0 || a.len_q <= 0 || a.len_k <= 0) {  // no score: zeros
+    zero_view(ba.dq, ba.dq_view, a.batch, a.heads_q, a.len_q, a.dim_qk);
+    zero_view(ba.dk, ba.dk_view, a.batch, a.heads_kv, a.len_k, a.dim_qk);
+    zero_view(ba.dv, ba.dv_view, a.batch, a.heads_kv, a.len_k, a.dim_v);
+    if (ba.dsinks) std::fill_n(ba.dsinks, std::max<int64_t>(0, a.heads_q), 0.0f);
+    return;
+  }
+  BwdPlan p{};
+  p.a = &ba;
+  p.lse = ba.lse;
+  p.G = a.heads_q / a.heads_kv;
+  p.R = p.G * a.len_q;
+  p.d16 = round_up(a.dim_qk, NR);
+  p.dv16 = round_up(a.dim_v, NR);
+  p.nkb = (a.len_k + BK_BWD - 1) / BK_BWD;
+  const int64_t bh = a.batch * a.heads_kv;
+  const double copy_bytes = 4.0 * double(bh) * double(p.R) * double(std::max<int64_t>(p.d16, 1));
+  int64_t chunks = std::min(p.nkb, (BWD_TASKS + bh - 1) / bh);
+  chunks = std::max<int64_t>(1, std::min<int64_t>(chunks, static_cast<int64_t>(BWD_PARTIAL_BYTES / copy_bytes)));
+  p.blocks_per_chunk = (p.nkb + chunks - 1) / chunks;
+  p.chunks = (p.nkb + p.blocks_per_chunk - 1) / p.blocks_per_chunk;
+
+  const int64_t nrows = a.batch * a.heads_q * a.len_q;
+  std::vector<float> rowD(static_cast<size_t>(nrows));
+  std::vector<uint8_t> live(static_cast<size_t>(nrows));
+  std::vector<float> partial(static_cast<size_t>(p.chunks > 1 ? p.chunks * bh * p.R * p.d16 : 0));
+  p.rowD = rowD.data();
+  p.live = live.data();
+  p.partial = p.chunks > 1 ? partial.data() : nullptr;
+  parallel_for(pf, a.batch * a.heads_q, rows_task, &p);
+  parallel_for(pf, p.chunks * bh, bwd_task<Ops>, &p);
+  if (p.chunks > 1) parallel_for(pf, bh, dq_task, &p);
+  if (ba.dsinks) {
+    for (int64_t h = 0; h < a.heads_q; ++h) {
+      double sum = 0;
+      if (a.sinks)
+        for (int64_t b = 0; b < a.batch; ++b)
+          for (int64_t i = 0; i < a.len_q; ++i) {
+            const int64_t at = (b * a.heads_q + h) * a.len_q + i;
+            if (live[at]) sum -= std::exp(double(a.sinks[h]) - double(p.lse[at])) * double(rowD[at]);
+          }
+      ba.dsinks[h] = static_cast<float>(sum);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace flash
+}  // namespace attnkit

@@ -133,15 +133,15 @@ describe('native argument guards', () => {
     // 0.25 is 0x3400 in float16 and 0x3e80 in bfloat16: every output is 0.25.
     for (const [dtype, bits] of [[1, 0x3400], [2, 0x3e80]] as const) {
       const out = f(8);
-      addon.sdpa(f(8), h(12, bits), h(12, bits), out, null, null, withDtype(dtype), null, null, null, null);
+      addon.sdpa(f(8), h(12, bits), h(12, bits), out, null, null, withDtype(dtype), null, null, null, null, null);
       expect(Array.from(out), `dtype ${dtype}`).toEqual(new Array(8).fill(0.25));
-      expect(() => addon.sdpa(f(8), h(11, bits), h(12, bits), f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/k is too short/);
-      expect(() => addon.sdpa(f(8), h(12, bits), h(11, bits), f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/v is too short/);
-      expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/k has the wrong type/);
-      expect(() => addon.sdpa(f(8), h(12, bits), f(12) as unknown as Uint16Array, f(8), null, null, withDtype(dtype), null, null, null, null)).toThrow(/v has the wrong type/);
+      expect(() => addon.sdpa(f(8), h(11, bits), h(12, bits), f(8), null, null, withDtype(dtype), null, null, null, null, null)).toThrow(/k is too short/);
+      expect(() => addon.sdpa(f(8), h(12, bits), h(11, bits), f(8), null, null, withDtype(dtype), null, null, null, null, null)).toThrow(/v is too short/);
+      expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, withDtype(dtype), null, null, null, null, null)).toThrow(/k has the wrong type/);
+      expect(() => addon.sdpa(f(8), h(12, bits), f(12) as unknown as Uint16Array, f(8), null, null, withDtype(dtype), null, null, null, null, null)).toThrow(/v has the wrong type/);
     }
-    expect(() => addon.sdpa(f(8), h(12, 0), h(12, 0), f(8), null, null, desc(), null, null, null, null)).toThrow(/k has the wrong type/);
-    for (const bad of [3, -1, 0.5, NaN]) expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, withDtype(bad), null, null, null, null), `dtype ${bad}`).toThrow(RangeError);
+    expect(() => addon.sdpa(f(8), h(12, 0), h(12, 0), f(8), null, null, desc(), null, null, null, null, null)).toThrow(/k has the wrong type/);
+    for (const bad of [3, -1, 0.5, NaN]) expect(() => addon.sdpa(f(8), f(12), f(12), f(8), null, null, withDtype(bad), null, null, null, null, null), `dtype ${bad}`).toThrow(RangeError);
   });
 
   it('the async entry applies the same guards', () => {

@@ -241,7 +241,7 @@ int run_one(const uint8_t* data, size_t size) {
     for (int i = 0; i < 4; ++i) slots[kMaskStride + i] = double(ms[i]);
     slots[kScale] = scale;
     slots[kCausal] = causal;
-    slots[kCausalOffset] = double(offset);
+    slots[kPositionOffset] = double(offset);
     slots[kWindowLeft] = window_left;
     slots[kWindowRight] = window_right;
     slots[kSoftcap] = softcap;
@@ -293,7 +293,7 @@ int run_one(const uint8_t* data, size_t size) {
       kv_lens[in.ConsumeIntegralInRange<int64_t>(0, n - 1)] = in.PickValueInArray<int32_t>({-1, static_cast<int32_t>(Lk + 1), INT32_MIN, INT32_MAX});
     double shift = in.ConsumeBool();
     if (kv_spoil == 4) shift = odd_value(in, shift);  // any nonzero value is "shift"
-    if (t.desc.present() && t.desc.size() > kKvLensShift) t.desc[kKvLensShift] = shift;
+    if (t.desc.present() && t.desc.size() > kKvLengthsShift) t.desc[kKvLengthsShift] = shift;
     call.set(kKvLens, kv_spoil == 3 ? ArgType::kFloat32 : ArgType::kInt32, static_cast<size_t>(n), kv_lens.data());
     bytes[kKvLens] = static_cast<size_t>(n) * 4;
   }
@@ -333,7 +333,7 @@ int run_one(const uint8_t* data, size_t size) {
     const int64_t mstrides[4] = {a.mask_stride_b, a.mask_stride_h, a.mask_stride_q, a.mask_stride_k};
     for (int i = 0; i < 4; ++i) taken(kMaskStride + i, mstrides[i]);
   }
-  taken(kCausalOffset, a.causal_offset);
+  taken(kPositionOffset, a.position_offset);
   taken(kWindowLeft, a.window_left);
   taken(kWindowRight, a.window_right);
   if (a.rel_bias) taken(kRelBiasStrideH, a.rel_bias_stride_h);
@@ -388,7 +388,7 @@ int run_one(const uint8_t* data, size_t size) {
                  (long long)a.v_view.stride_b, (long long)a.v_view.stride_h, (long long)a.v_view.stride_l,
                  (long long)a.out_view.stride_b, (long long)a.out_view.stride_h, (long long)a.out_view.stride_l, a.mask_kind,
                  (long long)a.mask_stride_b, (long long)a.mask_stride_h, (long long)a.mask_stride_q, (long long)a.mask_stride_k, a.scale,
-                 a.causal, (long long)a.causal_offset, a.window, (long long)a.window_left, (long long)a.window_right, a.softcap,
+                 a.causal, (long long)a.position_offset, a.window, (long long)a.window_left, (long long)a.window_right, a.softcap,
                  a.alibi_slopes != nullptr, a.rel_bias != nullptr, (long long)a.rel_bias_stride_h, a.sinks != nullptr,
                  a.weights != nullptr, want_lse, a.compute_bf16, a.kv_lens != nullptr, a.kv_lens_shift);
   }
@@ -468,7 +468,7 @@ int run_one(const uint8_t* data, size_t size) {
   const float qmax = abs_max(a.q, aq), kmax = abs_max(a.k, ak), vmax = abs_max(a.v, av);
   const double dot = std::fabs(a.scale) * a.dim_qk * qmax * kmax;
   double terms = dot + 4.0 + std::fabs(static_cast<double>(a.softcap));
-  if (a.alibi_slopes) terms += static_cast<double>(a.len_q + a.len_k + std::llabs(a.causal_offset)) * val.amp;
+  if (a.alibi_slopes) terms += static_cast<double>(a.len_q + a.len_k + std::llabs(a.position_offset)) * val.amp;
   if (a.rel_bias || a.sinks) terms += val.amp;
   const double score_err = 1.2e-7 * (std::sqrt(static_cast<double>(a.dim_qk)) + 2.0) * (1.0 + terms);
   const double tol = vmax * (4.0 * score_err + 4e-6) + 1e-6;

@@ -33,7 +33,7 @@ typedef struct attn_sdpa_args {
   int64_t mask_stride_b, mask_stride_h, mask_stride_q, mask_stride_k;  // elements, 0 = broadcast
   float scale;
   int32_t causal;             // nonzero: key j is visible to query i only if j <= p (its position)
-  int64_t causal_offset;      // query i sits at position p = i + causal_offset (Lk - Lq bottom-right,
+  int64_t position_offset;    // query i sits at position p = i + position_offset (Lk - Lq bottom-right,
                               // 0 top-left; kv_lens_shift moves it per batch entry); window and ALiBi
                               // use p even when causal is 0
   // Optional extras (zero-initialised = off). Score of a visible key:
@@ -51,7 +51,7 @@ typedef struct attn_sdpa_args {
   // 0 <= kv_lens[b] <= len_k; the keys after are padding, never read, with weight 0. NULL: every key.
   const int32_t* kv_lens;
   int32_t kv_lens_shift;  // nonzero (bottom-right alignment): entry b's query positions follow its own
-                          // length, p = i + causal_offset - (len_k - kv_lens[b]) (ONNX nonpad_kv_seqlen)
+                          // length, p = i + position_offset - (len_k - kv_lens[b]) (ONNX nonpad_kv_seqlen)
   // Half-precision K and V: with kv_dtype ATTN_KV_F16 (IEEE binary16) or ATTN_KV_BF16, k and v are NULL and
   // k16, v16 hold their 16-bit elements, same views; the kernels widen them to float as they load them.
   int32_t kv_dtype;           // attn_kv_dtype

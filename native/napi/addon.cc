@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../dispatch/kernel_table.h"
+#include "abi_generated.h"
 #include "guarded.h"
 #include "../threading/thread_pool.h"
 #include "js_args.h"
@@ -15,9 +16,6 @@
 #include "sdpa_worker.h"
 
 namespace attnkit {
-
-// Bumped with every change to the exports or the descriptor; src/backends/native/addon-types.ts checks it.
-constexpr int kAddonAbi = 8;  // 2: + setNumThreads/getNumThreads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32); 8: + lse (12th sdpa argument), float16 / bfloat16 k and v (Uint16Array, descriptor slot 33), sdpaBackward and sdpaBackwardAsync
 
 namespace {
 

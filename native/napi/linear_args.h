@@ -3,13 +3,12 @@
 // passes the call through js_args.h, the fuzz harness its own buffers.
 #pragma once
 #include "attnkit_gemm.h"
+#include "abi_generated.h"
 #include "call_args.h"
 #include "../kernels/common/parallel.h"
 
 namespace attnkit {
 
-// Descriptor slots written by src/backends/native/index.ts (linear); keep the two in step.
-enum LinearDescSlot { kLinRows = 0, kLinIn, kLinOut, kLinDescLength };
 
 // call: (x, w, bias|null, y, desc). Throws std::invalid_argument / std::range_error on any inconsistency.
 attn_linear_args linear_args_from_call(const CallArgs& call);

@@ -124,10 +124,10 @@ attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
   a.scale = static_cast<float>(desc[kScale]);
   if (!std::isfinite(a.scale)) throw std::range_error("attnkit native: scale must be finite");
   a.causal = desc[kCausal] != 0;
-  const double offset = desc[kCausalOffset];
+  const double offset = desc[kPositionOffset];
   if (!(std::fabs(offset) <= 9007199254740991.0) || std::floor(offset) != offset)
     throw std::range_error("attnkit native: bad causal offset");
-  a.causal_offset = static_cast<int64_t>(offset);
+  a.position_offset = static_cast<int64_t>(offset);
 
   a.window_left = window_side(desc[kWindowLeft]);
   a.window_right = window_side(desc[kWindowRight]);
@@ -159,7 +159,7 @@ attn_sdpa_args sdpa_args_from_call(const CallArgs& call) {
     for (int64_t b = 0; b < a.batch; ++b)
       if (lens[b] < 0 || lens[b] > a.len_k) throw std::range_error("attnkit native: kvLengths must be in [0, len_k]");
     a.kv_lens = lens;
-    a.kv_lens_shift = desc[kKvLensShift] != 0;
+    a.kv_lens_shift = desc[kKvLengthsShift] != 0;
   }
   if (call[11].type != ArgType::kNull) {
     const CallArg& t = typed_arg(call, 11, ArgType::kFloat32, "lse");

@@ -3,19 +3,12 @@
 // addon passes the call through js_args.h, the fuzz harness its own buffers.
 #pragma once
 #include "attnkit.h"
+#include "abi_generated.h"
 #include "call_args.h"
 
 namespace attnkit {
 
-// Descriptor slots written by src/backends/native/sdpa-native.ts; keep the two in step.
-enum SdpaDescSlot {
-  kBatch = 0, kHeadsQ, kHeadsKv, kLenQ, kLenK, kDimQk, kDimV,
-  kQStride = 7, kKStride = 10, kVStride = 13, kOutStride = 16,
-  kMaskKind = 19, kMaskStride = 20, kScale = 24, kCausal = 25, kCausalOffset = 26,
-  kWindowLeft = 27, kWindowRight = 28, kSoftcap = 29, kRelBiasStrideH = 30, kComputeBf16 = 31,
-  kKvLensShift = 32, kKvDtype = 33, kDescLength = 34
-};
-
+// Descriptor slots (enum SdpaDescSlot) come from abi_generated.h.
 // call: (q, k, v, out, weights|null, mask|null, desc, alibiSlopes|null, relBias|null, sinks|null,
 // kvLengths|null, lse|null), kvLengths an Int32Array, lse a Float32Array of [B, Hq, Lq]; k and v Float32Arrays, or
 // Uint16Arrays of float16 / bfloat16 bits when the descriptor's kKvDtype slot says so. Throws std::invalid_argument /

@@ -51,7 +51,7 @@ attn_sdpa_bwd_args sdpa_bwd_args_from_call(const CallArgs& call) {
   if (call[base + 6].type != ArgType::kFloat64 || call[base + 6].length != kBwdDescLength)
     throw std::invalid_argument("attnkit native: bad backward descriptor");
   const double* desc = static_cast<const double*>(call.data(call.ctx, base + 6));
-  a.dout_view = bwd_view_at(desc, kDoutStride);
+  a.dout_view = bwd_view_at(desc, kDOutStride);
   a.dq_view = bwd_view_at(desc, kDqStride);
   a.dk_view = bwd_view_at(desc, kDkStride);
   a.dv_view = bwd_view_at(desc, kDvStride);

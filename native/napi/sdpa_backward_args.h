@@ -8,8 +8,6 @@
 
 namespace attnkit {
 
-// Descriptor slots written by src/backends/native/index.ts (describeBackward); keep the two in step.
-enum SdpaBwdDescSlot { kDoutStride = 0, kDqStride = 3, kDkStride = 6, kDvStride = 9, kBwdDescLength = 12 };
 
 // call: the forward's (q, k, v, out, null, mask|null, desc, alibiSlopes|null, null, sinks|null,
 // kvLengths|null, null), out its result and k, v float32, then (dOut, lse|null, dq, dk, dv, dSinks|null, bwdDesc). Throws

@@ -40,7 +40,7 @@ void reference(const attn_sdpa_args& a, const float* dout, std::vector<double>& 
   for (int64_t b = 0; b < a.batch; ++b)
     for (int64_t h = 0; h < a.heads_q; ++h)
       for (int64_t i = 0; i < a.len_q; ++i) {
-        const int64_t hk = h / G, pos = i + a.causal_offset;
+        const int64_t hk = h / G, pos = i + a.position_offset;
         const float* q = a.q + ((b * a.heads_q + h) * a.len_q + i) * D;
         double m = a.sinks ? a.sinks[h] : -INFINITY;
         bool any = false;
@@ -125,7 +125,7 @@ double run(const Case& c, std::mt19937& gen, void (*kernel)(const attn_sdpa_bwd_
   a.batch = c.B, a.heads_q = c.Hq, a.heads_kv = c.Hkv, a.len_q = c.Lq, a.len_k = c.Lk, a.dim_qk = c.D, a.dim_v = c.Dv;
   a.scale = c.D > 0 ? 1.0f / std::sqrt(static_cast<float>(c.D)) : 1.0f;
   a.causal = c.causal;
-  a.causal_offset = c.Lk - c.Lq;
+  a.position_offset = c.Lk - c.Lq;
   if (c.mask) a.mask_kind = ATTN_MASK_BOOL, a.mask = mask.data(), a.mask_stride_q = c.Lk, a.mask_stride_k = 1;
   if (c.extras & 1) a.softcap = 3.0f;
   if (c.extras & 2) a.window |= ATTN_WINDOW_LEFT, a.window_left = 37;

@@ -110,7 +110,7 @@ double run(const Case& c, std::mt19937& gen) {
   a.batch = c.B, a.heads_q = c.Hq, a.heads_kv = c.Hkv, a.len_q = c.Lq, a.len_k = c.Lk, a.dim_qk = c.D, a.dim_v = c.Dv;
   a.scale = c.D > 0 ? 1.0f / std::sqrt(static_cast<float>(c.D)) : 1.0f;
   a.causal = c.causal;
-  a.causal_offset = c.Lk - c.Lq;
+  a.position_offset = c.Lk - c.Lq;
   a.mask_kind = c.mask;
   a.mask = c.mask == 1 ? static_cast<const void*>(mask_b.data()) : mask_f.data();
   a.mask_stride_q = c.Lk;
@@ -130,7 +130,7 @@ double run(const Case& c, std::mt19937& gen) {
   std::vector<int32_t> lens(c.B);
   for (int64_t b = 0; b < c.B; ++b) lens[b] = static_cast<int32_t>(c.Lk * (2 - b % 3) / 3);
   if (c.kv) a.kv_lens = lens.data(), a.kv_lens_shift = c.kv == 1;
-  if (c.kv == 2) a.causal_offset = 0;
+  if (c.kv == 2) a.position_offset = 0;
   const size_t no = c.B * c.Hq * c.Lq * c.Dv + 1, nl = c.B * c.Hq * c.Lq + 1;
   std::vector<float> out_ref(no), lse_ref(nl), out(no), lse(nl), out2(no), lse2(nl);
   std::vector<uint16_t> k16, v16;

@@ -31,11 +31,11 @@ static inline int64_t key_count(const attn_sdpa_args& a, int64_t b) {
   return a.kv_lens ? std::min<int64_t>(std::max<int32_t>(a.kv_lens[b], 0), a.len_k) : a.len_k;
 }
 
-// Query i of batch entry b sits at position p = i + position_offset(a, b): causal_offset, or with
+// Query i of batch entry b sits at position p = i + entry_position_offset(a, b): position_offset, or with
 // kv_lens_shift that many positions earlier as the entry has padding keys, so its last query sits at its
 // last valid key as in an unpadded call of its length.
-static inline int64_t position_offset(const attn_sdpa_args& a, int64_t b) {
-  return a.kv_lens && a.kv_lens_shift ? a.causal_offset - (a.len_k - key_count(a, b)) : a.causal_offset;
+static inline int64_t entry_position_offset(const attn_sdpa_args& a, int64_t b) {
+  return a.kv_lens && a.kv_lens_shift ? a.position_offset - (a.len_k - key_count(a, b)) : a.position_offset;
 }
 
 // Keys [lo, hi) that the entry's length, causal and the sliding window leave visible to query i of batch
@@ -45,7 +45,7 @@ struct KeyRange {
 };
 
 static inline KeyRange key_range(const attn_sdpa_args& a, int64_t b, int64_t i) {
-  const int64_t p = i + position_offset(a, b);
+  const int64_t p = i + entry_position_offset(a, b);
   int64_t lo = 0, hi = key_count(a, b);
   if (a.causal) hi = std::min(hi, p + 1);
   if (a.window & ATTN_WINDOW_RIGHT) hi = std::min(hi, p + a.window_right + 1);
@@ -65,12 +65,12 @@ struct RowBias {
 };
 
 static inline RowBias row_bias(const attn_sdpa_args& a, int64_t b, int64_t h, int64_t i) {
-  const int64_t offset = position_offset(a, b);
+  const int64_t offset = entry_position_offset(a, b);
   RowBias rb{0.0f, i + offset, nullptr};
   if (a.alibi_slopes) rb.slope = a.alibi_slopes[h];
   // Diagonal (j - i) + Lq - 1, moved with the position when kv_lens shifts it: the same distance j - p
   // reads the same entry. Every visible key (j < key_count) stays within the row's Lq + Lk - 1 entries.
-  if (a.rel_bias) rb.rel = a.rel_bias + h * a.rel_bias_stride_h + (a.len_q - 1 - i) + (a.causal_offset - offset);
+  if (a.rel_bias) rb.rel = a.rel_bias + h * a.rel_bias_stride_h + (a.len_q - 1 - i) + (a.position_offset - offset);
   return rb;
 }
 

@@ -1,7 +1,8 @@
-// The shape of the compiled addon (native/napi/addon.cc). Bump ADDON_ABI in both places on change.
-export const ADDON_ABI = 8; // 2: + threads, probes; 3: + linear(); 4: + softcap, window, ALiBi, relative bias, sinks; 5: + compute bf16, fmaWidth, bf16; the probes moved to bench/probes; 6: + abandonJobs; 7: + kvLengths (11th sdpa argument, descriptor slot 32); 8: + lse (12th sdpa argument), float16 / bfloat16 k and v (Uint16Array, descriptor slot 33), sdpaBackward and sdpaBackwardAsync
+// The shape of the compiled addon (native/napi/addon.cc). Its ABI number and descriptor slots are in
+// native/napi/abi.json (bump the number there on any change here).
+export { ADDON_ABI } from './abi-generated';
 
-/** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks, kvLengths, lse); desc slots in native/napi/sdpa_args.h. */
+/** (q, k, v, out, weights, mask, desc, alibiSlopes, relativeBias, sinks, kvLengths, lse); desc slots: SDPA_DESC (abi-generated.ts). */
 export type SdpaArgs = [
   q: Float32Array,
   k: Float32Array | Uint16Array,
@@ -19,7 +20,7 @@ export type SdpaArgs = [
 
 /**
  * The forward's arguments (out its result, weights and relativeBias null), then (dOut, lse, dq, dk, dv,
- * dSinks, bwdDesc): bwdDesc holds the strides of dOut, dq, dk, dv (native/napi/sdpa_backward_args.h).
+ * dSinks, bwdDesc): bwdDesc holds the strides of dOut, dq, dk, dv (SDPA_BACKWARD_DESC).
  */
 export type SdpaBackwardArgs = [
   ...forward: SdpaArgs,
@@ -39,7 +40,7 @@ export interface NativeAddon {
   /** Writes dq, dk, dv (and dSinks) of the forward the first 11 arguments describe. */
   sdpaBackward(...args: SdpaBackwardArgs): void;
   sdpaBackwardAsync(...args: SdpaBackwardArgs): Promise<void>;
-  /** y = x · wᵀ + b; desc = [rows, inFeatures, outFeatures] (native/napi/linear_args.h). */
+  /** y = x · wᵀ + b; desc: LINEAR_DESC. */
   linear(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, desc: Float64Array): void;
   info(): { simd: string; fmaWidth: number; bf16: boolean; threads: number; gemm: string };
   /** Threads per call, the caller included (an integer in [1, 1024]). */

@@ -3,10 +3,9 @@ import type { Backend, SdpaPlan, StridedView } from '../types';
 import type { NativeAddon, SdpaArgs } from './addon-types';
 import { isMainThread } from 'node:worker_threads';
 import { defaultThreads } from '../threads-default';
+import { LINEAR_DESC, SDPA_DESC as D } from './abi-generated';
 import { backwardArgsOf, nativeBackwardCovers } from './sdpa-backward-native';
 
-// Slot order mirrors enum SdpaDescSlot in native/napi/sdpa_args.h.
-const DESC_LENGTH = 34;
 const KV_DTYPE = { float32: 0, float16: 1, bfloat16: 2 } as const;
 const MASK_KIND = { bool: 1, additive: 2 } as const;
 
@@ -17,26 +16,34 @@ function putView(desc: Float64Array, at: number, view: StridedView<Float32Array 
 }
 
 function describePlan(p: SdpaPlan): Float64Array {
-  const desc = new Float64Array(DESC_LENGTH);
-  desc.set([p.batch, p.headsQ, p.headsKv, p.lenQ, p.lenK, p.dimQk, p.dimV], 0);
-  putView(desc, 7, p.q);
-  putView(desc, 10, p.k);
-  putView(desc, 13, p.v);
-  putView(desc, 16, p.out);
+  const desc = new Float64Array(D.length);
+  desc.set([p.batch, p.headsQ, p.headsKv, p.lenQ, p.lenK, p.dimQk, p.dimV], D.batch);
+  putView(desc, D.qStride, p.q);
+  putView(desc, D.kStride, p.k);
+  putView(desc, D.vStride, p.v);
+  putView(desc, D.outStride, p.out);
   if (p.mask) {
-    desc[19] = MASK_KIND[p.mask.kind];
-    desc.set([p.mask.strideB, p.mask.strideH, p.mask.strideQ, p.mask.strideK], 20);
+    desc[D.maskKind] = MASK_KIND[p.mask.kind];
+    desc.set([p.mask.strideB, p.mask.strideH, p.mask.strideQ, p.mask.strideK], D.maskStride);
   }
-  desc[24] = p.scale;
-  desc[25] = p.causalOffset === null ? 0 : 1;
-  desc[26] = p.positionOffset; // the query position offset: causal, window and ALiBi read it
-  desc[27] = p.windowLeft ?? -1;
-  desc[28] = p.windowRight ?? -1;
-  desc[29] = p.softcap;
-  desc[30] = p.relativeBias ? p.relativeBias.strideH : 0;
-  desc[31] = p.computeBf16 ? 1 : 0;
-  desc[32] = p.kvLengthsShift ? 1 : 0; // with kvLengths: positions follow each entry's length
-  desc[33] = KV_DTYPE[p.kvDtype]; // k and v: Float32Array, or Uint16Array of float16 / bfloat16 bits
+  desc[D.scale] = p.scale;
+  desc[D.causal] = p.causalOffset === null ? 0 : 1;
+  desc[D.positionOffset] = p.positionOffset; // the query position offset: causal, window and ALiBi read it
+  desc[D.windowLeft] = p.windowLeft ?? -1;
+  desc[D.windowRight] = p.windowRight ?? -1;
+  desc[D.softcap] = p.softcap;
+  desc[D.relBiasStrideH] = p.relativeBias ? p.relativeBias.strideH : 0;
+  desc[D.computeBf16] = p.computeBf16 ? 1 : 0;
+  desc[D.kvLengthsShift] = p.kvLengthsShift ? 1 : 0; // with kvLengths: positions follow each entry's length
+  desc[D.kvDtype] = KV_DTYPE[p.kvDtype]; // k and v: Float32Array, or Uint16Array of float16 / bfloat16 bits
+  return desc;
+}
+
+function linearDesc(rows: number, inFeatures: number, outFeatures: number): Float64Array {
+  const desc = new Float64Array(LINEAR_DESC.length);
+  desc[LINEAR_DESC.rows] = rows;
+  desc[LINEAR_DESC.in] = inFeatures;
+  desc[LINEAR_DESC.out] = outFeatures;
   return desc;
 }
 
@@ -82,7 +89,7 @@ export function nativeBackend(addon: NativeAddon): Backend {
       return queued(() => addon.sdpaBackwardAsync(...backwardArgsOf(bp, argsOf(bp.fwd))));
     },
     linear(p) {
-      addon.linear(p.x, p.weight, p.bias, p.out, new Float64Array([p.rows, p.inFeatures, p.outFeatures]));
+      addon.linear(p.x, p.weight, p.bias, p.out, linearDesc(p.rows, p.inFeatures, p.outFeatures));
     },
     info: () => addon.info(),
     setThreads: (n) => addon.setNumThreads(n),

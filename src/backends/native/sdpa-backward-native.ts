@@ -1,7 +1,8 @@
 // Adapts a checked SdpaBackwardPlan to the addon's sdpaBackward: the forward's arguments, then the
-// gradient buffers and one Float64Array of their strides (native/napi/sdpa_backward_args.h).
+// gradient buffers and one Float64Array of their strides (SDPA_BACKWARD_DESC, native/napi/abi.json).
 import type { SdpaBackwardPlan } from '../backward-types';
 import type { StridedView } from '../types';
+import { SDPA_BACKWARD_DESC } from './abi-generated';
 import type { SdpaArgs, SdpaBackwardArgs } from './addon-types';
 
 /**
@@ -20,6 +21,10 @@ function strides(v: StridedView): number[] {
 
 export function backwardArgsOf(bp: SdpaBackwardPlan, forward: SdpaArgs): SdpaBackwardArgs {
   forward[11] = null; // the forward's lseOut slot: the backward reads its lse after dOut
-  const desc = Float64Array.from([...strides(bp.dOut), ...strides(bp.dq), ...strides(bp.dk), ...strides(bp.dv)]);
+  const desc = new Float64Array(SDPA_BACKWARD_DESC.length);
+  desc.set(strides(bp.dOut), SDPA_BACKWARD_DESC.dOutStride);
+  desc.set(strides(bp.dq), SDPA_BACKWARD_DESC.dqStride);
+  desc.set(strides(bp.dk), SDPA_BACKWARD_DESC.dkStride);
+  desc.set(strides(bp.dv), SDPA_BACKWARD_DESC.dvStride);
   return [...forward, bp.dOut.data, bp.lse, bp.dq.data, bp.dk.data, bp.dv.data, bp.dSinks, desc];
 }

@@ -9,8 +9,11 @@ command -v "$cxx" >/dev/null || { echo "check-neon: $cxx not found (apt-get inst
 bin="$(mktemp /tmp/attnkit-neon.XXXXXX)"
 trap 'rm -f "$bin"' EXIT
 n="$root/native"
-"$cxx" -std=c++17 -O2 -Wall -Wextra -static -I"$n/include" \
-  "$n/tests/kernel_check.cpp" "$n/kernels/neon/sdpa_f32_flash.cpp" "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin"
+# The addon's flags and arm64 sources (native/sources.json).
+flags="$(node "$root/scripts/native-sources.cjs" flags arm64)"
+neon="$(node "$root/scripts/native-sources.cjs" sources arm64)"
+# shellcheck disable=SC2086
+(cd "$root" && "$cxx" $flags -Wall -Wextra -static "$n/tests/kernel_check.cpp" $neon "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin")
 echo "check-neon: NEON kernel cross-compiled for arm64"
 if command -v qemu-aarch64 >/dev/null; then
   qemu-aarch64 "$bin"

@@ -48,6 +48,12 @@ describe('scripts/install.cjs', () => {
     expect(check(fakePackage(abi + 1, true))).toBe(`build: build/Release/attnkit.node is stale (ABI ${abi}, expected ${abi + 1})`);
   });
 
+  it('rebuilds over a binary that does not load here (another platform, or a too old libstdc++)', () => {
+    const dir = fakePackage(abi, true);
+    fs.writeFileSync(path.join(dir, 'build', 'Release', 'attnkit.node'), 'not a shared object');
+    expect(check(dir)).toMatch(/^build: build\/Release\/attnkit\.node does not load \(.+\)$/);
+  });
+
   it('builds when there is no binary', () => {
     expect(check(fakePackage(abi, false))).toBe(`build: no prebuilt or compiled addon for ${process.platform}-${process.arch}`);
   });

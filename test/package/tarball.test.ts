@@ -2,6 +2,7 @@
 // scripts/check-package.sh checks on the real tarball): the package a user installs.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -30,6 +31,13 @@ describe('the tarball', () => {
 
   it('ships no tests, fuzzers, probes or source maps', () => {
     expect(files.filter((f) => /^native\/(tests|fuzz|probes)\/|^(test|bench|src)\/|\.map$/.test(f))).toEqual([]);
+  });
+
+  it('builds no probes or tests into the addon (they live in bench/probes and native/tests)', () => {
+    const desc = fs.readFileSync(path.join(root, 'native', 'sources.json'), 'utf8');
+    expect(desc).not.toMatch(/native\/(probes|tests|fuzz)\//);
+    const addon = createRequire(__filename)(path.join(root, 'build', 'Release', 'attnkit.node')) as Record<string, unknown>;
+    expect(Object.keys(addon).filter((name) => /probe|test/i.test(name))).toEqual([]);
   });
 
   it('ships examples that import the package by name, as a user would copy them', () => {

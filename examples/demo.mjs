@@ -1,5 +1,5 @@
 // `npm run demo`: which backend is live, a small causal attention, and how fast it ran.
-import { backendInfo, scaledDotProductAttention, tensor } from '../dist/index.mjs';
+import { backendInfo, scaledDotProductAttention, tensor } from 'attnkit';
 
 const [B, H, L, D] = [1, 8, 512, 64];
 const random = (n) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);

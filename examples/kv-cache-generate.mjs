@@ -1,7 +1,7 @@
 // Prefill then token-by-token decode with a KVCache, for a batch of prompts of different lengths.
 // Each step is checked against running the layer from scratch on each sequence's whole token list.
 // (A real model would feed back its predicted tokens; random embeddings stand in for them here.)
-import { KVCache, MultiHeadAttention } from '../dist/index.mjs';
+import { KVCache, MultiHeadAttention } from 'attnkit';
 
 const E = 256;
 const HEADS = 8;

@@ -1,6 +1,6 @@
 // linear(): y = x·Wᵀ + b with W in PyTorch nn.Linear's [outFeatures, inFeatures] layout.
 // Run: npm run build:ts && node examples/linear.mjs
-import { linear, tensor } from '../dist/index.mjs';
+import { linear, tensor } from 'attnkit';
 
 const [B, L, inF, outF] = [2, 3, 4, 2];
 const x = tensor(Float32Array.from({ length: B * L * inF }, (_, i) => i / 10), [B, L, inF]);

@@ -1,6 +1,6 @@
 // MultiHeadAttention: PyTorch nn.MultiheadAttention(batch_first=True) semantics, GQA and RoPE.
 // Run: npm run build:ts && node examples/multi-head-attention.mjs
-import { MultiHeadAttention, tensor } from '../dist/index.mjs';
+import { MultiHeadAttention, tensor } from 'attnkit';
 
 const [B, L, E] = [2, 6, 32];
 const x = tensor(Float32Array.from({ length: B * L * E }, (_, i) => Math.sin(i * 0.1)), [B, L, E]);

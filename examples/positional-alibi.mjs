@@ -1,6 +1,6 @@
 // ALiBi: no position embedding at all; each head penalises distant keys by slope·distance.
 // Run: npm run build:ts && node examples/positional-alibi.mjs
-import { MultiHeadAttention, alibiBias, alibiSlopes, scaledDotProductAttention, tensor } from '../dist/index.mjs';
+import { MultiHeadAttention, alibiBias, alibiSlopes, scaledDotProductAttention, tensor } from 'attnkit';
 
 const [B, H, L, D] = [1, 12, 6, 16];
 const slopes = alibiSlopes(H); // 12 heads: the 8-head slopes 2^-1..2^-8, then 2^-0.5, 2^-1.5, 2^-2.5, 2^-3.5

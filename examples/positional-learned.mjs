@@ -1,6 +1,6 @@
 // A learned absolute table (BERT, GPT-2): rows looked up by position; past maxLen is a RangeError.
 // Run: npm run build:ts && node examples/positional-learned.mjs
-import { LearnedPositionalEmbedding, tensor } from '../dist/index.mjs';
+import { LearnedPositionalEmbedding, tensor } from 'attnkit';
 
 const [maxLen, E] = [4, 3];
 // Trained weights would come from a checkpoint, e.g. GPT-2's wpe.weight [maxLen, E].

@@ -1,6 +1,6 @@
 // T5 relative position bias: a learned [numBuckets, heads] table indexed by bucketed key - query distance.
 // Run: npm run build:ts && node examples/positional-relative.mjs
-import { relativePositionBias, scaledDotProductAttention, t5RelativeBias, t5RelativeBucket, tensor } from '../dist/index.mjs';
+import { relativePositionBias, scaledDotProductAttention, t5RelativeBias, t5RelativeBucket, tensor } from 'attnkit';
 
 const [B, H, L, D, buckets] = [1, 4, 7, 8, 32];
 console.log('buckets of r = -3..3 (bidirectional):', [-3, -2, -1, 0, 1, 2, 3].map((r) => t5RelativeBucket(r)).join(' '));

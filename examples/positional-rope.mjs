@@ -1,6 +1,6 @@
 // Rotary embeddings on q and k before attention, then one more token decoded with a KV cache.
 // Run: npm run build:ts && node examples/positional-rope.mjs
-import { applyRope, scaledDotProductAttention, tensor } from '../dist/index.mjs';
+import { applyRope, scaledDotProductAttention, tensor } from 'attnkit';
 
 const [B, L, H, D] = [1, 5, 2, 8];
 const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + s));

@@ -1,6 +1,6 @@
 // Sinusoidal positions (Attention Is All You Need): add PE(pos) to token embeddings before the first layer.
 // Run: npm run build:ts && node examples/positional-sinusoidal.mjs
-import { addPositional, sinusoidalTable, tensor } from '../dist/index.mjs';
+import { addPositional, sinusoidalTable, tensor } from 'attnkit';
 
 const [B, L, E] = [2, 6, 8];
 const table = sinusoidalTable(512, E); // [maxLen, E], base 10000; { base } changes the wavelengths

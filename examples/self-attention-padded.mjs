@@ -1,7 +1,7 @@
 // A padded batch of three sequences of different lengths (4, 2 and 3 timesteps, padded to 4 with zeros),
 // as Keras would feed it through Masking(mask_value=0) into an attention layer.
 // Run: npm run build:ts && node examples/self-attention-padded.mjs
-import { SelfAttention, selfAttention, tensor } from '../dist/index.mjs';
+import { SelfAttention, selfAttention, tensor } from 'attnkit';
 
 const E = 4;
 const rows = [

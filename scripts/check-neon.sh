@@ -11,10 +11,14 @@ bin="$(mktemp /tmp/attnkit-neon.XXXXXX)"
 bwd="$(mktemp /tmp/attnkit-neon-bwd.XXXXXX)"
 trap 'rm -f "$bin" "$bwd"' EXIT
 n="$root/native"
-"$cxx" -std=c++17 -O2 -Wall -Wextra -static -I"$n/include" \
-  "$n/tests/kernel_check.cpp" "$n/kernels/neon/sdpa_f32_flash.cpp" "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin"
-"$cxx" -std=c++17 -O2 -Wall -Wextra -static -I"$n/include" "$n/tests/backward_check.cpp" "$n/kernels/neon/sdpa_bwd_f32.cpp" \
-  "$n/kernels/scalar/sdpa_bwd_f32.cpp" "$n/kernels/scalar/sdpa_f32.cpp" -o "$bwd"
+# The addon's flags and arm64 sources (native/sources.json).
+flags="$(node "$root/scripts/native-sources.cjs" flags arm64)"
+neon="$(node "$root/scripts/native-sources.cjs" sources arm64)"
+# shellcheck disable=SC2086
+(cd "$root" && "$cxx" $flags -Wall -Wextra -static "$n/tests/kernel_check.cpp" $neon "$n/kernels/scalar/sdpa_f32.cpp" -o "$bin")
+# shellcheck disable=SC2086
+(cd "$root" && "$cxx" $flags -Wall -Wextra -static "$n/tests/backward_check.cpp" "$n/kernels/neon/sdpa_bwd_f32.cpp" \
+  "$n/kernels/scalar/sdpa_bwd_f32.cpp" "$n/kernels/scalar/sdpa_f32.cpp" -o "$bwd")
 echo "check-neon: NEON kernels cross-compiled for arm64"
 if command -v qemu-aarch64 >/dev/null; then
   qemu-aarch64 "$bin"

@@ -6,7 +6,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$(mktemp /tmp/attnkit-pool.XXXXXX)"
 trap 'rm -f "$bin"' EXIT
 src=("$root/native/tests/thread_pool_stress.cpp" "$root/native/threading/thread_pool.cpp")
-g++ -std=c++17 -O2 -pthread "${src[@]}" -o "$bin"
+# The addon's flags (native/sources.json); -O1 -g for ThreadSanitizer (the last -O wins).
+flags="$(node "$root/scripts/native-sources.cjs" flags)"
+# shellcheck disable=SC2086
+g++ $flags -pthread "${src[@]}" -o "$bin"
 timeout 120 "$bin"
-g++ -std=c++17 -O1 -g -fsanitize=thread -pthread "${src[@]}" -o "$bin"
+# shellcheck disable=SC2086
+g++ $flags -O1 -g -fsanitize=thread -pthread "${src[@]}" -o "$bin"
 TSAN_OPTIONS=halt_on_error=1 timeout 600 "$bin"

@@ -2,8 +2,8 @@
 # Builds the libFuzzer harnesses of native/fuzz/ with clang++ -fsanitize=fuzzer,address,undefined and
 # runs each for a bounded time:
 #   bash scripts/fuzz-native.sh [seconds per harness, default $FUZZ_SECONDS or 60] [sdpa|linear ...]
-# The native sources, with their per-ISA flags and defines, are read from binding.gyp (its x64 Linux
-# targets), so the fuzzed code is built as the addon is; sources that need N-API are left out. Each run
+# The native sources, with their per-ISA flags and defines, are read from native/sources.json (its x64
+# Linux targets), so the fuzzed code is built as the addon is; sources that need N-API are left out. Each run
 # starts from the committed inputs in native/fuzz/corpus/<harness>/ (regressions among them) and keeps
 # what it finds in build/fuzz/corpus-<harness>/; a failing input is saved in build/fuzz/ and fails the
 # script. Needs clang with libFuzzer (Debian: clang-14 libclang-rt-14-dev) and x86-64 Linux.
@@ -20,27 +20,8 @@ out="$root/build/fuzz"
 mkdir -p "$out/obj"
 cd "$root"
 
-# binding.gyp -> "target<TAB>source<TAB>flags" (defines, include dirs and cflags_cc but the -O level).
-node -e '
-  const fs = require("fs");
-  const gyp = JSON.parse(fs.readFileSync("binding.gyp", "utf8").replace(/^\s*#.*$/gm, ""));
-  const vars = { target_arch: "x64", OS: "linux" };
-  const holds = (c) => Function(...Object.keys(vars), "return (" + c.replace(/\band\b/g, "&&").replace(/\bor\b/g, "||").replace(/\bnot\b/g, "!") + ");")(...Object.values(vars));
-  const merge = (into, from) => {
-    for (const [k, v] of Object.entries(from))
-      if (k !== "conditions") into[k] = Array.isArray(v) ? [...(into[k] ?? []), ...v] : (into[k] ?? v);
-    for (const [cond, then, otherwise] of from.conditions ?? []) {
-      const pick = holds(cond) ? then : otherwise;
-      if (pick) merge(into, pick);
-    }
-    return into;
-  };
-  for (const t of merge({}, gyp).targets) {
-    const s = merge({}, t);
-    const flags = [...(s.defines ?? []).map((d) => "-D" + d), ...(s.include_dirs ?? []).map((i) => "-I" + i),
-                   ...(s.cflags_cc ?? []).filter((f) => !/^-O/.test(f))];
-    for (const src of s.sources ?? []) console.log([s.target_name, src, flags.join(" ")].join("\t"));
-  }' >"$out/sources.tsv"
+# native/sources.json -> "target<TAB>source<TAB>flags" (defines, include dirs, std and ISA flags, no -O).
+node scripts/native-sources.cjs targets x64 linux >"$out/sources.tsv"
 
 # UBSan stops at the first error through UBSAN_OPTIONS=halt_on_error=1: -fno-sanitize-recover made
 # clang take minutes per kernel file.

@@ -8,7 +8,7 @@ export class UsageError extends Error {
   }
 }
 
-export type Command = 'explain scale' | 'explain example' | 'info' | 'help';
+export type Command = 'explain scale' | 'explain example' | 'info' | 'help' | 'version';
 
 export interface CliOptions {
   dims?: number[];
@@ -24,14 +24,15 @@ export interface ParsedArgs {
   options: CliOptions;
 }
 
-type OptionName = 'dims' | 'samples' | 'keys' | 'seed' | 'json' | 'svg' | 'help';
-const TAKES_VALUE: Record<OptionName, boolean> = { dims: true, samples: true, keys: true, seed: true, svg: true, json: false, help: false };
+type OptionName = 'dims' | 'samples' | 'keys' | 'seed' | 'json' | 'svg' | 'help' | 'version';
+const TAKES_VALUE: Record<OptionName, boolean> = { dims: true, samples: true, keys: true, seed: true, svg: true, json: false, help: false, version: false };
 /** Which options each command accepts (help is accepted everywhere). */
 const ALLOWED: Record<Command, OptionName[]> = {
   'explain scale': ['dims', 'samples', 'keys', 'seed', 'json', 'svg'],
   'explain example': ['json'],
   info: ['json'],
   help: [],
+  version: [],
 };
 
 function positiveInt(name: string, text: string, max = 2 ** 32 - 1, min = 1): number {
@@ -70,10 +71,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const seen: OptionName[] = [];
   const options: CliOptions = { json: false };
   let help = false;
+  let version = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h') {
       help = true;
+      continue;
+    }
+    if (arg === '-v') {
+      version = true;
       continue;
     }
     if (!arg.startsWith('-') || arg === '-') {
@@ -85,7 +91,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = (eq < 0 ? arg.slice(2) : arg.slice(2, eq)) as OptionName;
     if (!(name in TAKES_VALUE)) throw new UsageError(`unknown option '--${name}'`);
     if (name === 'help') help = true;
-    else if (name === 'json') {
+    else if (name === 'version') {
+      if (eq >= 0) throw new UsageError('--version takes no value');
+      version = true;
+    } else if (name === 'json') {
       if (eq >= 0) throw new UsageError('--json takes no value');
       options.json = true;
     } else {
@@ -98,6 +107,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   let command: Command;
   const [first, second, ...rest] = positional;
+  if (version && !help) return { command: 'version', options };
   if (help || first === undefined || first === 'help') {
     command = 'help';
     return { command, options };

@@ -2,7 +2,7 @@
 // tests can call it in-process; main.ts binds them to the process.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AttnkitRangeError, AttnkitTypeError, backendInfo, scaleStudy, workedExample } from '../index';
+import { AttnkitRangeError, AttnkitTypeError, VERSION, backendInfo, scaleStudy, workedExample } from '../index';
 import { formatStudyTable, formatWorkedExample, sampleSoftmaxRow, studyFigures, DEFAULT_SEED, DEFAULT_KEYS } from '../explain';
 import { parseArgs, UsageError, type CliOptions } from './args';
 import { USAGE } from './usage';
@@ -39,6 +39,9 @@ export function run(argv: readonly string[], io: Io): number {
     switch (command) {
       case 'help':
         io.out(USAGE);
+        return 0;
+      case 'version':
+        io.out(`${VERSION}\n`);
         return 0;
       case 'info': {
         const info = backendInfo();

@@ -9,6 +9,7 @@ Commands:
   explain example     The worked example: one q·k, then softmax of a row of three scores with and without the scale.
   info                Which backend runs (native or js), why, its SIMD level and threads.
   help                This text (also --help, -h).
+  --version, -v       The installed attnkit's version.
 
 Options of explain scale:
   --dims LIST         Comma-separated d_k values (default ${DEFAULT_DIMS.join(',')})

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scaleStudy, type ScaleStudyRow } from '../../src/index';
 import { CLI, ensureBuilt, runCli } from './built-cli';
@@ -107,6 +108,16 @@ describe('attnkit CLI (built dist/cli/main.js)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Usage: attnkit <command> [options]');
     expect(runCli(['explain', '-h']).stdout).toContain('--samples N');
+  });
+
+  it('--version and -v print the package version and exit 0', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const r = runCli([flag]);
+      expect(r.status, flag).toBe(0);
+      expect(r.stdout, flag).toBe(`${version}\n`);
+    }
+    expect(runCli(['--version=1']).stderr).toContain('--version takes no value');
   });
 
   it('bad usage gives a clear message and exit code 2', () => {

@@ -7,7 +7,7 @@
 //
 // Every parameter starts from Xavier-uniform (biases at zero). backward() returns the gradients under
 // the same names as parameters(), ready for an optimiser's step().
-import { MultiHeadAttention, linear, linearBackward, sinusoidalTable, xavierUniform } from '../../dist/index.mjs';
+import { MultiHeadAttention, linear, linearBackward, sinusoidalTable, xavierUniform } from 'attnkit';
 
 export class SequenceModel {
   /**

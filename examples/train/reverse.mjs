@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backendInfo } from '../../dist/index.mjs';
+import { backendInfo } from 'attnkit';
 import { DEFAULTS, train } from './train.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -1,6 +1,6 @@
 // The training loop of examples/train: the reverse task (target[i] = input[L − 1 − i]) on fresh random
 // sequences every step, AdamW with gradient clipping, token accuracy on a fixed held-out set per epoch.
-import { AdamW, clipGradNorm } from '../../dist/index.mjs';
+import { AdamW, clipGradNorm } from 'attnkit';
 import { SequenceModel, crossEntropy } from './model.mjs';
 
 export const DEFAULTS = {

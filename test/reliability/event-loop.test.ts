@@ -25,25 +25,37 @@ function lengthFor(ms: number, H: number, D: number): number {
 
 describe('event loop during an async call', () => {
   it('keeps timers running while a long call computes', async () => {
-    const L = lengthFor(100, 4, 64);
-    const { q, k, v } = inputs(L, 4, 64);
-    const want = scaledDotProductAttention(q, k, v).data;
-
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 1);
-    histogram.enable();
-    const t0 = performance.now();
-    const got = await scaledDotProductAttentionAsync(q, k, v);
-    const callMs = performance.now() - t0;
-    histogram.disable();
-    clearInterval(timer);
-
-    expect(got.data).toEqual(want);
-    expect(callMs).toBeGreaterThanOrEqual(50);
-    // A blocked loop would show one delay as long as the call and at most a tick or two.
-    const maxDelayMs = histogram.max / 1e6;
-    expect(maxDelayMs, `max loop delay ${maxDelayMs.toFixed(1)} ms during a ${callMs.toFixed(0)} ms call`).toBeLessThan(callMs / 2);
-    expect(ticks, `${ticks} timer ticks during a ${callMs.toFixed(0)} ms call`).toBeGreaterThanOrEqual(Math.floor(callMs / 20));
+    // The calibration is one sync call on a possibly busy machine: if the async call then runs faster
+    // than the 50 ms the checks need, it is repeated at twice the length.
+    let L = lengthFor(100, 4, 64);
+    for (let attempt = 0; ; attempt++, L *= 2) {
+      const run = await observedCall(L);
+      if (run.callMs < 50 && attempt < 3 && L < 1 << 14) continue;
+      checkLoop(run);
+      return;
+    }
   });
 });
+
+async function observedCall(L: number) {
+  const { q, k, v } = inputs(L, 4, 64);
+  const want = scaledDotProductAttention(q, k, v).data;
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  histogram.enable();
+  const t0 = performance.now();
+  const got = await scaledDotProductAttentionAsync(q, k, v);
+  const callMs = performance.now() - t0;
+  histogram.disable();
+  clearInterval(timer);
+  return { want, got, callMs, maxDelayMs: histogram.max / 1e6, ticks };
+}
+
+function checkLoop({ want, got, callMs, maxDelayMs, ticks }: Awaited<ReturnType<typeof observedCall>>): void {
+  expect(got.data).toEqual(want);
+  expect(callMs).toBeGreaterThanOrEqual(50);
+  // A blocked loop would show one delay as long as the call and at most a tick or two.
+  expect(maxDelayMs, `max loop delay ${maxDelayMs.toFixed(1)} ms during a ${callMs.toFixed(0)} ms call`).toBeLessThan(callMs / 2);
+  expect(ticks, `${ticks} timer ticks during a ${callMs.toFixed(0)} ms call`).toBeGreaterThanOrEqual(Math.floor(callMs / 20));
+}

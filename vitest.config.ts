@@ -80,7 +80,11 @@ export default defineConfig({
               test: {
                 name: `native-avx512-${otherAvx512Width()}`,
                 include: suites(['native', 'sdpa', 'backend']),
-                env: { ATTNKIT_BACKEND: 'native', ATTNKIT_SIMD: 'avx512', ATTNKIT_FMA_WIDTH: String(otherAvx512Width()) },
+                env: {
+                  ATTNKIT_BACKEND: 'native',
+                  ATTNKIT_SIMD: 'avx512',
+                  ATTNKIT_FMA_WIDTH: String(otherAvx512Width()),
+                },
               },
             },
           ]

@@ -30,7 +30,8 @@ function parseArgs(argv) {
   if (![6, 7].includes(a.shape.length) || a.shape.some((x) => !Number.isInteger(x) || x < 1))
     throw new Error('bench/ab: --shape takes B,Hq,Hkv,Lq,Lk,D[,Dv], positive integers');
   for (const k of ['threads', 'rounds', 'runs'])
-    if (!Number.isInteger(a[k]) || a[k] < (k === 'runs' ? 0 : 1)) throw new Error(`bench/ab: --${k} takes a positive integer`);
+    if (!Number.isInteger(a[k]) || a[k] < (k === 'runs' ? 0 : 1))
+      throw new Error(`bench/ab: --${k} takes a positive integer`);
   return a;
 }
 
@@ -59,7 +60,9 @@ for (let r = 0; r < args.rounds; r++)
 console.log(`${label(s)}, ${args.threads} thread(s), ${args.rounds} rounds of ${runs} calls, alternating`);
 for (const side of sides) {
   side.ms = median(side.blocks);
-  const figure = decode ? `${(kvBytes(s) / (side.ms * 1e6)).toFixed(2)} GB/s` : `${(flops(s) / (side.ms * 1e6)).toFixed(1)} GFLOP/s`;
+  const figure = decode
+    ? `${(kvBytes(s) / (side.ms * 1e6)).toFixed(2)} GB/s`
+    : `${(flops(s) / (side.ms * 1e6)).toFixed(1)} GFLOP/s`;
   console.log(`  ${side.dir} (${side.info.backend}, ${side.info.simd}): ${side.ms.toFixed(3)} ms, ${figure}`);
 }
 console.log(`  time A / time B: ${(sides[0].ms / sides[1].ms).toFixed(3)}`);

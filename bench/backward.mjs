@@ -39,7 +39,10 @@ export function backwardRunner(s) {
   const ones = tensor(new Float32Array(s.B * s.Hkv * s.Lk).fill(1), dims(s.Hkv, 1));
   const sink = Math.log(s.Lk);
   const share = scaledDotProductAttention(q, k, ones, { causal: s.causal, sinks: new Float32Array(s.Hq).fill(sink) });
-  const lse = tensor(Float32Array.from(share.data, (y) => sink + Math.log(y / (1 - y))), [s.B, s.Hq, s.Lq]);
+  const lse = tensor(
+    Float32Array.from(share.data, (y) => sink + Math.log(y / (1 - y))),
+    [s.B, s.Hq, s.Lq],
+  );
   const dOut = tensor(randomData(out.data.length, 7), out.shape);
   const grads = {
     dqOut: tensor(new Float32Array(q.data.length), q.shape),
@@ -61,9 +64,13 @@ function torchAvailable() {
 
 /** A running torch_backward.py for shape s: block(n) times n backward calls there. */
 async function torchPeer(s, threads) {
-  const py = spawn('python3', [TORCH, JSON.stringify({ B: s.B, H: s.Hq, S: s.Lq, D: s.D, causal: s.causal, threads })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const py = spawn(
+    'python3',
+    [TORCH, JSON.stringify({ B: s.B, H: s.Hq, S: s.Lq, D: s.D, causal: s.causal, threads })],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = readline.createInterface({ input: py.stdout })[Symbol.asyncIterator]();
   const next = async () => {
     const { value, done } = await lines.next();
@@ -84,8 +91,10 @@ async function torchPeer(s, threads) {
 /** attnkit and PyTorch alternately, `rounds` rounds of `perRound` calls each. */
 async function versusTorch(s, threads, ctx, own) {
   const peer = await torchPeer(s, threads);
-  const rounds = ctx.quick ? 2 : 5, perRound = ctx.quick ? 1 : 2; // prettier-ignore
-  const peerTimes = [], ownTimes = []; // prettier-ignore
+  const rounds = ctx.quick ? 2 : 5,
+    perRound = ctx.quick ? 1 : 2; // prettier-ignore
+  const peerTimes = [],
+    ownTimes = []; // prettier-ignore
   await peer.block(1);
   own();
   for (let r = 0; r < rounds; r++) {
@@ -93,7 +102,14 @@ async function versusTorch(s, threads, ctx, own) {
     ownTimes.push(...timeSync(own, { warmup: 0, runs: perRound }).times);
   }
   peer.close();
-  const row = { scenario: 'backward vs torch', backend: `torch ${peer.version}`, shape: label(s), threads, ms: median(peerTimes), runs: peerTimes.length };
+  const row = {
+    scenario: 'backward vs torch',
+    backend: `torch ${peer.version}`,
+    shape: label(s),
+    threads,
+    ms: median(peerTimes),
+    runs: peerTimes.length,
+  };
   deriveFlops(row, backwardFlops(s), ctx.machine);
   return addAttnkitSide(row, median(ownTimes), ctx.machine);
 }
@@ -106,7 +122,8 @@ async function versusTorch(s, threads, ctx, own) {
 function timeWithProbe(own, work, threads, rounds) {
   const probes = loadProbes();
   own();
-  const times = [], ratios = []; // prettier-ignore
+  const times = [],
+    ratios = []; // prettier-ignore
   for (let r = 0; r < rounds; r++) {
     const before = probes ? probes.probeFmaPeak(threads) : NaN;
     const ms = timeSync(own, { warmup: 0, runs: 1 }).times[0];
@@ -124,8 +141,22 @@ export async function run(ctx) {
     for (const threads of ctx.threads) {
       const t = useThreads(threads);
       const r = timeWithProbe(backwardRunner(s), backwardFlops(s), t, ctx.quick ? 3 : 7);
-      const row = deriveFlops({ scenario: name, shape: label(s), threads: t, ms: r.ms, min: r.min, runs: r.runs, backend: info.backend, simd: info.simd }, backwardFlops(s), ctx.machine);
-      if (Number.isFinite(r.pct)) row.note = `${r.pct.toFixed(0)} % of the FMA peak probed beside each call (median over rounds)`;
+      const row = deriveFlops(
+        {
+          scenario: name,
+          shape: label(s),
+          threads: t,
+          ms: r.ms,
+          min: r.min,
+          runs: r.runs,
+          backend: info.backend,
+          simd: info.simd,
+        },
+        backwardFlops(s),
+        ctx.machine,
+      );
+      if (Number.isFinite(r.pct))
+        row.note = `${r.pct.toFixed(0)} % of the FMA peak probed beside each call (median over rounds)`;
       rows.push(row);
     }
   const missing = torchAvailable();

@@ -11,6 +11,7 @@ export function shapes(quick) {
 export function run(ctx) {
   const rows = [];
   for (const s of shapes(ctx.quick))
-    for (const threads of ctx.threads) rows.push(derive({ scenario: name, ...timeAttnkit(s, { threads, ...ctx.timing }) }, s, ctx.machine));
+    for (const threads of ctx.threads)
+      rows.push(derive({ scenario: name, ...timeAttnkit(s, { threads, ...ctx.timing }) }, s, ctx.machine));
   return rows;
 }

@@ -17,6 +17,8 @@ export function run(ctx) {
   const timing = { warmup: ctx.timing.warmup + 2, runs: ctx.timing.runs * 2 };
   for (const s of [...shapes(), ...shapes().map(bshd)])
     for (const threads of ctx.threads)
-      rows.push(derive({ scenario: name, ...timeAttnkit(s, { threads, ...timing }) }, s, ctx.machine, { decode: true }));
+      rows.push(
+        derive({ scenario: name, ...timeAttnkit(s, { threads, ...timing }) }, s, ctx.machine, { decode: true }),
+      );
   return rows;
 }

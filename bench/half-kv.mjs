@@ -19,27 +19,45 @@ const k32 = { data: random(B * Hkv * Lk * D), shape: kv };
 const v32 = { data: random(B * Hkv * Lk * D), shape: kv };
 const caches = {
   float32: [k32, v32],
-  float16: [attnkit.tensor(attnkit.toFloat16(k32.data), kv, 'float16'), attnkit.tensor(attnkit.toFloat16(v32.data), kv, 'float16')],
-  bfloat16: [attnkit.tensor(attnkit.toBFloat16(k32.data), kv, 'bfloat16'), attnkit.tensor(attnkit.toBFloat16(v32.data), kv, 'bfloat16')],
+  float16: [
+    attnkit.tensor(attnkit.toFloat16(k32.data), kv, 'float16'),
+    attnkit.tensor(attnkit.toFloat16(v32.data), kv, 'float16'),
+  ],
+  bfloat16: [
+    attnkit.tensor(attnkit.toBFloat16(k32.data), kv, 'bfloat16'),
+    attnkit.tensor(attnkit.toBFloat16(v32.data), kv, 'bfloat16'),
+  ],
 };
 const out = { data: new Float32Array(B * Hq * D), shape: [B, Hq, 1, D] };
 
 const threads = threadCounts(cores());
 const machine = probeMachine(threads);
 console.log(describeMachine(machine));
-console.log(`decode (B, Hq, Hkv, Lq, Lk, D) = (${B}, ${Hq}, ${Hkv}, 1, ${Lk}, ${D}), ${attnkit.backendInfo().simd}; medians of ${runs}, dtypes alternated`);
+console.log(
+  `decode (B, Hq, Hkv, Lq, Lk, D) = (${B}, ${Hq}, ${Hkv}, 1, ${Lk}, ${D}), ${attnkit.backendInfo().simd}; medians of ${runs}, dtypes alternated`,
+);
 console.log('| threads | cache | ms | × float32 | MB read | GB/s | % of read bandwidth |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const t of threads) {
   useThreads(t);
   const names = Object.keys(caches);
-  const times = timeRounds(names.map((n) => () => attnkit.scaledDotProductAttention(q, caches[n][0], caches[n][1], { out })), { warmup: 3, runs, rounds: 6 });
+  const times = timeRounds(
+    names.map((n) => () => attnkit.scaledDotProductAttention(q, caches[n][0], caches[n][1], { out })),
+    { warmup: 3, runs, rounds: 6 },
+  );
   const base = times[0].median;
   names.forEach((n, i) => {
     const bytes = 2 * B * Hkv * Lk * D * (n === 'float32' ? 4 : 2);
     const gbs = bytes / (times[i].median * 1e6);
     const pct = machine.bw[t] ? `${((100 * gbs) / machine.bw[t]).toFixed(0)} %` : '–';
-    console.log(`| ${t} | ${n} | ${times[i].median.toFixed(2)} | ${(base / times[i].median).toFixed(2)} | ${(bytes / 1e6).toFixed(1)} | ${gbs.toFixed(1)} | ${pct} |`);
+    console.log(
+      `| ${t} | ${n} | ${times[i].median.toFixed(2)} | ${(base / times[i].median).toFixed(2)} | ${(bytes / 1e6).toFixed(1)} | ${gbs.toFixed(1)} | ${pct} |`,
+    );
   });
 }
-console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+console.log(
+  `load average after: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}`,
+);

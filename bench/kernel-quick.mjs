@@ -35,7 +35,13 @@ function time(B, Hq, Hkv, Lq, Lk, D, opts, runs = 10) {
 
 function row(name, threads, t, mflop, peak) {
   const [a, b] = [mflop / t.med, mflop / t.min]; // MFLOP per ms = GFLOP/s
-  console.log(name.padEnd(34), String(threads).padEnd(5), t.med.toFixed(2).padEnd(9), `${a.toFixed(1)}, ${b.toFixed(1)}`.padEnd(19), `${((100 * a) / peak).toFixed(0)}%, ${((100 * b) / peak).toFixed(0)}%`);
+  console.log(
+    name.padEnd(34),
+    String(threads).padEnd(5),
+    t.med.toFixed(2).padEnd(9),
+    `${a.toFixed(1)}, ${b.toFixed(1)}`.padEnd(19),
+    `${((100 * a) / peak).toFixed(0)}%, ${((100 * b) / peak).toFixed(0)}%`,
+  );
 }
 
 const info = backendInfo();
@@ -48,7 +54,12 @@ for (const threads of [1, 2]) {
     for (const S of [512, 1024, 2048, 4096]) {
       for (const mask of ['none', 'bool', 'additive']) {
         if (mask !== 'none' && S !== 1024) continue;
-        const opts = mask === 'bool' ? { mask: { data: new Uint8Array(S * S).fill(1), shape: [S, S] } } : mask === 'additive' ? { mask: { data: new Float32Array(S * S), shape: [S, S] } } : {};
+        const opts =
+          mask === 'bool'
+            ? { mask: { data: new Uint8Array(S * S).fill(1), shape: [S, S] } }
+            : mask === 'additive'
+              ? { mask: { data: new Float32Array(S * S), shape: [S, S] } }
+              : {};
         const t = time(1, 8, 8, S, S, 64, opts);
         row(`prefill S=${S}${mask === 'none' ? '' : ` ${mask} mask`}`, threads, t, (2 * 8 * S * S * 128) / 1e6, peak);
       }
@@ -63,7 +74,7 @@ for (const threads of [1, 2]) {
   if (!only || only === 'extras') {
     const S = 1024;
     const flops = (2 * 8 * S * S * 128) / 1e6;
-    const slopes = Array.from({ length: 8 }, (_, h) => 2 ** (-(h + 1)));
+    const slopes = Array.from({ length: 8 }, (_, h) => 2 ** -(h + 1));
     const cases = [
       ['plain', {}],
       ['softcap 30', { softcap: 30 }],
@@ -75,14 +86,26 @@ for (const threads of [1, 2]) {
     const L = 4096;
     const full = time(1, 8, 8, L, L, 64, { causal: true });
     const win = time(1, 8, 8, L, L, 64, { causal: true, window: { left: 256 } });
-    console.log(`causal S=${L}: full ${full.med.toFixed(2)} ms, window left=256 ${win.med.toFixed(2)} ms (${(full.med / win.med).toFixed(1)}x faster)`);
+    console.log(
+      `causal S=${L}: full ${full.med.toFixed(2)} ms, window left=256 ${win.med.toFixed(2)} ms (${(full.med / win.med).toFixed(1)}x faster)`,
+    );
   }
   if (!only || only === 'decode')
-    for (const [Hq, Hkv, Lk] of [[32, 32, 2048], [32, 8, 4096]]) {
+    for (const [Hq, Hkv, Lk] of [
+      [32, 32, 2048],
+      [32, 8, 4096],
+    ]) {
       const t = time(1, Hq, Hkv, 1, Lk, 128, {}, 20);
       const bytes = (2 * Hkv * Lk * 128 * 4) / 1e6;
       const bw = BW * (threads === 1 ? 1 : 35.3 / 21.6); // issue 4: 21.6 GB/s on 1 core, 35.3 on 2
       const [a, b] = [bytes / t.med, bytes / t.min];
-      console.log(`decode Hq=${Hq} Hkv=${Hkv} Lk=${Lk} D=128`.padEnd(34), String(threads).padEnd(5), t.med.toFixed(3).padEnd(9), ''.padEnd(19), ''.padEnd(17), `${a.toFixed(1)}, ${b.toFixed(1)} (${((100 * a) / bw).toFixed(0)}%, ${((100 * b) / bw).toFixed(0)}% of ${bw.toFixed(1)})`);
+      console.log(
+        `decode Hq=${Hq} Hkv=${Hkv} Lk=${Lk} D=128`.padEnd(34),
+        String(threads).padEnd(5),
+        t.med.toFixed(3).padEnd(9),
+        ''.padEnd(19),
+        ''.padEnd(17),
+        `${a.toFixed(1)}, ${b.toFixed(1)} (${((100 * a) / bw).toFixed(0)}%, ${((100 * b) / bw).toFixed(0)}% of ${bw.toFixed(1)})`,
+      );
     }
 }

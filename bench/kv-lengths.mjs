@@ -11,7 +11,8 @@ import { timeRounds } from './lib/timing.mjs';
 const argv = process.argv.slice(2);
 const runs = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 30;
 const dtype = argv.includes('--dtype') ? argv[argv.indexOf('--dtype') + 1] : 'float32';
-if (!['float32', 'float16', 'bfloat16'].includes(dtype)) throw new Error(`--dtype must be float32, float16 or bfloat16, got ${dtype}`);
+if (!['float32', 'float16', 'bfloat16'].includes(dtype))
+  throw new Error(`--dtype must be float32, float16 or bfloat16, got ${dtype}`);
 const [B, Hq, Hkv, Lk, D] = [8, 32, 8, 4000, 128];
 const lengths = Int32Array.from({ length: B }, (_, b) => Math.round(100 + (3900 * b) / (B - 1)));
 const random = (n) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
@@ -29,18 +30,27 @@ for (let b = 0; b < B; b++) mask.data.fill(1, b * Lk, b * Lk + lengths[b]);
 const threads = threadCounts(cores());
 const machine = probeMachine(threads);
 console.log(describeMachine(machine));
-console.log(`decode B=${B}, Hq=${Hq}, Hkv=${Hkv}, D=${D}, ${dtype} cache ${Lk} with lengths ${Array.from(lengths).join(', ')}; medians of ${runs}`);
+console.log(
+  `decode B=${B}, Hq=${Hq}, Hkv=${Hkv}, D=${D}, ${dtype} cache ${Lk} with lengths ${Array.from(lengths).join(', ')}; medians of ${runs}`,
+);
 const validBytes = lengths.reduce((a, n) => a + 2 * Hkv * n * D * (dtype === 'float32' ? 4 : 2), 0);
-console.log('| threads | kvLengths ms | padded + mask ms | mask / kvLengths | bound ms (valid bytes / read GB/s) | kvLengths / bound |');
+console.log(
+  '| threads | kvLengths ms | padded + mask ms | mask / kvLengths | bound ms (valid bytes / read GB/s) | kvLengths / bound |',
+);
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const t of threads) {
   useThreads(t);
-  const [withLengths, withMask] = timeRounds([
-    () => attnkit.scaledDotProductAttention(q, k, v, { kvLengths: lengths }),
-    () => attnkit.scaledDotProductAttention(q, k, v, { mask }),
-  ], { warmup: 3, runs, rounds: 6 });
+  const [withLengths, withMask] = timeRounds(
+    [
+      () => attnkit.scaledDotProductAttention(q, k, v, { kvLengths: lengths }),
+      () => attnkit.scaledDotProductAttention(q, k, v, { mask }),
+    ],
+    { warmup: 3, runs, rounds: 6 },
+  );
   const bw = machine.bw[t];
-  const bound = bw ? validBytes / (bw * 1e9) * 1e3 : undefined;
+  const bound = bw ? (validBytes / (bw * 1e9)) * 1e3 : undefined;
   const f = (x) => (x === undefined ? '–' : x.toFixed(2));
-  console.log(`| ${t} | ${f(withLengths.median)} | ${f(withMask.median)} | ${f(withMask.median / withLengths.median)} | ${f(bound)} | ${bound ? f(withLengths.median / bound) : '–'} |`);
+  console.log(
+    `| ${t} | ${f(withLengths.median)} | ${f(withMask.median)} | ${f(withMask.median / withLengths.median)} | ${f(bound)} | ${bound ? f(withLengths.median / bound) : '–'} |`,
+  );
 }

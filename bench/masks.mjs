@@ -29,7 +29,10 @@ export function run(ctx) {
   const cases = shapes(ctx.quick);
   for (const t of ctx.threads) {
     const threads = useThreads(t);
-    const times = timeRounds(cases.map((s) => sdpaRunner(attnkit, s)), { ...ctx.timing, rounds: ctx.quick ? 2 : 5 });
+    const times = timeRounds(
+      cases.map((s) => sdpaRunner(attnkit, s)),
+      { ...ctx.timing, rounds: ctx.quick ? 2 : 5 },
+    );
     const info = attnkit.backendInfo();
     cases.forEach((s, i) => {
       const row = { scenario: name, ms: times[i].median, min: times[i].min, runs: times[i].runs };

@@ -31,7 +31,11 @@ export function stepBytes(batch, cacheLen = CACHE + 1) {
   const biases = qw + 2 * kvw + E;
   const kv = batch * 2 * cacheLen * kvw;
   const x = batch * (E + qw + 2 * kvw + qw); // the inputs of the four projections: negligible
-  return { linear: 4 * (weights + biases + x), attention: 4 * (kv + batch * 2 * qw), total: 4 * (weights + biases + kv + x) };
+  return {
+    linear: 4 * (weights + biases + x),
+    attention: 4 * (kv + batch * 2 * qw),
+    total: 4 * (weights + biases + kv + x),
+  };
 }
 
 const random = (n, seed) => {
@@ -47,7 +51,10 @@ const random = (n, seed) => {
 };
 
 /** The layer, cache and inputs of one batch size, and the three timed calls. */
-export function setup(batch, mha = new attnkit.MultiHeadAttention({ embedDim: E, numHeads: HQ, numKvHeads: HKV, seed: 1 })) {
+export function setup(
+  batch,
+  mha = new attnkit.MultiHeadAttention({ embedDim: E, numHeads: HQ, numKvHeads: HKV, seed: 1 }),
+) {
   const cache = new attnkit.KVCache({ batch, kvHeads: HKV, headDim: D, maxLength: CACHE + 1 });
   const fill = (seed) => ({ data: random(batch * HKV * CACHE * D, seed), shape: [batch, HKV, CACHE, D] });
   cache.append(fill(2), fill(3));
@@ -84,7 +91,8 @@ export function setup(batch, mha = new attnkit.MultiHeadAttention({ embedDim: E,
   const q = { data: random(batch * qw, 6), shape: [batch, HQ, 1, D] };
   const o = { data: new Float32Array(batch * qw), shape: [batch, HQ, 1, D] };
   const kvLengths = new Int32Array(batch).fill(CACHE + 1);
-  const attention = () => attnkit.scaledDotProductAttention(q, cache.keys, cache.values, { causal: true, layout: 'bhsd', kvLengths, out: o });
+  const attention = () =>
+    attnkit.scaledDotProductAttention(q, cache.keys, cache.values, { causal: true, layout: 'bhsd', kvLengths, out: o });
 
   return { mha, step, linear, attention };
 }
@@ -117,8 +125,20 @@ export function measure({ batches = [1, 4], threads = [1, 2], rounds = 45, warmu
         // Every 5th round, the read probe among the calls: the bandwidth of the same moments, load included.
         if (probeBw && r >= 0 && r % 5 === 0) bw.push(probeBw(t));
       }
-      const [step, linear, attention, attentionWarm] = times.map((x) => ({ median: median(x), min: Math.min(...x), runs: x.length }));
-      out.push({ batch, threads: got, step, linear, attention, attentionWarm, bwRounds: bw.length ? median(bw) : undefined });
+      const [step, linear, attention, attentionWarm] = times.map((x) => ({
+        median: median(x),
+        min: Math.min(...x),
+        runs: x.length,
+      }));
+      out.push({
+        batch,
+        threads: got,
+        step,
+        linear,
+        attention,
+        attentionWarm,
+        bwRounds: bw.length ? median(bw) : undefined,
+      });
     }
   }
   return out;
@@ -132,8 +152,21 @@ export function run(ctx) {
   const rows = [];
   for (const m of measure({ batches: ctx.quick ? [1] : [1, 4], threads: ctx.threads, rounds: ctx.quick ? 9 : 45 })) {
     const bytes = stepBytes(m.batch);
-    for (const [part, key, t] of [['step', 'total', m.step], ['linear ×4', 'linear', m.linear], ['attention', 'attention', m.attention]]) {
-      const row = { scenario: name, shape: `${label(m.batch)}: ${part}`, backend: info.backend, simd: info.simd, threads: m.threads, ms: t.median, min: t.min, runs: t.runs };
+    for (const [part, key, t] of [
+      ['step', 'total', m.step],
+      ['linear ×4', 'linear', m.linear],
+      ['attention', 'attention', m.attention],
+    ]) {
+      const row = {
+        scenario: name,
+        shape: `${label(m.batch)}: ${part}`,
+        backend: info.backend,
+        simd: info.simd,
+        threads: m.threads,
+        ms: t.median,
+        min: t.min,
+        runs: t.runs,
+      };
       // % bw (from the probes at the end of the run) = the bound (bytes / read bandwidth) over the time.
       row.gbps = bytes[key] / (t.median * 1e6);
       row.note = `reads ${(bytes[key] / 1e6).toFixed(1)} MB`;
@@ -156,8 +189,12 @@ function main() {
   const results = measure({ batches, threads, rounds, probeBw: addon ? (t) => addon.probeReadBandwidth(t) : null });
   mergeMachine(machine, probeMachine(threads));
   console.log(`probes, best of start and end: ${describeMachine(machine)}`);
-  console.log(`medians of ${rounds} rounds (step, linear ×4, attention, attention again); bound = bytes read / read bandwidth of the same thread count (best-of probe); bw in the rounds: median of the probe run every 5th round\n`);
-  console.log('| B | thr | step ms/token | linear ×4 ms | attention ms (warm L3) | other ms | bytes MB (linear + attn) | bw GB/s | bound ms | step / bound (min / bound) | linear / its bound (min) | attn / its bound (min) | bw in the rounds GB/s | step / bound at it |');
+  console.log(
+    `medians of ${rounds} rounds (step, linear ×4, attention, attention again); bound = bytes read / read bandwidth of the same thread count (best-of probe); bw in the rounds: median of the probe run every 5th round\n`,
+  );
+  console.log(
+    '| B | thr | step ms/token | linear ×4 ms | attention ms (warm L3) | other ms | bytes MB (linear + attn) | bw GB/s | bound ms | step / bound (min / bound) | linear / its bound (min) | attn / its bound (min) | bw in the rounds GB/s | step / bound at it |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const f = (x, d = 2) => x.toFixed(d);
   for (const m of results) {
@@ -169,7 +206,9 @@ function main() {
       `| ${m.batch} | ${m.threads} | ${f(m.step.median)} | ${f(m.linear.median)} | ${f(m.attention.median)} (${f(m.attentionWarm.median)}) | ${f(other)} | ${f(b.total / 1e6, 1)} (${f(b.linear / 1e6, 1)} + ${f(b.attention / 1e6, 1)}) | ${f(bw, 1)} | ${f(bound(b.total))} | ${f(m.step.median / bound(b.total))} (${f(m.step.min / bound(b.total))}) | ${f(m.linear.median / bound(b.linear))} (${f(m.linear.min / bound(b.linear))}) | ${f(m.attention.median / bound(b.attention))} (${f(m.attention.min / bound(b.attention))}) | ${m.bwRounds ? f(m.bwRounds, 1) : '–'} | ${m.bwRounds ? f((m.step.median * m.bwRounds * 1e6) / b.total) : '–'} |`,
     );
   }
-  console.log(`\nper token (B > 1: the step's time / B): ${results.map((m) => `B ${m.batch} thr ${m.threads}: ${f(m.step.median / m.batch)} ms`).join('; ')}`);
+  console.log(
+    `\nper token (B > 1: the step's time / B): ${results.map((m) => `B ${m.batch} thr ${m.threads}: ${f(m.step.median / m.batch)} ms`).join('; ')}`,
+  );
 }
 
 /**
@@ -204,7 +243,9 @@ function gqaRows(threads, rounds) {
           if (r >= 0) times[i].push(Number(process.hrtime.bigint() - t0) / 1e6);
         });
       const m = times.map(median);
-      console.log(`| ${t} | ${cold ? 'cold' : 'warm'} | ${m.map((x, i) => `${x.toFixed(2)} (min ${Math.min(...times[i]).toFixed(2)})`).join(' | ')} | ${(m[2] / m[0]).toFixed(2)} |`);
+      console.log(
+        `| ${t} | ${cold ? 'cold' : 'warm'} | ${m.map((x, i) => `${x.toFixed(2)} (min ${Math.min(...times[i]).toFixed(2)})`).join(' | ')} | ${(m[2] / m[0]).toFixed(2)} |`,
+      );
     }
   }
 }

@@ -22,4 +22,15 @@ times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 const flops = 8 * S * E * E + 4 * S * S * E;
 const info = backendInfo();
-console.log(JSON.stringify({ op: 'MultiHeadAttention.forward', shape: { B: 1, S, E, H }, backend: info.backend, simd: info.simd, threads: info.threads, runs: RUNS, medianMs: +(median * 1e3).toFixed(2), gflops: +(flops / median / 1e9).toFixed(2) }));
+console.log(
+  JSON.stringify({
+    op: 'MultiHeadAttention.forward',
+    shape: { B: 1, S, E, H },
+    backend: info.backend,
+    simd: info.simd,
+    threads: info.threads,
+    runs: RUNS,
+    medianMs: +(median * 1e3).toFixed(2),
+    gflops: +(flops / median / 1e9).toFixed(2),
+  }),
+);

@@ -7,7 +7,14 @@ export const name = 'prefill';
 
 export function shapes(quick) {
   const square = (quick ? [512, 1024] : [512, 1024, 2048, 4096]).map((S) => shape(1, 8, 8, S, S, 64));
-  const bert = (quick ? [[32, 128]] : [[32, 128], [8, 512]]).map(([B, S]) => shape(B, 12, 12, S, S, 64));
+  const bert = (
+    quick
+      ? [[32, 128]]
+      : [
+          [32, 128],
+          [8, 512],
+        ]
+  ).map(([B, S]) => shape(B, 12, 12, S, S, 64));
   const d128 = (quick ? [1024] : [1024, 2048]).map((S) => shape(1, 8, 8, S, S, 128));
   return [...square, ...bert, ...d128];
 }
@@ -15,6 +22,7 @@ export function shapes(quick) {
 export function run(ctx) {
   const rows = [];
   for (const s of shapes(ctx.quick))
-    for (const threads of ctx.threads) rows.push(derive({ scenario: name, ...timeAttnkit(s, { threads, ...ctx.timing }) }, s, ctx.machine));
+    for (const threads of ctx.threads)
+      rows.push(derive({ scenario: name, ...timeAttnkit(s, { threads, ...ctx.timing }) }, s, ctx.machine));
   return rows;
 }

@@ -35,13 +35,21 @@ const args = parseArgs(process.argv.slice(2));
 const threads = threadCounts(cores());
 // Both thread counts are probed even when only one is timed, so the table header tells the whole machine.
 const machine = probeMachine([...new Set([1, 2, ...threads])].filter((t) => t <= Math.max(cores(), ...threads)));
-const ctx = { quick: args.quick, threads, machine, timing: args.quick ? { warmup: 1, runs: 3 } : { warmup: 2, runs: 10 } };
+const ctx = {
+  quick: args.quick,
+  threads,
+  machine,
+  timing: args.quick ? { warmup: 1, runs: 3 } : { warmup: 2, runs: 10 },
+};
 
 const info = attnkit.backendInfo();
 const fma = Number.isFinite(info.fmaWidth) ? `, fmaWidth ${info.fmaWidth}` : '';
 console.log(`attnkit ${info.version}: backend ${info.backend}, simd ${info.simd}${fma}; ${describeMachine(machine)}`);
-if (!canSetThreads) console.log(`setNumThreads is not exported by this build: every row runs on the default ${threads[0]} thread(s)`);
-console.log(`median of ${ctx.timing.runs} runs after ${ctx.timing.warmup} warm-up (decode: twice as many)${args.quick ? ', --quick' : ''}\n`);
+if (!canSetThreads)
+  console.log(`setNumThreads is not exported by this build: every row runs on the default ${threads[0]} thread(s)`);
+console.log(
+  `median of ${ctx.timing.runs} runs after ${ctx.timing.warmup} warm-up (decode: twice as many)${args.quick ? ', --quick' : ''}\n`,
+);
 
 const rows = [];
 for (const sc of SCENARIOS) {

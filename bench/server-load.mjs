@@ -52,8 +52,14 @@ const tokens = (n) => Array.from({ length: n }, () => int(0, vocab - 1));
 // Good requests: embedding batches of 1 to 8 sequences of 4 to 64 tokens, and generations of 8 to 16
 // tokens after prompts of 4 to 32 (each a new session), streamed as NDJSON or SSE.
 const good = [
-  ...Array.from({ length: 12 }, () => ({ path: '/v1/embed', body: { sequences: Array.from({ length: int(1, 8) }, () => tokens(int(4, 64))) } })),
-  ...Array.from({ length: 12 }, (_, i) => ({ path: '/v1/generate', body: { tokens: tokens(int(4, 32)), maxTokens: int(8, 16), ...(i % 3 === 0 ? { stream: 'sse' } : {}) } })),
+  ...Array.from({ length: 12 }, () => ({
+    path: '/v1/embed',
+    body: { sequences: Array.from({ length: int(1, 8) }, () => tokens(int(4, 64))) },
+  })),
+  ...Array.from({ length: 12 }, (_, i) => ({
+    path: '/v1/generate',
+    body: { tokens: tokens(int(4, 32)), maxTokens: int(8, 16), ...(i % 3 === 0 ? { stream: 'sse' } : {}) },
+  })),
 ];
 // Malformed ones, one of each kind the server must refuse.
 const bad = [
@@ -75,15 +81,35 @@ function answer(path, status, text) {
   if (status !== 200) return null;
   if (path === '/v1/embed') return text;
   const events = text.includes('event: ')
-    ? text.trim().split('\n\n').map((block) => ({ event: block.split('\n')[0].slice(7), ...JSON.parse(block.split('\n')[1].slice(6)) }))
-    : text.trim().split('\n').map((line) => JSON.parse(line));
+    ? text
+        .trim()
+        .split('\n\n')
+        .map((block) => ({ event: block.split('\n')[0].slice(7), ...JSON.parse(block.split('\n')[1].slice(6)) }))
+    : text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
   const done = events[events.length - 1];
   const streamed = events.filter((e) => e.event === 'token').map((e) => e.token);
-  return done.event === 'done' && JSON.stringify(done.tokens) === JSON.stringify(streamed) ? JSON.stringify(streamed) : `broken stream: ${text.slice(-200)}`;
+  return done.event === 'done' && JSON.stringify(done.tokens) === JSON.stringify(streamed)
+    ? JSON.stringify(streamed)
+    : `broken stream: ${text.slice(-200)}`;
 }
 
 function startServer() {
-  const child = spawn(process.execPath, [path.join(ROOT, 'examples/server/main.js'), '--port', '0', '--workers', args.workers, '--memory-mb', args['memory-mb']], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'examples/server/main.js'),
+      '--port',
+      '0',
+      '--workers',
+      args.workers,
+      '--memory-mb',
+      args['memory-mb'],
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   const url = new Promise((resolve, reject) => {
     child.stdout.on('data', (c) => {
@@ -98,7 +124,11 @@ function startServer() {
 }
 
 async function request(url, r) {
-  const res = await fetch(url + r.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodyOf(r) });
+  const res = await fetch(url + r.path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: bodyOf(r),
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -109,14 +139,19 @@ const url = await server.url;
 const expected = [];
 for (const r of good) {
   const { status, text } = await request(url, r);
-  const direct = r.path === '/v1/embed' ? JSON.stringify({ dim: model.config.dim, embeddings: model.embed(r.body.sequences).map((v) => Array.from(v)) }) : JSON.stringify(model.generate(r.body.tokens, r.body.maxTokens));
+  const direct =
+    r.path === '/v1/embed'
+      ? JSON.stringify({ dim: model.config.dim, embeddings: model.embed(r.body.sequences).map((v) => Array.from(v)) })
+      : JSON.stringify(model.generate(r.body.tokens, r.body.maxTokens));
   const got = answer(r.path, status, text);
-  if (got !== direct) throw new Error(`served alone, ${r.path} differs from the model called directly: ${status} ${text.slice(0, 200)}`);
+  if (got !== direct)
+    throw new Error(`served alone, ${r.path} differs from the model called directly: ${status} ${text.slice(0, 200)}`);
   expected.push(got);
 }
 for (const r of bad) {
   const { status, text } = await request(url, r);
-  if (status !== 400) throw new Error(`malformed ${bodyOf(r).slice(0, 60)} got ${status}, not 400: ${text.slice(0, 200)}`);
+  if (status !== 400)
+    throw new Error(`malformed ${bodyOf(r).slice(0, 60)} got ${status}, not 400: ${text.slice(0, 200)}`);
 }
 
 function phase(connections) {
@@ -137,7 +172,10 @@ function phase(connections) {
             // One request in ten is malformed; the rest cycle through the good ones.
             setupRequest(req, context) {
               const i = n++;
-              context.which = i % 10 === 9 ? { bad: bad[Math.floor(i / 10) % bad.length] } : { good: (i - Math.floor(i / 10)) % good.length };
+              context.which =
+                i % 10 === 9
+                  ? { bad: bad[Math.floor(i / 10) % bad.length] }
+                  : { good: (i - Math.floor(i / 10)) % good.length };
               const r = context.which.bad ?? good[context.which.good];
               return { ...req, path: r.path, body: bodyOf(r) };
             },
@@ -178,7 +216,19 @@ for (const c of CONCURRENCY) {
   const sent = result.requests.total;
   // autocannon's own errors and timeouts count as failures of whatever request they hit.
   const lost = result.errors + result.timeouts;
-  rows.push({ c, sent, seconds, rps: sent / seconds, p50: result.latency.p50, p99: result.latency.p99, loopP99: m.eventLoop.p99Ms, loopMax: m.eventLoop.maxMs, ...tally, lost, evictions: m.workers.reduce((a, w) => a + w.evictions, 0) });
+  rows.push({
+    c,
+    sent,
+    seconds,
+    rps: sent / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    loopP99: m.eventLoop.p99Ms,
+    loopMax: m.eventLoop.maxMs,
+    ...tally,
+    lost,
+    evictions: m.workers.reduce((a, w) => a + w.evictions, 0),
+  });
   if (tally.examples.length) console.log(`  c=${c} failures: ${tally.examples.join(' | ')}`);
 }
 
@@ -186,14 +236,27 @@ server.child.kill('SIGTERM');
 const { code, out } = await server.exited;
 const final = JSON.parse(out.trim().split('\n').pop()).final;
 
-console.log(`\nexamples/server under autocannon 9.0.0, ${args.workers} model worker(s), ${args['memory-mb']} MiB of sessions, ${good.length} good requests (12 embed, 12 generate) + 10 % malformed`);
-console.log(`CPU: ${os.cpus()[0].model} (${os.cpus().length} logical), Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-console.log('| clients | requests | req/s | p50 ms | p99 ms | event-loop p99 ms | event-loop max ms | good: failed / sent | malformed: not 400 / sent | client errors | sessions evicted |');
+console.log(
+  `\nexamples/server under autocannon 9.0.0, ${args.workers} model worker(s), ${args['memory-mb']} MiB of sessions, ${good.length} good requests (12 embed, 12 generate) + 10 % malformed`,
+);
+console.log(
+  `CPU: ${os.cpus()[0].model} (${os.cpus().length} logical), Node ${process.version}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}\n`,
+);
+console.log(
+  '| clients | requests | req/s | p50 ms | p99 ms | event-loop p99 ms | event-loop max ms | good: failed / sent | malformed: not 400 / sent | client errors | sessions evicted |',
+);
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows)
-  console.log(`| ${r.c} | ${r.sent} in ${r.seconds.toFixed(1)} s | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.loopP99.toFixed(1)} | ${r.loopMax.toFixed(1)} | ${r.goodFailed} / ${r.good} | ${r.badNot400} / ${r.bad} | ${r.lost} | ${r.evictions} |`);
+  console.log(
+    `| ${r.c} | ${r.sent} in ${r.seconds.toFixed(1)} s | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.loopP99.toFixed(1)} | ${r.loopMax.toFixed(1)} | ${r.goodFailed} / ${r.good} | ${r.badNot400} / ${r.bad} | ${r.lost} | ${r.evictions} |`,
+  );
 console.log(`\nserver exit code ${code} after SIGTERM; its final counts: ${JSON.stringify(final.requests)}`);
 const ok = code === 0 && rows.every((r) => r.goodFailed === 0 && r.badNot400 === 0 && r.lost === 0);
 const loopOk = rows.every((r) => r.loopP99 < 20);
-console.log(`targets: zero failed good requests ${ok ? 'met' : 'NOT met'}; event-loop p99 < 20 ms ${loopOk ? 'met' : 'NOT met'}`);
+console.log(
+  `targets: zero failed good requests ${ok ? 'met' : 'NOT met'}; event-loop p99 < 20 ms ${loopOk ? 'met' : 'NOT met'}`,
+);
 if (!ok) process.exitCode = 1;

@@ -33,7 +33,8 @@ export function parseArgs(argv, env = process.env) {
     else if (argv[i] === '--json') {
       a.json = argv[++i];
       if (!a.json) throw new Error('soak: --json needs a file name');
-    } else throw new Error(`soak: unknown argument ${argv[i]} (use --seconds N, --warmup N, --json <file>, --seed N, --ci)`);
+    } else
+      throw new Error(`soak: unknown argument ${argv[i]} (use --seconds N, --warmup N, --json <file>, --seed N, --ci)`);
   }
   a.warmup ??= Math.max(10, a.seconds * 0.2);
   if (a.warmup >= a.seconds) throw new Error(`soak: --warmup ${a.warmup} leaves no time to measure in ${a.seconds} s`);
@@ -53,7 +54,15 @@ function rng(seed) {
 }
 
 function makeMix(seed) {
-  const { scaledDotProductAttention: sdpa, scaledDotProductAttentionAsync: sdpaAsync, linear, MultiHeadAttention, SelfAttention, selfAttention, setNumThreads } = attnkit;
+  const {
+    scaledDotProductAttention: sdpa,
+    scaledDotProductAttentionAsync: sdpaAsync,
+    linear,
+    MultiHeadAttention,
+    SelfAttention,
+    selfAttention,
+    setNumThreads,
+  } = attnkit;
   const r = rng(seed);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const filled = (n) => {
@@ -67,13 +76,20 @@ function makeMix(seed) {
   function sdpaArgs() {
     const Hkv = pick([1, 2, 4]);
     const Hq = Hkv * pick([1, 2]);
-    const [B, Lq, Lk, D, Dv] = [pick([1, 2]), pick([1, 7, 32, 100]), pick([16, 64, 200]), pick([16, 32, 64]), pick([16, 64])];
+    const [B, Lq, Lk, D, Dv] = [
+      pick([1, 2]),
+      pick([1, 7, 32, 100]),
+      pick([16, 64, 200]),
+      pick([16, 32, 64]),
+      pick([16, 64]),
+    ];
     const bshd = r() < 0.3;
     const dims = (H, L, d) => (bshd ? [B, L, H, d] : [B, H, L, d]);
     const t = (H, L, d) => ({ data: filled(B * H * L * d), shape: dims(H, L, d) });
     const options = { layout: bshd ? 'bshd' : 'bhsd' };
     if (r() < 0.4) options.causal = true;
-    if (r() < 0.2) options.mask = { data: new Uint8Array(Lq * Lk).map((_, i) => (i % 7 ? 1 : 0)), shape: [1, 1, Lq, Lk] };
+    if (r() < 0.2)
+      options.mask = { data: new Uint8Array(Lq * Lk).map((_, i) => (i % 7 ? 1 : 0)), shape: [1, 1, Lq, Lk] };
     else if (r() < 0.1) options.mask = { data: filled(Lk), shape: [1, 1, 1, Lk] };
     if (r() < 0.2) options.softcap = 30;
     if (r() < 0.2) options.window = { left: 16 };
@@ -105,7 +121,12 @@ function makeMix(seed) {
       const [rows, inF, outF] = [pick([1, 8, 64]), pick([32, 64, 128]), pick([16, 64, 256])];
       const bias = r() < 0.5 ? { data: filled(outF), shape: [outF] } : null;
       const out = r() < 0.5 ? { out: { data: new Float32Array(rows * outF), shape: [rows, outF] } } : undefined;
-      linear({ data: filled(rows * inF), shape: [rows, inF] }, { data: filled(outF * inF), shape: [outF, inF] }, bias, out);
+      linear(
+        { data: filled(rows * inF), shape: [rows, inF] },
+        { data: filled(outF * inF), shape: [outF, inF] },
+        bias,
+        out,
+      );
     }
 
     // The layers: MultiHeadAttention (self and cross), SelfAttention with padding, selfAttention().
@@ -117,7 +138,12 @@ function makeMix(seed) {
     if (r() < 0.5) opts.out = { data: new Float32Array(2 * L * 64), shape: [2, L, 64] };
     mha.forward(x, undefined, undefined, opts);
     const mem = { data: filled(2 * 40 * 128), shape: [2, 40, 128] };
-    gqa.forward({ data: filled(2 * L * 128), shape: [2, L, 128] }, mem, mem, r() < 0.5 ? { out: { data: new Float32Array(2 * L * 128), shape: [2, L, 128] } } : {});
+    gqa.forward(
+      { data: filled(2 * L * 128), shape: [2, L, 128] },
+      mem,
+      mem,
+      r() < 0.5 ? { out: { data: new Float32Array(2 * L * 128), shape: [2, L, 128] } } : {},
+    );
     const padded = { data: filled(3 * 20 * 96), shape: [3, 20, 96] };
     self.forward(padded, { lengths: [20, 11, 3], causal: r() < 0.5 });
     selfAttention(padded, { lengths: [20, 5, 1] });
@@ -125,7 +151,11 @@ function makeMix(seed) {
 
     // A refused call (error path) and, now and then, new layers and another thread count.
     try {
-      sdpa({ data: filled(8), shape: [1, 1, 2, 4] }, { data: filled(12), shape: [1, 1, 3, 4] }, { data: filled(6), shape: [1, 1, 2, 3] });
+      sdpa(
+        { data: filled(8), shape: [1, 1, 2, 4] },
+        { data: filled(12), shape: [1, 1, 3, 4] },
+        { data: filled(6), shape: [1, 1, 2, 3] },
+      );
     } catch {
       count.refused++;
     }
@@ -143,7 +173,14 @@ function makeMix(seed) {
       count.checked++;
     }
   }
-  return { round, count, restoreThreads: ((n) => () => setNumThreads(n))(attnkit.getNumThreads()) };
+  return {
+    round,
+    count,
+    restoreThreads: (
+      (n) => () =>
+        setNumThreads(n)
+    )(attnkit.getNumThreads()),
+  };
 }
 
 // V8 frees the backing stores of collected ArrayBuffers after the GC, off the main thread: a second GC a
@@ -155,7 +192,15 @@ async function sample(t, calls) {
     globalThis.gc();
   }
   const m = process.memoryUsage();
-  return { t, calls, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers, heapTotal: m.heapTotal, heapUsed: m.heapUsed };
+  return {
+    t,
+    calls,
+    rss: m.rss,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    heapTotal: m.heapTotal,
+    heapUsed: m.heapUsed,
+  };
 }
 
 const mib = (b) => (b / MiB).toFixed(1);
@@ -179,27 +224,44 @@ export async function soak(args) {
   mix.restoreThreads();
   if (samples.length < 2) throw new Error(`soak: ${samples.length} sample(s) after warm-up; give it more --seconds`);
   const rate = (samples.at(-1).calls - samples[0].calls) / (samples.at(-1).t - samples[0].t || 1);
-  const d = Object.fromEntries(['rss', 'external', 'arrayBuffers', 'heapTotal', 'heapUsed'].map((k) => [k, drift(samples, k)]));
+  const d = Object.fromEntries(
+    ['rss', 'external', 'arrayBuffers', 'heapTotal', 'heapUsed'].map((k) => [k, drift(samples, k)]),
+  );
   const pass = d.rss.growth <= BOUNDS.rss && d.external.growth <= BOUNDS.external;
   return { samples, drift: d, pass, rate, counts: { ...mix.count }, seconds: elapsed() };
 }
 
 function report(args, r) {
   const info = attnkit.backendInfo();
-  console.log(`attnkit ${info.version} soak: backend ${info.backend}, simd ${info.simd}, ${os.cpus()[0]?.model?.trim()}, ${os.availableParallelism?.() ?? os.cpus().length} cores, Node ${process.version}`);
-  console.log(`${r.seconds.toFixed(0)} s, warm-up ${args.warmup} s, seed ${args.seed}; node ${process.execArgv.join(' ')}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? '(glibc dynamic)'}`);
-  console.log(`calls: ${Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; ${r.rate.toFixed(0)} calls/s after warm-up\n`);
+  console.log(
+    `attnkit ${info.version} soak: backend ${info.backend}, simd ${info.simd}, ${os.cpus()[0]?.model?.trim()}, ${os.availableParallelism?.() ?? os.cpus().length} cores, Node ${process.version}`,
+  );
+  console.log(
+    `${r.seconds.toFixed(0)} s, warm-up ${args.warmup} s, seed ${args.seed}; node ${process.execArgv.join(' ')}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? '(glibc dynamic)'}`,
+  );
+  console.log(
+    `calls: ${Object.entries(r.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; ${r.rate.toFixed(0)} calls/s after warm-up\n`,
+  );
   // About 20 rows whatever the run's length.
   const step = Math.max(1, Math.round(r.samples.length / 20));
   const rows = r.samples.filter((_, i) => i % step === 0 || i === r.samples.length - 1);
   console.log('| t s | calls | rss MiB | external MiB | arrayBuffers MiB | heapTotal MiB | heapUsed MiB |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
-  for (const s of rows) console.log(`| ${s.t.toFixed(0)} | ${s.calls} | ${mib(s.rss)} | ${mib(s.external)} | ${mib(s.arrayBuffers)} | ${mib(s.heapTotal)} | ${mib(s.heapUsed)} |`);
+  for (const s of rows)
+    console.log(
+      `| ${s.t.toFixed(0)} | ${s.calls} | ${mib(s.rss)} | ${mib(s.external)} | ${mib(s.arrayBuffers)} | ${mib(s.heapTotal)} | ${mib(s.heapUsed)} |`,
+    );
   console.log('\n| metric | slope MiB/min | max − min MiB | growth MiB (last − first quarter) | bound MiB |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [k, v] of Object.entries(r.drift))
-    console.log(`| ${k} | ${signedMib(v.slopePerMin)} | ${mib(v.spread)} | ${signedMib(v.growth)} | ${BOUNDS[k] ? mib(BOUNDS[k]) : ''} |`);
-  console.log(`\n${r.pass ? 'PASS' : 'FAIL'}: growth after warm-up within ${mib(BOUNDS.rss)} MiB RSS and ${mib(BOUNDS.external)} MiB external`);
+    console.log(
+      `| ${k} | ${signedMib(v.slopePerMin)} | ${mib(v.spread)} | ${signedMib(v.growth)} | ${BOUNDS[k] ? mib(BOUNDS[k]) : ''} |`,
+    );
+  console.log(
+    `\n${r.pass ? 'PASS' : 'FAIL'}: growth after warm-up within ${mib(BOUNDS.rss)} MiB RSS and ${mib(BOUNDS.external)} MiB external`,
+  );
 }
 
 // What the samples need, so that RSS follows live memory: gc() to sample after a collection; V8's young
@@ -214,7 +276,11 @@ const main = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1
 if (main && !NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
   const { spawnSync } = await import('node:child_process');
   const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? MMAP_THRESHOLD };
-  const r = spawnSync(process.execPath, [...process.execArgv, ...NODE_FLAGS, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit', env });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...NODE_FLAGS, process.argv[1], ...process.argv.slice(2)],
+    { stdio: 'inherit', env },
+  );
   process.exit(r.status ?? 1);
 } else if (main) {
   const args = parseArgs(process.argv.slice(2));
@@ -222,8 +288,17 @@ if (main && !NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
   report(args, r);
   if (args.json) {
     const info = attnkit.backendInfo();
-    const machine = { cpu: os.cpus()[0]?.model?.trim(), cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version, backend: info.backend, simd: info.simd };
-    fs.writeFileSync(args.json, `${JSON.stringify({ date: new Date().toISOString(), machine, options: args, bounds: BOUNDS, ...r }, null, 1)}\n`);
+    const machine = {
+      cpu: os.cpus()[0]?.model?.trim(),
+      cores: os.availableParallelism?.() ?? os.cpus().length,
+      node: process.version,
+      backend: info.backend,
+      simd: info.simd,
+    };
+    fs.writeFileSync(
+      args.json,
+      `${JSON.stringify({ date: new Date().toISOString(), machine, options: args, bounds: BOUNDS, ...r }, null, 1)}\n`,
+    );
   }
   process.exitCode = r.pass ? 0 : 1;
 }

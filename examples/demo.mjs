@@ -12,7 +12,9 @@ console.log(`attnkit ${info.version}: backend=${info.backend} simd=${info.simd} 
 console.log(`  why: ${info.reason}`);
 
 const out = scaledDotProductAttention(q, k, v, { causal: true });
-console.log(`out shape [${out.shape.join(', ')}], out[0, 0, 0, 0:4] = ${Array.from(out.data.subarray(0, 4), (x) => x.toFixed(4)).join(' ')}`);
+console.log(
+  `out shape [${out.shape.join(', ')}], out[0, 0, 0, 0:4] = ${Array.from(out.data.subarray(0, 4), (x) => x.toFixed(4)).join(' ')}`,
+);
 
 // Median of 7 timed runs; causal with Lq = Lk does half the flops of 2·B·H·L·L·(D + Dv).
 const times = [];

@@ -33,7 +33,10 @@ for (let step = 0; step < STEPS; step++) {
     const L = tokens[b].length;
     const whole = new Float32Array(L * E);
     tokens[b].forEach((row, t) => whole.set(row, t * E));
-    const full = mha.forward({ data: whole, shape: [1, L, E] }, undefined, undefined, { causal: true, positional: { type: 'rope' } }).output.data;
+    const full = mha.forward({ data: whole, shape: [1, L, E] }, undefined, undefined, {
+      causal: true,
+      positional: { type: 'rope' },
+    }).output.data;
     for (let d = 0; d < E; d++) worst = Math.max(worst, Math.abs(output.data[b * E + d] - full[(L - 1) * E + d]));
   }
 }

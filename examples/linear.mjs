@@ -3,7 +3,10 @@
 import { linear, tensor } from 'attnkit';
 
 const [B, L, inF, outF] = [2, 3, 4, 2];
-const x = tensor(Float32Array.from({ length: B * L * inF }, (_, i) => i / 10), [B, L, inF]);
+const x = tensor(
+  Float32Array.from({ length: B * L * inF }, (_, i) => i / 10),
+  [B, L, inF],
+);
 // Row o of W holds the weights of output feature o (nn.Linear.weight, not its transpose).
 const w = tensor(new Float32Array([1, 0, 0, 0, /* out 1: */ 0.5, 0.5, 0.5, 0.5]), [outF, inF]);
 const b = tensor(new Float32Array([0, 100]), [outF]);

@@ -4,7 +4,10 @@ import { LearnedPositionalEmbedding, tensor } from 'attnkit';
 
 const [maxLen, E] = [4, 3];
 // Trained weights would come from a checkpoint, e.g. GPT-2's wpe.weight [maxLen, E].
-const weight = tensor(Float32Array.from({ length: maxLen * E }, (_, i) => i / 10), [maxLen, E]);
+const weight = tensor(
+  Float32Array.from({ length: maxLen * E }, (_, i) => i / 10),
+  [maxLen, E],
+);
 const pos = new LearnedPositionalEmbedding({ maxLen, dim: E, weight }); // or { maxLen, dim, seed } for N(0, 0.02²)
 
 console.log('rows 1..2:', Array.from(pos.lookup(2, 1).data, (v) => v.toFixed(1)).join(' '));

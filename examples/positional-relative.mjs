@@ -3,11 +3,20 @@
 import { relativePositionBias, scaledDotProductAttention, t5RelativeBias, t5RelativeBucket, tensor } from 'attnkit';
 
 const [B, H, L, D, buckets] = [1, 4, 7, 8, 32];
-console.log('buckets of r = -3..3 (bidirectional):', [-3, -2, -1, 0, 1, 2, 3].map((r) => t5RelativeBucket(r)).join(' '));
-console.log('buckets of r = -10, -50, -200 (causal, keys in the past):', [-10, -50, -200].map((r) => t5RelativeBucket(r, { bidirectional: false })).join(' '));
+console.log(
+  'buckets of r = -3..3 (bidirectional):',
+  [-3, -2, -1, 0, 1, 2, 3].map((r) => t5RelativeBucket(r)).join(' '),
+);
+console.log(
+  'buckets of r = -10, -50, -200 (causal, keys in the past):',
+  [-10, -50, -200].map((r) => t5RelativeBucket(r, { bidirectional: false })).join(' '),
+);
 
 // T5's relative_attention_bias.weight is [numBuckets, heads]; here a made-up one.
-const table = tensor(Float32Array.from({ length: buckets * H }, (_, i) => Math.cos(i) * 0.5), [buckets, H]);
+const table = tensor(
+  Float32Array.from({ length: buckets * H }, (_, i) => Math.cos(i) * 0.5),
+  [buckets, H],
+);
 // The bias depends only on j - i: one value per diagonal, [H, L + L - 1], added in the kernel.
 const relativeBias = t5RelativeBias(table, L, L, { bidirectional: true, maxDistance: 128 });
 console.log(`relativeBias [${relativeBias.shape}] instead of a [1, ${H}, ${L}, ${L}] mask`);

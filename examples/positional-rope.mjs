@@ -21,7 +21,10 @@ const kNew = applyRope(tensor(rnd(H * D, 5), [1, 1, H, D]), { ...rope, offset: L
 const kCache = tensor(new Float32Array([...kr.data, ...kNew.data]), [B, L + 1, H, D]);
 const vCache = tensor(new Float32Array([...v.data, ...rnd(H * D, 6)]), [B, L + 1, H, D]);
 const step = scaledDotProductAttention(qNew, kCache, vCache, { layout: 'bshd' });
-console.log(`decode out [${step.shape}], first values`, Array.from(step.data.subarray(0, 3), (x) => x.toFixed(4)).join(' '));
+console.log(
+  `decode out [${step.shape}], first values`,
+  Array.from(step.data.subarray(0, 3), (x) => x.toFixed(4)).join(' '),
+);
 
 // The point of RoPE: q·k depends on positions only through their difference.
 const dot = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0);

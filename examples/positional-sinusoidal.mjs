@@ -7,7 +7,10 @@ const table = sinusoidalTable(512, E); // [maxLen, E], base 10000; { base } chan
 const tokens = tensor(new Float32Array(B * L * E).fill(0.1), [B, L, E]);
 
 const x = addPositional(tokens, table); // x[b, l] = tokens[b, l] + table[l]
-console.log(`x shape [${x.shape}]; position 1, dims 0..3:`, Array.from(x.data.subarray(E, E + 4), (v) => v.toFixed(4)).join(' '));
+console.log(
+  `x shape [${x.shape}]; position 1, dims 0..3:`,
+  Array.from(x.data.subarray(E, E + 4), (v) => v.toFixed(4)).join(' '),
+);
 
 // Decoding step 6 with 6 tokens cached: the new token gets position 6.
 const next = addPositional(tensor(new Float32Array(E), [1, 1, E]), table, { offset: L });

@@ -42,10 +42,14 @@ async function replay(index: number): Promise<number> {
   const { checkCall } = await import('../test/fuzz/check');
   const spec = generateCall(seed, index, ops);
   const info = api.backendInfo();
-  console.log(`[${info.backend}/${info.simd}] seed ${seed} index ${index}: ${spec.op}, labels: ${spec.labels.join(' + ') || '(valid call)'}`);
+  console.log(
+    `[${info.backend}/${info.simd}] seed ${seed} index ${index}: ${spec.op}, labels: ${spec.labels.join(' + ') || '(valid call)'}`,
+  );
   console.log(describeCall(spec));
   const out = await checkCall(api, spec);
-  console.log(`ended with ${out.result === 'value' ? 'a value' : out.result === 'coded' ? 'a coded attnkit error' : 'another error'} in ${out.ms.toFixed(1)} ms`);
+  console.log(
+    `ended with ${out.result === 'value' ? 'a value' : out.result === 'coded' ? 'a coded attnkit error' : 'another error'} in ${out.ms.toFixed(1)} ms`,
+  );
   for (const f of out.failures) console.log(`FAIL ${f.kind}: ${f.detail}`);
   if (!out.failures.length) console.log('ok');
   return out.failures.length ? 1 : 0;

@@ -30,7 +30,8 @@ function header() {
     const { slots, length } = layout(d.slots);
     lines.push(`// The ${key} descriptor: a Float64Array of ${length} values (a width above 1 is a run of strides).`);
     lines.push(`enum ${d.enum} {`);
-    for (const s of slots) lines.push(`  ${d.prefix}${pascal(s.name)} = ${s.at},${s.width > 1 ? ` // ${s.width} values` : ''}`);
+    for (const s of slots)
+      lines.push(`  ${d.prefix}${pascal(s.name)} = ${s.at},${s.width > 1 ? ` // ${s.width} values` : ''}`);
     lines.push(`  ${d.lengthName} = ${length}`, '};', '');
   }
   lines.push('}  // namespace attnkit', '');
@@ -38,12 +39,19 @@ function header() {
 }
 
 function typescript() {
-  const lines = [`// ${banner}`, '', '/** The addon ABI this package expects (the compiled addon reports its own as `abi`). */'];
+  const lines = [
+    `// ${banner}`,
+    '',
+    '/** The addon ABI this package expects (the compiled addon reports its own as `abi`). */',
+  ];
   lines.push(`export const ADDON_ABI = ${spec.abi};`);
   for (const [key, d] of Object.entries(spec.descriptors)) {
     const { slots, length } = layout(d.slots);
     const name = `${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_DESC`;
-    lines.push('', `/** Slots of the ${key} descriptor (native enum ${d.enum}); a run of strides starts at its slot. */`);
+    lines.push(
+      '',
+      `/** Slots of the ${key} descriptor (native enum ${d.enum}); a run of strides starts at its slot. */`,
+    );
     lines.push(`export const ${name} = {`);
     for (const s of slots) lines.push(`  ${s.name}: ${s.at},`);
     lines.push(`  length: ${length},`, '} as const;');

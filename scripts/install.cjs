@@ -34,10 +34,11 @@ function whyNoBinary() {
   try {
     abi = require(file).abi;
   } catch (err) {
-    return `${path.relative(root, file)} does not load (${String(err && err.message).split('\n')[0]})`;
+    return `${path.relative(root, file)} does not load (${String(err?.message).split('\n')[0]})`;
   }
   const expected = expectedAbi();
-  if (expected !== undefined && abi !== expected) return `${path.relative(root, file)} is stale (ABI ${abi}, expected ${expected})`;
+  if (expected !== undefined && abi !== expected)
+    return `${path.relative(root, file)} is stale (ABI ${abi}, expected ${expected})`;
   return '';
 }
 
@@ -63,4 +64,6 @@ if (required) {
   process.stderr.write(`${output}\nattnkit: native build failed and ATTNKIT_BACKEND=native requires it\n`);
   process.exit(1);
 }
-process.stderr.write(`attnkit: native addon not built (log: ${log}); using the JavaScript backend. Retry with \`npm rebuild attnkit\`.\n`);
+process.stderr.write(
+  `attnkit: native addon not built (log: ${log}); using the JavaScript backend. Retry with \`npm rebuild attnkit\`.\n`,
+);

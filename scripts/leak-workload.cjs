@@ -11,7 +11,14 @@ const filled = (n, seed) => {
   for (let i = 0; i < n; i++) a[i] = Math.sin(seed + i * 0.37);
   return a;
 };
-const t = (shape, seed) => ak.tensor(filled(shape.reduce((a, b) => a * b, 1), seed), shape);
+const t = (shape, seed) =>
+  ak.tensor(
+    filled(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 
 async function attention() {
   const q = t([1, 4, 40, 32], 1);
@@ -50,4 +57,8 @@ async function main() {
 }
 
 if (isMainThread) main();
-else attention().then(() => parentPort.postMessage('ok'), (e) => parentPort.postMessage(String(e)));
+else
+  attention().then(
+    () => parentPort.postMessage('ok'),
+    (e) => parentPort.postMessage(String(e)),
+  );

@@ -12,25 +12,42 @@ const desc = require('../native/sources.json');
 const root = path.join(__dirname, '..');
 
 /** The std, optimisation and include flags every native file of the addon is built with (gcc/clang). */
-const baseFlags = () => [`-std=${desc.std}`, desc.optimize.gcc, ...desc.includeDirs.map((d) => `-I${path.join(root, d)}`)];
+const baseFlags = () => [
+  `-std=${desc.std}`,
+  desc.optimize.gcc,
+  ...desc.includeDirs.map((d) => `-I${path.join(root, d)}`),
+];
 
 /** A library of sources.json, or 'arm64' for the sources that join the addon there. */
 function part(name) {
   if (name === 'arm64') return { sources: desc.arm64.sources, flags: [], defines: [] };
   const lib = desc.libraries[name];
-  if (!lib) throw new Error(`native-sources: no library '${name}' in native/sources.json (${Object.keys(desc.libraries).join(', ')}, arm64)`);
+  if (!lib)
+    throw new Error(
+      `native-sources: no library '${name}' in native/sources.json (${Object.keys(desc.libraries).join(', ')}, arm64)`,
+    );
   return lib;
 }
 
 /** Each target the addon builds for arch/os with its sources and flags (-D, -I, -std, ISA; no -O). */
 function targets(arch, os) {
   const includes = [...desc.includeDirs.map((d) => `-I${d}`), `-std=${desc.std}`, ...desc.gccFlags];
-  const libs = Object.entries(desc.libraries).filter(([, l]) => l.arch === arch && !(l.os === 'not-win' && os === 'win'));
-  const addonDefines = [...desc.defines, ...libs.flatMap(([, l]) => l.addonDefines), ...(arch === 'arm64' ? desc.arm64.addonDefines : [])];
+  const libs = Object.entries(desc.libraries).filter(
+    ([, l]) => l.arch === arch && !(l.os === 'not-win' && os === 'win'),
+  );
+  const addonDefines = [
+    ...desc.defines,
+    ...libs.flatMap(([, l]) => l.addonDefines),
+    ...(arch === 'arm64' ? desc.arm64.addonDefines : []),
+  ];
   const addonSources = [...desc.sources, ...(arch === 'arm64' ? desc.arm64.sources : [])];
   return [
     { name: 'attnkit', sources: addonSources, flags: [...addonDefines.map((d) => `-D${d}`), ...includes] },
-    ...libs.map(([name, l]) => ({ name, sources: l.sources, flags: [...l.defines.map((d) => `-D${d}`), ...includes, '-fPIC', ...l.flags] })),
+    ...libs.map(([name, l]) => ({
+      name,
+      sources: l.sources,
+      flags: [...l.defines.map((d) => `-D${d}`), ...includes, '-fPIC', ...l.flags],
+    })),
   ];
 }
 

@@ -26,25 +26,34 @@ function onPath(cmd) {
 }
 
 if (process.platform !== 'linux') fail(`prebuilds are made on Linux (this is ${process.platform})`);
-const archs = (process.env.ATTNKIT_PREBUILD_ARCHS || 'x64,arm64').split(',').map((a) => a.trim()).filter(Boolean);
+const archs = (process.env.ATTNKIT_PREBUILD_ARCHS || 'x64,arm64')
+  .split(',')
+  .map((a) => a.trim())
+  .filter(Boolean);
 for (const arch of archs) {
   if (arch !== os.arch() && !cross[arch]) fail(`no cross compiler known for ${arch}`);
   if (arch !== os.arch() && !onPath(`${cross[arch].prefix}g++`))
-    fail(`${cross[arch].prefix}g++ not found, needed for the linux-${arch} prebuild (apt-get install ${cross[arch].apt}; or ATTNKIT_PREBUILD_ARCHS=${os.arch()})`);
+    fail(
+      `${cross[arch].prefix}g++ not found, needed for the linux-${arch} prebuild (apt-get install ${cross[arch].apt}; or ATTNKIT_PREBUILD_ARCHS=${os.arch()})`,
+    );
 }
 
 // node-gyp takes the Node headers from nodedir (npm's config, or the ones installed beside this node)
 // rather than downloading them.
 const env = { ...process.env };
 const localHeaders = path.resolve(process.execPath, '..', '..');
-if (!env.npm_config_nodedir && fs.existsSync(path.join(localHeaders, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = localHeaders;
+if (!env.npm_config_nodedir && fs.existsSync(path.join(localHeaders, 'include', 'node', 'node_api.h')))
+  env.npm_config_nodedir = localHeaders;
 
 // The scratch copy: what node-gyp reads (binding.gyp, native/, package.json) and node_modules for
 // node-addon-api.
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'attnkit-prebuild-'));
 try {
   for (const entry of ['binding.gyp', 'package.json', 'native'])
-    fs.cpSync(path.join(root, entry), path.join(scratch, entry), { recursive: true, filter: (src) => !/native\/(tests|fuzz|probes)(\/|$)/.test(src) });
+    fs.cpSync(path.join(root, entry), path.join(scratch, entry), {
+      recursive: true,
+      filter: (src) => !/native\/(tests|fuzz|probes)(\/|$)/.test(src),
+    });
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(scratch, 'node_modules'), 'dir');
   fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
 
@@ -52,17 +61,32 @@ try {
     const started = Date.now();
     const archEnv = { ...env };
     // This Node's version as the target: node-gyp then uses its headers (Node-API 8 binaries load in any later Node).
-    const args = ['--napi', '--strip', '--tag-libc', `--target=${process.versions.node}`, `--arch=${arch}`, `--out=${root}`, scratch];
+    const args = [
+      '--napi',
+      '--strip',
+      '--tag-libc',
+      `--target=${process.versions.node}`,
+      `--arch=${arch}`,
+      `--out=${root}`,
+      scratch,
+    ];
     if (arch !== os.arch()) {
       const p = cross[arch].prefix;
       Object.assign(archEnv, { CC: `${p}gcc`, CXX: `${p}g++`, LINK: `${p}g++`, AR: `${p}ar` });
       args.push(`--strip-bin=${p}strip`);
     }
-    const r = spawnSync('prebuildify', args, { cwd: scratch, env: archEnv, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync('prebuildify', args, {
+      cwd: scratch,
+      env: archEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
     if (r.status !== 0) fail(`linux-${arch} build failed:\n${r.error ?? ''}${r.stdout}${r.stderr}`);
     const dir = path.join(root, 'prebuilds', `linux-${arch}`);
     const files = fs.readdirSync(dir).map((f) => `${f} (${fs.statSync(path.join(dir, f)).size} bytes)`);
-    process.stdout.write(`prebuild: linux-${arch}: ${files.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+    process.stdout.write(
+      `prebuild: linux-${arch}: ${files.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s\n`,
+    );
   }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });

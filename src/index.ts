@@ -11,7 +11,14 @@ export type { SdpaOptions, SdpaWindow } from './validation/sdpa-options';
 export { AttnkitTypeError, AttnkitRangeError, AttnkitBackendError, ErrorCode, type ErrorCodeValue } from './errors';
 export { VERSION } from './version';
 export { scaleStudy, workedExample } from './explain';
-export type { ScaleName, ScaleStudyOptions, ScaleStudyRow, SigmaRange, WorkedExample, WorkedSoftmaxRow } from './explain';
+export type {
+  ScaleName,
+  ScaleStudyOptions,
+  ScaleStudyRow,
+  SigmaRange,
+  WorkedExample,
+  WorkedSoftmaxRow,
+} from './explain';
 export * from './positional/index';
 export * from './layers/index';
 export { toFloat16, toBFloat16, toFloat32, type HalfDtype } from './dtypes/convert';

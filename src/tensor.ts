@@ -34,13 +34,20 @@ export interface MaskTensor {
 export function tensor(data: Float32Array, shape: readonly number[]): Tensor;
 export function tensor(data: Uint8Array, shape: readonly number[]): MaskTensor;
 export function tensor(data: Uint16Array, shape: readonly number[], dtype: HalfDtype): HalfTensor;
-export function tensor(data: Float32Array | Uint8Array | Uint16Array, shape: readonly number[], dtype?: HalfDtype): Tensor | MaskTensor | HalfTensor {
+export function tensor(
+  data: Float32Array | Uint8Array | Uint16Array,
+  shape: readonly number[],
+  dtype?: HalfDtype,
+): Tensor | MaskTensor | HalfTensor {
   const op = 'tensor';
   const kind = typedArrayKind(data);
   if (dtype !== undefined) {
     if (dtype !== 'float16' && dtype !== 'bfloat16')
-      throw typeof dtype === 'string' ? valueError(op, 'dtype', "'float16' or 'bfloat16'", `'${dtype}'`) : typeError(op, 'dtype', "'float16' or 'bfloat16'", dtype);
-    if (kind !== 'Uint16Array') throw typeError(op, 'data', `a Uint16Array (the ${dtype} bits) for dtype '${dtype}'`, data);
+      throw typeof dtype === 'string'
+        ? valueError(op, 'dtype', "'float16' or 'bfloat16'", `'${dtype}'`)
+        : typeError(op, 'dtype', "'float16' or 'bfloat16'", dtype);
+    if (kind !== 'Uint16Array')
+      throw typeError(op, 'data', `a Uint16Array (the ${dtype} bits) for dtype '${dtype}'`, data);
   } else if (kind === 'Uint16Array') {
     throw typeError(op, 'dtype', "'float16' or 'bfloat16' for a Uint16Array", dtype);
   } else if (kind !== 'Float32Array' && kind !== 'Uint8Array') {
@@ -49,7 +56,15 @@ export function tensor(data: Float32Array | Uint8Array | Uint16Array, shape: rea
   const dims = checkShape(op, 'shape', shape);
   const size = dims.reduce((a, b) => a * b, 1);
   const length = typedArrayLength(data);
-  if (length !== size) throw shapeError(op, 'data', `of length product(shape) = ${size} for shape ${formatShape(dims)}`, `length ${length}`);
+  if (length !== size)
+    throw shapeError(
+      op,
+      'data',
+      `of length product(shape) = ${size} for shape ${formatShape(dims)}`,
+      `length ${length}`,
+    );
   const frozen = Object.freeze(dims.slice());
-  return dtype === undefined ? { data: data as Float32Array, shape: frozen } : { data: data as Uint16Array, shape: frozen, dtype };
+  return dtype === undefined
+    ? { data: data as Float32Array, shape: frozen }
+    : { data: data as Uint16Array, shape: frozen, dtype };
 }

@@ -11,7 +11,9 @@ let attnkit;
 try {
   attnkit = require(path.join(ROOT, 'dist', 'index.js'));
 } catch (err) {
-  throw new Error(`bench: cannot load ${path.join(ROOT, 'dist')} (${err.message.split('\n')[0]}); run \`npm run build\` first`);
+  throw new Error(
+    `bench: cannot load ${path.join(ROOT, 'dist')} (${err.message.split('\n')[0]}); run \`npm run build\` first`,
+  );
 }
 export { attnkit };
 
@@ -20,7 +22,9 @@ export const canSetThreads = typeof attnkit.setNumThreads === 'function';
 /** Sets the pool size when the package can; returns the thread count calls will use. */
 export function useThreads(n) {
   if (canSetThreads) attnkit.setNumThreads(n);
-  return canSetThreads && typeof attnkit.getNumThreads === 'function' ? attnkit.getNumThreads() : attnkit.backendInfo().threads;
+  return canSetThreads && typeof attnkit.getNumThreads === 'function'
+    ? attnkit.getNumThreads()
+    : attnkit.backendInfo().threads;
 }
 
 /** Thread counts to measure: 1 and 2 (capped by the cores) when settable, else the one there is. */

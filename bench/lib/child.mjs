@@ -66,5 +66,9 @@ function backwardMemory(s) {
 }
 
 const result =
-  spec.kind === 'memory' ? memory(spec.shape) : spec.kind === 'backward-memory' ? backwardMemory(spec.shape) : timeAttnkit(spec.shape, spec);
+  spec.kind === 'memory'
+    ? memory(spec.shape)
+    : spec.kind === 'backward-memory'
+      ? backwardMemory(spec.shape)
+      : timeAttnkit(spec.shape, spec);
 process.stdout.write(`${JSON.stringify(result)}\n`);

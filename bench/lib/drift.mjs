@@ -29,5 +29,11 @@ export function drift(samples, key) {
   const q = Math.max(1, Math.floor(ys.length / 4));
   const first = median(ys.slice(0, q));
   const last = median(ys.slice(-q));
-  return { slopePerMin: slope(ts, ys) * 60, spread: Math.max(...ys) - Math.min(...ys), growth: last - first, first, last };
+  return {
+    slopePerMin: slope(ts, ys) * 60,
+    spread: Math.max(...ys) - Math.min(...ys),
+    growth: last - first,
+    first,
+    last,
+  };
 }

@@ -30,7 +30,8 @@ export function cpuFamily() {
 }
 
 /** "AMD EPYC (family 26)": the model name with the family number when there is one. */
-export const cpuLabel = (model, family) => (family === null || family === undefined ? model : `${model} (family ${family})`);
+export const cpuLabel = (model, family) =>
+  family === null || family === undefined ? model : `${model} (family ${family})`;
 
 /**
  * { peak: {t: GFLOP/s}, peak512: {t}, peak256: {t}, bw: {t: GB/s}, cpu, family, note } for each thread
@@ -39,7 +40,17 @@ export const cpuLabel = (model, family) => (family === null || family === undefi
  */
 export function probeMachine(threads) {
   const addon = loadProbes();
-  const m = { peak: {}, peak512: {}, peak256: {}, bw: {}, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', family: cpuFamily(), node: process.version, load: os.loadavg()[0], note: '' };
+  const m = {
+    peak: {},
+    peak512: {},
+    peak256: {},
+    bw: {},
+    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    family: cpuFamily(),
+    node: process.version,
+    load: os.loadavg()[0],
+    note: '',
+  };
   if (!addon || typeof addon.probeFmaPeak !== 'function') {
     m.note = `probes unavailable (${probesError}): % of peak and % of bandwidth left blank`;
     return m;

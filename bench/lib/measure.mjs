@@ -43,7 +43,12 @@ export function applyMachine(rows, machine) {
   for (const r of rows) {
     const peak = machine?.peak?.[r.threads];
     const bw = machine?.bw?.[r.threads];
-    for (const [key, x, of] of [['pctPeak', r.gflops, peak], ['pctBw', r.gbps, bw], ['attnkitPctPeak', r.attnkitGflops, peak], ['attnkitPctBw', r.attnkitGbps, bw]]) {
+    for (const [key, x, of] of [
+      ['pctPeak', r.gflops, peak],
+      ['pctBw', r.gbps, bw],
+      ['attnkitPctPeak', r.attnkitGflops, peak],
+      ['attnkitPctBw', r.attnkitGbps, bw],
+    ]) {
       const v = pct(x, of);
       if (v !== undefined) r[key] = v;
     }

@@ -17,8 +17,13 @@ export function loadProbes() {
   if (cached !== undefined) return cached;
   if (!existsSync(PROBES_ADDON)) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = spawnSync(npm, ['run', '--silent', 'build:probes'], { cwd: ROOT, encoding: 'utf8', shell: process.platform === 'win32' });
-    if (r.status !== 0) probesError = `npm run build:probes failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ')}`;
+    const r = spawnSync(npm, ['run', '--silent', 'build:probes'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      shell: process.platform === 'win32',
+    });
+    if (r.status !== 0)
+      probesError = `npm run build:probes failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ')}`;
   }
   try {
     cached = require(PROBES_ADDON);

@@ -15,10 +15,15 @@ export const masked = (s, mask) => ({ ...s, mask });
 
 /** The mask of a masked shape as { data, dims } (Uint8Array 1 = may attend, or Float32Array added). */
 export function maskData(s) {
-  if (s.mask === 'padding') return { data: Uint8Array.from({ length: s.Lk }, (_, j) => (j < s.Lk - s.Lk / 8 ? 1 : 0)), dims: [s.B, 1, 1, s.Lk] };
+  if (s.mask === 'padding')
+    return {
+      data: Uint8Array.from({ length: s.Lk }, (_, j) => (j < s.Lk - s.Lk / 8 ? 1 : 0)),
+      dims: [s.B, 1, 1, s.Lk],
+    };
   const u = randomData(s.Lq * s.Lk, 11); // uniform [-1, 1): below -0.8 is 10 %
   if (s.mask === 'bool') return { data: Uint8Array.from(u, (x) => (x < -0.8 ? 0 : 1)), dims: [s.Lq, s.Lk] };
-  if (s.mask === 'additive') return { data: Float32Array.from(u, (x) => (x < -0.8 ? -Infinity : (x - 1) / 2)), dims: [s.Lq, s.Lk] };
+  if (s.mask === 'additive')
+    return { data: Float32Array.from(u, (x) => (x < -0.8 ? -Infinity : (x - 1) / 2)), dims: [s.Lq, s.Lk] };
   throw new Error(`bench: unknown mask ${s.mask}`);
 }
 

@@ -11,7 +11,8 @@ export function runChild(spec, env = {}) {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  if (r.status !== 0) throw new Error(`bench child failed (${JSON.stringify(spec)}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  if (r.status !== 0)
+    throw new Error(`bench child failed (${JSON.stringify(spec)}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   const last = r.stdout.trim().split('\n').pop();
   return JSON.parse(last);
 }

@@ -36,5 +36,7 @@ export function formatTable(rows, extra = []) {
   const cells = rows.map((r) => cols.map(([, f]) => f(r)));
   const width = cols.map(([t], c) => Math.max(t.length, ...cells.map((row) => row[c].length)));
   const line = (vals) => `| ${vals.map((v, c) => v.padEnd(width[c])).join(' | ')} |`;
-  return [line(cols.map(([t]) => t)), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+  return [line(cols.map(([t]) => t)), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join(
+    '\n',
+  );
 }

@@ -33,7 +33,8 @@ export function timeRounds(fns, { warmup = 2, runs = 10, rounds = 5 } = {}) {
   for (const fn of fns) for (let i = 0; i < warmup; i++) fn();
   const times = fns.map(() => []);
   const perRound = Math.max(1, Math.ceil(runs / rounds));
-  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => times[i].push(...timeSync(fn, { warmup: 1, runs: perRound }).times));
+  for (let r = 0; r < rounds; r++)
+    fns.forEach((fn, i) => times[i].push(...timeSync(fn, { warmup: 1, runs: perRound }).times));
   return times.map(summarize);
 }
 

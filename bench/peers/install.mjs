@@ -24,7 +24,9 @@ export const peerRequire = createRequire(path.join(PEERS_DIR, 'package.json'));
 function installed(dir, packages) {
   return Object.entries(packages).every(([name, version]) => {
     try {
-      return JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version === version;
+      return (
+        JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version === version
+      );
     } catch {
       return false;
     }
@@ -39,7 +41,8 @@ export function ensureInstalled(dir, packages, what, env = {}) {
   if (installed(dir, packages)) return;
   fs.mkdirSync(dir, { recursive: true });
   const pkg = path.join(dir, 'package.json');
-  if (!fs.existsSync(pkg)) fs.writeFileSync(pkg, `{ "private": true, "description": "attnkit ${what} (not shipped)" }\n`);
+  if (!fs.existsSync(pkg))
+    fs.writeFileSync(pkg, `{ "private": true, "description": "attnkit ${what} (not shipped)" }\n`);
   const specs = Object.entries(packages).map(([n, v]) => `${n}@${v}`);
   console.log(`installing ${what} into ${dir}: ${specs.join(' ')}`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';

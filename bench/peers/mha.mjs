@@ -64,12 +64,35 @@ function layerGraph({ B, S, E, H }, params, op) {
   ];
   const attention =
     op === 'mha'
-      ? { opType: 'MultiHeadAttention', domain: 'com.microsoft', inputs: ['q', 'k', 'v'], outputs: ['a'], attrs: { num_heads: { i: H } } }
-      : { opType: 'Attention', inputs: ['q', 'k', 'v'], outputs: ['a'], attrs: { q_num_heads: { i: H }, kv_num_heads: { i: H } } };
+      ? {
+          opType: 'MultiHeadAttention',
+          domain: 'com.microsoft',
+          inputs: ['q', 'k', 'v'],
+          outputs: ['a'],
+          attrs: { num_heads: { i: H } },
+        }
+      : {
+          opType: 'Attention',
+          inputs: ['q', 'k', 'v'],
+          outputs: ['a'],
+          attrs: { q_num_heads: { i: H }, kv_num_heads: { i: H } },
+        };
   return buildGraph({
     irVersion: op === 'mha' ? 10 : 11,
-    opsets: op === 'mha' ? [['', 21], ['com.microsoft', 1]] : [['', 23]],
-    nodes: [...proj('wq', 'bq', 'x', 'q'), ...proj('wk', 'bk', 'x', 'k'), ...proj('wv', 'bv', 'x', 'v'), attention, ...proj('wo', 'bo', 'a', 'out')],
+    opsets:
+      op === 'mha'
+        ? [
+            ['', 21],
+            ['com.microsoft', 1],
+          ]
+        : [['', 23]],
+    nodes: [
+      ...proj('wq', 'bq', 'x', 'q'),
+      ...proj('wk', 'bk', 'x', 'k'),
+      ...proj('wv', 'bv', 'x', 'v'),
+      attention,
+      ...proj('wo', 'bo', 'a', 'out'),
+    ],
     inputs: [['x', dims]],
     outputs: [['out', dims]],
     // Weights as initializers (constants), so onnxruntime may pre-pack them for its GEMM.
@@ -140,7 +163,9 @@ export async function run({ quick, threads, machine, timing }) {
       worst = Math.max(worst, err);
       if (!(err <= TOLERANCE)) refused.set(`${peer.name} (mha)`, `max |diff| / max |attnkit| ${err} on ${mhaLabel(s)}`);
     }
-    console.log(`check ${peer.name.padEnd(9)} layer vs attnkit MultiHeadAttention: max |diff| / max |attnkit| ${worst.toExponential(2)}${refused.has(`${peer.name} (mha)`) ? '  REFUSED' : ''}`);
+    console.log(
+      `check ${peer.name.padEnd(9)} layer vs attnkit MultiHeadAttention: max |diff| / max |attnkit| ${worst.toExponential(2)}${refused.has(`${peer.name} (mha)`) ? '  REFUSED' : ''}`,
+    );
   }
 
   const s = SHAPE;
@@ -152,7 +177,19 @@ export async function run({ quick, threads, machine, timing }) {
     const threadsUsed = useThreads(t);
     const own = attnkitMha(s, data);
     const r = timeSync(own.run, timing);
-    const base = deriveFlops({ scenario: name, shape: mhaLabel(s), backend: `attnkit ${info.backend}`, simd: info.simd, threads: threadsUsed, ms: r.median, runs: r.runs }, flops, machine);
+    const base = deriveFlops(
+      {
+        scenario: name,
+        shape: mhaLabel(s),
+        backend: `attnkit ${info.backend}`,
+        simd: info.simd,
+        threads: threadsUsed,
+        ms: r.median,
+        runs: r.runs,
+      },
+      flops,
+      machine,
+    );
     base.note = 'MultiHeadAttention.forward, options.out reused';
     rows.push(base);
     process.stderr.write(`  ${mhaLabel(s)} thr=${t}: attnkit ${base.ms.toFixed(2)} ms\n`);
@@ -161,7 +198,15 @@ export async function run({ quick, threads, machine, timing }) {
       useThreads(t);
       const h = await peer.setup(s, data, t);
       const p = await timeAlternately(h, own, { quick, timing });
-      const row = addAttnkitSide(deriveFlops({ scenario: name, shape: mhaLabel(s), backend: peer.name, simd: '', threads: t, ms: p.ms }, flops, machine), p.attnkitMs, machine);
+      const row = addAttnkitSide(
+        deriveFlops(
+          { scenario: name, shape: mhaLabel(s), backend: peer.name, simd: '', threads: t, ms: p.ms },
+          flops,
+          machine,
+        ),
+        p.attnkitMs,
+        machine,
+      );
       row.note = [p.runs < timing.runs ? `${p.runs} runs` : '', peer.note].filter(Boolean).join('; ');
       rows.push(row);
       process.stderr.write(`  ${mhaLabel(s)} thr=${t}: ${peer.name} ${p.ms.toFixed(2)} ms\n`);

@@ -50,7 +50,8 @@ function valueInfo(field, name, shape, elem = 'float') {
 
 /** TensorProto of a float32 initializer: dims (1), data_type (2), name (8), raw_data (9, little-endian). */
 function initializer(name, shape, data) {
-  if (data.length !== shape.reduce((a, d) => a * d, 1)) throw new Error(`onnx-model: initializer ${name} has ${data.length} values for shape [${shape}]`);
+  if (data.length !== shape.reduce((a, d) => a * d, 1))
+    throw new Error(`onnx-model: initializer ${name} has ${data.length} values for shape [${shape}]`);
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength); // x86 and arm64 are little-endian
   return msg(5, [...shape.map((d) => int(1, d)), int(2, ELEM.float), str(8, name), bytes(9, raw)]);
 }
@@ -104,7 +105,16 @@ export function buildGraph(spec) {
 export function buildModel(spec) {
   return buildGraph({
     ...spec,
-    nodes: [{ name: 'attention', opType: spec.opType, domain: spec.domain, inputs: spec.inputs.map(([n]) => n), outputs: spec.outputs.map(([n]) => n), attrs: spec.attrs }],
+    nodes: [
+      {
+        name: 'attention',
+        opType: spec.opType,
+        domain: spec.domain,
+        inputs: spec.inputs.map(([n]) => n),
+        outputs: spec.outputs.map(([n]) => n),
+        attrs: spec.attrs,
+      },
+    ],
     inputs: spec.inputs.filter(([n]) => n !== ''),
   });
 }

@@ -21,14 +21,16 @@ function toBshd(a, B, H, L, D) {
   const o = new Float32Array(a.length);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++)
-      for (let l = 0; l < L; l++) o.set(a.subarray(((b * H + h) * L + l) * D, ((b * H + h) * L + l + 1) * D), ((b * L + l) * H + h) * D);
+      for (let l = 0; l < L; l++)
+        o.set(a.subarray(((b * H + h) * L + l) * D, ((b * H + h) * L + l + 1) * D), ((b * L + l) * H + h) * D);
   return o;
 }
 function fromBshd(a, B, H, L, D) {
   const o = new Float32Array(a.length);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++)
-      for (let l = 0; l < L; l++) o.set(a.subarray(((b * L + l) * H + h) * D, ((b * L + l) * H + h + 1) * D), ((b * H + h) * L + l) * D);
+      for (let l = 0; l < L; l++)
+        o.set(a.subarray(((b * L + l) * H + h) * D, ((b * L + l) * H + h + 1) * D), ((b * H + h) * L + l) * D);
   return o;
 }
 
@@ -40,17 +42,37 @@ export const ortMha = {
   name: 'ort-mha',
   threads: 'any',
   supports: (s) =>
-    s.Hq !== s.Hkv ? 'no GQA in MultiHeadAttention' : s.D !== s.Dv ? 'D != Dv' : s.mask && s.mask !== 'additive' ? 'additive masks only' : true,
+    s.Hq !== s.Hkv
+      ? 'no GQA in MultiHeadAttention'
+      : s.D !== s.Dv
+        ? 'D != Dv'
+        : s.mask && s.mask !== 'additive'
+          ? 'additive masks only'
+          : true,
   async setup(s, x, threads) {
     const { Tensor } = ort();
     // attention_bias is input 5 (after bias and key_padding_mask, omitted).
-    const bias = s.mask ? [['', null], ['', null], ['mask', [1, 1, s.Lq, s.Lk]]] : [];
+    const bias = s.mask
+      ? [
+          ['', null],
+          ['', null],
+          ['mask', [1, 1, s.Lq, s.Lk]],
+        ]
+      : [];
     const model = buildModel({
       opType: 'MultiHeadAttention',
       domain: 'com.microsoft',
       irVersion: 10,
-      opsets: [['', 21], ['com.microsoft', 1]],
-      inputs: [['q', [s.B, s.Lq, s.Hq * s.D]], ['k', [s.B, s.Hkv, s.Lk, s.D]], ['v', [s.B, s.Hkv, s.Lk, s.Dv]], ...bias],
+      opsets: [
+        ['', 21],
+        ['com.microsoft', 1],
+      ],
+      inputs: [
+        ['q', [s.B, s.Lq, s.Hq * s.D]],
+        ['k', [s.B, s.Hkv, s.Lk, s.D]],
+        ['v', [s.B, s.Hkv, s.Lk, s.Dv]],
+        ...bias,
+      ],
       outputs: [['out', [s.B, s.Lq, s.Hq * s.Dv]]],
       attrs: { num_heads: { i: s.Hq }, scale: { f: 1 / Math.sqrt(s.D) }, unidirectional: { i: s.causal ? 1 : 0 } },
     });

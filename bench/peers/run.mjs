@@ -30,7 +30,9 @@ const jsonAt = argv.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : null;
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1].split(',') : null;
-for (const a of argv) if (a.startsWith('--') && !['--quick', '--json', '--only'].includes(a)) throw new Error(`bench:peers: unknown argument ${a} (use --quick, --json <file>, --only a,b)`);
+for (const a of argv)
+  if (a.startsWith('--') && !['--quick', '--json', '--only'].includes(a))
+    throw new Error(`bench:peers: unknown argument ${a} (use --quick, --json <file>, --only a,b)`);
 
 ensurePeers();
 
@@ -46,7 +48,9 @@ const machine = probeMachine([...new Set([1, 2, ...threads])].filter((t) => t <=
 const timing = quick ? { warmup: 1, runs: 3 } : { warmup: 2, runs: 10 };
 
 const info = attnkit.backendInfo();
-console.log(`attnkit ${info.version} (${info.backend}, ${info.simd}${Number.isFinite(info.fmaWidth) ? `, fmaWidth ${info.fmaWidth}` : ''}) vs onnxruntime-node ${ortVersion()}, tfjs ${tfjsVersion()}`);
+console.log(
+  `attnkit ${info.version} (${info.backend}, ${info.simd}${Number.isFinite(info.fmaWidth) ? `, fmaWidth ${info.fmaWidth}` : ''}) vs onnxruntime-node ${ortVersion()}, tfjs ${tfjsVersion()}`,
+);
 console.log(`${describeMachine(machine)}\n`);
 
 const attnkitOut = (s, x) => sdpaRunner(attnkit, s, x)().data;
@@ -72,11 +76,14 @@ for (const peer of PEERS) {
     const got = h.result();
     h.dispose?.();
     let err = got.length === want.length ? 0 : Infinity;
-    for (let i = 0; i < want.length && err !== Infinity; i++) err = Math.max(err, Math.abs(got[i] - want[i]) || (Number.isNaN(got[i]) ? Infinity : 0));
+    for (let i = 0; i < want.length && err !== Infinity; i++)
+      err = Math.max(err, Math.abs(got[i] - want[i]) || (Number.isNaN(got[i]) ? Infinity : 0));
     worst = Math.max(worst, err);
     if (!(err <= TOLERANCE)) refused.set(peer.name, `max |diff| ${err} on ${label(s)}`);
   }
-  console.log(`check ${peer.name.padEnd(9)} vs attnkit: max |diff| ${worst.toExponential(2)}${refused.has(peer.name) ? '  REFUSED' : ''}`);
+  console.log(
+    `check ${peer.name.padEnd(9)} vs attnkit: max |diff| ${worst.toExponential(2)}${refused.has(peer.name) ? '  REFUSED' : ''}`,
+  );
 }
 console.log('');
 
@@ -110,7 +117,11 @@ for (const [scenario, shapes] of scenarios.filter(([n]) => !only || only.include
         const ok = peer.supports(s);
         if (ok !== true || fullFlops(s) > (MAX_FLOPS[peer.name] ?? Infinity)) continue;
         const r = await timePeer(peer, s, pt, t);
-        const row = addAttnkitSide(derive({ scenario, backend: peer.name, simd: '', threads: pt, ms: r.ms }, s, machine, { decode: isDecode }), r.attnkitMs, machine);
+        const row = addAttnkitSide(
+          derive({ scenario, backend: peer.name, simd: '', threads: pt, ms: r.ms }, s, machine, { decode: isDecode }),
+          r.attnkitMs,
+          machine,
+        );
         row.note = [r.runs < timing.runs ? `${r.runs} runs` : '', peer.note].filter(Boolean).join('; ');
         rows.push(row);
         process.stderr.write(`  ${label(s)} thr=${t}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
@@ -127,13 +138,25 @@ if (!only || only.includes(mha.name)) {
 // The JS backend against the JavaScript peers at S = 512, timed back to back (the machine's load drifts
 // over a long run, so rows minutes apart would not compare).
 if (!only || only.includes('js')) {
-  const js = derive({ scenario: 'js', ...runChild({ kind: 'time', shape: jsBackend.SHAPE, threads: 1, ...timing }, { ATTNKIT_BACKEND: 'js' }), threads: 1 }, jsBackend.SHAPE, machine);
+  const js = derive(
+    {
+      scenario: 'js',
+      ...runChild({ kind: 'time', shape: jsBackend.SHAPE, threads: 1, ...timing }, { ATTNKIT_BACKEND: 'js' }),
+      threads: 1,
+    },
+    jsBackend.SHAPE,
+    machine,
+  );
   js.backend = 'attnkit js';
   rows.push(js);
   for (const peer of [tfjsWasm, tfjsCpu, naiveJs]) {
     if (refused.has(peer.name)) continue;
     const r = await timePeer(peer, jsBackend.SHAPE, 1);
-    const row = addAttnkitSide(derive({ scenario: 'js', backend: peer.name, simd: '', threads: 1, ms: r.ms }, jsBackend.SHAPE, machine), js.ms, machine);
+    const row = addAttnkitSide(
+      derive({ scenario: 'js', backend: peer.name, simd: '', threads: 1, ms: r.ms }, jsBackend.SHAPE, machine),
+      js.ms,
+      machine,
+    );
     row.note = r.runs < timing.runs ? `${r.runs} runs` : '';
     rows.push(row);
     process.stderr.write(`  js ${label(jsBackend.SHAPE)}: ${peer.name} ${r.ms.toFixed(2)} ms\n`);
@@ -145,11 +168,16 @@ mergeMachine(machine, probeMachine(Object.keys(machine.peak).map(Number)));
 applyMachine(rows, machine);
 console.log(`probes, best of start and end: ${describeMachine(machine)}\n`);
 console.log(formatTable(rows, PEER_COLUMNS));
-console.log('\nattnkit × = peer median / attnkit median on the same shape and thread count, the two timed alternately in\n' +
-  `${ROUNDS} rounds (js rows: vs the attnkit JS backend's row); attnkit % peak / % bw: attnkit's side of those rounds,\n` +
-  "beside the peer's own in % peak / % bw. The attnkit rows are timed on their own, before the peers.");
+console.log(
+  '\nattnkit × = peer median / attnkit median on the same shape and thread count, the two timed alternately in\n' +
+    `${ROUNDS} rounds (js rows: vs the attnkit JS backend's row); attnkit % peak / % bw: attnkit's side of those rounds,\n` +
+    "beside the peer's own in % peak / % bw. The attnkit rows are timed on their own, before the peers.",
+);
 for (const [name, why] of refused) console.log(`refused ${name}: ${why}`);
 if (jsonFile) {
-  fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), machine, peers: { onnxruntime: ortVersion(), tfjs: tfjsVersion() }, rows }, null, 2)}\n`);
+  fs.writeFileSync(
+    jsonFile,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, peers: { onnxruntime: ortVersion(), tfjs: tfjsVersion() }, rows }, null, 2)}\n`,
+  );
   console.log(`rows written to ${jsonFile}`);
 }

@@ -20,7 +20,11 @@ function expandHeads(a, s, D) {
   const o = new Float32Array(s.B * s.Hq * s.Lk * D);
   const n = s.Lk * D;
   for (let b = 0; b < s.B; b++)
-    for (let h = 0; h < s.Hq; h++) o.set(a.subarray((b * s.Hkv + Math.floor(h / group)) * n, (b * s.Hkv + Math.floor(h / group) + 1) * n), (b * s.Hq + h) * n);
+    for (let h = 0; h < s.Hq; h++)
+      o.set(
+        a.subarray((b * s.Hkv + Math.floor(h / group)) * n, (b * s.Hkv + Math.floor(h / group) + 1) * n),
+        (b * s.Hq + h) * n,
+      );
   return o;
 }
 

@@ -82,13 +82,18 @@ export function createInferenceServer(options = {}) {
   async function generate(req, res) {
     const b = await body(req, schemas.generate);
     const sse = b.stream === 'sse';
-    const write = (event, data) => res.write(sse ? `event: ${event}\ndata: ${JSON.stringify(data)}\n\n` : `${JSON.stringify({ event, ...data })}\n`);
+    const write = (event, data) =>
+      res.write(sse ? `event: ${event}\ndata: ${JSON.stringify(data)}\n\n` : `${JSON.stringify({ event, ...data })}\n`);
     const job = pool.generate(
       { session: b.session, tokens: b.tokens, maxTokens: b.maxTokens ?? 16 },
       {
         // Headers go out once the worker has accepted the request, so its refusals are still plain 4xx answers.
         onStart(session) {
-          res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/x-ndjson', 'cache-control': 'no-store', ...(stopping ? { connection: 'close' } : {}) });
+          res.writeHead(200, {
+            'content-type': sse ? 'text/event-stream' : 'application/x-ndjson',
+            'cache-control': 'no-store',
+            ...(stopping ? { connection: 'close' } : {}),
+          });
           write('session', { session });
         },
         onToken: (token) => write('token', { token }),
@@ -125,16 +130,31 @@ export function createInferenceServer(options = {}) {
 
   function snapshot(reset, workers) {
     const ms = (ns) => +(ns / 1e6).toFixed(3);
-    const eventLoop = { p50Ms: ms(loop.percentile(50)), p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max), meanMs: ms(loop.mean), samples: loop.count };
+    const eventLoop = {
+      p50Ms: ms(loop.percentile(50)),
+      p99Ms: ms(loop.percentile(99)),
+      maxMs: ms(loop.max),
+      meanMs: ms(loop.mean),
+      samples: loop.count,
+    };
     if (reset) loop.reset();
     return { eventLoop, requests: { ...counts }, workers };
   }
 
   async function route(req, res) {
     const url = new URL(req.url, 'http://localhost');
-    const routes = { '/v1/embed': ['POST', embed], '/v1/generate': ['POST', generate], '/metrics': ['GET', (_, r) => metrics(r, url)], '/healthz': ['GET', health] };
+    const routes = {
+      '/v1/embed': ['POST', embed],
+      '/v1/generate': ['POST', generate],
+      '/metrics': ['GET', (_, r) => metrics(r, url)],
+      '/healthz': ['GET', health],
+    };
     const found = routes[url.pathname];
-    if (!found) throw new RequestError(404, `no route ${url.pathname} (POST /v1/embed, POST /v1/generate, GET /metrics, GET /healthz)`);
+    if (!found)
+      throw new RequestError(
+        404,
+        `no route ${url.pathname} (POST /v1/embed, POST /v1/generate, GET /metrics, GET /healthz)`,
+      );
     if (req.method !== found[0]) throw new RequestError(405, `${url.pathname} takes ${found[0]}, got ${req.method}`);
     await found[1](req, res);
   }

@@ -37,7 +37,11 @@ function startGeneration(msg) {
   const { context } = model.config;
   const need = store.used(s) + input.length + maxTokens - 1;
   if (need > context)
-    return fail(id, 400, `too long: the session's context holds ${context} tokens; it has ${store.used(s)}, and ${tokens.length} new tokens with maxTokens ${maxTokens} need ${need}`);
+    return fail(
+      id,
+      400,
+      `too long: the session's context holds ${context} tokens; it has ${store.used(s)}, and ${tokens.length} new tokens with maxTokens ${maxTokens} need ${need}`,
+    );
   s.busy = true;
   post({ id, type: 'start', session: s.id });
   queue.push({ id, kind: 'generate', s, input, remaining: maxTokens, out: [] });
@@ -47,7 +51,10 @@ function startGeneration(msg) {
 function runUnit(job) {
   if (job.kind === 'embed') {
     const vectors = model.embed(job.sequences);
-    return post({ id: job.id, type: 'result', value: vectors }, vectors.map((v) => v.buffer));
+    return post(
+      { id: job.id, type: 'result', value: vectors },
+      vectors.map((v) => v.buffer),
+    );
   }
   const { s } = job;
   if (cancelled.delete(job.id)) {
@@ -85,7 +92,8 @@ parentPort.on('message', (msg) => {
   else if (msg.type === 'generate') startGeneration(msg);
   else if (msg.type === 'cancel') {
     if (queue.some((j) => j.id === msg.id && j.kind === 'generate')) cancelled.add(msg.id);
-  } else if (msg.type === 'stats') post({ id: msg.id, type: 'result', value: { ...store.stats(), queued: queue.length } });
+  } else if (msg.type === 'stats')
+    post({ id: msg.id, type: 'result', value: { ...store.stats(), queued: queue.length } });
   schedule();
 });
 parentPort.postMessage({ type: 'ready' });

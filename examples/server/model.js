@@ -7,7 +7,15 @@
 // greedy next token.
 import { KVCache, MultiHeadAttention, linear, tensor, xavierUniform } from './attnkit.js';
 
-export const MODEL_DEFAULTS = Object.freeze({ vocab: 512, dim: 64, heads: 4, kvHeads: 2, layers: 2, context: 256, seed: 7 });
+export const MODEL_DEFAULTS = Object.freeze({
+  vocab: 512,
+  dim: 64,
+  heads: 4,
+  kvHeads: 2,
+  layers: 2,
+  context: 256,
+  seed: 7,
+});
 
 const ROPE = { type: 'rope' };
 
@@ -37,7 +45,11 @@ export class TinyModel {
     this.headDim = c.dim / c.heads;
     const weight = (rows, seed) => xavierUniform(tensor(new Float32Array(rows * c.dim), [rows, c.dim]), { seed }).data;
     this.embedding = weight(c.vocab, c.seed);
-    this.layers = Array.from({ length: c.layers }, (_, l) => new MultiHeadAttention({ embedDim: c.dim, numHeads: c.heads, numKvHeads: c.kvHeads, seed: c.seed + 1 + l }));
+    this.layers = Array.from(
+      { length: c.layers },
+      (_, l) =>
+        new MultiHeadAttention({ embedDim: c.dim, numHeads: c.heads, numKvHeads: c.kvHeads, seed: c.seed + 1 + l }),
+    );
     this.head = { data: weight(c.vocab, c.seed + 1 + c.layers), shape: [c.vocab, c.dim] };
   }
 
@@ -50,14 +62,18 @@ export class TinyModel {
   /** One empty KVCache per layer, for one session. */
   newCaches() {
     const c = this.config;
-    return this.layers.map(() => new KVCache({ batch: 1, kvHeads: c.kvHeads, headDim: this.headDim, maxLength: c.context }));
+    return this.layers.map(
+      () => new KVCache({ batch: 1, kvHeads: c.kvHeads, headDim: this.headDim, maxLength: c.context }),
+    );
   }
 
   /** Embedding rows of `sequences` (arrays of token ids), right-padded with zero rows to `length`. */
   lookup(sequences, length) {
     const E = this.config.dim;
     const x = new Float32Array(sequences.length * length * E);
-    sequences.forEach((seq, b) => seq.forEach((id, t) => x.set(this.embedding.subarray(id * E, (id + 1) * E), (b * length + t) * E)));
+    sequences.forEach((seq, b) =>
+      seq.forEach((id, t) => x.set(this.embedding.subarray(id * E, (id + 1) * E), (b * length + t) * E)),
+    );
     return x;
   }
 
@@ -70,7 +86,10 @@ export class TinyModel {
     const keyPaddingMask = tensor(new Uint8Array(B * L), [B, L]);
     sequences.forEach((s, b) => keyPaddingMask.data.fill(1, b * L + s.length, (b + 1) * L));
     for (const layer of this.layers) {
-      const { output } = layer.forward(tensor(rmsNorm(h, E), [B, L, E]), undefined, undefined, { keyPaddingMask, positional: ROPE });
+      const { output } = layer.forward(tensor(rmsNorm(h, E), [B, L, E]), undefined, undefined, {
+        keyPaddingMask,
+        positional: ROPE,
+      });
       for (let i = 0; i < h.length; i++) h[i] += output.data[i];
     }
     return sequences.map((s, b) => {
@@ -90,7 +109,11 @@ export class TinyModel {
     const n = tokens.length;
     const h = this.lookup([tokens], n);
     this.layers.forEach((layer, l) => {
-      const { output } = layer.forward(tensor(rmsNorm(h, E), [1, n, E]), undefined, undefined, { cache: caches[l], causal: true, positional: ROPE });
+      const { output } = layer.forward(tensor(rmsNorm(h, E), [1, n, E]), undefined, undefined, {
+        cache: caches[l],
+        causal: true,
+        positional: ROPE,
+      });
       for (let i = 0; i < h.length; i++) h[i] += output.data[i];
     });
     const last = rmsNorm(h.subarray((n - 1) * E), E);

@@ -9,7 +9,8 @@ export class SessionStore {
   constructor(model, memoryCap, prefix = '') {
     this.model = model;
     this.capacity = Math.floor(memoryCap / model.sessionBytes);
-    if (this.capacity < 1) throw new RangeError(`memoryCap ${memoryCap} B holds no session (one takes ${model.sessionBytes} B)`);
+    if (this.capacity < 1)
+      throw new RangeError(`memoryCap ${memoryCap} B holds no session (one takes ${model.sessionBytes} B)`);
     this.prefix = prefix;
     /** id → session; Map order is the LRU order (first = least recently used). */
     this.sessions = new Map();
@@ -50,6 +51,11 @@ export class SessionStore {
   }
 
   stats() {
-    return { sessions: this.sessions.size, capacity: this.capacity, evictions: this.evictions, bytes: this.sessions.size * this.model.sessionBytes };
+    return {
+      sessions: this.sessions.size,
+      capacity: this.capacity,
+      evictions: this.evictions,
+      bytes: this.sessions.size * this.model.sessionBytes,
+    };
   }
 }

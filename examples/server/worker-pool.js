@@ -28,10 +28,16 @@ export class ModelPool {
         w.once('error', reject);
         w.once('exit', (code) => reject(new Error(`model worker ${index} exited with code ${code} while starting`)));
       });
-      slot.ready.then(() => w.on('message', (msg) => this.reply(slot, msg)), () => {});
+      slot.ready.then(
+        () => w.on('message', (msg) => this.reply(slot, msg)),
+        () => {},
+      );
       // A worker that dies fails its jobs; the server answers them 500 rather than hanging.
       w.on('error', (err) => this.failAll(slot, err));
-      w.on('exit', (code) => this.closed || this.failAll(slot, new Error(`model worker ${index} exited with code ${code}`)));
+      w.on(
+        'exit',
+        (code) => this.closed || this.failAll(slot, new Error(`model worker ${index} exited with code ${code}`)),
+      );
       return slot;
     });
   }
@@ -55,15 +61,26 @@ export class ModelPool {
     let slot = this.leastBusy();
     if (session !== undefined) {
       slot = this.workers[Number(session.slice(0, session.indexOf('.')))];
-      if (!slot) return { promise: Promise.reject(new RequestError(404, `session ${session} not found (no such worker)`)), cancel() {} };
+      if (!slot)
+        return {
+          promise: Promise.reject(new RequestError(404, `session ${session} not found (no such worker)`)),
+          cancel() {},
+        };
     }
     const job = this.send(slot, { type: 'generate', session, tokens, maxTokens }, { onStart, onToken });
-    return { promise: job.promise, cancel: () => this.jobs.has(job.id) && slot.worker.postMessage({ type: 'cancel', id: job.id }) };
+    return {
+      promise: job.promise,
+      cancel: () => this.jobs.has(job.id) && slot.worker.postMessage({ type: 'cancel', id: job.id }),
+    };
   }
 
   /** Each worker's session counts, capacity, evictions and queue length. */
   stats() {
-    return Promise.all(this.workers.map((slot) => (slot.dead ? { failed: slot.dead.message } : this.send(slot, { type: 'stats' }).promise)));
+    return Promise.all(
+      this.workers.map((slot) =>
+        slot.dead ? { failed: slot.dead.message } : this.send(slot, { type: 'stats' }).promise,
+      ),
+    );
   }
 
   /** Stops the workers (after the server has finished its requests). */
@@ -78,7 +95,8 @@ export class ModelPool {
 
   send(slot, msg, callbacks = {}) {
     const id = this.nextId++;
-    if (slot.dead) return { id, promise: Promise.reject(new RequestError(500, `model worker failed: ${slot.dead.message}`)) };
+    if (slot.dead)
+      return { id, promise: Promise.reject(new RequestError(500, `model worker failed: ${slot.dead.message}`)) };
     let resolve, reject;
     const promise = new Promise((res, rej) => {
       resolve = res;

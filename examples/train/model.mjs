@@ -22,8 +22,13 @@ export class SequenceModel {
     this.embed = new Float32Array(vocab * E);
     xavierUniform({ data: this.embed, shape: [vocab, E] }, { seed });
     this.pe = sinusoidalTable(seqLen, E).data;
-    this.mhas = Array.from({ length: layers }, (_, l) => new MultiHeadAttention({ embedDim: E, numHeads, seed: seed + 1 + l }));
-    for (const m of this.mhas) for (const [name, a] of Object.entries(m.parameters())) if (name === 'in_proj_weight') a.forEach((v, i) => (a[i] = v * this.c.gain));
+    this.mhas = Array.from(
+      { length: layers },
+      (_, l) => new MultiHeadAttention({ embedDim: E, numHeads, seed: seed + 1 + l }),
+    );
+    for (const m of this.mhas)
+      for (const [name, a] of Object.entries(m.parameters()))
+        if (name === 'in_proj_weight') a.forEach((v, i) => (a[i] = v * this.c.gain));
     this.wOut = new Float32Array(vocab * E);
     xavierUniform({ data: this.wOut, shape: [vocab, E] }, { seed: seed + 100 });
     this.bOut = new Float32Array(vocab);
@@ -135,7 +140,8 @@ export function crossEntropy(logits, targets, vocab) {
     for (let v = 0; v < vocab; v++) sum += Math.exp(logits[o + v] - max);
     loss += Math.log(sum) + max - logits[o + targets[r]];
     if (arg === targets[r]) correct++;
-    for (let v = 0; v < vocab; v++) grad[o + v] = (Math.exp(logits[o + v] - max) / sum - (v === targets[r] ? 1 : 0)) / n;
+    for (let v = 0; v < vocab; v++)
+      grad[o + v] = (Math.exp(logits[o + v] - max) / sum - (v === targets[r] ? 1 : 0)) / n;
   }
   return { loss: loss / n, grad, correct };
 }

@@ -23,7 +23,18 @@ function parseArgs(argv) {
     if (!Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${v}`);
     return n;
   };
-  const keys = { '--layers': 'layers', '--seq-len': 'seqLen', '--epochs': 'maxEpochs', '--steps': 'stepsPerEpoch', '--batch': 'batch', '--heads': 'numHeads', '--embed': 'embedDim', '--lr': 'lr', '--seed': 'seed', '--gain': 'gain' };
+  const keys = {
+    '--layers': 'layers',
+    '--seq-len': 'seqLen',
+    '--epochs': 'maxEpochs',
+    '--steps': 'stepsPerEpoch',
+    '--batch': 'batch',
+    '--heads': 'numHeads',
+    '--embed': 'embedDim',
+    '--lr': 'lr',
+    '--seed': 'seed',
+    '--gain': 'gain',
+  };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     if (f === '--compare-scales') a.compare = true;
@@ -40,7 +51,9 @@ function progress(epoch, step, steps, loss) {
   if (!process.stdout.isTTY) return;
   const width = 24;
   const done = Math.round((step / steps) * width);
-  process.stdout.write(`\r  epoch ${String(epoch).padStart(2)} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${step}/${steps} loss ${loss.toFixed(3)}`);
+  process.stdout.write(
+    `\r  epoch ${String(epoch).padStart(2)} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${step}/${steps} loss ${loss.toFixed(3)}`,
+  );
 }
 
 function clearLine() {
@@ -51,7 +64,9 @@ const pct = (x) => `${(100 * x).toFixed(2)} %`;
 
 function printEpoch(r) {
   clearLine();
-  console.log(`  epoch ${String(r.epoch).padStart(2)}  loss ${r.loss.toFixed(4)}  train acc ${pct(r.trainAccuracy).padStart(8)}  held-out acc ${pct(r.evalAccuracy).padStart(8)}  ${r.seconds.toFixed(1)} s`);
+  console.log(
+    `  epoch ${String(r.epoch).padStart(2)}  loss ${r.loss.toFixed(4)}  train acc ${pct(r.trainAccuracy).padStart(8)}  held-out acc ${pct(r.evalAccuracy).padStart(8)}  ${r.seconds.toFixed(1)} s`,
+  );
 }
 
 function describe(c) {
@@ -65,7 +80,11 @@ function single(config) {
   const { history } = train(c, { onStep: (e, s, loss) => progress(e, s, c.stepsPerEpoch, loss), onEpoch: printEpoch });
   const last = history[history.length - 1];
   const reached = last.evalAccuracy >= c.target;
-  console.log(reached ? `Reached ${pct(last.evalAccuracy)} held-out token accuracy in ${last.seconds.toFixed(1)} s (${last.epoch} epochs of ${c.stepsPerEpoch} steps).` : `Stopped after ${last.epoch} epochs at ${pct(last.evalAccuracy)}.`);
+  console.log(
+    reached
+      ? `Reached ${pct(last.evalAccuracy)} held-out token accuracy in ${last.seconds.toFixed(1)} s (${last.epoch} epochs of ${c.stepsPerEpoch} steps).`
+      : `Stopped after ${last.epoch} epochs at ${pct(last.evalAccuracy)}.`,
+  );
   return history;
 }
 
@@ -83,25 +102,51 @@ async function compare(config, svgPath, jsonPath) {
   for (const s of SCALES) {
     const scale = s.factor(dK);
     console.log(`scale ${s.name} = ${scale.toPrecision(4)}`);
-    const { history, initialScoreStd } = train({ ...c, scale }, { onStep: (e, st, loss) => progress(e, st, c.stepsPerEpoch, loss), onEpoch: printEpoch });
-    console.log(`  at the start: unscaled scores q·k have σ = ${initialScoreStd.toFixed(3)}, scaled σ = ${(initialScoreStd * scale).toFixed(3)}`);
+    const { history, initialScoreStd } = train(
+      { ...c, scale },
+      { onStep: (e, st, loss) => progress(e, st, c.stepsPerEpoch, loss), onEpoch: printEpoch },
+    );
+    console.log(
+      `  at the start: unscaled scores q·k have σ = ${initialScoreStd.toFixed(3)}, scaled σ = ${(initialScoreStd * scale).toFixed(3)}`,
+    );
     runs.push({ ...s, scale, history, initialScoreStd });
   }
   console.log('\nHeld-out token accuracy (loss) per epoch:');
   console.log(['epoch', ...runs.map((r) => r.name)].join(' | '));
-  for (let e = 0; e < c.maxEpochs; e++) console.log([String(e + 1), ...runs.map((r) => `${pct(r.history[e].evalAccuracy)} (${r.history[e].loss.toFixed(3)})`)].join(' | '));
+  for (let e = 0; e < c.maxEpochs; e++)
+    console.log(
+      [String(e + 1), ...runs.map((r) => `${pct(r.history[e].evalAccuracy)} (${r.history[e].loss.toFixed(3)})`)].join(
+        ' | ',
+      ),
+    );
   for (const r of runs) {
     const first = r.history.find((h) => h.evalAccuracy >= 0.99);
-    console.log(`${r.name}: ${first ? `99 % held-out accuracy after epoch ${first.epoch}` : 'never reached 99 %'}, final loss ${r.history[r.history.length - 1].loss.toFixed(4)}`);
+    console.log(
+      `${r.name}: ${first ? `99 % held-out accuracy after epoch ${first.epoch}` : 'never reached 99 %'}, final loss ${r.history[r.history.length - 1].loss.toFixed(4)}`,
+    );
   }
-  if (jsonPath) fs.writeFileSync(jsonPath, `${JSON.stringify({ config: c, runs: runs.map(({ name, scale, history, initialScoreStd }) => ({ name, scale, initialScoreStd, history })) }, null, 1)}\n`);
+  if (jsonPath)
+    fs.writeFileSync(
+      jsonPath,
+      `${JSON.stringify({ config: c, runs: runs.map(({ name, scale, history, initialScoreStd }) => ({ name, scale, initialScoreStd, history })) }, null, 1)}\n`,
+    );
   const { lineChart } = await import('../../dist/explain/svg/line-chart.js');
   const svg = lineChart({
     title: 'Training loss of the reverse task by attention scale',
     subtitle: `same seeds and data; ${c.layers} layer(s), d_k = ${dK}, in_proj Xavier gain ${c.gain}; mean cross-entropy per epoch of ${c.stepsPerEpoch} steps`,
     x: { kind: 'linear', label: 'epoch', min: 1, max: c.maxEpochs },
-    y: { kind: 'log', label: 'training loss', min: Math.min(...runs.flatMap((r) => r.history.map((h) => h.loss))) * 0.8, max: Math.log(c.vocab) * 1.1 },
-    series: runs.map((r) => ({ name: r.name, color: r.color, marker: r.marker, points: r.history.map((h) => [h.epoch, h.loss]) })),
+    y: {
+      kind: 'log',
+      label: 'training loss',
+      min: Math.min(...runs.flatMap((r) => r.history.map((h) => h.loss))) * 0.8,
+      max: Math.log(c.vocab) * 1.1,
+    },
+    series: runs.map((r) => ({
+      name: r.name,
+      color: r.color,
+      marker: r.marker,
+      points: r.history.map((h) => [h.epoch, h.loss]),
+    })),
   });
   fs.writeFileSync(svgPath, svg);
   console.log(`Wrote ${path.relative(process.cwd(), svgPath)}`);

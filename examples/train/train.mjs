@@ -40,10 +40,8 @@ function rng(seed) {
 export function reverseBatch(count, L, vocab, rand) {
   const tokens = new Int32Array(count * L);
   const targets = new Int32Array(count * L);
-  for (let b = 0; b < count; b++)
-    for (let i = 0; i < L; i++) tokens[b * L + i] = Math.floor(rand() * vocab);
-  for (let b = 0; b < count; b++)
-    for (let i = 0; i < L; i++) targets[b * L + i] = tokens[b * L + L - 1 - i];
+  for (let b = 0; b < count; b++) for (let i = 0; i < L; i++) tokens[b * L + i] = Math.floor(rand() * vocab);
+  for (let b = 0; b < count; b++) for (let i = 0; i < L; i++) targets[b * L + i] = tokens[b * L + L - 1 - i];
   return { tokens, targets };
 }
 
@@ -60,7 +58,16 @@ export function accuracy(model, data, count, vocab) {
  */
 export function train(options = {}, { onStep, onEpoch } = {}) {
   const c = { ...DEFAULTS, ...options };
-  const model = new SequenceModel({ vocab: c.vocab, seqLen: c.seqLen, embedDim: c.embedDim, numHeads: c.numHeads, layers: c.layers, seed: c.seed, scale: c.scale, gain: c.gain });
+  const model = new SequenceModel({
+    vocab: c.vocab,
+    seqLen: c.seqLen,
+    embedDim: c.embedDim,
+    numHeads: c.numHeads,
+    layers: c.layers,
+    seed: c.seed,
+    scale: c.scale,
+    gain: c.gain,
+  });
   const params = model.parameters();
   const opt = new AdamW(params, { lr: c.lr, weightDecay: c.weightDecay });
   const dataRand = rng(c.seed * 7919 + 13);

@@ -29,7 +29,10 @@ function callerViews(p: SdpaPlan): [string, ArrayBufferView | null | undefined][
  * (worker_threads.markAsUntransferable: permanent, as Node does for its own Buffer pool). A
  * SharedArrayBuffer can be neither detached nor shrunk and is left as it is.
  */
-export function holdViewsForAsync(op: string, views: readonly [name: string, view: ArrayBufferView | null | undefined][]): void {
+export function holdViewsForAsync(
+  op: string,
+  views: readonly [name: string, view: ArrayBufferView | null | undefined][],
+): void {
   const held = views.filter((e): e is [string, ArrayBufferView] => e[1] != null);
   for (const [name, view] of held) {
     if (view.buffer instanceof ArrayBuffer && (view.buffer as ResizableBuffer).resizable === true)

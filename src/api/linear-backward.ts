@@ -29,16 +29,25 @@ export interface LinearGradients {
  * const y = linear(x, w, b);
  * const { dx, dWeight, dBias } = linearBackward(dY, x, w, { bias: true });
  */
-export function linearBackward(dY: Tensor, x: Tensor, weight: Tensor, options?: LinearBackwardOptions): LinearGradients {
+export function linearBackward(
+  dY: Tensor,
+  x: Tensor,
+  weight: Tensor,
+  options?: LinearBackwardOptions,
+): LinearGradients {
   const op = 'linearBackward';
   const { plan: p, outputs } = planLinearBackward(op, dY, x, weight, options);
   const { rows, inFeatures: n, outFeatures: m } = p;
   withCodedErrors(op, () => {
     // dx [rows, n] = dY [rows, m] · weight [m, n] = linear(dY, weightᵀ)
-    linear({ data: p.dY, shape: [rows, m] }, { data: transposed(p.weight, m, n), shape: [n, m] }, null, { out: { data: p.dx, shape: [rows, n] } });
+    linear({ data: p.dY, shape: [rows, m] }, { data: transposed(p.weight, m, n), shape: [n, m] }, null, {
+      out: { data: p.dx, shape: [rows, n] },
+    });
     // dWeight [m, n] = dYᵀ [m, rows] · x [rows, n] = linear(dYᵀ, xᵀ)
     const dYt = transposed(p.dY, rows, m);
-    linear({ data: dYt, shape: [m, rows] }, { data: transposed(p.x, rows, n), shape: [n, rows] }, null, { out: { data: p.dWeight, shape: [m, n] } });
+    linear({ data: dYt, shape: [m, rows] }, { data: transposed(p.x, rows, n), shape: [n, rows] }, null, {
+      out: { data: p.dWeight, shape: [m, n] },
+    });
     if (p.dBias) {
       // Each row of dYᵀ is one output's gradients over the rows: a contiguous float64 sum.
       for (let o = 0; o < m; o++) {
@@ -49,6 +58,7 @@ export function linearBackward(dY: Tensor, x: Tensor, weight: Tensor, options?: 
     }
   });
   const result = {} as LinearGradients;
-  for (const o of outputs) result[o.name] = (o.given as Tensor | undefined) ?? { data: o.data, shape: Object.freeze(o.shape.slice()) };
+  for (const o of outputs)
+    result[o.name] = (o.given as Tensor | undefined) ?? { data: o.data, shape: Object.freeze(o.shape.slice()) };
   return result;
 }

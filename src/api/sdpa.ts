@@ -19,7 +19,12 @@ function resultOf(plan: SdpaPlan, outShape: number[], out: unknown): Tensor {
  * @example
  * const out = scaledDotProductAttention(q, k, v, { causal: true });
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor | HalfTensor, v: Tensor | HalfTensor, options?: SdpaOptions): Tensor {
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor | HalfTensor,
+  v: Tensor | HalfTensor,
+  options?: SdpaOptions,
+): Tensor {
   const op = 'scaledDotProductAttention';
   const { plan, outShape, out } = planSdpa(op, q, k, v, options);
   if (sdpaHasWork(plan)) withCodedErrors(op, () => currentSelection().backend.sdpa(plan));
@@ -36,7 +41,12 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor | HalfTensor, v: 
  * are refused. Until the promise settles, writing to the inputs or reading `out` gives unspecified
  * values (never a crash).
  */
-export async function scaledDotProductAttentionAsync(q: Tensor, k: Tensor | HalfTensor, v: Tensor | HalfTensor, options?: SdpaOptions): Promise<Tensor> {
+export async function scaledDotProductAttentionAsync(
+  q: Tensor,
+  k: Tensor | HalfTensor,
+  v: Tensor | HalfTensor,
+  options?: SdpaOptions,
+): Promise<Tensor> {
   const op = 'scaledDotProductAttentionAsync';
   const { plan, outShape, out } = planSdpa(op, q, k, v, options);
   if (sdpaHasWork(plan)) {

@@ -16,7 +16,9 @@ function select(): Selection {
   const forced = (process.env.ATTNKIT_BACKEND ?? '').trim().toLowerCase();
   if (forced === 'js') return { backend: jsBackend, reason: 'forced by ATTNKIT_BACKEND=js' };
   if (forced !== '' && forced !== 'auto' && forced !== 'native')
-    throw new AttnkitBackendError(`ATTNKIT_BACKEND must be 'native', 'js' or 'auto', got '${process.env.ATTNKIT_BACKEND}'`);
+    throw new AttnkitBackendError(
+      `ATTNKIT_BACKEND must be 'native', 'js' or 'auto', got '${process.env.ATTNKIT_BACKEND}'`,
+    );
   const load = loadAddon();
   if (load.ok) {
     let backend: Backend;
@@ -25,12 +27,17 @@ function select(): Selection {
       backend.info(); // surfaces a bad ATTNKIT_SIMD now rather than at the first call
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (forced === 'native') throw new AttnkitBackendError(`ATTNKIT_BACKEND=native but the addon refused to start: ${message}`);
+      if (forced === 'native')
+        throw new AttnkitBackendError(`ATTNKIT_BACKEND=native but the addon refused to start: ${message}`);
       return { backend: jsBackend, reason: `native addon refused to start (${message}); using the JavaScript backend` };
     }
-    return { backend, reason: forced === 'native' ? 'forced by ATTNKIT_BACKEND=native' : `native addon loaded from ${load.where}` };
+    return {
+      backend,
+      reason: forced === 'native' ? 'forced by ATTNKIT_BACKEND=native' : `native addon loaded from ${load.where}`,
+    };
   }
-  if (forced === 'native') throw new AttnkitBackendError(`ATTNKIT_BACKEND=native but the native addon is unavailable: ${load.reason}`);
+  if (forced === 'native')
+    throw new AttnkitBackendError(`ATTNKIT_BACKEND=native but the native addon is unavailable: ${load.reason}`);
   const reason = `${load.reason}; using the JavaScript backend meanwhile`;
   // npm hides install-script output when the script succeeds, so the install-time warning may never
   // be seen: say it once here too. ATTNKIT_BACKEND=js (a deliberate choice) stays silent.

@@ -73,7 +73,11 @@ export interface SdpaPlan {
 }
 
 /** A plan whose K and V are float32: what the JavaScript kernels and the backward pass read. */
-export type Float32KvPlan = Omit<SdpaPlan, 'k' | 'v' | 'kvDtype'> & { k: StridedView; v: StridedView; kvDtype: 'float32' };
+export type Float32KvPlan = Omit<SdpaPlan, 'k' | 'v' | 'kvDtype'> & {
+  k: StridedView;
+  v: StridedView;
+  kvDtype: 'float32';
+};
 
 /** y = x · wᵀ + b over contiguous row-major arrays (nn.Linear's weight layout), sizes checked. */
 export interface LinearPlan {

@@ -26,7 +26,10 @@ function allocate(op: string, arg: string, n: number, half: boolean): Storage {
   try {
     return new Uint16Array(n);
   } catch (e) {
-    throw new AttnkitRangeError(`${op}: could not allocate ${arg} (${n} 16-bit values): ${e instanceof Error ? e.message : String(e)}`, ErrorCode.RESOURCE);
+    throw new AttnkitRangeError(
+      `${op}: could not allocate ${arg} (${n} 16-bit values): ${e instanceof Error ? e.message : String(e)}`,
+      ErrorCode.RESOURCE,
+    );
   }
 }
 
@@ -101,7 +104,10 @@ export class KVCache {
     const op = 'KVCache.window';
     const c = this.config;
     this.checkIndex(op, b);
-    if (c.layout !== 'bshd') throw new AttnkitTypeError(`${op}: a 'bhsd' cache is not one block of rows per sequence; read keys and values with kvLengths instead`);
+    if (c.layout !== 'bshd')
+      throw new AttnkitTypeError(
+        `${op}: a 'bhsd' cache is not one block of rows per sequence; read keys and values with kvLengths instead`,
+      );
     const n = this.len[b] - this.first[b];
     const row = c.sliding ? this.first[b] % c.maxLength : 0;
     const view = (data: Storage, width: number): CacheTensor => {
@@ -122,26 +128,51 @@ export class KVCache {
     const c = this.config;
     const o = snapshotOptions(op, options, ['counts', 'layout']);
     const layout = o.layout ?? c.layout;
-    if (layout !== 'bhsd' && layout !== 'bshd') throw valueError(op, 'options.layout', "'bhsd' or 'bshd'", typeof layout === 'string' ? `'${layout}'` : describe(layout));
+    if (layout !== 'bhsd' && layout !== 'bshd')
+      throw valueError(
+        op,
+        'options.layout',
+        "'bhsd' or 'bshd'",
+        typeof layout === 'string' ? `'${layout}'` : describe(layout),
+      );
     const kt = checkKvTensor(op, 'k', k);
     const vt = checkKvTensor(op, 'v', v);
     checkSameKvDtype(op, kt, vt);
     if (kt.dtype !== 'float32' && kt.dtype !== c.dtype)
       throw typeError(op, 'k.dtype', `'float32' or the cache's '${c.dtype}' (a cache stores one dtype)`, kt.dtype);
     const n = kt.shape.length === 4 ? kt.shape[layout === 'bhsd' ? 2 : 1] : -1;
-    for (const [arg, t, width] of [['k', kt, c.headDim], ['v', vt, c.valueDim]] as const) {
+    for (const [arg, t, width] of [
+      ['k', kt, c.headDim],
+      ['v', vt, c.valueDim],
+    ] as const) {
       const want = this.shapeOf(n < 0 ? 0 : n, width, layout);
       if (n < 0 || formatShape(t.shape) !== formatShape(want)) {
-        const names = layout === 'bhsd' ? `[batch, kvHeads, n, ${arg === 'k' ? 'headDim' : 'valueDim'}]` : `[batch, n, kvHeads, ${arg === 'k' ? 'headDim' : 'valueDim'}]`;
-        throw shapeError(op, arg, `${names}${n < 0 ? '' : ` = ${formatShape(want)}`} ('${layout}')`, formatShape(t.shape));
+        const names =
+          layout === 'bhsd'
+            ? `[batch, kvHeads, n, ${arg === 'k' ? 'headDim' : 'valueDim'}]`
+            : `[batch, n, kvHeads, ${arg === 'k' ? 'headDim' : 'valueDim'}]`;
+        throw shapeError(
+          op,
+          arg,
+          `${names}${n < 0 ? '' : ` = ${formatShape(want)}`} ('${layout}')`,
+          formatShape(t.shape),
+        );
       }
     }
-    const counts = o.counts === undefined ? undefined : intList(op, 'options.counts', o.counts, c.batch, 0, n, 'new positions per sequence, at most n');
+    const counts =
+      o.counts === undefined
+        ? undefined
+        : intList(op, 'options.counts', o.counts, c.batch, 0, n, 'new positions per sequence, at most n');
     if (!c.sliding)
       for (let b = 0; b < c.batch; b++) {
         const add = counts ? counts[b] : n;
         if (add > c.maxLength - this.len[b])
-          throw shapeError(op, counts ? `options.counts[${b}]` : 'k', `at most the ${c.maxLength - this.len[b]} free positions of sequence ${b} (maxLength ${c.maxLength}, length ${this.len[b]})`, `${add} new positions`);
+          throw shapeError(
+            op,
+            counts ? `options.counts[${b}]` : 'k',
+            `at most the ${c.maxLength - this.len[b]} free positions of sequence ${b} (maxLength ${c.maxLength}, length ${this.len[b]})`,
+            `${add} new positions`,
+          );
       }
     // Everything is checked: the rows in the cache's dtype (rounded once), then the writes.
     const kSrc = this.stored(kt.data);
@@ -163,7 +194,15 @@ export class KVCache {
 
   /** Sets each sequence's length back (speculative decoding's rollback): lengths[b] at most its length now. */
   truncate(lengths: Int32Array | readonly number[]): void {
-    const to = intList('KVCache.truncate', 'lengths', lengths, this.config.batch, 0, this.len, 'at most the current length');
+    const to = intList(
+      'KVCache.truncate',
+      'lengths',
+      lengths,
+      this.config.batch,
+      0,
+      this.len,
+      'at most the current length',
+    );
     this.len.set(to);
     // Positions below the new length that a sliding cache still holds stay valid (later ones overwrote older rows only).
     for (let b = 0; b < to.length; b++) this.first[b] = Math.min(this.first[b], to[b]);
@@ -183,11 +222,13 @@ export class KVCache {
 
   private checkIndex(op: string, b: unknown): asserts b is number {
     if (typeof b !== 'number') throw typeError(op, 'b', 'a sequence index', b);
-    if (!Number.isInteger(b) || b < 0 || b >= this.config.batch) throw valueError(op, 'b', `an integer in [0, ${this.config.batch - 1}]`, String(b));
+    if (!Number.isInteger(b) || b < 0 || b >= this.config.batch)
+      throw valueError(op, 'b', `an integer in [0, ${this.config.batch - 1}]`, String(b));
   }
 
   private storedShapeLength(what: string): number {
-    if (this.config.sliding) throw new AttnkitTypeError(`KVCache.${what}: a sliding cache is read per sequence, with window(b)`);
+    if (this.config.sliding)
+      throw new AttnkitTypeError(`KVCache.${what}: a sliding cache is read per sequence, with window(b)`);
     return this.config.maxLength;
   }
 
@@ -209,7 +250,16 @@ export class KVCache {
   }
 
   /** Copies position t of sequence b's n new rows (in `layout`), every head, to storage row `row`. */
-  private copyRow(dst: Storage, src: Storage, layout: CacheLayout, b: number, n: number, t: number, row: number, width: number): void {
+  private copyRow(
+    dst: Storage,
+    src: Storage,
+    layout: CacheLayout,
+    b: number,
+    n: number,
+    t: number,
+    row: number,
+    width: number,
+  ): void {
     const H = this.config.kvHeads;
     if (layout === 'bshd' && this.config.layout === 'bshd') {
       const from = (b * n + t) * H * width;
@@ -218,7 +268,8 @@ export class KVCache {
     }
     for (let h = 0; h < H; h++) {
       const from = (layout === 'bshd' ? (b * n + t) * H + h : (b * H + h) * n + t) * width;
-      const to = (this.config.layout === 'bshd' ? (b * this.rows + row) * H + h : (b * H + h) * this.rows + row) * width;
+      const to =
+        (this.config.layout === 'bshd' ? (b * this.rows + row) * H + h : (b * H + h) * this.rows + row) * width;
       dst.set(src.subarray(from, from + width), to);
     }
   }

@@ -25,7 +25,16 @@ export interface ParsedArgs {
 }
 
 type OptionName = 'dims' | 'samples' | 'keys' | 'seed' | 'json' | 'svg' | 'help' | 'version';
-const TAKES_VALUE: Record<OptionName, boolean> = { dims: true, samples: true, keys: true, seed: true, svg: true, json: false, help: false, version: false };
+const TAKES_VALUE: Record<OptionName, boolean> = {
+  dims: true,
+  samples: true,
+  keys: true,
+  seed: true,
+  svg: true,
+  json: false,
+  help: false,
+  version: false,
+};
 /** Which options each command accepts (help is accepted everywhere). */
 const ALLOWED: Record<Command, OptionName[]> = {
   'explain scale': ['dims', 'samples', 'keys', 'seed', 'json', 'svg'],
@@ -45,7 +54,8 @@ function positiveInt(name: string, text: string, max = 2 ** 32 - 1, min = 1): nu
 function setOption(options: CliOptions, name: OptionName, value: string): void {
   switch (name) {
     case 'dims':
-      if (value.trim() === '') throw new UsageError(`--dims must be a comma-separated list of integers, e.g. 4,16,64, got ''`);
+      if (value.trim() === '')
+        throw new UsageError(`--dims must be a comma-separated list of integers, e.g. 4,16,64, got ''`);
       options.dims = value.split(',').map((d) => positiveInt('dims', d.trim()));
       break;
     case 'samples':
@@ -123,6 +133,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   } else throw new UsageError(`unknown command '${first}' (expected 'explain' or 'info')`);
 
   for (const name of seen)
-    if (name !== 'help' && !ALLOWED[command].includes(name)) throw new UsageError(`--${name} does not apply to '${command}'`);
+    if (name !== 'help' && !ALLOWED[command].includes(name))
+      throw new UsageError(`--${name} does not apply to '${command}'`);
   return { command, options };
 }

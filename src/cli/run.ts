@@ -3,7 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AttnkitRangeError, AttnkitTypeError, VERSION, backendInfo, scaleStudy, workedExample } from '../index';
-import { formatStudyTable, formatWorkedExample, sampleSoftmaxRow, studyFigures, DEFAULT_SEED, DEFAULT_KEYS } from '../explain';
+import {
+  formatStudyTable,
+  formatWorkedExample,
+  sampleSoftmaxRow,
+  studyFigures,
+  DEFAULT_SEED,
+  DEFAULT_KEYS,
+} from '../explain';
 import { parseArgs, UsageError, type CliOptions } from './args';
 import { USAGE } from './usage';
 
@@ -45,7 +52,13 @@ export function run(argv: readonly string[], io: Io): number {
         return 0;
       case 'info': {
         const info = backendInfo();
-        io.out(options.json ? `${JSON.stringify(info, null, 2)}\n` : `${Object.entries(info).map(([k, v]) => `${k.padEnd(8)} ${v}`).join('\n')}\n`);
+        io.out(
+          options.json
+            ? `${JSON.stringify(info, null, 2)}\n`
+            : `${Object.entries(info)
+                .map(([k, v]) => `${k.padEnd(8)} ${v}`)
+                .join('\n')}\n`,
+        );
         return 0;
       }
       case 'explain example': {

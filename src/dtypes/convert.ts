@@ -18,13 +18,20 @@ function numbersOf(op: string, x: unknown): ArrayLike<number> {
   if (kind === 'Float64Array') return plainView(op, 'x', x as Float64Array);
   if (typeof x === 'object' && x !== null && isArray(op, 'x', x)) {
     const xs = copyArray(op, 'x', x, MAX_ELEMENTS, 'an array of numbers');
-    for (let i = 0; i < xs.length; i++) if (typeof xs[i] !== 'number') throw typeError(op, `x[${i}]`, 'a number', xs[i]);
+    for (let i = 0; i < xs.length; i++)
+      if (typeof xs[i] !== 'number') throw typeError(op, `x[${i}]`, 'a number', xs[i]);
     return xs as number[];
   }
   throw typeError(op, 'x', 'a Float32Array, Float64Array or array of numbers', x);
 }
 
-function outputOf<T extends Uint16Array | Float32Array>(op: string, out: unknown, n: number, kind: 'Uint16Array' | 'Float32Array', input: ArrayLike<number>): T {
+function outputOf<T extends Uint16Array | Float32Array>(
+  op: string,
+  out: unknown,
+  n: number,
+  kind: 'Uint16Array' | 'Float32Array',
+  input: ArrayLike<number>,
+): T {
   if (out === undefined) return (kind === 'Uint16Array' ? new Uint16Array(n) : new Float32Array(n)) as T;
   if (typedArrayKind(out) !== kind) throw typeError(op, 'out', `a ${kind}`, out);
   const length = typedArrayLength(out as T);
@@ -66,7 +73,9 @@ export function toFloat32(x: Uint16Array, dtype: HalfDtype, out?: Float32Array):
   if (typedArrayKind(x) !== 'Uint16Array') throw typeError(op, 'x', 'a Uint16Array of float16 or bfloat16 bits', x);
   const src = plainView(op, 'x', x);
   if (dtype !== 'float16' && dtype !== 'bfloat16')
-    throw typeof dtype === 'string' ? valueError(op, 'dtype', "'float16' or 'bfloat16'", `'${dtype}'`, ErrorCode.VALUE) : typeError(op, 'dtype', "'float16' or 'bfloat16'", dtype);
+    throw typeof dtype === 'string'
+      ? valueError(op, 'dtype', "'float16' or 'bfloat16'", `'${dtype}'`, ErrorCode.VALUE)
+      : typeError(op, 'dtype', "'float16' or 'bfloat16'", dtype);
   const dst = outputOf<Float32Array>(op, out, src.length, 'Float32Array', src);
   if (dtype === 'float16') float16ArrayToFloat32(src, dst);
   else bfloat16ArrayToFloat32(src, dst);

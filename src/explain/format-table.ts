@@ -61,15 +61,21 @@ export function formatStudyTable(rows: readonly ScaleStudyRow[], backend?: strin
   for (const dK of dims) {
     const block = rows.filter((r) => r.dK === dK);
     const { samples, keys, uniformEntropy } = block[0];
-    out.push('', `d_k = ${dK}  (${samples} rows × ${keys} keys; uniform entropy ln ${keys} = ${uniformEntropy.toFixed(4)})`);
+    out.push(
+      '',
+      `d_k = ${dK}  (${samples} rows × ${keys} keys; uniform entropy ln ${keys} = ${uniformEntropy.toFixed(4)})`,
+    );
     out.push(line(COLUMNS.map(([name]) => name)));
     for (const r of block) out.push(line(rowCells(r)));
     // Scaling does not change which scores fall inside ±kσ, so one line per block says it.
     const inside = block[0].ranges.map((g) => pct(g.inside)).join(' / ');
     out.push(`scores inside ±1σ / ±2σ / ±3σ: ${inside} for every scale (a normal gives 68.3% / 95.4% / 99.7%)`);
   }
-  out.push('', 'What the scale does to learning, run for real (a model trained with 1/√dₖ, 1 and 1/(2√dₖ) from the same seeds):',
-    'examples/train/reverse.mjs --compare-scales in the attnkit repository; see docs/training.md.');
+  out.push(
+    '',
+    'What the scale does to learning, run for real (a model trained with 1/√dₖ, 1 and 1/(2√dₖ) from the same seeds):',
+    'examples/train/reverse.mjs --compare-scales in the attnkit repository; see docs/training.md.',
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -79,9 +85,13 @@ const paren = (x: number): string => (x < 0 ? `(${x})` : String(x));
 /** The worked example as text. */
 export function formatWorkedExample(ex: WorkedExample): string {
   const terms = ex.q.map((qi, i) => `${paren(qi)}·${paren(ex.k[i])}`).join(' + ');
-  const products = ex.q.map((qi, i) => (qi * ex.k[i]).toFixed(2)).join(' + ').replace(/\+ -/g, '- ');
+  const products = ex.q
+    .map((qi, i) => (qi * ex.k[i]).toFixed(2))
+    .join(' + ')
+    .replace(/\+ -/g, '- ');
   const rows = ex.rows.map(
-    (r) => `  ${r.label.padEnd(16)} ${vec(r.scores).padEnd(26)} ${vec(r.probs).padEnd(26)} ${r.maxProb.toFixed(4).padStart(6)}  ${r.entropy.toFixed(4)}`,
+    (r) =>
+      `  ${r.label.padEnd(16)} ${vec(r.scores).padEnd(26)} ${vec(r.probs).padEnd(26)} ${r.maxProb.toFixed(4).padStart(6)}  ${r.entropy.toFixed(4)}`,
   );
   const lines = [
     `Worked example (d_k = ${ex.dK})`,

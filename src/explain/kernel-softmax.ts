@@ -7,12 +7,24 @@ import { tensor } from '../tensor';
  * softmax(scale · q·kᵀ) for `rows` independent rows: q [rows, 1, dK], k [rows, keys, dK] (3-D
  * [N, L, D] inputs, one query per batch entry so each row has its own keys). Returns [rows, keys].
  */
-export function kernelSoftmaxRows(q: Float32Array, k: Float32Array, rows: number, keys: number, dK: number, scale: number): Float32Array {
+export function kernelSoftmaxRows(
+  q: Float32Array,
+  k: Float32Array,
+  rows: number,
+  keys: number,
+  dK: number,
+  scale: number,
+): Float32Array {
   const weights = new Float32Array(rows * keys);
-  scaledDotProductAttention(tensor(q, [rows, 1, dK]), tensor(k, [rows, keys, dK]), tensor(new Float32Array(rows * keys), [rows, keys, 1]), {
-    scale,
-    weightsOut: tensor(weights, [rows, 1, keys]),
-  });
+  scaledDotProductAttention(
+    tensor(q, [rows, 1, dK]),
+    tensor(k, [rows, keys, dK]),
+    tensor(new Float32Array(rows * keys), [rows, keys, 1]),
+    {
+      scale,
+      weightsOut: tensor(weights, [rows, 1, keys]),
+    },
+  );
   return weights;
 }
 

@@ -25,7 +25,8 @@ const KNOWN = ['dims', 'samples', 'keys', 'seed'];
 function integerIn(arg: string, value: unknown, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw typeError(OP, arg, `an integer in [${min}, ${max}]`, value);
-  if (!Number.isInteger(value) || value < min || value > max) throw valueError(OP, arg, `an integer in [${min}, ${max}]`, String(value));
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw valueError(OP, arg, `an integer in [${min}, ${max}]`, String(value));
   return value;
 }
 
@@ -40,10 +41,16 @@ export function resolveStudyOptions(options: ScaleStudyOptions | undefined): Res
   const keys = integerIn('options.keys', options.keys, 2, 1_000_000, DEFAULT_KEYS);
   const seed = integerIn('options.seed', options.seed, 0, 0xffffffff, DEFAULT_SEED);
   const rawDims: unknown = options.dims ?? DEFAULT_DIMS;
-  if (!Array.isArray(rawDims) || rawDims.length === 0) throw typeError(OP, 'options.dims', 'a non-empty array of positive integers', rawDims);
+  if (!Array.isArray(rawDims) || rawDims.length === 0)
+    throw typeError(OP, 'options.dims', 'a non-empty array of positive integers', rawDims);
   const dims = rawDims.map((d, i) => integerIn(`options.dims[${i}]`, d, 1, MAX_KEYS_TIMES_DIM, 0));
   if (samples * keys > MAX_SCORES)
-    throw valueError(OP, 'options.samples · options.keys', `at most ${MAX_SCORES}`, `${samples} · ${keys} = ${samples * keys}`);
+    throw valueError(
+      OP,
+      'options.samples · options.keys',
+      `at most ${MAX_SCORES}`,
+      `${samples} · ${keys} = ${samples * keys}`,
+    );
   for (const d of dims)
     if (d * keys > MAX_KEYS_TIMES_DIM)
       throw valueError(OP, 'options.keys · d_k', `at most ${MAX_KEYS_TIMES_DIM}`, `${keys} · ${d} = ${keys * d}`);

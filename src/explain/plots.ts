@@ -48,13 +48,15 @@ export function varianceFigure(rows: readonly ScaleStudyRow[], seed: number): Fi
   const [lo, hi] = decadeBounds(Math.min(...values), Math.max(...values));
   const dims = [...new Set(rows.map((r) => r.dK))].sort((a, b) => a - b);
   // Theory lines scale²·dₖ for each scale (dₖ, 1, 1/4, 1/9), one legend entry for all four.
-  const theory = SCALES.map((spec, i): Series => ({
-    name: i === 0 ? 'theory: scale²·dₖ' : '',
-    color: '#333333',
-    dash: '5 4',
-    marker: 'none',
-    points: dims.map((d): [number, number] => [d, spec.factor(d) ** 2 * d]),
-  }));
+  const theory = SCALES.map(
+    (spec, i): Series => ({
+      name: i === 0 ? 'theory: scale²·dₖ' : '',
+      color: '#333333',
+      dash: '5 4',
+      marker: 'none',
+      points: dims.map((d): [number, number] => [d, spec.factor(d) ** 2 * d]),
+    }),
+  );
   return {
     file: 'score-variance.svg',
     svg: lineChart({
@@ -69,7 +71,13 @@ export function varianceFigure(rows: readonly ScaleStudyRow[], seed: number): Fi
 
 export function maxProbFigure(rows: readonly ScaleStudyRow[], seed: number): Figure {
   const keys = rows[0].keys;
-  const uniform: Series = { name: `uniform: 1/${keys}`, color: '#333333', dash: '5 4', marker: 'none', points: xTicksLine(rows, 1 / keys) };
+  const uniform: Series = {
+    name: `uniform: 1/${keys}`,
+    color: '#333333',
+    dash: '5 4',
+    marker: 'none',
+    points: xTicksLine(rows, 1 / keys),
+  };
   return {
     file: 'max-probability.svg',
     svg: lineChart({
@@ -120,12 +128,26 @@ export function softmaxRowsFigure(samples: readonly SoftmaxRowSample[], dK: numb
       yLabel: 'probability pⱼ',
       yMax: 1,
       reference: { value: 1 / keys, label: `uniform 1/${keys}` },
-      panels: samples.map((s) => ({ title: `scale ${scaleLabel(s.scaleName)}: ${stats(s.probs)}`, color: STYLE[s.scaleName].color, values: s.probs })),
+      panels: samples.map((s) => ({
+        title: `scale ${scaleLabel(s.scaleName)}: ${stats(s.probs)}`,
+        color: STYLE[s.scaleName].color,
+        values: s.probs,
+      })),
     }),
   };
 }
 
 /** All four figures. */
-export function studyFigures(rows: readonly ScaleStudyRow[], histogram: readonly SoftmaxRowSample[], histogramDim: number, seed: number): Figure[] {
-  return [varianceFigure(rows, seed), maxProbFigure(rows, seed), jacobianFigure(rows, seed), softmaxRowsFigure(histogram, histogramDim, seed)];
+export function studyFigures(
+  rows: readonly ScaleStudyRow[],
+  histogram: readonly SoftmaxRowSample[],
+  histogramDim: number,
+  seed: number,
+): Figure[] {
+  return [
+    varianceFigure(rows, seed),
+    maxProbFigure(rows, seed),
+    jacobianFigure(rows, seed),
+    softmaxRowsFigure(histogram, histogramDim, seed),
+  ];
 }

@@ -58,7 +58,12 @@ function spreadOf(scores: Float64Array, scale: number): { mean: number; variance
 }
 
 /** The study for one d_k over the given chunks of inputs: one row per scale. */
-export function studyDimension(chunks: Iterable<DrawnChunk>, samples: number, keys: number, dK: number): ScaleStudyRow[] {
+export function studyDimension(
+  chunks: Iterable<DrawnChunk>,
+  samples: number,
+  keys: number,
+  dK: number,
+): ScaleStudyRow[] {
   const scores = new Float64Array(samples * keys);
   const totals: SoftmaxTotals[] = SCALES.map(() => ({ maxProb: 0, entropy: 0, saturated: 0, jacobian: 0 }));
   let done = 0;
@@ -106,6 +111,7 @@ export function studyDimension(chunks: Iterable<DrawnChunk>, samples: number, ke
 export function scaleStudy(options?: ScaleStudyOptions): ScaleStudyRow[] {
   const { dims, samples, keys, seed } = resolveStudyOptions(options);
   const rows: ScaleStudyRow[] = [];
-  for (const dK of dims) rows.push(...studyDimension(drawChunks(rngForDimension(seed, dK), samples, keys, dK), samples, keys, dK));
+  for (const dK of dims)
+    rows.push(...studyDimension(drawChunks(rngForDimension(seed, dK), samples, keys, dK), samples, keys, dK));
   return rows;
 }

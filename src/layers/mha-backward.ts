@@ -125,7 +125,16 @@ export function mhaBackward(c: MhaConfig, s: SavedForward, dOut: Float32Array): 
   const dWk = inW ? inW.subarray(qw * E, (qw + kvw) * E) : new Float32Array(w.wk.length);
   const dWv = inW ? inW.subarray((qw + kvw) * E) : new Float32Array(w.wv.length);
   const inB = bias ? new Float32Array(qw + 2 * kvw) : null;
-  const project = (dY: Float32Array, x: Float32Array, weight: Float32Array, rows: number, width: number, inDim: number, dW: Float32Array, dB: Float32Array | null) =>
+  const project = (
+    dY: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    rows: number,
+    width: number,
+    inDim: number,
+    dW: Float32Array,
+    dB: Float32Array | null,
+  ) =>
     linearBackward(tensor(dY, [B, rows, width]), tensor(x, [B, rows, inDim]), tensor(weight, [width, inDim]), {
       bias,
       dWeightOut: tensor(dW, [width, inDim]),
@@ -133,14 +142,26 @@ export function mhaBackward(c: MhaConfig, s: SavedForward, dOut: Float32Array): 
     }).dx;
   const dQuery = project(dq, s.query, w.wq, Lq, qw, E, dWq, inB ? inB.subarray(0, qw) : null);
   const dKey = project(dk, s.key, w.wk, Lk, kvw, c.kdim, dWk, inB ? inB.subarray(qw, qw + kvw) : null);
-  const dValue = project(g.dv.data as Float32Array, s.value, w.wv, Lk, kvw, c.vdim, dWv, inB ? inB.subarray(qw + kvw) : null);
+  const dValue = project(
+    g.dv.data as Float32Array,
+    s.value,
+    w.wv,
+    Lk,
+    kvw,
+    c.vdim,
+    dWv,
+    inB ? inB.subarray(qw + kvw) : null,
+  );
 
-  const grads: ParameterMap = inW ? { in_proj_weight: inW } : { q_proj_weight: dWq, k_proj_weight: dWk, v_proj_weight: dWv };
+  const grads: ParameterMap = inW
+    ? { in_proj_weight: inW }
+    : { q_proj_weight: dWq, k_proj_weight: dWk, v_proj_weight: dWv };
   if (inB) grads.in_proj_bias = inB;
   grads['out_proj.weight'] = dOutProjW;
   if (dOutProjB) grads['out_proj.bias'] = dOutProjB;
   if (s.hasSinks && g.dSinks) grads.sinks = g.dSinks.data as Float32Array;
-  if (s.t5 && g.dRelativeBias) grads['relative_attention_bias.weight'] = t5TableGradient(s.t5, g.dRelativeBias.data as Float32Array, Lq, Lk);
+  if (s.t5 && g.dRelativeBias)
+    grads['relative_attention_bias.weight'] = t5TableGradient(s.t5, g.dRelativeBias.data as Float32Array, Lq, Lk);
 
   if (s.selfAttn) {
     const sum = dQuery.data as Float32Array;

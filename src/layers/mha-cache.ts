@@ -40,34 +40,67 @@ export function checkCachedCall(op: string, o: CacheOptionsSeen, c: MhaConfig, B
   const want = { batch: B, kvHeads: c.numKvHeads, headDim: c.headDim, valueDim: c.headDim };
   for (const [key, value] of Object.entries(want))
     if (cc[key as keyof typeof want] !== value)
-      throw shapeError(op, `options.cache.config.${key}`, `${value} (${key === 'batch' ? "the input's batch" : key === 'kvHeads' ? "the layer's numKvHeads" : "the layer's headDim"})`, String(cc[key as keyof typeof want]));
+      throw shapeError(
+        op,
+        `options.cache.config.${key}`,
+        `${value} (${key === 'batch' ? "the input's batch" : key === 'kvHeads' ? "the layer's numKvHeads" : "the layer's headDim"})`,
+        String(cc[key as keyof typeof want]),
+      );
   for (const key of ['keyPaddingMask', 'attnMask'] as const)
-    if (o[key] !== undefined) throw typeError(op, `options.${key}`, 'omitted with a cache (its lengths say which keys are valid; use counts for padded new tokens)', o[key]);
+    if (o[key] !== undefined)
+      throw typeError(
+        op,
+        `options.${key}`,
+        'omitted with a cache (its lengths say which keys are valid; use counts for padded new tokens)',
+        o[key],
+      );
   if (o.needWeights) throw typeError(op, 'options.needWeights', 'false or omitted with a cache', o.needWeights);
-  if (o.positional?.type === 't5') throw valueError(op, 'options.positional.type', "'rope' or 'alibi' with a cache", "'t5'");
-  const counts = o.counts === undefined ? null : intList(op, 'options.counts', o.counts, B, 0, Lq, 'new tokens per sequence, at most seqQ');
+  if (o.positional?.type === 't5')
+    throw valueError(op, 'options.positional.type', "'rope' or 'alibi' with a cache", "'t5'");
+  const counts =
+    o.counts === undefined
+      ? null
+      : intList(op, 'options.counts', o.counts, B, 0, Lq, 'new tokens per sequence, at most seqQ');
   const before = cache.lengths;
   for (let b = 0; b < B && !cc.sliding; b++) {
     const add = counts ? counts[b] : Lq;
     if (before[b] + add > cc.maxLength)
-      throw new AttnkitRangeError(`${op}: options.cache has ${cc.maxLength - before[b]} free positions for sequence ${b} (maxLength ${cc.maxLength}, length ${before[b]}), got ${add} new tokens`, ErrorCode.SHAPE);
+      throw new AttnkitRangeError(
+        `${op}: options.cache has ${cc.maxLength - before[b]} free positions for sequence ${b} (maxLength ${cc.maxLength}, length ${before[b]}), got ${add} new tokens`,
+        ErrorCode.SHAPE,
+      );
   }
   return { cache, counts, before };
 }
 
 /** RoPE on q and k [B, Lq, H, D] of sequence b at positions offset + before[b] + t. */
-export function ropeAtCachePositions(qh: Tensor, kh: Tensor, rope: Omit<MhaPositional & { type: 'rope' }, 'type'>, before: Int32Array): void {
+export function ropeAtCachePositions(
+  qh: Tensor,
+  kh: Tensor,
+  rope: Omit<MhaPositional & { type: 'rope' }, 'type'>,
+  before: Int32Array,
+): void {
   const [B, Lq] = qh.shape;
   const base = rope.offset ?? 0;
   for (const x of [qh, kh]) {
     const row = x.data.length / B;
     for (let b = 0; b < B; b++)
-      applyRope({ data: x.data.subarray(b * row, (b + 1) * row), shape: [1, Lq, x.shape[2], x.shape[3]] }, { ...rope, offset: base + before[b], layout: 'bshd', inPlace: true });
+      applyRope(
+        { data: x.data.subarray(b * row, (b + 1) * row), shape: [1, Lq, x.shape[2], x.shape[3]] },
+        { ...rope, offset: base + before[b], layout: 'bshd', inPlace: true },
+      );
   }
 }
 
 /** [B, A, C, W] → [B, C, A, W]. */
-function swapMiddle(src: Float32Array, B: number, A: number, C: number, W: number, dst: Float32Array = new Float32Array(src.length)): Float32Array {
+function swapMiddle(
+  src: Float32Array,
+  B: number,
+  A: number,
+  C: number,
+  W: number,
+  dst: Float32Array = new Float32Array(src.length),
+): Float32Array {
   for (let b = 0; b < B; b++)
     for (let a = 0; a < A; a++)
       for (let c = 0; c < C; c++) {
@@ -90,7 +123,12 @@ export function attendCached(qh: Tensor, call: CachedCall, out: Float32Array, ex
   const transpose = layout === 'bhsd' && Lq > 1;
   const attend = (q: Float32Array, o: Float32Array, b0: number, nb: number, lq: number) => {
     const perSeq = maxLength * kvHeads * headDim;
-    const kv = (t: CacheTensor): CacheTensor => ({ ...t, data: t.data.subarray(b0 * perSeq, (b0 + nb) * perSeq), shape: [nb, ...t.shape.slice(1)] }) as CacheTensor;
+    const kv = (t: CacheTensor): CacheTensor =>
+      ({
+        ...t,
+        data: t.data.subarray(b0 * perSeq, (b0 + nb) * perSeq),
+        shape: [nb, ...t.shape.slice(1)],
+      }) as CacheTensor;
     const shape = layout === 'bhsd' ? [nb, Hq, lq, D] : [nb, lq, Hq, D];
     const qIn = transpose ? swapMiddle(q, nb, lq, Hq, D) : q;
     const oIn = transpose ? new Float32Array(o.length) : o;
@@ -107,7 +145,8 @@ export function attendCached(qh: Tensor, call: CachedCall, out: Float32Array, ex
   out.fill(0);
   for (let b = 0; b < B; b++) {
     const n = counts[b];
-    if (n > 0) attend(qh.data.subarray(b * row, b * row + n * Hq * D), out.subarray(b * row, b * row + n * Hq * D), b, 1, n);
+    if (n > 0)
+      attend(qh.data.subarray(b * row, b * row + n * Hq * D), out.subarray(b * row, b * row + n * Hq * D), b, 1, n);
   }
 }
 
@@ -117,7 +156,14 @@ export function attendCached(qh: Tensor, call: CachedCall, out: Float32Array, ex
  * step reads the window in place; a block of several new tokens attends to a copy of the held rows it
  * needs followed by its own, taken before the append overwrites them.
  */
-export function appendAndAttendSliding(qh: Tensor, kh: Tensor, vh: Tensor, call: CachedCall, out: Float32Array, extra: SdpaOptions): void {
+export function appendAndAttendSliding(
+  qh: Tensor,
+  kh: Tensor,
+  vh: Tensor,
+  call: CachedCall,
+  out: Float32Array,
+  extra: SdpaOptions,
+): void {
   const { cache, counts } = call;
   const W = cache.config.maxLength;
   const [B, Lq, Hq, D] = qh.shape;
@@ -125,7 +171,8 @@ export function appendAndAttendSliding(qh: Tensor, kh: Tensor, vh: Tensor, call:
   const count = (b: number) => (counts ? counts[b] : Lq);
   // The new rows as the cache holds them (rounded to its 16-bit dtype), so every query sees the same values.
   const dtype = cache.config.dtype;
-  const stored = (x: Float32Array): Float32Array | Uint16Array => (dtype === 'float32' ? x : dtype === 'float16' ? toFloat16(x) : toBFloat16(x));
+  const stored = (x: Float32Array): Float32Array | Uint16Array =>
+    dtype === 'float32' ? x : dtype === 'float16' ? toFloat16(x) : toBFloat16(x);
   const blocks = Array.from({ length: B }, (_, b) => {
     const n = count(b);
     if (n <= 1) return null;
@@ -148,11 +195,16 @@ export function appendAndAttendSliding(qh: Tensor, kh: Tensor, vh: Tensor, call:
     const n = count(b);
     if (n === 0) continue;
     const kv = blocks[b] ?? cache.window(b);
-    scaledDotProductAttention({ data: qh.data.subarray(b * row, b * row + n * Hq * D), shape: [1, n, Hq, D] }, kv.keys, kv.values, {
-      ...extra,
-      window,
-      layout: 'bshd',
-      out: { data: out.subarray(b * row, b * row + n * Hq * D), shape: [1, n, Hq, D] },
-    });
+    scaledDotProductAttention(
+      { data: qh.data.subarray(b * row, b * row + n * Hq * D), shape: [1, n, Hq, D] },
+      kv.keys,
+      kv.values,
+      {
+        ...extra,
+        window,
+        layout: 'bshd',
+        out: { data: out.subarray(b * row, b * row + n * Hq * D), shape: [1, n, Hq, D] },
+      },
+    );
   }
 }

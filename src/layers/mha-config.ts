@@ -41,17 +41,28 @@ function positiveInt(op: string, arg: string, v: unknown): number {
 }
 
 export function checkMhaOptions(op: string, options: unknown): MhaConfig {
-  if (typeof options !== 'object' || options === null || isArray(op, 'options', options)) throw typeError(op, 'options', 'an object { embedDim, numHeads, ... }', options);
+  if (typeof options !== 'object' || options === null || isArray(op, 'options', options))
+    throw typeError(op, 'options', 'an object { embedDim, numHeads, ... }', options);
   const o = snapshotOptions(op, options, KNOWN);
   const embedDim = positiveInt(op, 'options.embedDim', o.embedDim);
   const numHeads = positiveInt(op, 'options.numHeads', o.numHeads);
   const numKvHeads = o.numKvHeads === undefined ? numHeads : positiveInt(op, 'options.numKvHeads', o.numKvHeads);
   if (numHeads % numKvHeads !== 0)
-    throw shapeError(op, 'options.numKvHeads', `a divisor of numHeads = ${numHeads} (each kv head serves numHeads / numKvHeads query heads)`, String(numKvHeads));
+    throw shapeError(
+      op,
+      'options.numKvHeads',
+      `a divisor of numHeads = ${numHeads} (each kv head serves numHeads / numKvHeads query heads)`,
+      String(numKvHeads),
+    );
   let headDim: number;
   if (o.headDim === undefined) {
     if (embedDim % numHeads !== 0)
-      throw shapeError(op, 'options.embedDim', `divisible by numHeads = ${numHeads} (or pass options.headDim)`, `${embedDim} (${embedDim} % ${numHeads} = ${embedDim % numHeads})`);
+      throw shapeError(
+        op,
+        'options.embedDim',
+        `divisible by numHeads = ${numHeads} (or pass options.headDim)`,
+        `${embedDim} (${embedDim} % ${numHeads} = ${embedDim % numHeads})`,
+      );
     headDim = embedDim / numHeads;
   } else {
     headDim = positiveInt(op, 'options.headDim', o.headDim);
@@ -62,10 +73,16 @@ export function checkMhaOptions(op: string, options: unknown): MhaConfig {
   let seed = 0;
   if (o.seed !== undefined) {
     if (typeof o.seed !== 'number') throw typeError(op, 'options.seed', 'an integer in [0, 2^32)', o.seed);
-    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32) throw valueError(op, 'options.seed', 'an integer in [0, 2^32)', String(o.seed));
+    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32)
+      throw valueError(op, 'options.seed', 'an integer in [0, 2^32)', String(o.seed));
     seed = o.seed;
   }
   if ((numHeads + 2 * numKvHeads) * headDim * Math.max(embedDim, kdim, vdim) > 2 ** 31 - 1)
-    throw shapeError(op, 'options', 'projection weights of at most 2^31 - 1 elements', formatShape([(numHeads + 2 * numKvHeads) * headDim, Math.max(embedDim, kdim, vdim)]));
+    throw shapeError(
+      op,
+      'options',
+      'projection weights of at most 2^31 - 1 elements',
+      formatShape([(numHeads + 2 * numKvHeads) * headDim, Math.max(embedDim, kdim, vdim)]),
+    );
   return { embedDim, numHeads, numKvHeads, kdim, vdim, bias: o.bias ?? true, headDim, seed };
 }

@@ -26,7 +26,13 @@ function attnMaskDims(op: string, shape: number[], g: Grid): [number, number] {
   const tail = shape.length >= 2 && shape[shape.length - 2] === g.lenQ && shape[shape.length - 1] === g.lenK;
   if (tail && shape.length === 2) return [1, 1];
   if (tail && shape.length === 3 && shape[0] === g.batch * g.heads) return [g.batch, g.heads];
-  if (tail && shape.length === 4 && (shape[0] === 1 || shape[0] === g.batch) && (shape[1] === 1 || shape[1] === g.heads)) return [shape[0], shape[1]];
+  if (
+    tail &&
+    shape.length === 4 &&
+    (shape[0] === 1 || shape[0] === g.batch) &&
+    (shape[1] === 1 || shape[1] === g.heads)
+  )
+    return [shape[0], shape[1]];
   const keyPadding = shape.length === 2 && shape[0] === g.batch && shape[1] === g.lenK;
   const hint = keyPadding ? ' (a [batch, seqK] key-padding mask goes in options.keyPaddingMask, 1 = padding)' : '';
   throw shapeError(op, 'options.attnMask', expected, formatShape(shape) + hint);
@@ -38,8 +44,16 @@ export function buildMask(op: string, keyPaddingMask: unknown, attnMask: unknown
       ? null
       : checkTensor<Uint8Array | Float32Array>(op, 'options.keyPaddingMask', keyPaddingMask, MASK_TYPES, MASK_TEXT);
   if (kpm && formatShape(kpm.shape) !== formatShape([g.batch, g.lenK]))
-    throw shapeError(op, 'options.keyPaddingMask', `[batch, seqK] = ${formatShape([g.batch, g.lenK])}`, formatShape(kpm.shape));
-  const am = attnMask === undefined || attnMask === null ? null : checkTensor<Uint8Array | Float32Array>(op, 'options.attnMask', attnMask, MASK_TYPES, MASK_TEXT);
+    throw shapeError(
+      op,
+      'options.keyPaddingMask',
+      `[batch, seqK] = ${formatShape([g.batch, g.lenK])}`,
+      formatShape(kpm.shape),
+    );
+  const am =
+    attnMask === undefined || attnMask === null
+      ? null
+      : checkTensor<Uint8Array | Float32Array>(op, 'options.attnMask', attnMask, MASK_TYPES, MASK_TEXT);
   const [bm, hm] = am ? attnMaskDims(op, am.shape, g) : [1, 1];
 
   const invert = (d: Uint8Array) => d.map((x) => (x ? 0 : 1));

@@ -55,7 +55,12 @@ export function checkPositional(op: string, value: unknown, numHeads: number): M
     const { numBuckets } = resolveBucketOptions(op, p, arg, ['type', 'table']);
     const { shape } = checkTensor<Float32Array>(op, `${arg}.table`, p.table, [Float32Array], 'Float32Array');
     if (shape.length !== 2 || shape[0] !== numBuckets || (shape[1] !== numHeads && shape[1] !== 1))
-      throw shapeError(op, `${arg}.table`, `[numBuckets, numHeads] = [${numBuckets}, ${numHeads}] (or [${numBuckets}, 1])`, formatShape(shape));
+      throw shapeError(
+        op,
+        `${arg}.table`,
+        `[numBuckets, numHeads] = [${numBuckets}, ${numHeads}] (or [${numBuckets}, 1])`,
+        formatShape(shape),
+      );
     return p;
   }
   if (type === undefined || typeof type !== 'string') throw typeError(op, arg, EXPECTED, value);
@@ -64,9 +69,15 @@ export function checkPositional(op: string, value: unknown, numHeads: number): M
 
 function checkSlopes(op: string, arg: string, slopes: unknown, numHeads: number): void {
   if (!(Array.isArray(slopes) || slopes instanceof Float32Array || slopes instanceof Float64Array))
-    throw typeError(op, arg, `a Float32Array, Float64Array or array of ${numHeads} numbers (one per query head; alibiSlopes(numHeads))`, slopes);
+    throw typeError(
+      op,
+      arg,
+      `a Float32Array, Float64Array or array of ${numHeads} numbers (one per query head; alibiSlopes(numHeads))`,
+      slopes,
+    );
   const xs = slopes as ArrayLike<unknown>;
-  if (xs.length !== numHeads) throw shapeError(op, arg, `one slope per query head: length numHeads = ${numHeads}`, `length ${xs.length}`);
+  if (xs.length !== numHeads)
+    throw shapeError(op, arg, `one slope per query head: length numHeads = ${numHeads}`, `length ${xs.length}`);
   for (let h = 0; h < numHeads; h++) {
     const x = xs[h];
     if (typeof x !== 'number') throw typeError(op, `${arg}[${h}]`, 'a finite float32 number', x);
@@ -75,11 +86,20 @@ function checkSlopes(op: string, arg: string, slopes: unknown, numHeads: number)
 }
 
 /** The SDPA options that carry a checked ALiBi / T5 `positional` (nothing for RoPE, applied to q and k instead). */
-export function positionalSdpaOptions(p: MhaPositional | undefined, numHeads: number, lenQ: number, lenK: number): Pick<SdpaOptions, 'alibiSlopes' | 'relativeBias'> {
+export function positionalSdpaOptions(
+  p: MhaPositional | undefined,
+  numHeads: number,
+  lenQ: number,
+  lenK: number,
+): Pick<SdpaOptions, 'alibiSlopes' | 'relativeBias'> {
   if (p?.type === 'alibi') return { alibiSlopes: p.slopes ?? alibiSlopes(numHeads) };
   if (p?.type === 't5') {
     const { table, bidirectional, numBuckets, maxDistance } = p;
-    const buckets = { ...(bidirectional !== undefined ? { bidirectional } : {}), ...(numBuckets !== undefined ? { numBuckets } : {}), ...(maxDistance !== undefined ? { maxDistance } : {}) };
+    const buckets = {
+      ...(bidirectional !== undefined ? { bidirectional } : {}),
+      ...(numBuckets !== undefined ? { numBuckets } : {}),
+      ...(maxDistance !== undefined ? { maxDistance } : {}),
+    };
     return { relativeBias: t5RelativeBias(table, lenQ, lenK, { ...buckets, alignment: 'top-left' }) };
   }
   return {};

@@ -50,7 +50,16 @@ export function allocWeights(c: MhaConfig): MhaWeights {
       bo,
     };
   }
-  return { inProj: null, inBias, wq: new Float32Array(qRows * E), wk: new Float32Array(kvRows * c.kdim), wv: new Float32Array(kvRows * c.vdim), wo, ...biasViews, bo };
+  return {
+    inProj: null,
+    inBias,
+    wq: new Float32Array(qRows * E),
+    wk: new Float32Array(kvRows * c.kdim),
+    wv: new Float32Array(kvRows * c.vdim),
+    wo,
+    ...biasViews,
+    bo,
+  };
 }
 
 /** Xavier/Glorot uniform: U(−a, a), a = √(6 / (fanIn + fanOut)) (Glorot & Bengio 2010). */
@@ -85,7 +94,8 @@ function put(op: string, name: string, value: unknown, shape: number[], dst: Flo
   if (!(t.data instanceof Float32Array)) throw typeError(op, `${name}.data`, 'a Float32Array', t.data);
   if (!Array.isArray(t.shape)) throw typeError(op, `${name}.shape`, 'an array', t.shape);
   if (formatShape(t.shape) !== formatShape(shape)) throw shapeError(op, name, formatShape(shape), formatShape(t.shape));
-  if (t.data.length !== dst.length) throw shapeError(op, `${name}.data`, `of length ${dst.length}`, `length ${t.data.length}`);
+  if (t.data.length !== dst.length)
+    throw shapeError(op, `${name}.data`, `of length ${dst.length}`, `length ${t.data.length}`);
   dst.set(t.data);
 }
 
@@ -109,7 +119,12 @@ export function loadPyTorchDict(op: string, c: MhaConfig, w: MhaWeights, dictIn:
   const E = c.embedDim;
   const biasNames = c.bias ? ['in_proj_bias', 'out_proj.bias'] : [];
   if (w.inProj) {
-    checkKeys(op, dict, ['in_proj_weight', 'out_proj.weight', ...biasNames], ['in_proj_weight', 'out_proj.weight', ...biasNames]);
+    checkKeys(
+      op,
+      dict,
+      ['in_proj_weight', 'out_proj.weight', ...biasNames],
+      ['in_proj_weight', 'out_proj.weight', ...biasNames],
+    );
     put(op, "stateDict['in_proj_weight']", dict.in_proj_weight, [qRows + 2 * kvRows, E], w.inProj);
   } else {
     const names = ['q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'out_proj.weight', ...biasNames];
@@ -132,8 +147,10 @@ export function loadPlainDict(op: string, c: MhaConfig, w: MhaWeights, dictIn: u
   const names = ['wq', 'wk', 'wv', 'wo'];
   const biasNames = c.bias ? ['bq', 'bk', 'bv', 'bo'] : [];
   for (const key of Object.keys(dict))
-    if (![...names, ...biasNames].includes(key)) throw unknownKeyError(op, `weights.${key}`, key, [...names, ...biasNames], 'the expected names');
-  for (const key of [...names, ...biasNames]) if (!(key in dict)) throw typeError(op, `weights.${key}`, 'present', undefined);
+    if (![...names, ...biasNames].includes(key))
+      throw unknownKeyError(op, `weights.${key}`, key, [...names, ...biasNames], 'the expected names');
+  for (const key of [...names, ...biasNames])
+    if (!(key in dict)) throw typeError(op, `weights.${key}`, 'present', undefined);
   const qRows = c.numHeads * c.headDim;
   const kvRows = c.numKvHeads * c.headDim;
   put(op, 'weights.wq', dict.wq, [qRows, c.embedDim], w.wq);

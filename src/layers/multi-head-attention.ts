@@ -85,7 +85,22 @@ export interface MhaResult {
   weights: Tensor | null;
 }
 
-const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'scale', 'softcap', 'sinks', 'out', 'cache', 'counts', 'train'];
+const FORWARD_OPTIONS = [
+  'keyPaddingMask',
+  'attnMask',
+  'causal',
+  'needWeights',
+  'averageWeights',
+  'positional',
+  'window',
+  'scale',
+  'softcap',
+  'sinks',
+  'out',
+  'cache',
+  'counts',
+  'train',
+];
 
 /**
  * @example
@@ -131,7 +146,9 @@ export class MultiHeadAttention {
    */
   parameters(): ParameterMap {
     const w = this.w;
-    const p: ParameterMap = w.inProj ? { in_proj_weight: w.inProj } : { q_proj_weight: w.wq, k_proj_weight: w.wk, v_proj_weight: w.wv };
+    const p: ParameterMap = w.inProj
+      ? { in_proj_weight: w.inProj }
+      : { q_proj_weight: w.wq, k_proj_weight: w.wk, v_proj_weight: w.wv };
     if (w.inBias) p.in_proj_bias = w.inBias;
     p['out_proj.weight'] = w.wo;
     if (w.bo) p['out_proj.bias'] = w.bo;
@@ -148,10 +165,19 @@ export class MultiHeadAttention {
     const op = 'MultiHeadAttention.backward';
     const s = this.saved;
     if (!s)
-      throw new AttnkitTypeError(`${op}: needs a forward with options.train true before it (each such forward serves one backward), got none`, ErrorCode.STATE);
+      throw new AttnkitTypeError(
+        `${op}: needs a forward with options.train true before it (each such forward serves one backward), got none`,
+        ErrorCode.STATE,
+      );
     const t = checkTensor<Float32Array>(op, 'dOut', dOut, [Float32Array], 'Float32Array');
     const shape = [s.batch, s.lenQ, this.config.embedDim];
-    if (formatShape(t.shape) !== formatShape(shape)) throw shapeError(op, 'dOut', `[batch, seqQ, embedDim] = ${formatShape(shape)} (the forward output's shape)`, formatShape(t.shape));
+    if (formatShape(t.shape) !== formatShape(shape))
+      throw shapeError(
+        op,
+        'dOut',
+        `[batch, seqQ, embedDim] = ${formatShape(shape)} (the forward output's shape)`,
+        formatShape(t.shape),
+      );
     this.saved = null;
     return mhaBackward(this.config, s, t.data);
   }
@@ -162,8 +188,19 @@ export class MultiHeadAttention {
     const q = c.numHeads * c.headDim;
     const kv = c.numKvHeads * c.headDim;
     const t = (d: Float32Array, shape: number[]): Tensor => ({ data: d.slice(), shape });
-    const out: Record<string, Tensor> = { wq: t(this.w.wq, [q, c.embedDim]), wk: t(this.w.wk, [kv, c.kdim]), wv: t(this.w.wv, [kv, c.vdim]), wo: t(this.w.wo, [c.embedDim, q]) };
-    if (this.w.bq && this.w.bk && this.w.bv && this.w.bo) Object.assign(out, { bq: t(this.w.bq, [q]), bk: t(this.w.bk, [kv]), bv: t(this.w.bv, [kv]), bo: t(this.w.bo, [c.embedDim]) });
+    const out: Record<string, Tensor> = {
+      wq: t(this.w.wq, [q, c.embedDim]),
+      wk: t(this.w.wk, [kv, c.kdim]),
+      wv: t(this.w.wv, [kv, c.vdim]),
+      wo: t(this.w.wo, [c.embedDim, q]),
+    };
+    if (this.w.bq && this.w.bk && this.w.bv && this.w.bo)
+      Object.assign(out, {
+        bq: t(this.w.bq, [q]),
+        bk: t(this.w.bk, [kv]),
+        bv: t(this.w.bv, [kv]),
+        bo: t(this.w.bo, [c.embedDim]),
+      });
     return out as ReturnType<MultiHeadAttention['weights']>;
   }
 
@@ -185,21 +222,41 @@ export class MultiHeadAttention {
     if (o.out !== undefined) {
       const t = checkTensor<Float32Array>(op, 'options.out', o.out, [Float32Array], 'Float32Array');
       if (formatShape(t.shape) !== formatShape([B, Lq, c.embedDim]))
-        throw shapeError(op, 'options.out', `[batch, seqQ, embedDim] = ${formatShape([B, Lq, c.embedDim])}`, formatShape(t.shape));
+        throw shapeError(
+          op,
+          'options.out',
+          `[batch, seqQ, embedDim] = ${formatShape([B, Lq, c.embedDim])}`,
+          formatShape(t.shape),
+        );
       outView = t;
     }
     const selfAttn = (key === undefined || key === query) && (value === undefined || value === query);
-    if ((key === undefined) !== (value === undefined)) throw typeError(op, key === undefined ? 'key' : 'value', 'given together with the other (or both omitted for self-attention)', undefined);
+    if ((key === undefined) !== (value === undefined))
+      throw typeError(
+        op,
+        key === undefined ? 'key' : 'value',
+        'given together with the other (or both omitted for self-attention)',
+        undefined,
+      );
 
-    if (o.counts !== undefined && o.cache === undefined) throw typeError(op, 'options.counts', 'given with options.cache only', o.counts);
+    if (o.counts !== undefined && o.cache === undefined)
+      throw typeError(op, 'options.counts', 'given with options.cache only', o.counts);
     const train = o.train === true;
-    if (train && o.cache !== undefined) throw typeError(op, 'options.train', 'false or left out with options.cache (training runs without a cache)', true);
+    if (train && o.cache !== undefined)
+      throw typeError(
+        op,
+        'options.train',
+        'false or left out with options.cache (training runs without a cache)',
+        true,
+      );
     const cached = o.cache !== undefined ? checkCachedCall(op, o, c, B, Lq) : null;
-    if (cached && !selfAttn) throw typeError(op, 'key', 'omitted (or query itself) with a cache: the cache holds the keys and values', key);
+    if (cached && !selfAttn)
+      throw typeError(op, 'key', 'omitted (or query itself) with a cache: the cache holds the keys and values', key);
     const k = selfAttn ? q : checkInput(op, 'key', key, c.kdim);
     const v = selfAttn ? q : checkInput(op, 'value', value, c.vdim);
     if (!selfAttn) {
-      if (k.shape[0] !== B) throw shapeError(op, 'key', `[batch, seqK, kdim] = [${B}, *, ${c.kdim}]`, formatShape(k.shape));
+      if (k.shape[0] !== B)
+        throw shapeError(op, 'key', `[batch, seqK, kdim] = [${B}, *, ${c.kdim}]`, formatShape(k.shape));
       if (formatShape(v.shape.slice(0, 2)) !== formatShape(k.shape.slice(0, 2)))
         throw shapeError(op, 'value', `[batch, seqK, vdim] = [${B}, ${k.shape[1]}, ${c.vdim}]`, formatShape(v.shape));
     }
@@ -212,7 +269,14 @@ export class MultiHeadAttention {
     const sizes = [B * Lq * qw, B * Lk * kvw, B * Lk * kvw, B * Lq * qw];
     // Training keeps them for backward(): fresh arrays, not the reused scratch.
     const [qd, kd, vd, attnData] = train ? sizes.map((n) => new Float32Array(n)) : this.scratch(sizes);
-    const project = (x: Tensor, w: Float32Array, b: Float32Array | null, rows: number, width: number, dst: Float32Array): Tensor => {
+    const project = (
+      x: Tensor,
+      w: Float32Array,
+      b: Float32Array | null,
+      rows: number,
+      width: number,
+      dst: Float32Array,
+    ): Tensor => {
       linear(x, { data: w, shape: [width, x.shape[2]] }, vec(b), { out: { data: dst, shape: [B, rows, width] } });
       return { data: dst, shape: [B, rows, width / D, D] };
     };
@@ -247,7 +311,9 @@ export class MultiHeadAttention {
       }
 
       const mask = buildMask(op, o.keyPaddingMask, o.attnMask, { batch: B, heads: c.numHeads, lenQ: Lq, lenK: Lk });
-      perHead = o.needWeights ? { data: new Float32Array(B * c.numHeads * Lq * Lk), shape: [B, c.numHeads, Lq, Lk] } : undefined;
+      perHead = o.needWeights
+        ? { data: new Float32Array(B * c.numHeads * Lq * Lk), shape: [B, c.numHeads, Lq, Lk] }
+        : undefined;
       // Top-left positions (query i at i) for causal, window and ALiBi alike, as PyTorch's is_causal.
       const attnOptions = {
         layout: 'bshd' as const,
@@ -286,9 +352,21 @@ export class MultiHeadAttention {
         };
       }
     }
-    const projected = linear({ data: attnData, shape: [B, Lq, c.numHeads * D] }, { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] }, vec(this.w.bo), outView ? { out: outView } : undefined);
+    const projected = linear(
+      { data: attnData, shape: [B, Lq, c.numHeads * D] },
+      { data: this.w.wo, shape: [c.embedDim, c.numHeads * D] },
+      vec(this.w.bo),
+      outView ? { out: outView } : undefined,
+    );
     const output = outView ? (o.out as Tensor) : projected;
-    return { output, weights: perHead ? (o.averageWeights === false ? perHead : meanOverHeads(perHead.data, B, c.numHeads, Lq, Lk)) : null };
+    return {
+      output,
+      weights: perHead
+        ? o.averageWeights === false
+          ? perHead
+          : meanOverHeads(perHead.data, B, c.numHeads, Lq, Lk)
+        : null,
+    };
   }
 
   /**
@@ -346,11 +424,13 @@ function checkInput(op: string, arg: string, x: unknown, dim: number): { data: F
 function checkForwardOptions(op: string, options: unknown, numHeads: number): MhaForwardOptions {
   const o = snapshotOptions(op, options, FORWARD_OPTIONS) as MhaForwardOptions;
   for (const flag of ['causal', 'needWeights', 'averageWeights', 'train'] as const)
-    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean')
+      throw typeError(op, `options.${flag}`, 'a boolean', o[flag]);
   checkPositional(op, o.positional, numHeads);
   if (o.scale !== undefined) {
     if (typeof o.scale !== 'number') throw typeError(op, 'options.scale', 'a finite number', o.scale);
-    if (!Number.isFinite(Math.fround(o.scale))) throw valueError(op, 'options.scale', 'a finite number within float32 range', String(o.scale));
+    if (!Number.isFinite(Math.fround(o.scale)))
+      throw valueError(op, 'options.scale', 'a finite number within float32 range', String(o.scale));
   }
   // Same checks and wording as scaledDotProductAttention, under this op's name (sizes only matter for relativeBias and kvLengths).
   checkExtras(op, { window: o.window, softcap: o.softcap, sinks: o.sinks }, 0, numHeads, 0, 0);

@@ -5,7 +5,13 @@ import { scaledDotProductAttention } from '../api/sdpa';
 import type { MaskTensor, Tensor } from '../tensor';
 import { formatShape, shapeError, typeError, valueError } from '../validation/error-factory';
 import { checkTensor } from '../validation/tensor-checks';
-import { MultiHeadAttention, type MhaForwardOptions, type MhaGradients, type MhaResult, type MultiHeadAttentionOptions } from './multi-head-attention';
+import {
+  MultiHeadAttention,
+  type MhaForwardOptions,
+  type MhaGradients,
+  type MhaResult,
+  type MultiHeadAttentionOptions,
+} from './multi-head-attention';
 import type { ParameterMap } from '../training/optimizers';
 import { snapshotOptions } from '../validation/snapshot';
 
@@ -27,7 +33,8 @@ export function validTimesteps(op: string, x: { data: Float32Array; shape: numbe
     if (typeof lengths !== 'object' || lengths === null || typeof (lengths as ArrayLike<number>).length !== 'number')
       throw typeError(op, 'options.lengths', `an array of ${B} integers`, lengths);
     const arr = lengths as ArrayLike<number>;
-    if (arr.length !== B) throw shapeError(op, 'options.lengths', `one length per sequence (${B})`, `${arr.length} lengths`);
+    if (arr.length !== B)
+      throw shapeError(op, 'options.lengths', `one length per sequence (${B})`, `${arr.length} lengths`);
     for (let b = 0; b < B; b++) {
       const n = arr[b];
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > L)
@@ -52,7 +59,12 @@ function zeroPaddedRows(out: Float32Array, valid: Uint8Array, width: number): vo
 function checkX(op: string, x: unknown, dim?: number): { data: Float32Array; shape: number[] } {
   const t = checkTensor<Float32Array>(op, 'x', x, [Float32Array], 'Float32Array');
   if (t.shape.length !== 3 || (dim !== undefined && t.shape[2] !== dim))
-    throw shapeError(op, 'x', `[batch, seq, ${dim === undefined ? 'features' : `embedDim] = [*, *, ${dim}`}]`, formatShape(t.shape));
+    throw shapeError(
+      op,
+      'x',
+      `[batch, seq, ${dim === undefined ? 'features' : `embedDim] = [*, *, ${dim}`}]`,
+      formatShape(t.shape),
+    );
   return t;
 }
 
@@ -80,7 +92,11 @@ export function selfAttention(x: Tensor, options?: SelfAttentionFnOptions): Tens
   const valid = validTimesteps(op, t, o);
   // SDPA's boolean mask: 1 = may attend; [B, 1, Lk] broadcasts over the queries of the 3-D [N, L, D] form.
   const mask: MaskTensor = { data: valid, shape: [B, 1, L] };
-  const out = scaledDotProductAttention(t, t, t, { mask, ...(o.scale !== undefined ? { scale: o.scale } : {}), ...(o.causal !== undefined ? { causal: o.causal, causalAlignment: 'top-left' as const } : {}) });
+  const out = scaledDotProductAttention(t, t, t, {
+    mask,
+    ...(o.scale !== undefined ? { scale: o.scale } : {}),
+    ...(o.causal !== undefined ? { causal: o.causal, causalAlignment: 'top-left' as const } : {}),
+  });
   zeroPaddedRows(out.data, valid, t.shape[2]);
   return out;
 }
@@ -88,7 +104,10 @@ export function selfAttention(x: Tensor, options?: SelfAttentionFnOptions): Tens
 /** MultiHeadAttention.forward's options, with the key padding mask taken from lengths / paddingValue. */
 export interface SelfAttentionForwardOptions
   extends PaddingOptions,
-    Pick<MhaForwardOptions, 'causal' | 'needWeights' | 'averageWeights' | 'positional' | 'window' | 'scale' | 'softcap' | 'sinks' | 'train'> {}
+    Pick<
+      MhaForwardOptions,
+      'causal' | 'needWeights' | 'averageWeights' | 'positional' | 'window' | 'scale' | 'softcap' | 'sinks' | 'train'
+    > {}
 
 /** What SelfAttention.backward returns: the input's gradient and the layer's (MultiHeadAttention's) parameter gradients. */
 export interface SelfAttentionGradients {
@@ -125,12 +144,27 @@ export class SelfAttention {
 
   forward(x: Tensor, options?: SelfAttentionForwardOptions): MhaResult {
     const op = 'SelfAttention.forward';
-    const o = pick<SelfAttentionForwardOptions>(op, options, ['lengths', 'paddingValue', 'causal', 'needWeights', 'averageWeights', 'positional', 'window', 'scale', 'softcap', 'sinks', 'train']);
+    const o = pick<SelfAttentionForwardOptions>(op, options, [
+      'lengths',
+      'paddingValue',
+      'causal',
+      'needWeights',
+      'averageWeights',
+      'positional',
+      'window',
+      'scale',
+      'softcap',
+      'sinks',
+      'train',
+    ]);
     const t = checkX(op, x, this.mha.config.embedDim);
     const [B, L, E] = t.shape;
     const valid = validTimesteps(op, t, o);
     const { lengths: _l, paddingValue: _p, ...rest } = o;
-    const result = this.mha.forward(t, undefined, undefined, { ...rest, keyPaddingMask: { data: valid.map((v) => 1 - v), shape: [B, L] } });
+    const result = this.mha.forward(t, undefined, undefined, {
+      ...rest,
+      keyPaddingMask: { data: valid.map((v) => 1 - v), shape: [B, L] },
+    });
     zeroPaddedRows(result.output.data, valid, E);
     if (o.train === true) this.validRows = valid;
     return result;
@@ -167,7 +201,8 @@ function renameErrors<T>(op: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith('MultiHeadAttention.backward:')) e.message = op + e.message.slice('MultiHeadAttention.backward'.length);
+    if (e instanceof Error && e.message.startsWith('MultiHeadAttention.backward:'))
+      e.message = op + e.message.slice('MultiHeadAttention.backward'.length);
     throw e;
   }
 }

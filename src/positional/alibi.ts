@@ -21,7 +21,9 @@ function powerOfTwoSlopes(n: number): number[] {
 function slopesOf(n: number): number[] {
   if (Number.isInteger(Math.log2(n))) return powerOfTwoSlopes(n);
   const closest = 2 ** Math.floor(Math.log2(n));
-  const extra = slopesOf(2 * closest).filter((_, i) => i % 2 === 0).slice(0, n - closest);
+  const extra = slopesOf(2 * closest)
+    .filter((_, i) => i % 2 === 0)
+    .slice(0, n - closest);
   return powerOfTwoSlopes(closest).concat(extra);
 }
 
@@ -42,7 +44,12 @@ export interface AlibiBiasOptions {
  * mask: `scaledDotProductAttention(q, k, v, { alibiSlopes: slopes })` (queryOffset 0 there is
  * `causalAlignment: 'top-left'`).
  */
-export function alibiBias(slopes: Float64Array | Float32Array | readonly number[], lq: number, lk: number, options?: AlibiBiasOptions): Tensor {
+export function alibiBias(
+  slopes: Float64Array | Float32Array | readonly number[],
+  lq: number,
+  lk: number,
+  options?: AlibiBiasOptions,
+): Tensor {
   const op = 'alibiBias';
   const o = checkOptionsBag<AlibiBiasOptions>(op, options, ['queryOffset']);
   if (!(Array.isArray(slopes) || slopes instanceof Float64Array || slopes instanceof Float32Array))

@@ -30,6 +30,7 @@ export function checkOptionsBag<T>(op: string, value: unknown, known: readonly s
 export function alignmentShift(op: string, alignment: unknown, lenQ: number, lenK: number): number {
   if (alignment === undefined || alignment === 'bottom-right') return lenK - lenQ;
   if (alignment === 'top-left') return 0;
-  if (typeof alignment !== 'string') throw typeError(op, 'options.alignment', "'bottom-right' or 'top-left'", alignment);
+  if (typeof alignment !== 'string')
+    throw typeError(op, 'options.alignment', "'bottom-right' or 'top-left'", alignment);
   throw valueError(op, 'options.alignment', "'bottom-right' or 'top-left'", `'${alignment}'`);
 }

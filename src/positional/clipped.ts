@@ -18,7 +18,12 @@ export interface ClippedRelativeBiasOptions {
  * const relativeBias = clippedRelativeBias(table, lq, lk); // table [H, 2 * 16 + 1]
  * const out = scaledDotProductAttention(q, k, v, { relativeBias });
  */
-export function clippedRelativeBias(table: Tensor, lenQ: number, lenK: number, options?: ClippedRelativeBiasOptions): Tensor {
+export function clippedRelativeBias(
+  table: Tensor,
+  lenQ: number,
+  lenK: number,
+  options?: ClippedRelativeBiasOptions,
+): Tensor {
   const op = 'clippedRelativeBias';
   const t = checkTensor<Float32Array>(op, 'table', table, [Float32Array], 'Float32Array');
   checkInt(op, 'lenQ', lenQ, 0);

@@ -31,7 +31,8 @@ export class LearnedPositionalEmbedding {
 
   constructor(options: LearnedPositionalOptions) {
     const op = 'LearnedPositionalEmbedding';
-    if (typeof options !== 'object' || options === null) throw typeError(op, 'options', 'an object { maxLen, dim, weight?, std?, seed? }', options);
+    if (typeof options !== 'object' || options === null)
+      throw typeError(op, 'options', 'an object { maxLen, dim, weight?, std?, seed? }', options);
     const o = checkOptionsBag<LearnedPositionalOptions>(op, options, ['maxLen', 'dim', 'weight', 'std', 'seed']);
     this.maxLen = checkInt(op, 'options.maxLen', o.maxLen);
     this.dim = checkInt(op, 'options.dim', o.dim);
@@ -43,7 +44,8 @@ export class LearnedPositionalEmbedding {
       data.set(w.data);
     } else {
       const std = o.std ?? 0.02;
-      if (typeof std !== 'number' || !Number.isFinite(std) || std < 0) throw valueError(op, 'options.std', 'a finite number >= 0', String(std));
+      if (typeof std !== 'number' || !Number.isFinite(std) || std < 0)
+        throw valueError(op, 'options.std', 'a finite number >= 0', String(std));
       const rng = createRng(o.seed === undefined ? 0 : checkInt(op, 'options.seed', o.seed));
       for (let i = 0; i < data.length; i++) data[i] = std * rng.normal();
     }
@@ -60,7 +62,12 @@ export class LearnedPositionalEmbedding {
       const count = checkInt(op, 'len', lenOrPositions);
       const offset = checkInt(op, 'offset', offsetArg);
       if (offset + count > this.maxLen)
-        throw valueError(op, 'offset + len', `positions < maxLen = ${this.maxLen}`, `positions ${offset}..${offset + count - 1}`);
+        throw valueError(
+          op,
+          'offset + len',
+          `positions < maxLen = ${this.maxLen}`,
+          `positions ${offset}..${offset + count - 1}`,
+        );
       const data = this.weight.data.slice(offset * this.dim, (offset + count) * this.dim);
       return { data, shape: Object.freeze([count, this.dim]) };
     }
@@ -96,7 +103,8 @@ export class LearnedPositionalEmbedding {
       throw shapeError(op, 'dOut', `[seq, dim] or [batch, seq, dim] with dim = ${this.dim}`, formatShape(t.shape));
     const at = checkInt(op, 'offset', offset);
     const len = t.shape[t.shape.length - 2];
-    if (at + len > this.maxLen) throw valueError(op, 'dOut', `positions < maxLen = ${this.maxLen}`, `positions ${at}..${at + len - 1}`);
+    if (at + len > this.maxLen)
+      throw valueError(op, 'dOut', `positions < maxLen = ${this.maxLen}`, `positions ${at}..${at + len - 1}`);
     this.grad ??= { data: new Float32Array(this.maxLen * this.dim), shape: Object.freeze([this.maxLen, this.dim]) };
     const g = this.grad.data;
     const block = len * this.dim;

@@ -14,12 +14,23 @@ export interface RelativeBucketOptions {
 }
 
 /** The bucket options with defaults; `argPrefix` names them in errors ('options', or a layer's 'options.positional'). */
-export function resolveBucketOptions(op: string, options: unknown, argPrefix = 'options', extraKeys: readonly string[] = []): Required<RelativeBucketOptions> {
-  const o = checkOptionsBag<RelativeBucketOptions>(op, options, [...extraKeys, 'bidirectional', 'numBuckets', 'maxDistance'], argPrefix);
+export function resolveBucketOptions(
+  op: string,
+  options: unknown,
+  argPrefix = 'options',
+  extraKeys: readonly string[] = [],
+): Required<RelativeBucketOptions> {
+  const o = checkOptionsBag<RelativeBucketOptions>(
+    op,
+    options,
+    [...extraKeys, 'bidirectional', 'numBuckets', 'maxDistance'],
+    argPrefix,
+  );
   if (o.bidirectional !== undefined && typeof o.bidirectional !== 'boolean')
     throw typeError(op, `${argPrefix}.bidirectional`, 'a boolean (true: encoder, false: decoder)', o.bidirectional);
   const bidirectional = o.bidirectional ?? true;
-  const numBuckets = o.numBuckets === undefined ? 32 : checkInt(op, `${argPrefix}.numBuckets`, o.numBuckets, bidirectional ? 4 : 2);
+  const numBuckets =
+    o.numBuckets === undefined ? 32 : checkInt(op, `${argPrefix}.numBuckets`, o.numBuckets, bidirectional ? 4 : 2);
   // The log-spaced buckets start past the exact ones (numBuckets/4 bidirectional, /2 otherwise);
   // a maxDistance at or below that would divide by log(<= 1) and give NaN buckets.
   const exact = Math.floor(Math.floor(numBuckets / (bidirectional ? 2 : 1)) / 2);
@@ -51,7 +62,13 @@ function bucket(rel: number, o: Required<RelativeBucketOptions>): number {
   const maxExact = Math.floor(n / 2);
   if (d < maxExact) return result + d;
   // Math.fround mirrors torch's float32 arithmetic here, so bucket edges agree with HF T5.
-  const large = maxExact + Math.trunc(Math.fround(Math.fround(Math.log(Math.fround(d / maxExact)) / Math.log(o.maxDistance / maxExact)) * (n - maxExact)));
+  const large =
+    maxExact +
+    Math.trunc(
+      Math.fround(
+        Math.fround(Math.log(Math.fround(d / maxExact)) / Math.log(o.maxDistance / maxExact)) * (n - maxExact),
+      ),
+    );
   return result + Math.min(large, n - 1);
 }
 
@@ -85,7 +102,12 @@ function checkBiasArgs(op: string, table: unknown, lenQ: unknown, lenK: unknown,
  * (T5 also uses scale 1). This is the materialised equivalent of `t5RelativeBias`, which gives the
  * same bias as Lq + Lk − 1 diagonals for the SDPA `relativeBias` option (no Lq×Lk tensor).
  */
-export function relativePositionBias(table: Tensor, lenQ: number, lenK: number, options?: RelativePositionBiasOptions): Tensor {
+export function relativePositionBias(
+  table: Tensor,
+  lenQ: number,
+  lenK: number,
+  options?: RelativePositionBiasOptions,
+): Tensor {
   const { table: tab, heads, buckets, shift } = checkBiasArgs('relativePositionBias', table, lenQ, lenK, options);
   const data = new Float32Array(heads * lenQ * lenK);
   for (let i = 0; i < lenQ; i++)
@@ -108,7 +130,12 @@ export function relativePositionBias(table: Tensor, lenQ: number, lenK: number, 
  * const relativeBias = t5RelativeBias(table, lq, lk, { bidirectional: false });
  * const out = scaledDotProductAttention(q, k, v, { scale: 1, causal: true, relativeBias });
  */
-export function t5RelativeBias(table: Tensor, lenQ: number, lenK: number, options?: RelativePositionBiasOptions): Tensor {
+export function t5RelativeBias(
+  table: Tensor,
+  lenQ: number,
+  lenK: number,
+  options?: RelativePositionBiasOptions,
+): Tensor {
   const { table: tab, heads, buckets, shift } = checkBiasArgs('t5RelativeBias', table, lenQ, lenK, options);
   const n = Math.max(lenQ + lenK - 1, 0);
   const data = new Float32Array(heads * n);

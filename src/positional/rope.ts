@@ -36,20 +36,33 @@ export interface RopeSettings {
   rotaryDim: number;
 }
 
-export function resolveRope(op: string, options: unknown, headDim: number, argPrefix = 'options'): RopeSettings & { layout: 'bshd' | 'bhsd'; inPlace: boolean } {
+export function resolveRope(
+  op: string,
+  options: unknown,
+  headDim: number,
+  argPrefix = 'options',
+): RopeSettings & { layout: 'bshd' | 'bhsd'; inPlace: boolean } {
   const o = checkOptionsBag<RopeOptions>(op, options, ROPE_OPTION_NAMES as unknown as string[]);
   const style = o.style ?? 'half';
-  if (style !== 'half' && style !== 'interleaved') throw valueError(op, `${argPrefix}.style`, "'half' or 'interleaved'", `'${String(style)}'`);
+  if (style !== 'half' && style !== 'interleaved')
+    throw valueError(op, `${argPrefix}.style`, "'half' or 'interleaved'", `'${String(style)}'`);
   const layout = o.layout ?? 'bshd';
-  if (layout !== 'bshd' && layout !== 'bhsd') throw valueError(op, `${argPrefix}.layout`, "'bshd' or 'bhsd'", `'${String(layout)}'`);
+  if (layout !== 'bshd' && layout !== 'bhsd')
+    throw valueError(op, `${argPrefix}.layout`, "'bshd' or 'bhsd'", `'${String(layout)}'`);
   const base = o.base === undefined ? 10000 : checkPositive(op, `${argPrefix}.base`, o.base);
   const offset = o.offset === undefined ? 0 : checkInt(op, `${argPrefix}.offset`, o.offset);
   const rotaryDim = o.rotaryDim === undefined ? headDim : checkInt(op, `${argPrefix}.rotaryDim`, o.rotaryDim);
   if (o.rotaryDim === undefined && headDim % 2 !== 0)
-    throw valueError(op, 'headDim', `even for RoPE (or pass ${argPrefix}.rotaryDim, even and < headDim)`, String(headDim));
+    throw valueError(
+      op,
+      'headDim',
+      `even for RoPE (or pass ${argPrefix}.rotaryDim, even and < headDim)`,
+      String(headDim),
+    );
   if (rotaryDim % 2 !== 0 || rotaryDim > headDim)
     throw valueError(op, `${argPrefix}.rotaryDim`, `an even number <= headDim = ${headDim}`, String(rotaryDim));
-  if (o.inPlace !== undefined && typeof o.inPlace !== 'boolean') throw typeError(op, `${argPrefix}.inPlace`, 'a boolean', o.inPlace);
+  if (o.inPlace !== undefined && typeof o.inPlace !== 'boolean')
+    throw typeError(op, `${argPrefix}.inPlace`, 'a boolean', o.inPlace);
   return { style, base, offset, rotaryDim, layout, inPlace: o.inPlace ?? false };
 }
 
@@ -104,7 +117,12 @@ export function applyRope(x: Tensor, options?: RopeOptions): Tensor {
   const t = checkTensor<Float32Array>(op, 'x', x, [Float32Array], 'Float32Array');
   const layoutGuess = (options as RopeOptions | undefined)?.layout === 'bhsd' ? 'bhsd' : 'bshd';
   if (t.shape.length !== 4)
-    throw shapeError(op, 'x', layoutGuess === 'bshd' ? '[batch, seq, heads, headDim]' : '[batch, heads, seq, headDim]', formatShape(t.shape));
+    throw shapeError(
+      op,
+      'x',
+      layoutGuess === 'bshd' ? '[batch, seq, heads, headDim]' : '[batch, heads, seq, headDim]',
+      formatShape(t.shape),
+    );
   const s = resolveRope(op, options, t.shape[3]);
   const [B, A1, A2, D] = t.shape;
   const dims = s.layout === 'bshd' ? { b: B, l: A1, h: A2, d: D } : { b: B, h: A1, l: A2, d: D };

@@ -47,14 +47,22 @@ export function addPositional(x: Tensor, table: Tensor, options?: AddPositionalO
 }
 
 /** addPositional under the name of the method that calls it, so its errors name that method and its offset argument. */
-export function addTableRows(op: string, x: Tensor, table: Tensor, options: AddPositionalOptions | undefined, offsetArg = 'options.offset'): Tensor {
+export function addTableRows(
+  op: string,
+  x: Tensor,
+  table: Tensor,
+  options: AddPositionalOptions | undefined,
+  offsetArg = 'options.offset',
+): Tensor {
   const o = checkOptionsBag<AddPositionalOptions>(op, options, ['offset', 'out']);
   const xt = checkTensor<Float32Array>(op, 'x', x, [Float32Array], 'Float32Array');
   const t = checkTensor<Float32Array>(op, 'table', table, [Float32Array], 'Float32Array');
-  if (xt.shape.length !== 2 && xt.shape.length !== 3) throw shapeError(op, 'x', '[seq, dim] or [batch, seq, dim]', formatShape(xt.shape));
+  if (xt.shape.length !== 2 && xt.shape.length !== 3)
+    throw shapeError(op, 'x', '[seq, dim] or [batch, seq, dim]', formatShape(xt.shape));
   const dim = xt.shape[xt.shape.length - 1];
   const len = xt.shape[xt.shape.length - 2];
-  if (t.shape.length !== 2 || t.shape[1] !== dim) throw shapeError(op, 'table', `[maxLen, dim] = [*, ${dim}]`, formatShape(t.shape));
+  if (t.shape.length !== 2 || t.shape[1] !== dim)
+    throw shapeError(op, 'table', `[maxLen, dim] = [*, ${dim}]`, formatShape(t.shape));
   const offset = o.offset === undefined ? 0 : checkInt(op, offsetArg, o.offset);
   const maxLen = t.shape[0];
   if (offset + len > maxLen)
@@ -62,7 +70,8 @@ export function addTableRows(op: string, x: Tensor, table: Tensor, options: AddP
   let out: Float32Array;
   if (o.out !== undefined) {
     const ot = checkTensor<Float32Array>(op, 'options.out', o.out, [Float32Array], 'Float32Array');
-    if (formatShape(ot.shape) !== formatShape(xt.shape)) throw shapeError(op, 'options.out', formatShape(xt.shape), formatShape(ot.shape));
+    if (formatShape(ot.shape) !== formatShape(xt.shape))
+      throw shapeError(op, 'options.out', formatShape(xt.shape), formatShape(ot.shape));
     out = ot.data;
   } else out = new Float32Array(xt.data.length);
   const batch = xt.shape.length === 3 ? xt.shape[0] : 1;

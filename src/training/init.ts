@@ -25,7 +25,8 @@ export interface KaimingOptions {
 }
 
 function fans(op: string, shape: number[]): { fanIn: number; fanOut: number } {
-  if (shape.length < 2) throw shapeError(op, 'weight', 'at least 2-D ([out, in, ...]) for fans to be defined', `[${shape.join(', ')}]`);
+  if (shape.length < 2)
+    throw shapeError(op, 'weight', 'at least 2-D ([out, in, ...]) for fans to be defined', `[${shape.join(', ')}]`);
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
@@ -33,14 +34,16 @@ function fans(op: string, shape: number[]): { fanIn: number; fanOut: number } {
 function finiteNumber(op: string, arg: string, value: unknown, fallback: number, positive = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw typeError(op, arg, positive ? 'a finite number > 0' : 'a finite number', value);
-  if (!Number.isFinite(value) || (positive && !(value > 0))) throw valueError(op, arg, positive ? 'a finite number > 0' : 'a finite number', String(value));
+  if (!Number.isFinite(value) || (positive && !(value > 0)))
+    throw valueError(op, arg, positive ? 'a finite number > 0' : 'a finite number', String(value));
   return value;
 }
 
 function seededRng(op: string, seed: unknown): Rng {
   if (seed === undefined) return createRng(0);
   if (typeof seed !== 'number') throw typeError(op, 'options.seed', 'an integer in [0, 2^32)', seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw valueError(op, 'options.seed', 'an integer in [0, 2^32)', String(seed));
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32)
+    throw valueError(op, 'options.seed', 'an integer in [0, 2^32)', String(seed));
   return createRng(seed);
 }
 
@@ -89,7 +92,8 @@ export function kaimingUniform(weight: Tensor, options?: KaimingOptions): Tensor
   if (mode !== 'fanIn' && mode !== 'fanOut') throw valueError(op, 'options.mode', "'fanIn' or 'fanOut'", String(mode));
   const nl = o.nonlinearity ?? 'leakyRelu';
   const gains: Record<string, number> = { leakyRelu: Math.sqrt(2 / (1 + a * a)), relu: Math.SQRT2, linear: 1 };
-  if (typeof nl !== 'string' || !(nl in gains)) throw valueError(op, 'options.nonlinearity', "'leakyRelu', 'relu' or 'linear'", String(nl));
+  if (typeof nl !== 'string' || !(nl in gains))
+    throw valueError(op, 'options.nonlinearity', "'leakyRelu', 'relu' or 'linear'", String(nl));
   const fan = mode === 'fanIn' ? fanIn : fanOut;
   fillUniform(w.data, fan > 0 ? gains[nl] * Math.sqrt(3 / fan) : 0, rng);
   return weight;

@@ -45,7 +45,13 @@ abstract class Optimizer {
     const g = checkMap(`${this.op}.step`, 'grads', grads, this.names);
     for (const [name, grad] of g) {
       const n = this.params.get(name)!.length;
-      if (grad.length !== n) throw shapeError(`${this.op}.step`, `grads.${name}`, `of length ${n} (its parameter's)`, `length ${grad.length}`);
+      if (grad.length !== n)
+        throw shapeError(
+          `${this.op}.step`,
+          `grads.${name}`,
+          `of length ${n} (its parameter's)`,
+          `length ${grad.length}`,
+        );
     }
     return g;
   }
@@ -78,12 +84,34 @@ export class Sgd extends Optimizer {
     if (o.lr === undefined) throw typeError('Sgd', 'options.lr', 'a learning rate >= 0', undefined);
     this.lr = number('Sgd', 'options.lr', o.lr, 0, 0, Number.MAX_VALUE, 'a finite number >= 0');
     this.momentum = number('Sgd', 'options.momentum', o.momentum, 0, 0, Number.MAX_VALUE, 'a finite number >= 0');
-    this.dampening = number('Sgd', 'options.dampening', o.dampening, 0, -Number.MAX_VALUE, Number.MAX_VALUE, 'a finite number');
-    this.weightDecay = number('Sgd', 'options.weightDecay', o.weightDecay, 0, 0, Number.MAX_VALUE, 'a finite number >= 0');
-    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw typeError('Sgd', 'options.nesterov', 'a boolean', o.nesterov);
+    this.dampening = number(
+      'Sgd',
+      'options.dampening',
+      o.dampening,
+      0,
+      -Number.MAX_VALUE,
+      Number.MAX_VALUE,
+      'a finite number',
+    );
+    this.weightDecay = number(
+      'Sgd',
+      'options.weightDecay',
+      o.weightDecay,
+      0,
+      0,
+      Number.MAX_VALUE,
+      'a finite number >= 0',
+    );
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean')
+      throw typeError('Sgd', 'options.nesterov', 'a boolean', o.nesterov);
     this.nesterov = o.nesterov === true;
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0))
-      throw valueError('Sgd', 'options.nesterov', 'used with momentum > 0 and dampening 0 (as torch.optim.SGD)', 'true');
+      throw valueError(
+        'Sgd',
+        'options.nesterov',
+        'used with momentum > 0 and dampening 0 (as torch.optim.SGD)',
+        'true',
+      );
   }
 
   step(grads: ParameterMap): void {
@@ -140,13 +168,22 @@ export class AdamW extends Optimizer {
     this.lr = number('AdamW', 'options.lr', o.lr, 1e-3, 0, Number.MAX_VALUE, 'a finite number >= 0');
     let betas: unknown[] = [0.9, 0.999];
     if (o.betas !== undefined) {
-      if (!Array.isArray(o.betas) || o.betas.length !== 2) throw typeError('AdamW', 'options.betas', 'an array [beta1, beta2]', o.betas);
+      if (!Array.isArray(o.betas) || o.betas.length !== 2)
+        throw typeError('AdamW', 'options.betas', 'an array [beta1, beta2]', o.betas);
       betas = [o.betas[0], o.betas[1]];
     }
     this.beta1 = number('AdamW', 'options.betas[0]', betas[0], 0.9, 0, 1 - Number.EPSILON, 'a number in [0, 1)');
     this.beta2 = number('AdamW', 'options.betas[1]', betas[1], 0.999, 0, 1 - Number.EPSILON, 'a number in [0, 1)');
     this.eps = number('AdamW', 'options.eps', o.eps, 1e-8, 0, Number.MAX_VALUE, 'a finite number >= 0');
-    this.weightDecay = number('AdamW', 'options.weightDecay', o.weightDecay, 1e-2, 0, Number.MAX_VALUE, 'a finite number >= 0');
+    this.weightDecay = number(
+      'AdamW',
+      'options.weightDecay',
+      o.weightDecay,
+      1e-2,
+      0,
+      Number.MAX_VALUE,
+      'a finite number >= 0',
+    );
     for (const [name, p] of this.params) {
       this.m.set(name, new Float64Array(p.length));
       this.v.set(name, new Float64Array(p.length));

@@ -36,7 +36,10 @@ function describeUnsafe(value: unknown): string {
     case 'bigint':
       return `${typeof value} ${String(value)}`;
     case 'object': {
-      const ctor = Object.getPrototypeOf(value) === Object.prototype ? undefined : (value as { constructor?: { name?: unknown } }).constructor;
+      const ctor =
+        Object.getPrototypeOf(value) === Object.prototype
+          ? undefined
+          : (value as { constructor?: { name?: unknown } }).constructor;
       return ctor && typeof ctor.name === 'string' && ctor.name !== 'Object' ? `${ctor.name} object` : 'object';
     }
     default:
@@ -62,7 +65,13 @@ export function shapeError(op: string, arg: string, expected: string, got: strin
   return new AttnkitRangeError(mustBe(op, arg, expected, got), ErrorCode.SHAPE);
 }
 
-export function valueError(op: string, arg: string, expected: string, got: string, code: ErrorCodeValue = ErrorCode.VALUE): AttnkitRangeError {
+export function valueError(
+  op: string,
+  arg: string,
+  expected: string,
+  got: string,
+  code: ErrorCodeValue = ErrorCode.VALUE,
+): AttnkitRangeError {
   return new AttnkitRangeError(mustBe(op, arg, expected, got), code);
 }
 
@@ -70,6 +79,14 @@ export function valueError(op: string, arg: string, expected: string, got: strin
  * A key (an option, a state-dict name) that is not one of `known`: refused by name, with the closest
  * known name when it looks like a typo ("…, got string 'casual'; did you mean 'causal'?").
  */
-export function unknownKeyError(op: string, arg: string, key: string, known: readonly string[], listName = 'the known options'): AttnkitTypeError {
-  return new AttnkitTypeError(mustBe(op, arg, `one of ${listName} (${known.join(', ')})`, `string ${quote(key, 40)}${didYouMean(key, known)}`));
+export function unknownKeyError(
+  op: string,
+  arg: string,
+  key: string,
+  known: readonly string[],
+  listName = 'the known options',
+): AttnkitTypeError {
+  return new AttnkitTypeError(
+    mustBe(op, arg, `one of ${listName} (${known.join(', ')})`, `string ${quote(key, 40)}${didYouMean(key, known)}`),
+  );
 }

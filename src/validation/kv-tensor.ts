@@ -25,13 +25,19 @@ export function readDtype(op: string, arg: string, value: unknown): KvDtype {
 /** k or v: a Float32Array tensor, or with dtype 'float16' / 'bfloat16' a Uint16Array tensor of their bits. */
 export function checkKvTensor(op: string, arg: string, value: unknown): CheckedKv {
   const dtype = readDtype(op, arg, value);
-  if (dtype === 'float32') return { ...checkTensor<Float32Array>(op, arg, value, [Float32Array], 'Float32Array'), dtype };
-  const t = checkTensor<Uint16Array>(op, arg, value, [Uint16Array], `Uint16Array (the ${dtype} bits, see to${dtype === 'float16' ? 'Float16' : 'BFloat16'}) for dtype '${dtype}'`);
+  if (dtype === 'float32')
+    return { ...checkTensor<Float32Array>(op, arg, value, [Float32Array], 'Float32Array'), dtype };
+  const t = checkTensor<Uint16Array>(
+    op,
+    arg,
+    value,
+    [Uint16Array],
+    `Uint16Array (the ${dtype} bits, see to${dtype === 'float16' ? 'Float16' : 'BFloat16'}) for dtype '${dtype}'`,
+  );
   return { ...t, dtype };
 }
 
 /** v's dtype must be k's: the kernels read both as one element type. */
 export function checkSameKvDtype(op: string, k: CheckedKv, v: CheckedKv): void {
-  if (k.dtype !== v.dtype)
-    throw typeError(op, 'v.dtype', `'${k.dtype}' as k's (k and v share one dtype)`, v.dtype);
+  if (k.dtype !== v.dtype) throw typeError(op, 'v.dtype', `'${k.dtype}' as k's (k and v share one dtype)`, v.dtype);
 }

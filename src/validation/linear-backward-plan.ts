@@ -4,7 +4,6 @@ import { checkNoOverlap } from './overlap';
 import { checkStillAttached, snapshotOptions } from './snapshot';
 import { checkF32, product, resultBuffer } from './tensor-checks';
 
-
 export interface LinearBackwardOptions {
   /** The forward had a bias: return dBias (also implied by dBiasOut). Default false. */
   bias?: boolean;
@@ -35,9 +34,14 @@ interface Output {
   data: Float32Array;
 }
 
-
 /** Validates linearBackward(dY, x, weight, options?) and allocates the gradients not given. Nothing is written. */
-export function planLinearBackward(op: string, dYIn: unknown, xIn: unknown, weightIn: unknown, optionsIn: unknown): { plan: LinearBackwardPlan; outputs: Output[] } {
+export function planLinearBackward(
+  op: string,
+  dYIn: unknown,
+  xIn: unknown,
+  weightIn: unknown,
+  optionsIn: unknown,
+): { plan: LinearBackwardPlan; outputs: Output[] } {
   const options = snapshotOptions(op, optionsIn, ['bias', 'dxOut', 'dWeightOut', 'dBiasOut']);
   const dY = checkF32(op, 'dY', dYIn);
   const x = checkF32(op, 'x', xIn);
@@ -45,13 +49,26 @@ export function planLinearBackward(op: string, dYIn: unknown, xIn: unknown, weig
   if (x.shape.length < 1) throw shapeError(op, 'x', '[..., inFeatures] (rank >= 1)', formatShape(x.shape));
   const inFeatures = x.shape[x.shape.length - 1];
   if (w.shape.length !== 2 || w.shape[1] !== inFeatures)
-    throw shapeError(op, 'weight', `[outFeatures, inFeatures] = [*, ${inFeatures}] (PyTorch nn.Linear layout)`, formatShape(w.shape));
+    throw shapeError(
+      op,
+      'weight',
+      `[outFeatures, inFeatures] = [*, ${inFeatures}] (PyTorch nn.Linear layout)`,
+      formatShape(w.shape),
+    );
   const outFeatures = w.shape[0];
   const yShape = [...x.shape.slice(0, -1), outFeatures];
-  if (formatShape(dY.shape) !== formatShape(yShape)) throw shapeError(op, 'dY', `[..., outFeatures] = ${formatShape(yShape)} (linear's output shape)`, formatShape(dY.shape));
-  if (options.bias !== undefined && typeof options.bias !== 'boolean') throw typeError(op, 'options.bias', 'a boolean', options.bias);
+  if (formatShape(dY.shape) !== formatShape(yShape))
+    throw shapeError(
+      op,
+      'dY',
+      `[..., outFeatures] = ${formatShape(yShape)} (linear's output shape)`,
+      formatShape(dY.shape),
+    );
+  if (options.bias !== undefined && typeof options.bias !== 'boolean')
+    throw typeError(op, 'options.bias', 'a boolean', options.bias);
   const withBias = options.bias === true || options.dBiasOut !== undefined;
-  if (options.bias === false && options.dBiasOut !== undefined) throw typeError(op, 'options.dBiasOut', 'undefined with options.bias false', options.dBiasOut);
+  if (options.bias === false && options.dBiasOut !== undefined)
+    throw typeError(op, 'options.dBiasOut', 'undefined with options.bias false', options.dBiasOut);
 
   const wanted: [Output['name'], number[], string][] = [
     ['dx', x.shape, "x's shape"],

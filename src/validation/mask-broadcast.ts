@@ -20,7 +20,8 @@ export function maskStrides(
 ): MaskStrides {
   const names = targetAxes.map((a) => ({ b: 'batch', h: 'heads', q: 'seqQ', k: 'seqK' })[a]);
   const expected = `broadcastable to [${names.join(', ')}] = ${formatShape(target)}`;
-  const refuse = () => shapeError(op, 'options.mask', expected, formatShape(maskShape) + keyPaddingHint(maskShape, target, targetAxes));
+  const refuse = () =>
+    shapeError(op, 'options.mask', expected, formatShape(maskShape) + keyPaddingHint(maskShape, target, targetAxes));
   if (maskShape.length > target.length) throw refuse();
   const strides: MaskStrides = { strideB: 0, strideH: 0, strideQ: 0, strideK: 0 };
   const key = { b: 'strideB', h: 'strideH', q: 'strideQ', k: 'strideK' } as const;
@@ -35,8 +36,16 @@ export function maskStrides(
 }
 
 /** For a [batch, seqK] mask that does not broadcast (a key-padding mask, as PyTorch passes one): the shape that does. */
-function keyPaddingHint(maskShape: readonly number[], target: readonly number[], targetAxes: readonly string[]): string {
-  const isKeyPadding = maskShape.length === 2 && targetAxes[0] === 'b' && maskShape[0] === target[0] && maskShape[1] === target[target.length - 1];
+function keyPaddingHint(
+  maskShape: readonly number[],
+  target: readonly number[],
+  targetAxes: readonly string[],
+): string {
+  const isKeyPadding =
+    maskShape.length === 2 &&
+    targetAxes[0] === 'b' &&
+    maskShape[0] === target[0] &&
+    maskShape[1] === target[target.length - 1];
   if (!isKeyPadding) return '';
   const asKeyPadding = target.map((n, i) => (i === 0 || i === target.length - 1 ? n : 1));
   return ` (a [batch, seqK] key-padding mask broadcasts when shaped ${formatShape(asKeyPadding)}: same data, 1 = may attend)`;

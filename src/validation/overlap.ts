@@ -10,7 +10,12 @@ function overlaps(a: View, b: View): boolean {
 }
 
 /** Throws a RangeError (code ERR_ATTNKIT_OVERLAP) if `output` shares memory with any named input. */
-export function checkNoOverlap(op: string, outputName: string, output: View, inputs: Record<string, View | undefined>): void {
+export function checkNoOverlap(
+  op: string,
+  outputName: string,
+  output: View,
+  inputs: Record<string, View | undefined>,
+): void {
   for (const [name, input] of Object.entries(inputs)) {
     if (input && overlaps(output, input))
       throw valueError(op, outputName, `memory separate from ${name}`, `a view overlapping ${name}`, ErrorCode.OVERLAP);

@@ -4,7 +4,17 @@ import type { SdpaOptions } from './sdpa-options';
 /** The forward options the backward supports: the same call must be described to both. */
 export type SdpaBackwardForwardOptions = Pick<
   SdpaOptions,
-  'scale' | 'causal' | 'causalAlignment' | 'mask' | 'layout' | 'softcap' | 'window' | 'alibiSlopes' | 'relativeBias' | 'sinks' | 'compute'
+  | 'scale'
+  | 'causal'
+  | 'causalAlignment'
+  | 'mask'
+  | 'layout'
+  | 'softcap'
+  | 'window'
+  | 'alibiSlopes'
+  | 'relativeBias'
+  | 'sinks'
+  | 'compute'
 >;
 
 /**
@@ -58,4 +68,10 @@ export const SDPA_BACKWARD_FORWARD_OPTION_NAMES: readonly (keyof SdpaBackwardFor
 
 export const SDPA_BACKWARD_OUTPUT_NAMES = ['dqOut', 'dkOut', 'dvOut', 'dSinksOut', 'dRelativeBiasOut'] as const;
 
-export const SDPA_BACKWARD_OPTION_NAMES: readonly string[] = [...SDPA_BACKWARD_FORWARD_OPTION_NAMES, 'out', 'weightsOut', 'lseOut', ...SDPA_BACKWARD_OUTPUT_NAMES];
+export const SDPA_BACKWARD_OPTION_NAMES: readonly string[] = [
+  ...SDPA_BACKWARD_FORWARD_OPTION_NAMES,
+  'out',
+  'weightsOut',
+  'lseOut',
+  ...SDPA_BACKWARD_OUTPUT_NAMES,
+];

@@ -6,12 +6,14 @@ import { AttnkitRangeError, AttnkitTypeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { formatShape, shapeError, typeError } from './error-factory';
 import { checkNoOverlap } from './overlap';
-import { SDPA_BACKWARD_FORWARD_OPTION_NAMES, SDPA_BACKWARD_OPTION_NAMES, type SdpaGradients } from './sdpa-backward-options';
+import {
+  SDPA_BACKWARD_FORWARD_OPTION_NAMES,
+  SDPA_BACKWARD_OPTION_NAMES,
+  type SdpaGradients,
+} from './sdpa-backward-options';
 import { float32KvPlan, planSdpa } from './sdpa-plan';
 import { checkStillAttached, snapshotOptions } from './snapshot';
 import { checkF32, product, resultBuffer } from './tensor-checks';
-
-
 
 /** An error planSdpa raised about `from` (its options.out), reworded to name `to` (the backward's `out`). */
 function renamed(op: string, from: string, to: string, e: unknown): unknown {
@@ -20,8 +22,10 @@ function renamed(op: string, from: string, to: string, e: unknown): unknown {
   const rest = e.message.slice(prefix.length);
   if (!e.message.startsWith(prefix) || !(rest.startsWith(' ') || rest.startsWith('.'))) return e;
   const message = `${op}: ${to}${rest}`;
-  const err = e instanceof AttnkitTypeError ? new AttnkitTypeError(message, e.code) : new AttnkitRangeError(message, e.code);
-  if ((e as { cause?: unknown }).cause !== undefined) (err as { cause?: unknown }).cause = (e as { cause?: unknown }).cause;
+  const err =
+    e instanceof AttnkitTypeError ? new AttnkitTypeError(message, e.code) : new AttnkitRangeError(message, e.code);
+  if ((e as { cause?: unknown }).cause !== undefined)
+    (err as { cause?: unknown }).cause = (e as { cause?: unknown }).cause;
   return err;
 }
 
@@ -58,15 +62,18 @@ export function planSdpaBackward(
   const q = checkF32(op, 'q', qIn);
   const k = checkF32(op, 'k', kIn);
   const v = checkF32(op, 'v', vIn);
-  const relativeBias = options.relativeBias === undefined ? undefined : checkF32(op, 'options.relativeBias', options.relativeBias);
+  const relativeBias =
+    options.relativeBias === undefined ? undefined : checkF32(op, 'options.relativeBias', options.relativeBias);
 
   // The forward's checks, on copies read once: the caller's `out` stands in the forward's options.out,
   // the place where the forward checks its result's shape and that it shares no memory with an input.
   const forwardOptions = Object.create(null) as Record<string, unknown>;
-  for (const name of SDPA_BACKWARD_FORWARD_OPTION_NAMES) if (options[name] !== undefined) forwardOptions[name] = options[name];
+  for (const name of SDPA_BACKWARD_FORWARD_OPTION_NAMES)
+    if (options[name] !== undefined) forwardOptions[name] = options[name];
   if (relativeBias) forwardOptions.relativeBias = relativeBias;
   // Left out, the forward would allocate a result of its own: the backward needs the caller's.
-  if (outIn === undefined || outIn === null) throw typeError(op, 'out', 'a tensor { data: Float32Array, shape: number[] }', outIn);
+  if (outIn === undefined || outIn === null)
+    throw typeError(op, 'out', 'a tensor { data: Float32Array, shape: number[] }', outIn);
   forwardOptions.out = outIn;
   let planned: ReturnType<typeof planSdpa>;
   try {
@@ -82,14 +89,24 @@ export function planSdpaBackward(
   const layout = typeof options.layout === 'string' ? options.layout : 'bhsd';
 
   if (formatShape(dOut.shape) !== formatShape(outShape))
-    throw shapeError(op, 'dOut', `${resultAxes(rank, layout)} = ${formatShape(outShape)} (the forward result's shape)`, formatShape(dOut.shape));
+    throw shapeError(
+      op,
+      'dOut',
+      `${resultAxes(rank, layout)} = ${formatShape(outShape)} (the forward result's shape)`,
+      formatShape(dOut.shape),
+    );
 
   let lse: Float32Array | null = null;
   if (lseIn !== undefined && lseIn !== null) {
     const t = checkF32(op, 'lse', lseIn);
     const lseShape = rank === 3 ? [fwd.batch, fwd.lenQ] : [fwd.batch, fwd.headsQ, fwd.lenQ];
     if (formatShape(t.shape) !== formatShape(lseShape))
-      throw shapeError(op, 'lse', `${rank === 3 ? '[batch, seqQ]' : '[batch, heads, seqQ]'} = ${formatShape(lseShape)}`, formatShape(t.shape));
+      throw shapeError(
+        op,
+        'lse',
+        `${rank === 3 ? '[batch, seqQ]' : '[batch, heads, seqQ]'} = ${formatShape(lseShape)}`,
+        formatShape(t.shape),
+      );
     lse = t.data;
   }
 
@@ -105,7 +122,8 @@ export function planSdpaBackward(
     const arg = `options.${name}Out`;
     const given = options[`${name}Out`];
     if (shape === null) {
-      if (given !== undefined) throw typeError(op, arg, `undefined without options.${name === 'dSinks' ? 'sinks' : 'relativeBias'}`, given);
+      if (given !== undefined)
+        throw typeError(op, arg, `undefined without options.${name === 'dSinks' ? 'sinks' : 'relativeBias'}`, given);
       continue;
     }
     const data = resultBuffer(op, arg, name, given, shape, what);
@@ -152,6 +170,7 @@ export function planSdpaBackward(
     dRelativeBias: byName.dRelativeBias?.data ?? null,
   };
   const gradients = {} as SdpaGradients;
-  for (const o of outputs) gradients[o.name] = (o.given as Tensor | undefined) ?? { data: o.data, shape: Object.freeze(o.shape.slice()) };
+  for (const o of outputs)
+    gradients[o.name] = (o.given as Tensor | undefined) ?? { data: o.data, shape: Object.freeze(o.shape.slice()) };
   return { plan, gradients };
 }

@@ -48,7 +48,9 @@ function axisNames(rank: number, layout: Layout, heads: string, seq: string, dim
 function pattern(rank: number, layout: Layout, x: { b?: number; h?: number; l?: number; d?: number }): string {
   const s = (n: number | undefined) => (n === undefined ? '*' : String(n));
   if (rank === 3) return `[${s(x.b)}, ${s(x.l)}, ${s(x.d)}]`;
-  return layout === 'bhsd' ? `[${s(x.b)}, ${s(x.h)}, ${s(x.l)}, ${s(x.d)}]` : `[${s(x.b)}, ${s(x.l)}, ${s(x.h)}, ${s(x.d)}]`;
+  return layout === 'bhsd'
+    ? `[${s(x.b)}, ${s(x.h)}, ${s(x.l)}, ${s(x.d)}]`
+    : `[${s(x.b)}, ${s(x.l)}, ${s(x.h)}, ${s(x.d)}]`;
 }
 
 function checkOptions(op: string, options: unknown): SdpaOptions {
@@ -59,14 +61,25 @@ function checkEnum<T extends string>(op: string, arg: string, value: unknown, al
   if (value === undefined) return fallback;
   if (typeof value !== 'string') throw typeError(op, arg, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   if (!(allowed as readonly string[]).includes(value))
-    throw valueError(op, arg, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, quote(value) + didYouMean(value, allowed));
+    throw valueError(
+      op,
+      arg,
+      `one of ${allowed.map((a) => `'${a}'`).join(', ')}`,
+      quote(value) + didYouMean(value, allowed),
+    );
   return value as T;
 }
 
 const F32 = [Float32Array] as const;
 
 /** Validates the call and builds the plan. Throws TypeError/RangeError subclasses before any backend runs. */
-export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, optionsIn: unknown): { plan: SdpaPlan; outShape: number[]; out: unknown } {
+export function planSdpa(
+  op: string,
+  qIn: unknown,
+  kIn: unknown,
+  vIn: unknown,
+  optionsIn: unknown,
+): { plan: SdpaPlan; outShape: number[]; out: unknown } {
   const options = checkOptions(op, optionsIn);
   const layout = checkEnum<Layout>(op, 'options.layout', options.layout, ['bhsd', 'bshd'], 'bhsd');
   const q = checkTensor<Float32Array>(op, 'q', qIn, F32, 'Float32Array');
@@ -76,29 +89,65 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
 
   const rank = q.shape.length;
   if (rank !== 3 && rank !== 4)
-    throw shapeError(op, 'q', `4-D ${axisNames(4, layout, 'heads', 'seqQ', 'dHead')} or 3-D [batch, seqQ, dHead]`, formatShape(q.shape));
+    throw shapeError(
+      op,
+      'q',
+      `4-D ${axisNames(4, layout, 'heads', 'seqQ', 'dHead')} or 3-D [batch, seqQ, dHead]`,
+      formatShape(q.shape),
+    );
   const qd = dimsOf(q.shape, layout);
   const kvHeads = 'kvHeads';
   if (k.shape.length !== rank || dimsOf(k.shape, layout).b !== qd.b || dimsOf(k.shape, layout).d !== qd.d)
-    throw shapeError(op, 'k', `${axisNames(rank, layout, kvHeads, 'seqK', 'dHead')} = ${pattern(rank, layout, { b: qd.b, d: qd.d })}`, formatShape(k.shape));
+    throw shapeError(
+      op,
+      'k',
+      `${axisNames(rank, layout, kvHeads, 'seqK', 'dHead')} = ${pattern(rank, layout, { b: qd.b, d: qd.d })}`,
+      formatShape(k.shape),
+    );
   const kd = dimsOf(k.shape, layout);
   const vExpect = { b: qd.b, h: kd.h, l: kd.l };
-  if (v.shape.length !== rank || dimsOf(v.shape, layout).b !== qd.b || dimsOf(v.shape, layout).h !== kd.h || dimsOf(v.shape, layout).l !== kd.l)
-    throw shapeError(op, 'v', `${axisNames(rank, layout, kvHeads, 'seqK', 'dV')} = ${pattern(rank, layout, vExpect)}`, formatShape(v.shape));
+  if (
+    v.shape.length !== rank ||
+    dimsOf(v.shape, layout).b !== qd.b ||
+    dimsOf(v.shape, layout).h !== kd.h ||
+    dimsOf(v.shape, layout).l !== kd.l
+  )
+    throw shapeError(
+      op,
+      'v',
+      `${axisNames(rank, layout, kvHeads, 'seqK', 'dV')} = ${pattern(rank, layout, vExpect)}`,
+      formatShape(v.shape),
+    );
   const vd = dimsOf(v.shape, layout);
   if (qd.h > 0 ? kd.h === 0 || qd.h % kd.h !== 0 : false)
-    throw shapeError(op, 'k', `a head count dividing q's ${qd.h} heads (grouped-query attention)`, `${kd.h} heads in ${formatShape(k.shape)}`);
+    throw shapeError(
+      op,
+      'k',
+      `a head count dividing q's ${qd.h} heads (grouped-query attention)`,
+      `${kd.h} heads in ${formatShape(k.shape)}`,
+    );
 
   let scale = qd.d > 0 ? 1 / Math.sqrt(qd.d) : 1;
   if (options.scale !== undefined) {
     if (typeof options.scale !== 'number') throw typeError(op, 'options.scale', 'a finite number', options.scale);
     if (!Number.isFinite(Math.fround(options.scale)))
-      throw valueError(op, 'options.scale', 'a finite number within float32 range (|scale| <= 3.4028234663852886e38)', String(options.scale));
+      throw valueError(
+        op,
+        'options.scale',
+        'a finite number within float32 range (|scale| <= 3.4028234663852886e38)',
+        String(options.scale),
+      );
     scale = options.scale;
   }
   if (options.causal !== undefined && typeof options.causal !== 'boolean')
     throw typeError(op, 'options.causal', 'a boolean', options.causal);
-  const alignment = checkEnum(op, 'options.causalAlignment', options.causalAlignment, ['bottom-right', 'top-left'], 'bottom-right');
+  const alignment = checkEnum(
+    op,
+    'options.causalAlignment',
+    options.causalAlignment,
+    ['bottom-right', 'top-left'],
+    'bottom-right',
+  );
   const positionOffset = alignment === 'bottom-right' ? kd.l - qd.l : 0;
   const causalOffset = options.causal ? positionOffset : null;
   const extras = checkExtras(op, options, qd.b, qd.h, qd.l, kd.l);
@@ -112,10 +161,19 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   if (options.out !== undefined) {
     const out = checkTensor<Float32Array>(op, 'options.out', options.out, F32, 'Float32Array');
     if (formatShape(out.shape) !== formatShape(outShape))
-      throw shapeError(op, 'options.out', `${axisNames(rank, layout, 'heads', 'seqQ', 'dV')} = ${formatShape(outShape)}`, formatShape(out.shape));
+      throw shapeError(
+        op,
+        'options.out',
+        `${axisNames(rank, layout, 'heads', 'seqQ', 'dV')} = ${formatShape(outShape)}`,
+        formatShape(out.shape),
+      );
     outData = out.data;
   } else {
-    outData = allocateF32(op, 'the output', outShape.reduce((a, b) => a * b, 1));
+    outData = allocateF32(
+      op,
+      'the output',
+      outShape.reduce((a, b) => a * b, 1),
+    );
   }
 
   const scoreShape = rank === 3 ? [qd.b, qd.l, kd.l] : [qd.b, qd.h, qd.l, kd.l];
@@ -136,7 +194,12 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
   if (options.lseOut !== undefined) {
     const t = checkTensor<Float32Array>(op, 'options.lseOut', options.lseOut, F32, 'Float32Array');
     if (formatShape(t.shape) !== formatShape(lseShape))
-      throw shapeError(op, 'options.lseOut', `${rank === 3 ? '[batch, seqQ]' : '[batch, heads, seqQ]'} = ${formatShape(lseShape)}`, formatShape(t.shape));
+      throw shapeError(
+        op,
+        'options.lseOut',
+        `${rank === 3 ? '[batch, seqQ]' : '[batch, heads, seqQ]'} = ${formatShape(lseShape)}`,
+        formatShape(t.shape),
+      );
     lse = t.data;
   }
 
@@ -153,11 +216,29 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     );
     maskData = m.data;
     maskLength = product(m.shape);
-    mask = { kind: m.data instanceof Uint8Array ? 'bool' : 'additive', data: m.data, ...maskStrides(op, m.shape, scoreShape, scoreAxes) };
+    mask = {
+      kind: m.data instanceof Uint8Array ? 'bool' : 'additive',
+      data: m.data,
+      ...maskStrides(op, m.shape, scoreShape, scoreAxes),
+    };
   }
 
-  checkNoOverlap(op, 'options.out', outData, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.weightsOut': weights ?? undefined, 'options.relativeBias': extras.relativeBias?.data });
-  if (weights) checkNoOverlap(op, 'options.weightsOut', weights, { q: q.data, k: k.data, v: v.data, 'options.mask': maskData, 'options.relativeBias': extras.relativeBias?.data });
+  checkNoOverlap(op, 'options.out', outData, {
+    q: q.data,
+    k: k.data,
+    v: v.data,
+    'options.mask': maskData,
+    'options.weightsOut': weights ?? undefined,
+    'options.relativeBias': extras.relativeBias?.data,
+  });
+  if (weights)
+    checkNoOverlap(op, 'options.weightsOut', weights, {
+      q: q.data,
+      k: k.data,
+      v: v.data,
+      'options.mask': maskData,
+      'options.relativeBias': extras.relativeBias?.data,
+    });
   if (lse)
     checkNoOverlap(op, 'options.lseOut', lse, {
       q: q.data,
@@ -179,7 +260,11 @@ export function planSdpa(op: string, qIn: unknown, kIn: unknown, vIn: unknown, o
     ['options.weightsOut.data', weights, product(scoreShape)],
     ['options.lseOut.data', lse, product(lseShape)],
     ['options.mask.data', maskData, maskLength],
-    ['options.relativeBias.data', extras.relativeBias?.data, (extras.relativeBias?.strideH === 0 ? 1 : qd.h) * diagonals],
+    [
+      'options.relativeBias.data',
+      extras.relativeBias?.data,
+      (extras.relativeBias?.strideH === 0 ? 1 : qd.h) * diagonals,
+    ],
   ]);
 
   const plan: SdpaPlan = {

@@ -55,15 +55,25 @@ const VIEW_TYPES = { Float32Array, Float64Array, Uint8Array, Uint16Array };
  * A plain typed array of the same kind over the same memory as `value` (zero-copy), built from the
  * engine's getters. Kernels only ever see such views: no user-defined method or getter runs inside them.
  */
-export function plainView<T extends Float32Array | Float64Array | Uint8Array | Uint16Array>(op: string, arg: string, value: T): T {
+export function plainView<T extends Float32Array | Float64Array | Uint8Array | Uint16Array>(
+  op: string,
+  arg: string,
+  value: T,
+): T {
   const buffer = bufferOf.call(value) as ArrayBufferLike;
   const length = lengthOf.call(value) as number;
   const byteOffset = byteOffsetOf.call(value) as number;
-  const Ctor = VIEW_TYPES[typedArrayKind(value) as keyof typeof VIEW_TYPES] as unknown as new (b: ArrayBufferLike, o: number, n: number) => T;
+  const Ctor = VIEW_TYPES[typedArrayKind(value) as keyof typeof VIEW_TYPES] as unknown as new (
+    b: ArrayBufferLike,
+    o: number,
+    n: number,
+  ) => T;
   try {
     return new Ctor(buffer, byteOffset, length);
   } catch (e) {
-    throw new AttnkitTypeError(`${op}: ${arg} is a view of a detached ArrayBuffer (transferred, or resized below the view): ${errorText(e)}`);
+    throw new AttnkitTypeError(
+      `${op}: ${arg} is a view of a detached ArrayBuffer (transferred, or resized below the view): ${errorText(e)}`,
+    );
   }
 }
 
@@ -111,7 +121,10 @@ export function copyArray(op: string, arg: string, value: object, maxLength: num
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)
     throw new AttnkitTypeError(`${op}: ${arg} must be ${what}, got an object with length ${String(length)}`);
   if (length > maxLength)
-    throw new AttnkitRangeError(`${op}: ${arg} must be ${what} of at most ${maxLength} entries, got length ${length}`, ErrorCode.SHAPE);
+    throw new AttnkitRangeError(
+      `${op}: ${arg} must be ${what} of at most ${maxLength} entries, got length ${length}`,
+      ErrorCode.SHAPE,
+    );
   const copy: unknown[] = [];
   for (let i = 0; i < length; i++) copy.push(readOwn(op, `${arg}[${i}]`, value, String(i)));
   return copy;
@@ -122,10 +135,22 @@ export function copyArray(op: string, arg: string, value: object, maxLength: num
  * array runs no user code) or an array (a Proxy of one included), copied entry by entry. Checks the
  * container (`expected` names it) and the length: n `items`, `each` saying whose.
  */
-export function readList(op: string, arg: string, value: unknown, kinds: readonly string[], expected: string, n: number, items: string, each: string): ArrayLike<unknown> {
+export function readList(
+  op: string,
+  arg: string,
+  value: unknown,
+  kinds: readonly string[],
+  expected: string,
+  n: number,
+  items: string,
+  each: string,
+): ArrayLike<unknown> {
   const isTyped = kinds.includes(typedArrayKind(value) ?? '');
-  if (!isTyped && (typeof value !== 'object' || value === null || !isArray(op, arg, value))) throw typeError(op, arg, expected, value);
-  const length = isTyped ? typedArrayLength(value as ArrayBufferView) : readOwn(op, `${arg}.length`, value as object, 'length');
+  if (!isTyped && (typeof value !== 'object' || value === null || !isArray(op, arg, value)))
+    throw typeError(op, arg, expected, value);
+  const length = isTyped
+    ? typedArrayLength(value as ArrayBufferView)
+    : readOwn(op, `${arg}.length`, value as object, 'length');
   if (length !== n) throw shapeError(op, arg, `${each}: length ${n}`, `length ${String(length)}`);
   return isTyped ? (value as ArrayLike<number>) : copyArray(op, arg, value as object, n, `an array of ${n} ${items}`);
 }
@@ -134,7 +159,12 @@ export function readList(op: string, arg: string, value: unknown, kinds: readonl
  * The own properties of an options bag named in `known`, read once into a plain object with no
  * prototype. Unknown own keys are refused by name; undefined means "not given".
  */
-export function snapshotOptions(op: string, options: unknown, known: readonly string[], arg = 'options'): Record<string, unknown> {
+export function snapshotOptions(
+  op: string,
+  options: unknown,
+  known: readonly string[],
+  arg = 'options',
+): Record<string, unknown> {
   const snap = Object.create(null) as Record<string, unknown>;
   if (options === undefined) return snap;
   if (typeof options !== 'object' || options === null || isArray(op, arg, options))
@@ -157,7 +187,10 @@ export function snapshotOptions(op: string, options: unknown, known: readonly st
  * After every caller getter has run: each view still has the length it was checked with. A getter
  * read late (a tensor's `shape`, say) can detach or shrink a buffer whose view was taken earlier.
  */
-export function checkStillAttached(op: string, views: readonly [arg: string, view: ArrayBufferView | null | undefined, length: number][]): void {
+export function checkStillAttached(
+  op: string,
+  views: readonly [arg: string, view: ArrayBufferView | null | undefined, length: number][],
+): void {
   for (const [arg, view, length] of views)
     if (view && typedArrayLength(view) !== length)
       throw new AttnkitTypeError(`${op}: ${arg} was detached or shrunk while the arguments were read`);

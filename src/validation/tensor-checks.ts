@@ -12,20 +12,30 @@ export const MAX_ELEMENTS = 2 ** 31 - 1;
  * most MAX_ELEMENTS. Returns a copy, each entry read once.
  */
 export function checkShape(op: string, arg: string, shape: unknown): number[] {
-  if (typeof shape !== 'object' || shape === null || !isArray(op, arg, shape)) throw typeError(op, arg, 'an array of non-negative integers', shape);
+  if (typeof shape !== 'object' || shape === null || !isArray(op, arg, shape))
+    throw typeError(op, arg, 'an array of non-negative integers', shape);
   const dims = copyArray(op, arg, shape, MAX_RANK, 'an array of non-negative integers');
   let size = 1;
   for (let i = 0; i < dims.length; i++) {
     const d = dims[i];
     if (typeof d !== 'number') throw typeError(op, `${arg}[${i}]`, 'a non-negative integer', d);
     if (!Number.isInteger(d) || d < 0)
-      throw new AttnkitRangeError(`${op}: ${arg}[${i}] must be a non-negative integer, got ${d} in ${formatShape(dims as number[])}`, ErrorCode.SHAPE);
+      throw new AttnkitRangeError(
+        `${op}: ${arg}[${i}] must be a non-negative integer, got ${d} in ${formatShape(dims as number[])}`,
+        ErrorCode.SHAPE,
+      );
     if (d > MAX_ELEMENTS)
-      throw new AttnkitRangeError(`${op}: ${arg}[${i}] must be at most 2^31 - 1, got ${d} in ${formatShape(dims as number[])}`, ErrorCode.SHAPE);
+      throw new AttnkitRangeError(
+        `${op}: ${arg}[${i}] must be at most 2^31 - 1, got ${d} in ${formatShape(dims as number[])}`,
+        ErrorCode.SHAPE,
+      );
     size *= d;
   }
   if (size > MAX_ELEMENTS)
-    throw new AttnkitRangeError(`${op}: ${arg} ${formatShape(dims as number[])} has ${size} elements, more than the 2^31 - 1 supported`, ErrorCode.SHAPE);
+    throw new AttnkitRangeError(
+      `${op}: ${arg} ${formatShape(dims as number[])} has ${size} elements, more than the 2^31 - 1 supported`,
+      ErrorCode.SHAPE,
+    );
   return dims as number[];
 }
 
@@ -43,7 +53,13 @@ export interface CheckedTensor<T extends Float32Array | Uint8Array | Uint16Array
 }
 
 /** Checks a typed array's real kind (not its prototype) against `types`; returns a plain view of it. */
-export function checkTypedArray<T extends Float32Array | Uint8Array | Uint16Array>(op: string, arg: string, value: unknown, types: readonly ArrayCtor[], typeText: string): T {
+export function checkTypedArray<T extends Float32Array | Uint8Array | Uint16Array>(
+  op: string,
+  arg: string,
+  value: unknown,
+  types: readonly ArrayCtor[],
+  typeText: string,
+): T {
   const kind = typedArrayKind(value);
   if (kind === undefined || !types.some((t) => t.name === kind)) throw typeError(op, arg, `a ${typeText}`, value);
   return plainView(op, arg, value as T);
@@ -60,17 +76,25 @@ export function checkTensor<T extends Float32Array | Uint8Array | Uint16Array>(
   types: readonly ArrayCtor[],
   typeText: string,
 ): CheckedTensor<T> {
-  if (typeof value !== 'object' || value === null) throw typeError(op, arg, `a tensor { data: ${typeText}, shape: number[] }`, value);
+  if (typeof value !== 'object' || value === null)
+    throw typeError(op, arg, `a tensor { data: ${typeText}, shape: number[] }`, value);
   const dataIn = readField(op, `${arg}.data`, value, 'data');
   const shapeIn = readField(op, `${arg}.shape`, value, 'shape');
-  if (dataIn === undefined || shapeIn === undefined) throw typeError(op, arg, `a tensor { data: ${typeText}, shape: number[] }`, value);
+  if (dataIn === undefined || shapeIn === undefined)
+    throw typeError(op, arg, `a tensor { data: ${typeText}, shape: number[] }`, value);
   const dims = checkShape(op, `${arg}.shape`, shapeIn);
   const kind = typedArrayKind(dataIn);
-  if (kind === undefined || !types.some((t) => t.name === kind)) throw typeError(op, `${arg}.data`, `a ${typeText}`, dataIn);
+  if (kind === undefined || !types.some((t) => t.name === kind))
+    throw typeError(op, `${arg}.data`, `a ${typeText}`, dataIn);
   const size = product(dims);
   const length = typedArrayLength(dataIn as T);
   if (length !== size)
-    throw shapeError(op, `${arg}.data`, `of length product(shape) = ${size} for shape ${formatShape(dims)}`, `length ${length}`);
+    throw shapeError(
+      op,
+      `${arg}.data`,
+      `of length product(shape) = ${size} for shape ${formatShape(dims)}`,
+      `length ${length}`,
+    );
   return { data: plainView(op, `${arg}.data`, dataIn as T), shape: dims };
 }
 
@@ -81,7 +105,10 @@ export function allocateF32(op: string, arg: string, n: number): Float32Array {
   try {
     return new Float32Array(n);
   } catch (e) {
-    throw new AttnkitRangeError(`${op}: could not allocate ${arg} (${n} floats): ${e instanceof Error ? e.message : String(e)}`, ErrorCode.RESOURCE);
+    throw new AttnkitRangeError(
+      `${op}: could not allocate ${arg} (${n} floats): ${e instanceof Error ? e.message : String(e)}`,
+      ErrorCode.RESOURCE,
+    );
   }
 }
 
@@ -94,9 +121,17 @@ export function checkF32(op: string, arg: string, value: unknown): CheckedTensor
  * A result's buffer: the caller's tensor `given` (argument `arg`) checked to have `shape` (`what` names it
  * in the error), or, when not given, a fresh zeroed array named `name`.
  */
-export function resultBuffer(op: string, arg: string, name: string, given: unknown, shape: readonly number[], what: string): Float32Array {
+export function resultBuffer(
+  op: string,
+  arg: string,
+  name: string,
+  given: unknown,
+  shape: readonly number[],
+  what: string,
+): Float32Array {
   if (given === undefined) return allocateF32(op, name, product(shape));
   const t = checkF32(op, arg, given);
-  if (formatShape(t.shape) !== formatShape(shape)) throw shapeError(op, arg, `${what} ${formatShape(shape)}`, formatShape(t.shape));
+  if (formatShape(t.shape) !== formatShape(shape))
+    throw shapeError(op, arg, `${what} ${formatShape(shape)}`, formatShape(t.shape));
   return t.data;
 }

@@ -28,7 +28,11 @@ function check(lead: number[], n: number, m: number, withBias: boolean, seed: nu
   const x = randn(rows * n, rand);
   const w = randn(m * n, rand);
   const b = withBias ? randn(m, rand) : null;
-  const y = linear({ data: x, shape: [...lead, n] }, { data: w, shape: [m, n] }, b ? { data: b, shape: [m] } : undefined);
+  const y = linear(
+    { data: x, shape: [...lead, n] },
+    { data: w, shape: [m, n] },
+    b ? { data: b, shape: [m] } : undefined,
+  );
   expect(y.shape).toEqual([...lead, m]);
   const ref = reference(x, w, b, rows, n, m);
   // float32 accumulation: error grows with the magnitude of the summed terms, not of the result. Every
@@ -41,7 +45,11 @@ function check(lead: number[], n: number, m: number, withBias: boolean, seed: nu
     if (bad < 0 && !(err <= 1e-5 * (ref.mag[i] + 1))) bad = i;
     worst = Math.max(worst, err / (ref.mag[i] + 1));
   }
-  if (bad >= 0) expect(Math.abs(y.data[bad] - ref.y[bad]), `element ${bad}: got ${y.data[bad]}, want ${ref.y[bad]}`).toBeLessThanOrEqual(1e-5 * (ref.mag[bad] + 1));
+  if (bad >= 0)
+    expect(
+      Math.abs(y.data[bad] - ref.y[bad]),
+      `element ${bad}: got ${y.data[bad]}, want ${ref.y[bad]}`,
+    ).toBeLessThanOrEqual(1e-5 * (ref.mag[bad] + 1));
   return worst;
 }
 
@@ -61,7 +69,8 @@ describe('linear vs float64', () => {
   // take the GEMM rather than the few-row path. The zmm tile reads 3 panels of 16 outputs, fewer at the
   // end of each block of 128 (3 + 3 + 2) and in the last block: 300 = 2 x 128 + 44 ends in a 3-panel tile
   // with 12 columns in its last panel, 176 in a 1-panel one of 16, 200 in a 2-panel one of 8.
-  for (let rows = 33; rows < 48; rows++) it(`rows = ${rows} (in 31, out 300)`, () => check([rows], 31, 300, rows % 2 === 1, 400 + rows));
+  for (let rows = 33; rows < 48; rows++)
+    it(`rows = ${rows} (in 31, out 300)`, () => check([rows], 31, 300, rows % 2 === 1, 400 + rows));
   for (const m of [1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 95, 127, 128, 129, 176, 200])
     it(`outFeatures = ${m} (rows 41, in 17)`, () => check([41], 17, m, m % 2 === 0, 500 + m));
   it('1000 rows x 1 -> 50 (in = 1, a one-step k loop)', () => check([1000], 1, 50, true, 10));
@@ -75,13 +84,24 @@ describe('linear vs float64', () => {
     it(`${rows} row(s) x 1003 -> 33 (few-row path: row passes, an odd output, a tail of 3)`, () =>
       check([rows], 1003, 33, rows % 2 === 0, 300 + rows));
   it('zero-sized dims give empty or bias-only outputs', () => {
-    expect(linear({ data: new Float32Array(0), shape: [0, 4] }, { data: new Float32Array(12), shape: [3, 4] }).shape).toEqual([0, 3]);
-    const y = linear({ data: new Float32Array(0), shape: [2, 0] }, { data: new Float32Array(0), shape: [3, 0] }, { data: new Float32Array([1, 2, 3]), shape: [3] });
+    expect(
+      linear({ data: new Float32Array(0), shape: [0, 4] }, { data: new Float32Array(12), shape: [3, 4] }).shape,
+    ).toEqual([0, 3]);
+    const y = linear(
+      { data: new Float32Array(0), shape: [2, 0] },
+      { data: new Float32Array(0), shape: [3, 0] },
+      { data: new Float32Array([1, 2, 3]), shape: [3] },
+    );
     expect(Array.from(y.data)).toEqual([1, 2, 3, 1, 2, 3]);
   });
   it('writes into options.out and returns it', () => {
     const out = { data: new Float32Array(6), shape: [2, 3] };
-    const y = linear({ data: new Float32Array([1, 2, 3, 4]), shape: [2, 2] }, { data: new Float32Array([1, 0, 0, 1, 1, 1]), shape: [3, 2] }, null, { out });
+    const y = linear(
+      { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2] },
+      { data: new Float32Array([1, 0, 0, 1, 1, 1]), shape: [3, 2] },
+      null,
+      { out },
+    );
     expect(y).toBe(out);
     expect(Array.from(out.data)).toEqual([1, 2, 3, 3, 4, 7]);
   });
@@ -94,7 +114,14 @@ describe('linear vs float64', () => {
 describe('linear on several threads', () => {
   const initial = getNumThreads();
   afterAll(() => setNumThreads(initial));
-  for (const [rows, n, m] of [[200, 65, 33], [1000, 64, 48], [577, 17, 100], [400, 17, 300], [1, 257, 300], [3, 64, 129]] as const)
+  for (const [rows, n, m] of [
+    [200, 65, 33],
+    [1000, 64, 48],
+    [577, 17, 100],
+    [400, 17, 300],
+    [1, 257, 300],
+    [3, 64, 129],
+  ] as const)
     it(`${rows} x ${n} -> ${m}: 1, 2 and 3 threads give identical bits, within float64 tolerance`, () => {
       setNumThreads(1);
       check([rows], n, m, true, rows);
@@ -134,7 +161,9 @@ describe('linear bad input', () => {
   });
   it('x that is not a tensor', () => expect(() => linear(null as never, w)).toThrow(AttnkitTypeError));
   it('out of the wrong shape or overlapping x', () => {
-    expect(() => linear(x, w, null, { out: { data: new Float32Array(8), shape: [4, 2] } })).toThrow(/options\.out must be \[\.\.\., outFeatures\] = \[2, 4\], got \[4, 2\]/);
+    expect(() => linear(x, w, null, { out: { data: new Float32Array(8), shape: [4, 2] } })).toThrow(
+      /options\.out must be \[\.\.\., outFeatures\] = \[2, 4\], got \[4, 2\]/,
+    );
     const buf = new Float32Array(14);
     const shared = { data: buf.subarray(0, 6), shape: [2, 3] };
     try {
@@ -144,5 +173,8 @@ describe('linear bad input', () => {
       expect((e as AttnkitRangeError).code).toBe(ErrorCode.OVERLAP);
     }
   });
-  it('an unknown option', () => expect(() => linear(x, w, null, { outt: 1 } as never)).toThrow(/linear: options\.outt must be one of the known options/));
+  it('an unknown option', () =>
+    expect(() => linear(x, w, null, { outt: 1 } as never)).toThrow(
+      /linear: options\.outt must be one of the known options/,
+    ));
 });

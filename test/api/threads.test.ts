@@ -24,14 +24,18 @@ describe('setNumThreads / getNumThreads', () => {
 
   it('refuses a non-number with a TypeError naming the argument', () => {
     expect(() => setNumThreads('2' as unknown as number)).toThrow(AttnkitTypeError);
-    expect(() => setNumThreads('2' as unknown as number)).toThrow("setNumThreads: n must be a positive integer, got string '2'");
+    expect(() => setNumThreads('2' as unknown as number)).toThrow(
+      "setNumThreads: n must be a positive integer, got string '2'",
+    );
     expect(() => (setNumThreads as unknown as () => void)()).toThrow(/got undefined/);
   });
 
   it('refuses 0, negatives, fractions, NaN and huge counts with a RangeError', () => {
     for (const n of [0, -1, 1.5, NaN, Infinity, 5000]) {
       expect(() => setNumThreads(n), String(n)).toThrow(AttnkitRangeError);
-      expect(() => setNumThreads(n), String(n)).toThrow(`setNumThreads: n must be a positive integer <= 1024, got ${n}`);
+      expect(() => setNumThreads(n), String(n)).toThrow(
+        `setNumThreads: n must be a positive integer <= 1024, got ${n}`,
+      );
     }
     expect(getNumThreads()).toBe(2); // unchanged by the refused calls
   });
@@ -56,7 +60,12 @@ describe('resizing the pool between calls', () => {
         if (round % 2 === 1) same &&= out.every((x, i) => Object.is(x, first[i]));
       }
       console.log(JSON.stringify({ same }));`;
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', env: process.env, timeout: 45_000 });
+    const r = spawnSync(process.execPath, ['-e', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      env: process.env,
+      timeout: 45_000,
+    });
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ same: true });

@@ -19,19 +19,32 @@ describe('backendInfo()', () => {
     if (info.backend === 'native') expect(['scalar', 'avx2', 'avx512', 'neon']).toContain(info.simd);
   });
 
-  it('reports the width of the FMA tiles: the level\'s own, or the one ATTNKIT_FMA_WIDTH forces at avx512', () => {
+  it("reports the width of the FMA tiles: the level's own, or the one ATTNKIT_FMA_WIDTH forces at avx512", () => {
     const { backend, simd, fmaWidth } = backendInfo();
     const forced = Number(process.env.ATTNKIT_FMA_WIDTH ?? 0); // only the avx512 level chooses
-    const widths: Record<string, number[]> = { none: [0], scalar: [32], avx2: [256], avx512: forced ? [forced] : [256, 512], neon: [128] };
+    const widths: Record<string, number[]> = {
+      none: [0],
+      scalar: [32],
+      avx2: [256],
+      avx512: forced ? [forced] : [256, 512],
+      neon: [128],
+    };
     expect(widths[backend === 'js' ? 'none' : simd]).toContain(fmaWidth);
   });
 
-  it.runIf(process.env.ATTNKIT_BACKEND === 'native')('an ATTNKIT_FMA_WIDTH other than 256, 512 or auto is a clear error (native backend)', () => {
-    const env = { ...process.env, ATTNKIT_BACKEND: 'native', ATTNKIT_FMA_WIDTH: '128' };
-    const r = spawnSync(process.execPath, ['-e', "try { require('./').backendInfo(); } catch (e) { console.log(e.message); process.exit(3); }"], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
-    expect(r.status).toBe(3);
-    expect(r.stdout).toMatch(/ATTNKIT_FMA_WIDTH=128 must be 256, 512 or auto/);
-  });
+  it.runIf(process.env.ATTNKIT_BACKEND === 'native')(
+    'an ATTNKIT_FMA_WIDTH other than 256, 512 or auto is a clear error (native backend)',
+    () => {
+      const env = { ...process.env, ATTNKIT_BACKEND: 'native', ATTNKIT_FMA_WIDTH: '128' };
+      const r = spawnSync(
+        process.execPath,
+        ['-e', "try { require('./').backendInfo(); } catch (e) { console.log(e.message); process.exit(3); }"],
+        { cwd: root, env, encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(r.status).toBe(3);
+      expect(r.stdout).toMatch(/ATTNKIT_FMA_WIDTH=128 must be 256, 512 or auto/);
+    },
+  );
 
   it('names the kernel behind linear(): the built-in one of this SIMD level, or the system BLAS asked for', () => {
     const { backend, simd, fmaWidth, gemm } = backendInfo();
@@ -66,20 +79,33 @@ describe('a package whose addon was never built (npm install --ignore-scripts)',
   };
 
   it('loads on the JS backend and says how to build the addon', () => {
-    const r = run(undefined, "const a = require('./'); const i = a.backendInfo(); const o = a.scaledDotProductAttention(a.tensor(new Float32Array(4).fill(1), [1,1,1,4]), a.tensor(new Float32Array(8).fill(1), [1,1,2,4]), a.tensor(Float32Array.from([1,2,3,4,5,6,7,8]), [1,1,2,4])); console.log(JSON.stringify({ i, o: Array.from(o.data) }));");
+    const r = run(
+      undefined,
+      "const a = require('./'); const i = a.backendInfo(); const o = a.scaledDotProductAttention(a.tensor(new Float32Array(4).fill(1), [1,1,1,4]), a.tensor(new Float32Array(8).fill(1), [1,1,2,4]), a.tensor(Float32Array.from([1,2,3,4,5,6,7,8]), [1,1,2,4])); console.log(JSON.stringify({ i, o: Array.from(o.data) }));",
+    );
     expect(r.status, r.stderr).toBe(0);
     const { i, o } = JSON.parse(r.stdout);
     expect(i.backend).toBe('js');
     expect(i.reason).toMatch(/npm rebuild attnkit/);
     expect(o).toEqual([3, 4, 5, 6]); // equal scores: the mean of the two value rows
     expect(r.stderr).toMatch(/\[ATTNKIT_JS_FALLBACK\] Warning: attnkit: no compiled addon/);
-    expect(r.stderr.trim().split('\n').filter((l) => l.includes('attnkit:')).length).toBe(1);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('attnkit:')).length,
+    ).toBe(1);
   });
 
   it('ATTNKIT_BACKEND=native fails with a clear error instead of falling back', () => {
-    const r = run('native', "try { require('./').backendInfo(); } catch (e) { console.log(e.name + '|' + e.code + '|' + e.message); process.exit(3); }");
+    const r = run(
+      'native',
+      "try { require('./').backendInfo(); } catch (e) { console.log(e.name + '|' + e.code + '|' + e.message); process.exit(3); }",
+    );
     expect(r.status).toBe(3);
-    expect(r.stdout).toMatch(/AttnkitBackendError\|ERR_ATTNKIT_BACKEND\|ATTNKIT_BACKEND=native but the native addon is unavailable: .*npm rebuild attnkit/);
+    expect(r.stdout).toMatch(
+      /AttnkitBackendError\|ERR_ATTNKIT_BACKEND\|ATTNKIT_BACKEND=native but the native addon is unavailable: .*npm rebuild attnkit/,
+    );
   });
 
   it('an unknown ATTNKIT_BACKEND value is an error', () => {
@@ -91,7 +117,12 @@ describe('a package whose addon was never built (npm install --ignore-scripts)',
 
 describe('the built addon', () => {
   it('loads in auto mode from this checkout', () => {
-    const out = execFileSync(process.execPath, ['-e', "console.log(require('./').backendInfo().backend)"], { cwd: root, env: { ...process.env, ATTNKIT_BACKEND: 'auto' }, encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync(process.execPath, ['-e', "console.log(require('./').backendInfo().backend)"], {
+      cwd: root,
+      env: { ...process.env, ATTNKIT_BACKEND: 'auto' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     // The js project runs without requiring the addon; when it is built, auto must pick it.
     expect(['native', 'js']).toContain(out.trim());
     if (process.env.ATTNKIT_BACKEND === 'native') expect(out.trim()).toBe('native');

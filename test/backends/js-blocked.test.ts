@@ -29,7 +29,11 @@ function shapeOf(s: Spec, H: number, L: number, Dm: number): number[] {
 
 function inputs(s: Spec): { q: Float32Array; k: Float32Array; v: Float32Array } {
   const r = rng(s.seed ?? 7);
-  return { q: randn(s.B * s.Hq * s.Lq * s.D, r), k: randn(s.B * s.Hkv * s.Lk * s.D, r), v: randn(s.B * s.Hkv * s.Lk * s.Dv, r) };
+  return {
+    q: randn(s.B * s.Hq * s.Lq * s.D, r),
+    k: randn(s.B * s.Hkv * s.Lk * s.D, r),
+    v: randn(s.B * s.Hkv * s.Lk * s.Dv, r),
+  };
 }
 
 function maskTensor(s: Spec, kind: 'bool' | 'additive') {
@@ -46,12 +50,24 @@ function maskTensor(s: Spec, kind: 'bool' | 'additive') {
   return { data, shape: [s.B, s.Hq, s.Lq, s.Lk] };
 }
 
-function run(s: Spec, q: Float32Array, k: Float32Array, v: Float32Array, kind: 'bool' | 'additive' = 'bool'): Float32Array {
+function run(
+  s: Spec,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  kind: 'bool' | 'additive' = 'bool',
+): Float32Array {
   const options: SdpaOptions = { layout: s.bshd ? 'bshd' : 'bhsd', causal: !!s.causal };
   if (s.topLeft) options.causalAlignment = 'top-left';
   const mask = maskTensor(s, kind);
   if (mask) options.mask = mask;
-  const { plan } = planSdpa('test', { data: q, shape: shapeOf(s, s.Hq, s.Lq, s.D) }, { data: k, shape: shapeOf(s, s.Hkv, s.Lk, s.D) }, { data: v, shape: shapeOf(s, s.Hkv, s.Lk, s.Dv) }, options);
+  const { plan } = planSdpa(
+    'test',
+    { data: q, shape: shapeOf(s, s.Hq, s.Lq, s.D) },
+    { data: k, shape: shapeOf(s, s.Hkv, s.Lk, s.D) },
+    { data: v, shape: shapeOf(s, s.Hkv, s.Lk, s.Dv) },
+    options,
+  );
   plan.out.data.fill(NaN); // every element must be written
   sdpaJsBlocked(plan);
   return plan.out.data;
@@ -65,23 +81,46 @@ function check(s: Spec, kind: 'bool' | 'additive' = 'bool'): void {
 
 describe('blocked JS kernel vs float64 reference', () => {
   for (const L of [1, 3, 17, 65, 130])
-    for (const D of [1, 3, 17, 65]) it(`Lq = Lk = ${L}, D = Dv = ${D}`, () => check({ B: 1, Hq: 2, Hkv: 1, Lq: L, Lk: L, D, Dv: D, seed: L * 100 + D }));
+    for (const D of [1, 3, 17, 65])
+      it(`Lq = Lk = ${L}, D = Dv = ${D}`, () =>
+        check({ B: 1, Hq: 2, Hkv: 1, Lq: L, Lk: L, D, Dv: D, seed: L * 100 + D }));
   it('Lq != Lk and Dv != D', () => check({ B: 2, Hq: 3, Hkv: 3, Lq: 17, Lk: 65, D: 17, Dv: 3 }));
-  for (const [Lq, Lk] of [[17, 65], [65, 17], [65, 65], [1, 130]])
+  for (const [Lq, Lk] of [
+    [17, 65],
+    [65, 17],
+    [65, 65],
+    [1, 130],
+  ])
     for (const topLeft of [false, true])
-      it(`causal Lq = ${Lq}, Lk = ${Lk}, ${topLeft ? 'top-left' : 'bottom-right'}`, () => check({ B: 1, Hq: 2, Hkv: 2, Lq, Lk, D: 16, Dv: 16, causal: true, topLeft }));
-  it('GQA 8 q heads over 2 kv heads, decode (Lq = 1)', () => check({ B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 130, D: 32, Dv: 32 }));
-  it('GQA 6 over 2, odd Lq so tiles span heads, causal', () => check({ B: 1, Hq: 6, Hkv: 2, Lq: 3, Lk: 17, D: 8, Dv: 8, causal: true }));
+      it(`causal Lq = ${Lq}, Lk = ${Lk}, ${topLeft ? 'top-left' : 'bottom-right'}`, () =>
+        check({ B: 1, Hq: 2, Hkv: 2, Lq, Lk, D: 16, Dv: 16, causal: true, topLeft }));
+  it('GQA 8 q heads over 2 kv heads, decode (Lq = 1)', () =>
+    check({ B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 130, D: 32, Dv: 32 }));
+  it('GQA 6 over 2, odd Lq so tiles span heads, causal', () =>
+    check({ B: 1, Hq: 6, Hkv: 2, Lq: 3, Lk: 17, D: 8, Dv: 8, causal: true }));
   it("layout 'bshd' with GQA", () => check({ B: 2, Hq: 4, Hkv: 2, Lq: 17, Lk: 65, D: 17, Dv: 17, bshd: true }));
   it('random bool mask with causal', () => {
     const r = rng(3);
     const bits = Array.from({ length: 2 * 4 * 17 * 65 }, () => r() < 0.6);
-    check({ B: 2, Hq: 4, Hkv: 1, Lq: 17, Lk: 65, D: 16, Dv: 16, causal: true, mask: (b, h, i, j) => bits[((b * 4 + h) * 17 + i) * 65 + j] });
+    check({
+      B: 2,
+      Hq: 4,
+      Hkv: 1,
+      Lq: 17,
+      Lk: 65,
+      D: 16,
+      Dv: 16,
+      causal: true,
+      mask: (b, h, i, j) => bits[((b * 4 + h) * 17 + i) * 65 + j],
+    });
   });
   it('additive mask with -Infinity entries', () => {
     const r = rng(4);
     const vals = Array.from({ length: 3 * 65 * 65 }, () => (r() < 0.3 ? -Infinity : (r() - 0.5) * 6));
-    check({ B: 1, Hq: 3, Hkv: 3, Lq: 65, Lk: 65, D: 8, Dv: 8, mask: (_b, h, i, j) => vals[(h * 65 + i) * 65 + j] }, 'additive');
+    check(
+      { B: 1, Hq: 3, Hkv: 3, Lq: 65, Lk: 65, D: 8, Dv: 8, mask: (_b, h, i, j) => vals[(h * 65 + i) * 65 + j] },
+      'additive',
+    );
   });
   it('fully masked rows give zeros (mask and causal Lq > Lk)', () => {
     check({ B: 1, Hq: 4, Hkv: 2, Lq: 9, Lk: 5, D: 4, Dv: 4, causal: true });

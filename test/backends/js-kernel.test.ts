@@ -19,9 +19,23 @@ interface Shape {
 }
 
 /** The plan fields of the score options none of these cases uses. */
-const NO_EXTRAS = { windowLeft: null, windowRight: null, softcap: 0, alibiSlopes: null, relativeBias: null, sinks: null, kvLengths: null, kvLengthsShift: false } as const;
+const NO_EXTRAS = {
+  windowLeft: null,
+  windowRight: null,
+  softcap: 0,
+  alibiSlopes: null,
+  relativeBias: null,
+  sinks: null,
+  kvLengths: null,
+  kvLengthsShift: false,
+} as const;
 
-const view = (data: Float32Array, H: number, L: number, Dm: number) => ({ data, strideB: H * L * Dm, strideH: L * Dm, strideL: Dm });
+const view = (data: Float32Array, H: number, L: number, Dm: number) => ({
+  data,
+  strideB: H * L * Dm,
+  strideH: L * Dm,
+  strideL: Dm,
+});
 
 function run(s: Shape, seed: number): number {
   const rand = rng(seed);
@@ -102,12 +116,38 @@ describe('blocked JS kernel tails', () => {
       k[64 * D + d] = Number.NaN;
       v[64 * D + d] = Number.NaN;
     }
-    const ref = referenceSdpa({ q, k, v, B: 1, Hq: 1, Hkv: 1, Lq, Lk, D, Dv: D, causal: true, mask: (_b, _h, i, j) => m[i * Lk + j] === 1 });
+    const ref = referenceSdpa({
+      q,
+      k,
+      v,
+      B: 1,
+      Hq: 1,
+      Hkv: 1,
+      Lq,
+      Lk,
+      D,
+      Dv: D,
+      causal: true,
+      mask: (_b, _h, i, j) => m[i * Lk + j] === 1,
+    });
     const out = new Float32Array(Lq * D);
     sdpaJsBlocked({
-      batch: 1, headsQ: 1, headsKv: 1, lenQ: Lq, lenK: Lk, dimQk: D, dimV: D,
-      q: view(q, 1, Lq, D), k: view(k, 1, Lk, D), v: view(v, 1, Lk, D), out: view(out, 1, Lq, D),
-      weights: null, scale: 1 / Math.sqrt(D), causalOffset: 0, positionOffset: 0, ...NO_EXTRAS,
+      batch: 1,
+      headsQ: 1,
+      headsKv: 1,
+      lenQ: Lq,
+      lenK: Lk,
+      dimQk: D,
+      dimV: D,
+      q: view(q, 1, Lq, D),
+      k: view(k, 1, Lk, D),
+      v: view(v, 1, Lk, D),
+      out: view(out, 1, Lq, D),
+      weights: null,
+      scale: 1 / Math.sqrt(D),
+      causalOffset: 0,
+      positionOffset: 0,
+      ...NO_EXTRAS,
       mask: { kind: 'bool', data: m, strideB: 0, strideH: 0, strideQ: Lk, strideK: 1 },
     });
     for (let x = 0; x < out.length; x++) {

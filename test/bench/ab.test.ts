@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '..', '..');
-const ab = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bench', 'ab.mjs'), ...args], { encoding: 'utf8' });
+const ab = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, 'bench', 'ab.mjs'), ...args], { encoding: 'utf8' });
 
 describe('bench/ab.mjs', () => {
   it('times both sides and prints their figures and the ratio', () => {

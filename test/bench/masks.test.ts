@@ -11,11 +11,22 @@ const root = path.resolve(__dirname, '..', '..');
 describe('bench masks scenario', () => {
   it('times no mask, key padding, bool and additive masks in the same rounds', () => {
     const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'attnkit-masks-')), 'rows.json');
-    const r = spawnSync(process.execPath, [path.join(root, 'bench', 'run.mjs'), '--quick', '--only', 'masks', '--json', json], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, 'bench', 'run.mjs'), '--quick', '--only', 'masks', '--json', json],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(0);
-    const rows = JSON.parse(fs.readFileSync(json, 'utf8')).rows as { scenario: string; shape: string; threads: number; ms: number; overhead?: number; note: string }[];
+    const rows = JSON.parse(fs.readFileSync(json, 'utf8')).rows as {
+      scenario: string;
+      shape: string;
+      threads: number;
+      ms: number;
+      overhead?: number;
+      note: string;
+    }[];
     expect(rows.length % 4).toBe(0);
     expect(rows.length).toBeGreaterThanOrEqual(4);
     for (let i = 0; i < rows.length; i += 4) {

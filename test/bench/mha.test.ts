@@ -20,7 +20,7 @@ describe('bench mha scenario', () => {
     expect(relativeError(Float32Array.of(1), Float32Array.of(1, 2))).toBe(Infinity);
   });
 
-  it('runs attnkit\'s layer with the given parameters, biases included', () => {
+  it("runs attnkit's layer with the given parameters, biases included", () => {
     const s = { B: 1, S: 3, E: 8, H: 2 };
     const data = mhaData(s, 3);
     const layer = attnkitMha(s, data);

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
 import { collect, parseArgs, renderSvg } from '../../bench/plot-svg.mjs';
 
-const doc = (rows: object[], peak: Record<string, number>) => ({ date: '2026-01-02T00:00:00Z', machine: { peak, cpu: 'Test CPU', node: 'v20' }, rows });
+const doc = (rows: object[], peak: Record<string, number>) => ({
+  date: '2026-01-02T00:00:00Z',
+  machine: { peak, cpu: 'Test CPU', node: 'v20' },
+  rows,
+});
 const row = (backend: string, threads: number, S: number, gflops: number, scenario = 'prefill', causal = false) => ({
   scenario,
   backend,
@@ -14,8 +18,23 @@ const row = (backend: string, threads: number, S: number, gflops: number, scenar
 
 describe('plot-svg', () => {
   it('keeps non-causal prefill rows, names attnkit series, and lets a later file win', () => {
-    const a = doc([row('native', 1, 512, 10), row('native', 1, 1024, 20), row('native', 1, 1024, 99, 'causal', true), row('ort-mha', 2, 512, 5)], { '1': 100 });
-    const b = doc([row('attnkit native', 1, 512, 12), row('js', 1, 512, 1.5, 'js'), { scenario: 'decode', backend: 'native', threads: 1, gflops: 3, shape: '(1,32,1,2048,128)' }], { '1': 90, '2': 180 });
+    const a = doc(
+      [
+        row('native', 1, 512, 10),
+        row('native', 1, 1024, 20),
+        row('native', 1, 1024, 99, 'causal', true),
+        row('ort-mha', 2, 512, 5),
+      ],
+      { '1': 100 },
+    );
+    const b = doc(
+      [
+        row('attnkit native', 1, 512, 12),
+        row('js', 1, 512, 1.5, 'js'),
+        { scenario: 'decode', backend: 'native', threads: 1, gflops: 3, shape: '(1,32,1,2048,128)' },
+      ],
+      { '1': 90, '2': 180 },
+    );
     const { series, peaks } = collect([a, b]);
     expect([...series.keys()].sort()).toEqual(['attnkit (JS fallback), 1 thr', 'attnkit, 1 thr', 'ort-mha, 2 thr']);
     expect(series.get('attnkit, 1 thr')).toEqual([
@@ -28,12 +47,26 @@ describe('plot-svg', () => {
 
   it('plots only the (1, 8, S, S, 64) prefill series, not BERT-base or D = 128 shapes', () => {
     const other = (shape: string) => ({ scenario: 'prefill', backend: 'native', threads: 1, gflops: 50, shape });
-    const { series } = collect([doc([row('native', 1, 512, 10), other('(32,12,128,128,64)'), other('(8,12,512,512,64)'), other('(1,8,1024,1024,128)')], { '1': 100 })]);
+    const { series } = collect([
+      doc(
+        [
+          row('native', 1, 512, 10),
+          other('(32,12,128,128,64)'),
+          other('(8,12,512,512,64)'),
+          other('(1,8,1024,1024,128)'),
+        ],
+        { '1': 100 },
+      ),
+    ]);
     expect(series.get('attnkit, 1 thr')).toEqual([{ name: 'attnkit, 1 thr', S: 512, gflops: 10 }]);
   });
 
   it('draws one polyline per multi-point series, a dot per point, and a dashed line per peak, on log axes', () => {
-    const svg: string = renderSvg(collect([doc([row('native', 1, 512, 10), row('native', 1, 2048, 100), row('tfjs-cpu', 1, 512, 1)], { '1': 100 })]));
+    const svg: string = renderSvg(
+      collect([
+        doc([row('native', 1, 512, 10), row('native', 1, 2048, 100), row('tfjs-cpu', 1, 512, 1)], { '1': 100 }),
+      ]),
+    );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<polyline/g)).toHaveLength(1);
     expect(svg.match(/<circle/g)).toHaveLength(3);

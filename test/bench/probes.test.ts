@@ -39,19 +39,27 @@ describe('hardware probes', () => {
   });
 
   it('refuses a width other than 256 or 512 with a RangeError, a non-number with a TypeError', () => {
-    for (const bad of [0, 128, 255.5, 1024, Number.NaN]) expect(() => addon.probeFmaPeak(1, bad)).toThrow(new RangeError('probeFmaPeak: bits must be 256 or 512'));
-    for (const bad of ['256', null, {}]) expect(() => addon.probeFmaPeak(1, bad)).toThrow(new TypeError('probeFmaPeak: bits must be a number (256 or 512) or undefined'));
+    for (const bad of [0, 128, 255.5, 1024, Number.NaN])
+      expect(() => addon.probeFmaPeak(1, bad)).toThrow(new RangeError('probeFmaPeak: bits must be 256 or 512'));
+    for (const bad of ['256', null, {}])
+      expect(() => addon.probeFmaPeak(1, bad)).toThrow(
+        new TypeError('probeFmaPeak: bits must be a number (256 or 512) or undefined'),
+      );
   });
 
   it('refuses a width wider than the CPU runs with a RangeError naming the widest', () => {
     const widest = widestFma();
     if (widest === 512) return; // nothing wider to ask for here
     expect(() => addon.probeFmaPeak(1, 512)).toThrow(RangeError);
-    expect(() => addon.probeFmaPeak(1, 512)).toThrow(`probeFmaPeak: bits 512 is wider than this build and CPU run (widest: ${widest || 'the portable loop'})`);
+    expect(() => addon.probeFmaPeak(1, 512)).toThrow(
+      `probeFmaPeak: bits 512 is wider than this build and CPU run (widest: ${widest || 'the portable loop'})`,
+    );
   });
 
   it('checks the thread count before the width', () => {
-    expect(() => addon.probeFmaPeak(0, 'x')).toThrow(new RangeError('probeFmaPeak: threads must be an integer in [1, 256]'));
+    expect(() => addon.probeFmaPeak(0, 'x')).toThrow(
+      new RangeError('probeFmaPeak: threads must be an integer in [1, 256]'),
+    );
   });
 
   it('probeReadBandwidth gives positive finite GB/s on 1 and 2 threads', () => {

@@ -23,7 +23,10 @@ describe('bench/lib/drift.mjs', () => {
 
   it('is not moved by one spike', () => {
     const rss = [10, 10, 10, 30, 10, 10, 10, 10].map((x) => x * MiB);
-    const d = drift(rss.map((r, i) => ({ t: i, rss: r })), 'rss');
+    const d = drift(
+      rss.map((r, i) => ({ t: i, rss: r })),
+      'rss',
+    );
     expect(d.growth).toBe(0);
     expect(d.spread).toBe(20 * MiB);
   });
@@ -32,7 +35,11 @@ describe('bench/lib/drift.mjs', () => {
 describe('bench/soak.mjs', () => {
   it('runs, prints the table and the drift, and writes the JSON', () => {
     const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'soak-')), 'soak.json');
-    const r = spawnSync(process.execPath, [path.join(root, 'bench', 'soak.mjs'), '--seconds', '4', '--warmup', '1', '--json', json], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, 'bench', 'soak.mjs'), '--seconds', '4', '--warmup', '1', '--json', json],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.stdout).toContain('| metric | slope MiB/min |');
     expect(r.stdout).toMatch(/^(PASS|FAIL): growth after warm-up within/m);
     // 3 s after a 1 s warm-up is too short for a verdict to mean much: only its wiring is checked.
@@ -44,8 +51,11 @@ describe('bench/soak.mjs', () => {
   });
 
   it('refuses unknown options and a warm-up as long as the run', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bench', 'soak.mjs'), ...args], { encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(root, 'bench', 'soak.mjs'), ...args], { encoding: 'utf8' });
     expect(run('--minutes', '3').stderr).toContain('soak: unknown argument --minutes');
-    expect(run('--seconds', '5', '--warmup', '5').stderr).toContain('soak: --warmup 5 leaves no time to measure in 5 s');
+    expect(run('--seconds', '5', '--warmup', '5').stderr).toContain(
+      'soak: --warmup 5 leaves no time to measure in 5 s',
+    );
   });
 });

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 
 it('examples/linear.mjs prints x·Wᵀ + b', () => {
-  const r = spawnSync(process.execPath, ['examples/linear.mjs'], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', env: process.env, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['examples/linear.mjs'], {
+    cwd: path.join(__dirname, '..', '..'),
+    encoding: 'utf8',
+    env: process.env,
+    timeout: 120_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   const x = Array.from({ length: 24 }, (_, i) => i / 10);
   const w = [

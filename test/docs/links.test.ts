@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
-const docs = ['README.md', 'CHANGELOG.md', 'SECURITY.md', 'bench/README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  'CHANGELOG.md',
+  'SECURITY.md',
+  'bench/README.md',
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** Markdown without its fenced code blocks (links and headings there are text, not links). */
 const prose = (text: string) => text.replace(/^```[\s\S]*?^```/gm, '');
@@ -43,7 +51,8 @@ describe('relative links resolve', () => {
         const [file, anchor] = target.split('#');
         const resolved = file === '' ? doc : path.posix.normalize(path.posix.join(path.posix.dirname(doc), file));
         if (!existsSync(path.join(root, resolved))) broken.push(`${target} (no ${resolved})`);
-        else if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(read(resolved)).has(anchor)) broken.push(`${target} (no #${anchor} in ${resolved})`);
+        else if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(read(resolved)).has(anchor))
+          broken.push(`${target} (no #${anchor} in ${resolved})`);
       }
       expect(broken).toEqual([]);
     });
@@ -62,10 +71,20 @@ describe('README', () => {
     expect(read('.ci/run')).toMatch(/^step timeout \d+ npm test$/m);
   });
   it('has one copy of each API section: the reference lives in docs/api.md', () => {
-    for (const heading of ['### `new MultiHeadAttention(options)`', '**Score order.**', '#### Rotary (RoPE)', '## Backward passes'])
+    for (const heading of [
+      '### `new MultiHeadAttention(options)`',
+      '**Score order.**',
+      '#### Rotary (RoPE)',
+      '## Backward passes',
+    ])
       expect(readme.includes(heading), heading).toBe(false);
     const api = read('docs/api.md');
-    for (const heading of ['### `new MultiHeadAttention(options)`', '**Score order.**', '#### Rotary (RoPE)', '## Backward passes'])
+    for (const heading of [
+      '### `new MultiHeadAttention(options)`',
+      '**Score order.**',
+      '#### Rotary (RoPE)',
+      '## Backward passes',
+    ])
       expect(api.split(heading).length - 1, heading).toBe(1);
   });
 });

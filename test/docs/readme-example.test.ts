@@ -12,7 +12,12 @@ it("the README's first example runs and prints backendInfo()", () => {
   const code = /^```ts\n([\s\S]*?)^```/m.exec(readme)?.[1];
   expect(code, 'a ```ts block in the README').toBeDefined();
   expect(code).toContain("from 'attnkit'");
-  const r = spawnSync(process.execPath, ['--input-type=module', '--eval', code!], { cwd: root, encoding: 'utf8', env: process.env, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '--eval', code!], {
+    cwd: root,
+    encoding: 'utf8',
+    env: process.env,
+    timeout: 120_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   const backend = process.env.ATTNKIT_BACKEND === 'js' ? 'js' : 'native';
   expect(r.stdout).toContain(`backend: '${backend}'`);

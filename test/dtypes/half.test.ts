@@ -33,7 +33,8 @@ function nearest(x: number, fmt: { mbits: number; bias: number }): number {
   const top = decode(maxFinite, fmt.mbits, fmt.bias);
   const ulpTop = top - decode(maxFinite - 1, fmt.mbits, fmt.bias);
   if (a >= top + ulpTop / 2) return sign | ((maxFinite + 1) & 0x7fff); // Infinity
-  let lo = 0, hi = maxFinite; // prettier-ignore
+  let lo = 0,
+    hi = maxFinite; // prettier-ignore
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (decode(mid, fmt.mbits, fmt.bias) <= a) lo = mid;
@@ -65,7 +66,21 @@ describe('toFloat16', () => {
     }
   });
   it('ties, the subnormal edge and overflow', () => {
-    const cases = [1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -25, 3 * 2 ** -26, 2 ** -24, 65504, 65519.99, 65520, 1e6, -0, 0, Infinity, -Infinity];
+    const cases = [
+      1 + 2 ** -11,
+      1 + 3 * 2 ** -11,
+      2 ** -25,
+      3 * 2 ** -26,
+      2 ** -24,
+      65504,
+      65519.99,
+      65520,
+      1e6,
+      -0,
+      0,
+      Infinity,
+      -Infinity,
+    ];
     const got = toFloat16(cases);
     cases.forEach((x, i) => is(got[i], nearest(x, F16), `x = ${x}`));
   });
@@ -120,16 +135,44 @@ describe('toFloat32', () => {
 });
 
 describe('argument errors', () => {
-  it('a wrong input type', () => expectError(() => toFloat16('x' as never), AttnkitTypeError, ErrorCode.TYPE, "toFloat16: x must be a Float32Array, Float64Array or array of numbers, got string 'x'"));
-  it('an out of the wrong length', () => expectError(() => toBFloat16(new Float32Array(4), new Uint16Array(3)), AttnkitRangeError, ErrorCode.SHAPE, 'toBFloat16: out must be of length 4 (one entry per input), got length 3'));
-  it('an unknown dtype', () => expectError(() => toFloat32(new Uint16Array(2), 'half' as never), AttnkitRangeError, ErrorCode.VALUE, "toFloat32: dtype must be 'float16' or 'bfloat16', got 'half'"));
+  it('a wrong input type', () =>
+    expectError(
+      () => toFloat16('x' as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      "toFloat16: x must be a Float32Array, Float64Array or array of numbers, got string 'x'",
+    ));
+  it('an out of the wrong length', () =>
+    expectError(
+      () => toBFloat16(new Float32Array(4), new Uint16Array(3)),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      'toBFloat16: out must be of length 4 (one entry per input), got length 3',
+    ));
+  it('an unknown dtype', () =>
+    expectError(
+      () => toFloat32(new Uint16Array(2), 'half' as never),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      "toFloat32: dtype must be 'float16' or 'bfloat16', got 'half'",
+    ));
   it('an out overlapping the input', () => {
     const buf = new ArrayBuffer(64);
-    expectError(() => toFloat32(new Uint16Array(buf, 0, 8), 'float16', new Float32Array(buf, 0, 8)), AttnkitRangeError, ErrorCode.OVERLAP, /toFloat32: out must be memory separate from x/);
+    expectError(
+      () => toFloat32(new Uint16Array(buf, 0, 8), 'float16', new Float32Array(buf, 0, 8)),
+      AttnkitRangeError,
+      ErrorCode.OVERLAP,
+      /toFloat32: out must be memory separate from x/,
+    );
   });
   it('a Uint16Array posing as a Float32Array is refused', () => {
     const spoof = new Uint16Array(4);
     Object.setPrototypeOf(spoof, Float32Array.prototype);
-    expectError(() => toFloat16(spoof as never), AttnkitTypeError, ErrorCode.TYPE, /toFloat16: x must be a Float32Array/);
+    expectError(
+      () => toFloat16(spoof as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /toFloat16: x must be a Float32Array/,
+    );
   });
 });

@@ -35,13 +35,21 @@ function post(url: string, route: string, body: unknown, method = 'POST'): Promi
   });
 }
 
-const ndjson = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line));
+const ndjson = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 
 /** The events of a /v1/generate NDJSON stream: session id, tokens, and the final event. */
 function streamed(reply: Reply) {
   expect(reply.status, reply.text).toBe(200);
   const events = ndjson(reply.text);
-  return { session: events[0].session as string, tokens: events.filter((e) => e.event === 'token').map((e) => e.token as number), done: events[events.length - 1] };
+  return {
+    session: events[0].session as string,
+    tokens: events.filter((e) => e.event === 'token').map((e) => e.token as number),
+    done: events[events.length - 1],
+  };
 }
 
 /** RMSNorm of each row, written again here (not imported) so the cache-free check shares no code with the model. */
@@ -62,7 +70,10 @@ function nextWithoutCache(model: InstanceType<typeof TinyModel>, seq: number[]):
   const h = new Float32Array(n * E);
   seq.forEach((id, t) => h.set(model.embedding.subarray(id * E, (id + 1) * E), t * E));
   for (const layer of model.layers) {
-    const { output } = layer.forward(tensor(rms(h, E), [1, n, E]), undefined, undefined, { causal: true, positional: { type: 'rope' } });
+    const { output } = layer.forward(tensor(rms(h, E), [1, n, E]), undefined, undefined, {
+      causal: true,
+      positional: { type: 'rope' },
+    });
     for (let i = 0; i < h.length; i++) h[i] += output.data[i];
   }
   return argmax(linear(tensor(rms(h.subarray((n - 1) * E), E), [1, E]), model.head).data);
@@ -111,16 +122,21 @@ describe('examples/server', () => {
     const prompt = [9, 8, 7];
     const reply = await post(url, '/v1/generate', { tokens: prompt, maxTokens: 4, stream: 'sse' });
     expect(reply.headers['content-type']).toBe('text/event-stream');
-    const events = reply.text.trim().split('\n\n').map((block) => {
-      const [event, data] = block.split('\n');
-      return { event: event.replace('event: ', ''), data: JSON.parse(data.replace('data: ', '')) };
-    });
+    const events = reply.text
+      .trim()
+      .split('\n\n')
+      .map((block) => {
+        const [event, data] = block.split('\n');
+        return { event: event.replace('event: ', ''), data: JSON.parse(data.replace('data: ', '')) };
+      });
     expect(events.map((e) => e.event)).toEqual(['session', 'token', 'token', 'token', 'token', 'done']);
     const first = events[5].data;
     expect(first.tokens).toEqual(model.generate(prompt, 4));
 
     // Continuing: the last generated token, then the new ones, go through the same caches.
-    const more = streamed(await post(url, '/v1/generate', { session: first.session, tokens: [100, 101], maxTokens: 3 }));
+    const more = streamed(
+      await post(url, '/v1/generate', { session: first.session, tokens: [100, 101], maxTokens: 3 }),
+    );
     expect(more.session).toBe(first.session);
     const caches = model.newCaches();
     const direct = [model.step(caches, prompt)];
@@ -137,20 +153,44 @@ describe('examples/server', () => {
       ['/v1/embed', '{"sequences": [[1, 2]', /^body is not valid JSON: /],
       ['/v1/embed', '[1, 2]', /^body: expected an object, got array$/],
       ['/v1/embed', { sequences: 'abc' }, /^body\.sequences: expected an array, got "abc"$/],
-      ['/v1/embed', { sequences: [[1, 2.5]] }, /^body\.sequences\[0\]\[1\]: expected an integer in \[0, 511\], got 2\.5$/],
-      ['/v1/embed', { sequences: [[1], [vocab]] }, /^body\.sequences\[1\]\[0\]: expected an integer in \[0, 511\], got 512$/],
+      [
+        '/v1/embed',
+        { sequences: [[1, 2.5]] },
+        /^body\.sequences\[0\]\[1\]: expected an integer in \[0, 511\], got 2\.5$/,
+      ],
+      [
+        '/v1/embed',
+        { sequences: [[1], [vocab]] },
+        /^body\.sequences\[1\]\[0\]: expected an integer in \[0, 511\], got 512$/,
+      ],
       ['/v1/embed', { sequences: [[-1]] }, /^body\.sequences\[0\]\[0\]: expected an integer in \[0, 511\], got -1$/],
       ['/v1/embed', { sequences: [] }, /^body\.sequences: expected at least 1 item, got 0$/],
       ['/v1/embed', { sequences: [[]] }, /^body\.sequences\[0\]: expected at least 1 item, got 0$/],
       ['/v1/embed', { sequences: [long] }, /^body\.sequences\[0\]: too many items: at most 256, got 257$/],
-      ['/v1/embed', { sequences: Array.from({ length: 33 }, () => [1]) }, /^body\.sequences: too many items: at most 32, got 33$/],
+      [
+        '/v1/embed',
+        { sequences: Array.from({ length: 33 }, () => [1]) },
+        /^body\.sequences: too many items: at most 32, got 33$/,
+      ],
       ['/v1/embed', { sequence: [[1]] }, /^body\.sequences: required$/],
       ['/v1/embed', { sequences: [[1]], pool: 'max' }, /^body\.pool: unknown field \(expected sequences\)$/],
       ['/v1/generate', { tokens: [1], maxTokens: 0 }, /^body\.maxTokens: expected an integer in \[1, 128\], got 0$/],
-      ['/v1/generate', { tokens: [1], maxTokens: '8' }, /^body\.maxTokens: expected an integer in \[1, 128\], got "8"$/],
+      [
+        '/v1/generate',
+        { tokens: [1], maxTokens: '8' },
+        /^body\.maxTokens: expected an integer in \[1, 128\], got "8"$/,
+      ],
       ['/v1/generate', { tokens: [1], stream: 'xml' }, /^body\.stream: expected one of "ndjson", "sse", got "xml"$/],
-      ['/v1/generate', { tokens: [1], session: 'abc' }, /^body\.session: expected a session id returned by an earlier \/v1\/generate, got "abc"$/],
-      ['/v1/generate', { tokens: long.slice(0, 200), maxTokens: 60 }, /^too long: the session's context holds 256 tokens; it has 0, and 200 new tokens with maxTokens 60 need 259$/],
+      [
+        '/v1/generate',
+        { tokens: [1], session: 'abc' },
+        /^body\.session: expected a session id returned by an earlier \/v1\/generate, got "abc"$/,
+      ],
+      [
+        '/v1/generate',
+        { tokens: long.slice(0, 200), maxTokens: 60 },
+        /^too long: the session's context holds 256 tokens; it has 0, and 200 new tokens with maxTokens 60 need 259$/,
+      ],
     ];
     const good = { sequences: [[3, 1, 4, 1, 5]] };
     const before = (await post(url, '/v1/embed', good)).text;
@@ -161,7 +201,10 @@ describe('examples/server', () => {
     }
     expect((await post(url, '/v1/embed', good)).text).toBe(before);
     const unknown = await post(url, '/v1/generate', { tokens: [1], session: '0.00000000-0000-0000-0000-000000000000' });
-    expect([unknown.status, JSON.parse(unknown.text).error]).toEqual([404, 'session 0.00000000-0000-0000-0000-000000000000 not found (evicted or never created)']);
+    expect([unknown.status, JSON.parse(unknown.text).error]).toEqual([
+      404,
+      'session 0.00000000-0000-0000-0000-000000000000 not found (evicted or never created)',
+    ]);
     expect((await post(url, '/v2/embed', good)).status).toBe(404);
     expect((await post(url, '/v1/embed', '', 'GET')).status).toBe(405);
   });
@@ -210,14 +253,17 @@ describe('examples/server', () => {
 
 describe('examples/server sessions under a memory cap', () => {
   it('refuses to start with a cap below one session', async () => {
-    await expect(createInferenceServer({ memoryCap: 1000 }).listen(0)).rejects.toThrow(`memoryCap 1000 B holds no session (one takes ${model.sessionBytes} B)`);
+    await expect(createInferenceServer({ memoryCap: 1000 }).listen(0)).rejects.toThrow(
+      `memoryCap 1000 B holds no session (one takes ${model.sessionBytes} B)`,
+    );
   });
 
   it('evicts the least recently used session first', async () => {
     const app = createInferenceServer({ memoryCap: 2 * model.sessionBytes });
     const url = await app.listen(0);
     try {
-      const start = async (tokens: number[]) => streamed(await post(url, '/v1/generate', { tokens, maxTokens: 2 })).session;
+      const start = async (tokens: number[]) =>
+        streamed(await post(url, '/v1/generate', { tokens, maxTokens: 2 })).session;
       const more = (session: string) => post(url, '/v1/generate', { session, tokens: [1], maxTokens: 1 });
       const a = await start([1, 2]);
       const b = await start([3, 4]);
@@ -232,7 +278,9 @@ describe('examples/server sessions under a memory cap', () => {
       const stats = JSON.parse((await post(url, '/metrics', '', 'GET')).text).workers[0];
       expect(stats).toMatchObject({ sessions: 2, capacity: 2, evictions: 2 });
       // A reused slot starts empty: a new session there answers as a fresh model would.
-      expect(streamed(await post(url, '/v1/generate', { tokens: [11, 12, 13], maxTokens: 5 })).tokens).toEqual(model.generate([11, 12, 13], 5));
+      expect(streamed(await post(url, '/v1/generate', { tokens: [11, 12, 13], maxTokens: 5 })).tokens).toEqual(
+        model.generate([11, 12, 13], 5),
+      );
     } finally {
       await app.shutdown();
     }
@@ -241,7 +289,11 @@ describe('examples/server sessions under a memory cap', () => {
 
 describe('examples/server shutdown', () => {
   it('on SIGTERM finishes the generation in flight, then refuses connections and exits 0', async () => {
-    const child = spawn(process.execPath, ['examples/server/main.js', '--port', '0'], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['examples/server/main.js', '--port', '0'], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (c) => (err += c));
@@ -275,7 +327,11 @@ describe('examples/server shutdown', () => {
     expect(events.filter((e) => e.event === 'token').map((e) => e.token)).toEqual(model.generate(prompt, maxTokens));
     expect(events[events.length - 1].event).toBe('done');
     expect(out).toMatch(/SIGTERM: finishing 1 request\(s\) in flight/);
-    expect(JSON.parse(out.trim().split('\n').pop() as string).final.requests).toMatchObject({ ok: 1, failed: 0, inFlight: 0 });
+    expect(JSON.parse(out.trim().split('\n').pop() as string).final.requests).toMatchObject({
+      ok: 1,
+      failed: 0,
+      inFlight: 0,
+    });
     await expect(post(url, '/healthz', '', 'GET')).rejects.toThrow(/ECONNREFUSED/);
   });
 });

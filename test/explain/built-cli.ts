@@ -25,13 +25,17 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * parallel workers, so a lock directory (mkdir is atomic) keeps two builds from writing dist/ at once.
  */
 export function ensureBuilt(): void {
-  const lock = path.join(os.tmpdir(), `attnkit-build-lock-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}`);
+  const lock = path.join(
+    os.tmpdir(),
+    `attnkit-build-lock-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}`,
+  );
   const deadline = Date.now() + 170_000;
   while (!isFresh()) {
     try {
       fs.mkdirSync(lock);
     } catch {
-      if (Date.now() > deadline) throw new Error(`ensureBuilt: ${lock} held too long; remove it if no build is running`);
+      if (Date.now() > deadline)
+        throw new Error(`ensureBuilt: ${lock} held too long; remove it if no build is running`);
       sleep(200);
       continue;
     }

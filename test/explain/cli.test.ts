@@ -64,7 +64,9 @@ describe('attnkit CLI (built dist/cli/main.js)', () => {
       expect(rows).toHaveLength(4);
       expect(block.samples).toBe(300);
       expect(block.keys).toBe(32);
-      block.inside.forEach((pct, i) => expect(Math.abs(pct - 100 * rows[0].ranges[i].inside)).toBeLessThanOrEqual(0.0501));
+      block.inside.forEach((pct, i) =>
+        expect(Math.abs(pct - 100 * rows[0].ranges[i].inside)).toBeLessThanOrEqual(0.0501),
+      );
       rows.forEach((r, i) => {
         const cells = block.lines[i];
         const at = `d_k ${r.dK} ${r.scaleName}`;
@@ -111,7 +113,9 @@ describe('attnkit CLI (built dist/cli/main.js)', () => {
   });
 
   it('--version and -v print the package version and exit 0', () => {
-    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     for (const flag of ['--version', '-v']) {
       const r = runCli([flag]);
       expect(r.status, flag).toBe(0);

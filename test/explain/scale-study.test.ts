@@ -5,7 +5,8 @@ import { drawChunks, rngForDimension } from '../../src/explain/draw';
 import { lcgNormals, referenceStats } from './reference';
 
 const SCALE_NAMES = ['none', '1/sqrt(d_k)', '1/(2 sqrt(d_k))', '1/(3 sqrt(d_k))'];
-const factor = (name: string, d: number) => [1, 1 / Math.sqrt(d), 1 / (2 * Math.sqrt(d)), 1 / (3 * Math.sqrt(d))][SCALE_NAMES.indexOf(name)];
+const factor = (name: string, d: number) =>
+  [1, 1 / Math.sqrt(d), 1 / (2 * Math.sqrt(d)), 1 / (3 * Math.sqrt(d))][SCALE_NAMES.indexOf(name)];
 
 describe('scaleStudy: score variance', () => {
   // Enough rows that the variance estimate's relative error (about sqrt(2/d_k)/sqrt(rows) from the
@@ -74,7 +75,8 @@ describe('scaleStudy: numbers come from the library and match a float64 referenc
     const chunk = [...drawChunks(rngForDimension(seed, dK), samples, keys, dK)];
     expect(chunk).toHaveLength(1);
     const { q, k } = chunk[0];
-    for (const row of rows) expectMatchesReference(row, referenceStats(q, k, samples, keys, dK, factor(row.scaleName, dK)));
+    for (const row of rows)
+      expectMatchesReference(row, referenceStats(q, k, samples, keys, dK, factor(row.scaleName, dK)));
     const [none, sqrt, , third] = rows;
     expect(none.meanMaxProb).toBeGreaterThan(0.85);
     expect(none.saturatedShare).toBeGreaterThan(0.4);
@@ -102,13 +104,19 @@ describe('scaleStudy: reproducibility and options', () => {
 
   it('rejects bad options naming the option, expected and got', () => {
     expect(() => scaleStudy({ samples: 1.5 })).toThrow(AttnkitRangeError);
-    expect(() => scaleStudy({ samples: 1.5 })).toThrow('scaleStudy: options.samples must be an integer in [2, 10000000], got 1.5');
+    expect(() => scaleStudy({ samples: 1.5 })).toThrow(
+      'scaleStudy: options.samples must be an integer in [2, 10000000], got 1.5',
+    );
     expect(() => scaleStudy({ dims: [] })).toThrow(AttnkitTypeError);
     expect(() => scaleStudy({ dims: [4, 0] })).toThrow('options.dims[1] must be an integer');
     expect(() => scaleStudy({ seed: -1 })).toThrow('options.seed');
     expect(() => scaleStudy({ keys: '8' as unknown as number })).toThrow(AttnkitTypeError);
-    expect(() => scaleStudy({ dims: [65536], keys: 1024 })).toThrow(/keys · d_k must be at most 16777216, got 1024 · 65536/);
-    expect(() => scaleStudy({ samples: 1_000_000, keys: 64 })).toThrow('options.samples · options.keys must be at most 16777216, got 1000000 · 64 = 64000000');
+    expect(() => scaleStudy({ dims: [65536], keys: 1024 })).toThrow(
+      /keys · d_k must be at most 16777216, got 1024 · 65536/,
+    );
+    expect(() => scaleStudy({ samples: 1_000_000, keys: 64 })).toThrow(
+      'options.samples · options.keys must be at most 16777216, got 1000000 · 64 = 64000000',
+    );
     expect(() => scaleStudy({ sample: 3 } as never)).toThrow("unknown option 'sample'");
     try {
       scaleStudy({ samples: 0 });

@@ -17,18 +17,22 @@ describe(`API fuzz [${backend}]`, () => {
     const b = Array.from({ length: 300 }, (_, i) => describeCall(generateCall(SEED, 299 - i))).reverse();
     expect(b).toEqual(a);
     const expects = Array.from({ length: 2000 }, (_, i) => generateCall(SEED, i).expect);
-    for (const e of ['value', 'either', 'error', 'nocrash']) expect(expects.filter((x) => x === e).length, e).toBeGreaterThan(e === 'nocrash' ? 10 : 100);
+    for (const e of ['value', 'either', 'error', 'nocrash'])
+      expect(expects.filter((x) => x === e).length, e).toBeGreaterThan(e === 'nocrash' ? 10 : 100);
   });
 
-  it(
-    `${COUNT} calls with seed ${SEED}: the reference's answer or a coded attnkit error, never anything else`,
-    async () => {
-      // A hang costs hangMs and a restart; after 10 restarts the run stops (it has failed by then).
-      const report = await supervise({ seed: SEED, count: COUNT, backend, hangMs: 5000, quarantineAfter: 1, maxRestarts: 10 });
-      const text = formatReport(report);
-      console.log(text.split('\n').slice(0, 4).join('\n'));
-      expect(report.failures.length, text).toBe(0);
-    },
-    600_000,
-  );
+  it(`${COUNT} calls with seed ${SEED}: the reference's answer or a coded attnkit error, never anything else`, async () => {
+    // A hang costs hangMs and a restart; after 10 restarts the run stops (it has failed by then).
+    const report = await supervise({
+      seed: SEED,
+      count: COUNT,
+      backend,
+      hangMs: 5000,
+      quarantineAfter: 1,
+      maxRestarts: 10,
+    });
+    const text = formatReport(report);
+    console.log(text.split('\n').slice(0, 4).join('\n'));
+    expect(report.failures.length, text).toBe(0);
+  }, 600_000);
 });

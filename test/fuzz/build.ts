@@ -3,14 +3,35 @@
 // object itself: the oracle gets copies made here, before the call.
 import type { Rng } from '../../src/util/rng';
 import { callRng } from './generate';
-import { isTagged, type CallSpec, type Elem, type ListSpec, type ObjSpec, type OptionsSpec, type Role, type TensorSpec, type Trap } from './spec';
+import {
+  isTagged,
+  type CallSpec,
+  type Elem,
+  type ListSpec,
+  type ObjSpec,
+  type OptionsSpec,
+  type Role,
+  type TensorSpec,
+  type Trap,
+} from './spec';
 
 type Typed = Float32Array | Uint8Array | Float64Array | Int32Array | Uint8ClampedArray | Int8Array | Uint16Array;
-type TypedCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): Typed; BYTES_PER_ELEMENT: number };
+type TypedCtor = {
+  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): Typed;
+  BYTES_PER_ELEMENT: number;
+};
 
 const CTORS: Record<Elem, TypedCtor> = {
-  f32: Float32Array, u8: Uint8Array, f64: Float64Array, i32: Int32Array, u8c: Uint8ClampedArray, i8: Int8Array, u16: Uint16Array,
-  array: Float32Array, dataview: Float32Array, arraybuffer: Float32Array,
+  f32: Float32Array,
+  u8: Uint8Array,
+  f64: Float64Array,
+  i32: Int32Array,
+  u8c: Uint8ClampedArray,
+  i8: Int8Array,
+  u16: Uint16Array,
+  array: Float32Array,
+  dataview: Float32Array,
+  arraybuffer: Float32Array,
 };
 
 export interface ForeignRecord {
@@ -159,7 +180,8 @@ function collectTensors(v: unknown, out: TensorSpec[]): void {
 function asForeign(v: unknown): unknown {
   if (!isTagged(v)) return v;
   if (v.kind === 'tensor') return { ...v, foreign: true, alias: undefined };
-  if (v.kind === 'options') return { ...v, own: Object.fromEntries(Object.entries(v.own).map(([k, x]) => [k, asForeign(x)])) };
+  if (v.kind === 'options')
+    return { ...v, own: Object.fromEntries(Object.entries(v.own).map(([k, x]) => [k, asForeign(x)])) };
   return v;
 }
 
@@ -171,7 +193,19 @@ interface Placement {
 
 export function build(spec: CallSpec): Built {
   const r = callRng(spec.seed, spec.index, 1);
-  const built: Built = { args: [], data: {}, dims: {}, views: {}, parts: {}, guarded: [], objects: {}, unstable: new Set(), foreign: [], arm: () => () => {}, afterCall: () => {} };
+  const built: Built = {
+    args: [],
+    data: {},
+    dims: {},
+    views: {},
+    parts: {},
+    guarded: [],
+    objects: {},
+    unstable: new Set(),
+    foreign: [],
+    arm: () => () => {},
+    afterCall: () => {},
+  };
   const raws = new Map<TensorSpec, Typed>();
   const memo = new Map<object, unknown>();
   const getters = spec.traps.filter((t) => t.kind.startsWith('getter'));
@@ -235,13 +269,20 @@ export function build(spec: CallSpec): Built {
 
   /** Defines obj[key] (plain or through the getter trap at `path`). */
   const put = (obj: object, key: string | number, value: unknown, path: string): void => {
-    const trap = getters.find((t) => 'path' in t && t.path === path) as Exclude<Trap, { kind: 'pollute' | 'after-call-detach' | 'after-call-resize' }> | undefined;
+    const trap = getters.find((t) => 'path' in t && t.path === path) as
+      | Exclude<Trap, { kind: 'pollute' | 'after-call-detach' | 'after-call-resize' }>
+      | undefined;
     if (!trap) {
       Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
       return;
     }
     if (trap.kind === 'getter-detach' || trap.kind === 'getter-resize') built.unstable.add(trap.victim);
-    const other = trap.kind === 'getter-changes' ? valueFor(trap.later, path) : trap.kind === 'getter-first' ? valueFor(trap.first, path) : undefined;
+    const other =
+      trap.kind === 'getter-changes'
+        ? valueFor(trap.later, path)
+        : trap.kind === 'getter-first'
+          ? valueFor(trap.first, path)
+          : undefined;
     let reads = 0;
     Object.defineProperty(obj, key, {
       enumerable: true,
@@ -288,13 +329,22 @@ export function build(spec: CallSpec): Built {
     const dims = t.shape.map((d) => build1(d, 'dim'));
     for (let i = 0; i < dims.length; i++) put(shape as unknown[], i, dims[i], `${path}.shape[${i}]`);
     if (t.wrap === 'shape-proxy') shape = new Proxy(shape as unknown[], {});
-    else if (t.wrap === 'shape-int32' && dims.every((d) => d === ((d as number) | 0)) && !getters.some((g) => 'path' in g && g.path.startsWith(`${path}.shape[`)))
+    else if (
+      t.wrap === 'shape-int32' &&
+      dims.every((d) => d === ((d as number) | 0)) &&
+      !getters.some((g) => 'path' in g && g.path.startsWith(`${path}.shape[`))
+    )
       shape = Int32Array.from(dims as number[]);
-    else if (t.wrap === 'shape-holey' && dims.length) delete (shape as unknown[])[Math.floor(r.uniform() * dims.length)];
+    else if (t.wrap === 'shape-holey' && dims.length)
+      delete (shape as unknown[])[Math.floor(r.uniform() * dims.length)];
     else if (t.wrap === 'shape-extra-prop') Object.assign(shape as object, { name: role });
     else if (t.wrap === 'shape-frozen') Object.freeze(shape);
 
-    if (!t.foreign) built.parts[role] = { data: t.wrap === 'missing-data' ? undefined : data, shape: t.wrap === 'missing-shape' ? undefined : shape };
+    if (!t.foreign)
+      built.parts[role] = {
+        data: t.wrap === 'missing-data' ? undefined : data,
+        shape: t.wrap === 'missing-shape' ? undefined : shape,
+      };
     if (t.backing === 'offset' && !placements.has(t)) built.guarded.push(raw);
     let obj: object = {};
     if (t.wrap === 'pair-array') obj = [data, shape];
@@ -325,20 +375,32 @@ export function build(spec: CallSpec): Built {
   }
 
   function buildOptions(o: OptionsSpec, path: string): unknown {
-    const proto = o.inherit ? (valueFor({ kind: 'options', own: o.inherit } as OptionsSpec) as object) : o.container === 'null-proto' ? null : Object.prototype;
+    const proto = o.inherit
+      ? (valueFor({ kind: 'options', own: o.inherit } as OptionsSpec) as object)
+      : o.container === 'null-proto'
+        ? null
+        : Object.prototype;
     const obj: Record<string, unknown> = Object.create(proto);
     for (const [key, v] of Object.entries(o.own)) {
       const child = isTagged(v) && v.kind === 'tensor' ? v.role : `${path}.${key}`;
       put(obj, key, build1(v, isTagged(v) && v.kind === 'options' ? `${path}.${key}` : child), `${path}.${key}`);
     }
-    if (o.container === 'json-proto') Object.defineProperty(obj, '__proto__', { value: { causal: true }, enumerable: true, writable: true, configurable: true });
+    if (o.container === 'json-proto')
+      Object.defineProperty(obj, '__proto__', {
+        value: { causal: true },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     if (o.container === 'class-instance') Object.setPrototypeOf(obj, class Options {}.prototype);
     if (o.container === 'frozen') return Object.freeze(obj);
     if (o.container === 'proxy') return new Proxy(obj, {});
     return obj;
   }
 
-  built.args = spec.args.map((a, i) => build1(a, spec.op === 'selfAttention' && i === 1 ? 'options' : i === 3 ? 'options' : `arg${i}`));
+  built.args = spec.args.map((a, i) =>
+    build1(a, spec.op === 'selfAttention' && i === 1 ? 'options' : i === 3 ? 'options' : `arg${i}`),
+  );
   if (spec.ctor !== undefined) built.ctor = build1(spec.ctor, 'ctor');
   const pollution = spec.traps.filter((t): t is Extract<Trap, { kind: 'pollute' }> => t.kind === 'pollute');
   const pollutionValues = pollution.map((t) => (t.throwing ? undefined : valueFor(t.value)));
@@ -347,7 +409,13 @@ export function build(spec: CallSpec): Built {
     pollution.forEach((t, i) => {
       if (Object.hasOwn(Object.prototype, t.key)) return;
       const desc: PropertyDescriptor = t.throwing
-        ? { get: () => { throw new Error(`fuzz: polluted Object.prototype.${t.key} was read`); }, enumerable: true, configurable: true }
+        ? {
+            get: () => {
+              throw new Error(`fuzz: polluted Object.prototype.${t.key} was read`);
+            },
+            enumerable: true,
+            configurable: true,
+          }
         : { value: pollutionValues[i], enumerable: true, writable: true, configurable: true };
       Object.defineProperty(Object.prototype, t.key, desc);
       installed.push(t.key);
@@ -397,14 +465,23 @@ function makeRaw(t: TensorSpec, r: Rng, at: Placement | undefined, raws: Map<Ten
         return claimed;
       }
     } as unknown as TypedCtor;
-  } else if (t.spoof === 'subclass') Ctor = class extends (Base as unknown as Float32ArrayConstructor) {} as unknown as TypedCtor;
+  } else if (t.spoof === 'subclass')
+    Ctor = class extends (Base as unknown as Float32ArrayConstructor) {} as unknown as TypedCtor;
   const n = allocLength(t);
   const bytes = n * Base.BYTES_PER_ELEMENT;
   let raw: Typed;
   if (at) raw = new Ctor(at.buffer, at.byteOffset, n);
   else if (t.backing === 'sab') raw = new Ctor(new SharedArrayBuffer(bytes));
-  else if (t.backing === 'gsab') raw = new Ctor(new (SharedArrayBuffer as unknown as new (n: number, o: object) => SharedArrayBuffer)(bytes, { maxByteLength: bytes + 64 }));
-  else if (t.backing === 'rab') raw = new Ctor(new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(bytes, { maxByteLength: bytes + 64 }));
+  else if (t.backing === 'gsab')
+    raw = new Ctor(
+      new (SharedArrayBuffer as unknown as new (n: number, o: object) => SharedArrayBuffer)(bytes, {
+        maxByteLength: bytes + 64,
+      }),
+    );
+  else if (t.backing === 'rab')
+    raw = new Ctor(
+      new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(bytes, { maxByteLength: bytes + 64 }),
+    );
   else if (t.backing === 'offset') {
     // Bytes around the view hold 0x7f7f7f7f (3.4e38): a read outside the view shows in the result.
     const buf = new ArrayBuffer(bytes + 4 * Base.BYTES_PER_ELEMENT + 8);

@@ -5,7 +5,13 @@ import { isTagged, type CallSpec, type Trap } from './spec';
 import type { SdpaCtx } from './sdpa-model';
 
 const text = (x: unknown): string =>
-  JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? String(Object.is(v, -0) ? '-0' : v) : v)) ?? 'undefined';
+  JSON.stringify(x, (_k, v) =>
+    typeof v === 'bigint'
+      ? `${v}n`
+      : typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))
+        ? String(Object.is(v, -0) ? '-0' : v)
+        : v,
+  ) ?? 'undefined';
 
 /** Where a trap acts: the tensor or option its getter sits on, and the tensor it detaches or shrinks. */
 function targets(t: Trap): string[] {
@@ -30,7 +36,8 @@ function footprint(c: SdpaCtx): Map<string, string> {
   for (const [key, v] of Object.entries(opts?.own ?? {})) add(key, text(v));
   for (const [key, v] of Object.entries(opts?.inherit ?? {})) add(key, `inherit ${text(v)}`);
   const all = [...args.slice(0, 3), ...Object.values(opts?.own ?? {})];
-  for (const t of all) if (isTagged(t) && t.kind === 'tensor' && t.alias) add(t.alias.of, ` aliased by ${t.role} ${t.alias.mode}`);
+  for (const t of all)
+    if (isTagged(t) && t.kind === 'tensor' && t.alias) add(t.alias.of, ` aliased by ${t.role} ${t.alias.mode}`);
   for (const trap of c.s.traps) for (const key of targets(trap)) add(key, ` trap ${text(trap)}`);
   return f;
 }

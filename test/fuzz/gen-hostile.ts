@@ -1,7 +1,21 @@
 // Hostile changes any call with tensors and an options object can take (linear, tensor(), the layers):
 // bad shapes, types, wrappers and backings, getters, polluted or inherited options, aliased outputs.
 import type { Rng } from '../../src/util/rng';
-import { aliasExpect, chance, int, mark, obj, pick, rebacked, spoilElem, spoilLength, spoilShape, spoof, tensorSpec, wrap } from './gen-values';
+import {
+  aliasExpect,
+  chance,
+  int,
+  mark,
+  obj,
+  pick,
+  rebacked,
+  spoilElem,
+  spoilLength,
+  spoilShape,
+  spoof,
+  tensorSpec,
+  wrap,
+} from './gen-values';
 import { isTagged, type CallSpec, type OptionsSpec, type TensorSpec } from './spec';
 
 export interface GenericCtx {
@@ -32,7 +46,8 @@ const foreign = (t: TensorSpec): TensorSpec => ({ ...t, foreign: true });
 
 function tensorLater(r: Rng, path: string, t: TensorSpec): unknown {
   if (path.endsWith('.data')) return foreign(tensorSpec(t.role, [t.length + 1], 'sentinel'));
-  if (path.endsWith('.shape')) return pick(r, [[2 ** 40, ...t.dims.slice(1).map(() => 0)], t.dims.slice().reverse(), 'x']);
+  if (path.endsWith('.shape'))
+    return pick(r, [[2 ** 40, ...t.dims.slice(1).map(() => 0)], t.dims.slice().reverse(), 'x']);
   return pick(r, [2 ** 40, NaN, -1, 0]);
 }
 
@@ -90,7 +105,8 @@ function pollute(r: Rng, c: GenericCtx): void {
   const keys = Object.keys(c.pollutable);
   if (!keys.length) return;
   const throwing = chance(r, 0.3);
-  for (const key of new Set([pick(r, keys), pick(r, keys)])) c.s.traps.push({ kind: 'pollute', key, value: c.pollutable[key](), throwing });
+  for (const key of new Set([pick(r, keys), pick(r, keys)]))
+    c.s.traps.push({ kind: 'pollute', key, value: c.pollutable[key](), throwing });
   mark(c.s, 'value', throwing ? 'Object.prototype has throwing getters' : 'Object.prototype polluted');
 }
 
@@ -126,7 +142,12 @@ function alias(r: Rng, c: GenericCtx): void {
   out.alias = { of: victim.role, mode };
   if (mode === 'twin') victim.backing = 'sab';
   const e = aliasExpect(out, victim);
-  mark(c.s, e, `out ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} an input`, e === 'value' ? 2 : 0);
+  mark(
+    c.s,
+    e,
+    `out ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} an input`,
+    e === 'value' ? 2 : 0,
+  );
 }
 
 export function applyHostile(r: Rng, c: GenericCtx): void {
@@ -141,13 +162,16 @@ export function applyHostile(r: Rng, c: GenericCtx): void {
     [8, any((t) => spoilShape(r, s, t))],
     [4, any((t) => spoilLength(r, s, t))],
     [5, any((t) => spoilElem(r, s, t, isMask(t)))],
-    [6, () => {
-      const xs = ts().filter((t) => c.spoofable?.(t) ?? true);
-      if (xs.length) {
-        const t = pick(r, xs);
-        spoof(r, s, t, isMask(t));
-      }
-    }],
+    [
+      6,
+      () => {
+        const xs = ts().filter((t) => c.spoofable?.(t) ?? true);
+        if (xs.length) {
+          const t = pick(r, xs);
+          spoof(r, s, t, isMask(t));
+        }
+      },
+    ],
     [5, any((t) => wrap(r, s, t, !c.hasOptions))],
     [5, any((t) => rebacked(r, s, t))],
     [c.hasOptions ? 12 : 0, () => badOption(r, c)],
@@ -156,10 +180,13 @@ export function applyHostile(r: Rng, c: GenericCtx): void {
     [c.hasOptions ? 8 : 0, () => pollute(r, c)],
     [c.hasOptions ? 3 : 0, () => inherit(r, c)],
     [c.output ? 5 : 0, () => alias(r, c)],
-    [2, any((t) => {
-      t.fill = pick(r, ['nan', 'inf']);
-      mark(s, 'nocrash', 'NaN or Infinity in the data');
-    })],
+    [
+      2,
+      any((t) => {
+        t.fill = pick(r, ['nan', 'inf']);
+        mark(s, 'nocrash', 'NaN or Infinity in the data');
+      }),
+    ],
   ];
   const total = ops.reduce((a, [w]) => a + w, 0);
   let u = r.uniform() * total;

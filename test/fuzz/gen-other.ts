@@ -2,7 +2,22 @@
 // then at most one hostile change from gen-hostile.ts with the options each of them knows.
 import type { Rng } from '../../src/util/rng';
 import { applyHostile, isTensor, type GenericCtx } from './gen-hostile';
-import { BAD_INTEGERS, chance, int, list, mark, obj, options, pick, product, scaleEdge, size, softcapEdge, tensorSpec, wrongType } from './gen-values';
+import {
+  BAD_INTEGERS,
+  chance,
+  int,
+  list,
+  mark,
+  obj,
+  options,
+  pick,
+  product,
+  scaleEdge,
+  size,
+  softcapEdge,
+  tensorSpec,
+  wrongType,
+} from './gen-values';
 import type { CallSpec, MhaModel, OptionsSpec, TensorSpec } from './spec';
 
 const foreign = (t: TensorSpec): TensorSpec => ({ ...t, foreign: true });
@@ -18,7 +33,14 @@ function optsOf(s: CallSpec, at: number): () => OptionsSpec {
   };
 }
 
-const tensorsIn = (xs: unknown[]): TensorSpec[] => xs.flatMap((x) => (isTensor(x) ? [x] : x && typeof x === 'object' && (x as OptionsSpec).kind === 'options' ? Object.values((x as OptionsSpec).own).filter(isTensor) : []));
+const tensorsIn = (xs: unknown[]): TensorSpec[] =>
+  xs.flatMap((x) =>
+    isTensor(x)
+      ? [x]
+      : x && typeof x === 'object' && (x as OptionsSpec).kind === 'options'
+        ? Object.values((x as OptionsSpec).own).filter(isTensor)
+        : [],
+  );
 
 export function genLinear(r: Rng, s: CallSpec): void {
   const lead = Array.from({ length: pick(r, [0, 1, 1, 2, 3]) }, () => size(r, [1, 2, 3, 5]));
@@ -42,7 +64,18 @@ export function genLinear(r: Rng, s: CallSpec): void {
     opts: optsOf(s, 3),
     optsPath: 'options',
     pollutable: { out: () => foreign(tensorSpec('out', outShape, 'sentinel')) },
-    badValue: () => [pick(r, [null, 5, 'x', obj('array'), tensorSpec('out', [...lead, outF + 1], 'sentinel'), { ...tensorSpec('out', outShape), elem: 'f64' }]), 'error', 'option out: wrong type or shape'],
+    badValue: () => [
+      pick(r, [
+        null,
+        5,
+        'x',
+        obj('array'),
+        tensorSpec('out', [...lead, outF + 1], 'sentinel'),
+        { ...tensorSpec('out', outShape), elem: 'f64' },
+      ]),
+      'error',
+      'option out: wrong type or shape',
+    ],
     laterValue: () => pick(r, [foreign(tensorSpec('out', outShape, 'sentinel')), undefined]),
     output: () => {
       const o = optsOf(s, 3)();
@@ -68,7 +101,16 @@ export function genTensor(r: Rng, s: CallSpec): void {
   s.args = [t];
   s.tensor = { shape: dims };
   if (!chance(r, 0.6)) return;
-  applyHostile(r, { s, hasOptions: false, tensors: () => [t], opts: () => options({}), optsPath: 'options', pollutable: {}, badValue: () => [undefined, 'error', ''], maskLike: () => true });
+  applyHostile(r, {
+    s,
+    hasOptions: false,
+    tensors: () => [t],
+    opts: () => options({}),
+    optsPath: 'options',
+    pollutable: {},
+    badValue: () => [undefined, 'error', ''],
+    maskLike: () => true,
+  });
 }
 
 export function genMha(r: Rng, s: CallSpec): void {
@@ -77,7 +119,16 @@ export function genMha(r: Rng, s: CallSpec): void {
   const headDim = pick(r, [1, 2, 3, 4]);
   const explicitHeadDim = chance(r, 0.3);
   const embedDim = explicitHeadDim ? pick(r, [2, 3, 5, 8]) : numHeads * headDim;
-  const config = { embedDim, numHeads, numKvHeads, headDim, kdim: embedDim, vdim: embedDim, bias: chance(r, 0.7), seed: int(r, 0, 9) };
+  const config = {
+    embedDim,
+    numHeads,
+    numKvHeads,
+    headDim,
+    kdim: embedDim,
+    vdim: embedDim,
+    bias: chance(r, 0.7),
+    seed: int(r, 0, 9),
+  };
   const ctor: Record<string, unknown> = { embedDim, numHeads, seed: config.seed };
   if (numKvHeads !== numHeads || chance(r, 0.3)) ctor.numKvHeads = numKvHeads;
   if (explicitHeadDim) ctor.headDim = headDim;
@@ -88,7 +139,20 @@ export function genMha(r: Rng, s: CallSpec): void {
   const B = size(r, [1, 1, 2, 3]);
   const Lq = size(r, [1, 2, 3, 5, 7]);
   const Lk = self ? Lq : size(r, [1, 2, 3, 5, 7]);
-  const m: MhaModel = { config, ctorOnly: false, B, Lq, Lk, self, causal: false, padding: false, needWeights: false, averageWeights: true, out: false, shapeOnly: false };
+  const m: MhaModel = {
+    config,
+    ctorOnly: false,
+    B,
+    Lq,
+    Lk,
+    self,
+    causal: false,
+    padding: false,
+    needWeights: false,
+    averageWeights: true,
+    out: false,
+    shapeOnly: false,
+  };
   const query = tensorSpec('q', [B, Lq, embedDim]);
   const fo: Record<string, unknown> = {};
   if (chance(r, 0.3)) fo.causal = m.causal = chance(r, 0.8);
@@ -107,7 +171,17 @@ export function genMha(r: Rng, s: CallSpec): void {
   if (chance(r, 0.15)) {
     m.shapeOnly = true;
     const extra = pick(r, ['positional', 'window', 'softcap', 'sinks']);
-    fo[extra] = extra === 'positional' ? options({ type: 'alibi' }) : extra === 'window' ? options({ left: int(r, 0, 3) }) : extra === 'softcap' ? 5 : list('array', Array.from({ length: numHeads }, () => 0.5));
+    fo[extra] =
+      extra === 'positional'
+        ? options({ type: 'alibi' })
+        : extra === 'window'
+          ? options({ left: int(r, 0, 3) })
+          : extra === 'softcap'
+            ? 5
+            : list(
+                'array',
+                Array.from({ length: numHeads }, () => 0.5),
+              );
   }
   const args: unknown[] = [query];
   if (!self) args.push(tensorSpec('k', [B, Lk, config.kdim]), tensorSpec('v', [B, Lk, config.vdim]));
@@ -126,13 +200,19 @@ export function genMha(r: Rng, s: CallSpec): void {
       s,
       hasOptions: true,
       tensors: () => [],
-      opts: () => (typeof s.ctor === 'object' && s.ctor !== null && (s.ctor as OptionsSpec).kind === 'options' ? (s.ctor as OptionsSpec) : options({})),
+      opts: () =>
+        typeof s.ctor === 'object' && s.ctor !== null && (s.ctor as OptionsSpec).kind === 'options'
+          ? (s.ctor as OptionsSpec)
+          : options({}),
       optsPath: 'ctor',
       pollutable: { numKvHeads: () => 1, headDim: () => 1, bias: () => !config.bias, kdim: () => 3, seed: () => 7 },
       badValue: (key) => {
         if (key === 'bias') return [wrongType(r, 'boolean'), 'error', 'constructor option: wrong type'];
         // seed takes any integer in [0, 2^32); the sizes positive integers up to 2^31 - 1.
-        const v = pick(r, key === 'seed' ? [-1, 1.5, NaN, 2 ** 32, '2', 2n, null] : [0, ...BAD_INTEGERS, 2 ** 31, obj('number-object')]);
+        const v = pick(
+          r,
+          key === 'seed' ? [-1, 1.5, NaN, 2 ** 32, '2', 2n, null] : [0, ...BAD_INTEGERS, 2 ** 31, obj('number-object')],
+        );
         return [v, 'error', 'constructor option: bad size'];
       },
       laterValue: (key) => (key === 'bias' ? !config.bias : pick(r, [0, 1e6, NaN])),
@@ -157,22 +237,59 @@ export function genMha(r: Rng, s: CallSpec): void {
       attnMask: () => foreign({ ...tensorSpec('attnMask', [Lq, Lk], 'bool', 'u8'), density: 1 }),
       softcap: () => 0.01,
       window: () => options({ left: 0, right: 0 }),
-      sinks: () => list('array', Array.from({ length: numHeads }, () => 5)),
+      sinks: () =>
+        list(
+          'array',
+          Array.from({ length: numHeads }, () => 5),
+        ),
       positional: () => options({ type: 'alibi' }),
     },
     badValue: (key) => {
-      if (key === 'causal' || key === 'needWeights' || key === 'averageWeights') return [wrongType(r, 'boolean'), 'error', `forward option ${key}: wrong type`];
+      if (key === 'causal' || key === 'needWeights' || key === 'averageWeights')
+        return [wrongType(r, 'boolean'), 'error', `forward option ${key}: wrong type`];
       if (key === 'softcap') {
         const [v, e] = softcapEdge(r);
-        return e === 'error' ? [v, e, 'forward option softcap: edge value (refused)'] : [-1, 'error', 'forward option softcap: negative'];
+        return e === 'error'
+          ? [v, e, 'forward option softcap: edge value (refused)']
+          : [-1, 'error', 'forward option softcap: negative'];
       }
-      if (key === 'window') return [options({ left: pick(r, BAD_INTEGERS) }), 'error', 'forward option window: bad side'];
-      if (key === 'sinks') return [list('array', Array.from({ length: numHeads + 1 }, () => 0)), 'error', 'forward option sinks: wrong length'];
-      if (key === 'positional') return [pick(r, [options({ type: 'nope' }), options({}), 5, options({ type: 'alibi', slopes: 'x' })]), 'error', 'forward option positional: bad'];
-      if (key === 'keyPaddingMask' || key === 'attnMask') return [pick(r, [tensorSpec(key, [B + 1, Lk + 1], 'bool', 'u8'), { ...tensorSpec(key, [B, Lk]), elem: 'f64' }, 'x']), 'error', `forward option ${key}: wrong shape or type`];
-      return [pick(r, [5, 'x', tensorSpec('out', [B, Lq, embedDim + 1], 'sentinel')]), 'error', 'forward option out: wrong type or shape'];
+      if (key === 'window')
+        return [options({ left: pick(r, BAD_INTEGERS) }), 'error', 'forward option window: bad side'];
+      if (key === 'sinks')
+        return [
+          list(
+            'array',
+            Array.from({ length: numHeads + 1 }, () => 0),
+          ),
+          'error',
+          'forward option sinks: wrong length',
+        ];
+      if (key === 'positional')
+        return [
+          pick(r, [options({ type: 'nope' }), options({}), 5, options({ type: 'alibi', slopes: 'x' })]),
+          'error',
+          'forward option positional: bad',
+        ];
+      if (key === 'keyPaddingMask' || key === 'attnMask')
+        return [
+          pick(r, [tensorSpec(key, [B + 1, Lk + 1], 'bool', 'u8'), { ...tensorSpec(key, [B, Lk]), elem: 'f64' }, 'x']),
+          'error',
+          `forward option ${key}: wrong shape or type`,
+        ];
+      return [
+        pick(r, [5, 'x', tensorSpec('out', [B, Lq, embedDim + 1], 'sentinel')]),
+        'error',
+        'forward option out: wrong type or shape',
+      ];
     },
-    laterValue: (key) => (key === 'causal' ? !m.causal : key === 'softcap' ? -1 : key === 'out' ? foreign(tensorSpec('out', [B, Lq, embedDim], 'sentinel')) : undefined),
+    laterValue: (key) =>
+      key === 'causal'
+        ? !m.causal
+        : key === 'softcap'
+          ? -1
+          : key === 'out'
+            ? foreign(tensorSpec('out', [B, Lq, embedDim], 'sentinel'))
+            : undefined,
     maskLike: (t) => t.role === 'keyPaddingMask' || t.role === 'attnMask',
     spoofable: (t) => t.role !== 'keyPaddingMask' && t.role !== 'attnMask',
   };
@@ -214,20 +331,58 @@ export function genSelfAttention(r: Rng, s: CallSpec): void {
     tensors: () => tensorsIn(s.args),
     opts: optsOf(s, 1),
     optsPath: 'options',
-    pollutable: { lengths: () => list('array', Array.from({ length: B }, () => 0)), paddingValue: () => 0, scale: () => 0, causal: () => true },
+    pollutable: {
+      lengths: () =>
+        list(
+          'array',
+          Array.from({ length: B }, () => 0),
+        ),
+      paddingValue: () => 0,
+      scale: () => 0,
+      causal: () => true,
+    },
     badValue: (key) => {
       if (key === 'lengths') {
         const k = int(r, 0, 2);
-        if (k === 0) return [list('array', Array.from({ length: B + 1 }, () => 0)), 'error', 'option lengths: wrong count'];
-        if (k === 1 && B > 0) return [list('array', Array.from({ length: B }, (_, i) => (i === 0 ? pick(r, [-1, L + 1, 1.5, NaN, '2', null]) : 0))), 'error', 'option lengths: bad entry'];
+        if (k === 0)
+          return [
+            list(
+              'array',
+              Array.from({ length: B + 1 }, () => 0),
+            ),
+            'error',
+            'option lengths: wrong count',
+          ];
+        if (k === 1 && B > 0)
+          return [
+            list(
+              'array',
+              Array.from({ length: B }, (_, i) => (i === 0 ? pick(r, [-1, L + 1, 1.5, NaN, '2', null]) : 0)),
+            ),
+            'error',
+            'option lengths: bad entry',
+          ];
         return [pick(r, [5, 'abc', null, true]), 'error', 'option lengths: not an array'];
       }
-      if (key === 'paddingValue') return [pick(r, ['0', null, 0n, obj('number-object')]), 'error', 'option paddingValue: wrong type'];
+      if (key === 'paddingValue')
+        return [pick(r, ['0', null, 0n, obj('number-object')]), 'error', 'option paddingValue: wrong type'];
       if (key === 'causal') return [wrongType(r, 'boolean'), 'error', 'option causal: wrong type'];
       const [v, e] = scaleEdge(r);
-      return e === 'error' ? [v, e, 'option scale: edge value (refused)'] : [wrongType(r, 'number'), 'error', 'option scale: wrong type'];
+      return e === 'error'
+        ? [v, e, 'option scale: edge value (refused)']
+        : [wrongType(r, 'number'), 'error', 'option scale: wrong type'];
     },
-    laterValue: (key) => (key === 'lengths' ? list('array', Array.from({ length: B }, () => 0)) : key === 'scale' ? NaN : key === 'causal' ? !model.causal : 'x'),
+    laterValue: (key) =>
+      key === 'lengths'
+        ? list(
+            'array',
+            Array.from({ length: B }, () => 0),
+          )
+        : key === 'scale'
+          ? NaN
+          : key === 'causal'
+            ? !model.causal
+            : 'x',
   });
   if (o.lengths !== undefined && o.paddingValue !== undefined) mark(s, 'error', 'lengths and paddingValue both');
 }

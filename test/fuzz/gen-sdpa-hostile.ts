@@ -1,14 +1,47 @@
 // Hostile changes to a valid scaledDotProductAttention call, each with what the call must then do.
 import type { Rng } from '../../src/util/rng';
-import { aliasExpect, chance, int, list, mark, options, pick, product, rebacked, spoilElem, spoilLength, spoilShape, spoof, tensorSpec, wrap } from './gen-values';
+import {
+  aliasExpect,
+  chance,
+  int,
+  list,
+  mark,
+  options,
+  pick,
+  product,
+  rebacked,
+  spoilElem,
+  spoilLength,
+  spoilShape,
+  spoof,
+  tensorSpec,
+  wrap,
+} from './gen-values';
 import { badContainer, badOption } from './gen-sdpa-options';
-import { batch, diagonals, ensureOpts, foreign, hasWork, heads, outDims, scoreDims, shapeOf, tensors, type SdpaCtx } from './sdpa-model';
+import {
+  batch,
+  diagonals,
+  ensureOpts,
+  foreign,
+  hasWork,
+  heads,
+  outDims,
+  scoreDims,
+  shapeOf,
+  tensors,
+  type SdpaCtx,
+} from './sdpa-model';
 import { isTagged, type CallSpec, type SdpaModel, type TensorSpec } from './spec';
 
 /** Zero-size tensors with a huge other dimension (finding 1): kernels must not loop over it. */
 export function hugeDims(r: Rng, s: CallSpec, m: SdpaModel): void {
   const H = pick(r, [2 ** 31 - 1, 2 ** 31, 2 ** 36, 2 ** 40, 2 ** 53, 2 ** 60]);
-  const where = pick(r, m.rank === 4 ? ['batch', 'seqQ', 'seqK', 'heads', 'batch, empty seqs'] : ['batch', 'seqQ', 'seqK', 'batch, empty seqs']);
+  const where = pick(
+    r,
+    m.rank === 4
+      ? ['batch', 'seqQ', 'seqK', 'heads', 'batch, empty seqs']
+      : ['batch', 'seqQ', 'seqK', 'batch, empty seqs'],
+  );
   if (where === 'batch') Object.assign(m, { B: H, D: 0, Dv: 0 });
   else if (where === 'seqQ') Object.assign(m, { Lq: H, D: 0, Dv: 0 });
   else if (where === 'seqK') Object.assign(m, { Lk: H, D: 0, Dv: 0 });
@@ -30,14 +63,31 @@ function mismatch(r: Rng, c: SdpaCtx): void {
     t.length = product(dims);
   };
   const bump = (d: number) => (d + 1 === 1 ? d + 2 : d + 1);
-  const kind = pick(r, ['k dHead', 'k batch', 'v seqK', 'kv heads', 'q rank', 'out shape', 'weightsOut shape', 'mask shape', 'relativeBias shape', 'per-head length']);
+  const kind = pick(r, [
+    'k dHead',
+    'k batch',
+    'v seqK',
+    'kv heads',
+    'q rank',
+    'out shape',
+    'weightsOut shape',
+    'mask shape',
+    'relativeBias shape',
+    'per-head length',
+  ]);
   const last = (t: TensorSpec) => t.dims.length - 1;
   switch (kind) {
     case 'k dHead':
-      reshape(c.k, c.k.dims.map((d, i) => (i === last(c.k) ? d + 1 : d)));
+      reshape(
+        c.k,
+        c.k.dims.map((d, i) => (i === last(c.k) ? d + 1 : d)),
+      );
       break;
     case 'k batch':
-      reshape(c.k, c.k.dims.map((d, i) => (i === 0 ? d + 1 : d)));
+      reshape(
+        c.k,
+        c.k.dims.map((d, i) => (i === 0 ? d + 1 : d)),
+      );
       break;
     case 'v seqK':
       reshape(c.v, shapeOf(m, m.Hkv, m.Lk + 1, m.Dv));
@@ -57,7 +107,11 @@ function mismatch(r: Rng, c: SdpaCtx): void {
       const key = kind === 'out shape' ? 'out' : 'weightsOut';
       const dims = key === 'out' ? outDims(m) : scoreDims(m);
       const at = int(r, 0, dims.length - 1);
-      o.own[key] = tensorSpec(key, chance(r, 0.2) ? dims.slice(1) : dims.map((d, i) => (i === at ? d + 1 : d)), 'sentinel');
+      o.own[key] = tensorSpec(
+        key,
+        chance(r, 0.2) ? dims.slice(1) : dims.map((d, i) => (i === at ? d + 1 : d)),
+        'sentinel',
+      );
       break;
     }
     case 'mask shape': {
@@ -73,11 +127,13 @@ function mismatch(r: Rng, c: SdpaCtx): void {
       break;
     }
     default:
-      o.own[pick(r, ['alibiSlopes', 'sinks'])] = list('array', Array.from({ length: heads(m) + 1 }, () => 0.5));
+      o.own[pick(r, ['alibiSlopes', 'sinks'])] = list(
+        'array',
+        Array.from({ length: heads(m) + 1 }, () => 0.5),
+      );
   }
   mark(s, 'error', `shape mismatch: ${kind}`);
 }
-
 
 /** Getters on options and tensors: throwing, changing between reads, detaching or shrinking buffers. */
 function getter(r: Rng, c: SdpaCtx): void {
@@ -86,7 +142,11 @@ function getter(r: Rng, c: SdpaCtx): void {
   if (!('causal' in o.own)) o.own.causal = m.causal;
   const ts = tensors(c);
   const t = pick(r, ts);
-  const tensorPaths = [`${t.role}.data`, `${t.role}.shape`, ...(t.shape.length ? [`${t.role}.shape[${int(r, 0, t.shape.length - 1)}]`] : [])];
+  const tensorPaths = [
+    `${t.role}.data`,
+    `${t.role}.shape`,
+    ...(t.shape.length ? [`${t.role}.shape[${int(r, 0, t.shape.length - 1)}]`] : []),
+  ];
   const optionPaths = Object.keys(o.own).map((key) => `options.${key}`);
   const w = o.own.window;
   if (isTagged(w) && w.kind === 'options') {
@@ -107,7 +167,10 @@ function getter(r: Rng, c: SdpaCtx): void {
     s.traps.push({ kind: 'getter-first', path, first: firstValue(path) });
     return mark(s, 'error', 'getter invalid on the first read only');
   }
-  const victim = pick(r, ts.filter((x) => !x.alias));
+  const victim = pick(
+    r,
+    ts.filter((x) => !x.alias),
+  );
   if (kind === 'detach') {
     if (victim.backing === 'sab' || victim.backing === 'gsab') victim.backing = 'plain';
     s.traps.push({ kind: 'getter-detach', path, victim: victim.role });
@@ -129,7 +192,8 @@ function firstValue(path: string): unknown {
 function laterValue(r: Rng, c: SdpaCtx, path: string, t: TensorSpec): unknown {
   const { m } = c;
   if (path.endsWith('.data')) return foreign(tensorSpec(t.role, [t.length + 1], 'sentinel'));
-  if (path.endsWith('.shape')) return pick(r, [[2 ** 40, ...t.dims.slice(1).map(() => 0)], t.dims.slice().reverse(), 'x']);
+  if (path.endsWith('.shape'))
+    return pick(r, [[2 ** 40, ...t.dims.slice(1).map(() => 0)], t.dims.slice().reverse(), 'x']);
   if (path.includes('.shape[')) return pick(r, [2 ** 40, NaN, -1, 0]);
   const key = path.split('.')[1];
   if (path === 'options.window.left') return pick(r, [-1, 0, 2 ** 53]);
@@ -156,15 +220,43 @@ function laterValue(r: Rng, c: SdpaCtx, path: string, t: TensorSpec): unknown {
       return pick(r, [options({ left: 0, right: 0 }), 'x']);
     case 'alibiSlopes':
     case 'sinks':
-      return list('array', Array.from({ length: heads(m) }, () => NaN));
+      return list(
+        'array',
+        Array.from({ length: heads(m) }, () => NaN),
+      );
     case 'kvLengths':
-      return pick(r, [list('array', Array.from({ length: batch(m) }, () => -1)), list('i32', Array.from({ length: batch(m) }, () => 0)), 'x']);
+      return pick(r, [
+        list(
+          'array',
+          Array.from({ length: batch(m) }, () => -1),
+        ),
+        list(
+          'i32',
+          Array.from({ length: batch(m) }, () => 0),
+        ),
+        'x',
+      ]);
     default:
       return pick(r, [foreign(tensorSpec('relativeBias', [1, diagonals(m)], 'sentinel')), 'x']);
   }
 }
 
-const OPTION_KEYS = ['causal', 'scale', 'softcap', 'layout', 'causalAlignment', 'compute', 'mask', 'out', 'weightsOut', 'window', 'alibiSlopes', 'sinks', 'relativeBias', 'kvLengths'];
+const OPTION_KEYS = [
+  'causal',
+  'scale',
+  'softcap',
+  'layout',
+  'causalAlignment',
+  'compute',
+  'mask',
+  'out',
+  'weightsOut',
+  'window',
+  'alibiSlopes',
+  'sinks',
+  'relativeBias',
+  'kvLengths',
+];
 /** Option keys, and the window's own. */
 const POLLUTABLE = [...OPTION_KEYS, 'left', 'right'];
 
@@ -193,13 +285,22 @@ export function pollutionValue(c: SdpaCtx, key: string): unknown {
     case 'window':
       return options({ left: 0, right: 0 });
     case 'alibiSlopes':
-      return list('array', Array.from({ length: heads(m) }, () => 1));
+      return list(
+        'array',
+        Array.from({ length: heads(m) }, () => 1),
+      );
     case 'sinks':
-      return list('array', Array.from({ length: heads(m) }, () => 5));
+      return list(
+        'array',
+        Array.from({ length: heads(m) }, () => 5),
+      );
     case 'relativeBias':
       return foreign(tensorSpec('relativeBias', [1, diagonals(m)], 'sentinel'));
     case 'kvLengths':
-      return list('array', Array.from({ length: batch(m) }, () => 0));
+      return list(
+        'array',
+        Array.from({ length: batch(m) }, () => 0),
+      );
     default:
       return 0;
   }
@@ -219,7 +320,8 @@ function pollute(r: Rng, c: SdpaCtx): void {
 function inherit(r: Rng, c: SdpaCtx): void {
   const o = ensureOpts(c);
   o.inherit = {};
-  for (const key of [pick(r, OPTION_KEYS), pick(r, OPTION_KEYS)]) if (!(key in o.own)) o.inherit[key] = pollutionValue(c, key);
+  for (const key of [pick(r, OPTION_KEYS), pick(r, OPTION_KEYS)])
+    if (!(key in o.own)) o.inherit[key] = pollutionValue(c, key);
   mark(c.s, 'either', 'options from Object.create(proto)');
 }
 
@@ -232,7 +334,9 @@ function alias(r: Rng, c: SdpaCtx): void {
     return mark(s, 'value', 'k is q', 2);
   }
   const which = pick(r, ['out', 'weightsOut'] as const);
-  const t = (o.own[which] as TensorSpec | undefined) ?? tensorSpec(which, which === 'out' ? outDims(m) : scoreDims(m), 'sentinel');
+  const t =
+    (o.own[which] as TensorSpec | undefined) ??
+    tensorSpec(which, which === 'out' ? outDims(m) : scoreDims(m), 'sentinel');
   if (!isTagged(t) || t.kind !== 'tensor' || t.elem !== 'f32') return;
   o.own[which] = t;
   if (which === 'out') m.out = true;
@@ -243,11 +347,19 @@ function alias(r: Rng, c: SdpaCtx): void {
   t.alias = { of: victim.role, mode };
   if (mode === 'twin') victim.backing = 'sab';
   const e = aliasExpect(t, victim);
-  mark(s, e, `${which} ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} ${victim.role === 'q' || victim.role === 'k' || victim.role === 'v' ? 'an input' : victim.role}`, e === 'value' ? 2 : 0);
+  mark(
+    s,
+    e,
+    `${which} ${mode === 'twin' ? 'overlaps through a second SharedArrayBuffer' : mode === 'disjoint' ? 'next to' : 'overlaps'} ${victim.role === 'q' || victim.role === 'k' || victim.role === 'v' ? 'an input' : victim.role}`,
+    e === 'value' ? 2 : 0,
+  );
 }
 
 function afterCall(r: Rng, c: SdpaCtx): void {
-  const victim = pick(r, tensors(c).filter((x) => !x.alias));
+  const victim = pick(
+    r,
+    tensors(c).filter((x) => !x.alias),
+  );
   const isOutput = victim.role === 'out' || victim.role === 'weightsOut';
   if (chance(r, 0.7)) {
     if (victim.backing === 'sab' || victim.backing === 'gsab') victim.backing = 'plain';
@@ -256,7 +368,11 @@ function afterCall(r: Rng, c: SdpaCtx): void {
     victim.backing = 'rab';
     c.s.traps.push({ kind: 'after-call-resize', victim: victim.role });
   }
-  mark(c.s, isOutput ? 'nocrash' : 'either', `async: ${isOutput ? 'an output' : 'an input'} detached or shrunk while running`);
+  mark(
+    c.s,
+    isOutput ? 'nocrash' : 'either',
+    `async: ${isOutput ? 'an output' : 'an input'} detached or shrunk while running`,
+  );
 }
 
 export function applySdpaHostile(r: Rng, c: SdpaCtx): void {
@@ -269,33 +385,46 @@ export function applySdpaHostile(r: Rng, c: SdpaCtx): void {
     [7, () => spoilShape(r, s, pick(r, roles()))],
     [3, () => spoilLength(r, s, pick(r, roles()))],
     [6, () => mismatch(r, c)],
-    [5, () => {
-      const t = pick(r, roles());
-      spoilElem(r, s, t, t.role === 'mask');
-    }],
-    [6, () => {
-      const t = pick(r, roles());
-      spoof(r, s, t, t.role === 'mask');
-    }],
+    [
+      5,
+      () => {
+        const t = pick(r, roles());
+        spoilElem(r, s, t, t.role === 'mask');
+      },
+    ],
+    [
+      6,
+      () => {
+        const t = pick(r, roles());
+        spoof(r, s, t, t.role === 'mask');
+      },
+    ],
     [5, () => wrap(r, s, pick(r, roles()))],
-    [6, () => {
-      for (const t of chance(r, 0.5) ? roles() : [pick(r, roles())]) {
-        rebacked(r, s, t);
-        // Async calls refuse resizable buffers: they could shrink under the kernel (README); a call with
-        // no work may return before looking.
-        if (c.async && t.backing === 'rab') mark(s, hasWork(c.m) ? 'error' : 'either', 'async: a resizable ArrayBuffer');
-      }
-    }],
+    [
+      6,
+      () => {
+        for (const t of chance(r, 0.5) ? roles() : [pick(r, roles())]) {
+          rebacked(r, s, t);
+          // Async calls refuse resizable buffers: they could shrink under the kernel (README); a call with
+          // no work may return before looking.
+          if (c.async && t.backing === 'rab')
+            mark(s, hasWork(c.m) ? 'error' : 'either', 'async: a resizable ArrayBuffer');
+        }
+      },
+    ],
     [12, () => badOption(r, c)],
     [first ? 4 : 0, () => badContainer(r, c)],
     [12, () => getter(r, c)],
     [7, () => pollute(r, c)],
     [3, () => inherit(r, c)],
     [6, () => alias(r, c)],
-    [2, () => {
-      pick(r, [c.q, c.k, c.v]).fill = pick(r, ['nan', 'inf']);
-      mark(s, 'nocrash', 'NaN or Infinity in q, k or v');
-    }],
+    [
+      2,
+      () => {
+        pick(r, [c.q, c.k, c.v]).fill = pick(r, ['nan', 'inf']);
+        mark(s, 'nocrash', 'NaN or Infinity in q, k or v');
+      },
+    ],
     [c.async ? 14 : 0, () => afterCall(r, c)],
   ];
   const total = ops.reduce((a, [w]) => a + w, 0);
@@ -305,4 +434,3 @@ export function applySdpaHostile(r: Rng, c: SdpaCtx): void {
     if (u < 0) return f();
   }
 }
-

@@ -1,13 +1,44 @@
 // Hostile values for scaledDotProductAttention's options: wrong types, edge numbers, odd containers.
 import type { Rng } from '../../src/util/rng';
-import { BAD_INTEGERS, chance, int, list, mark, obj, options, perHeadEdge, pick, scaleEdge, softcapEdge, spoilElem, tensorSpec, wrongType } from './gen-values';
+import {
+  BAD_INTEGERS,
+  chance,
+  int,
+  list,
+  mark,
+  obj,
+  options,
+  perHeadEdge,
+  pick,
+  scaleEdge,
+  softcapEdge,
+  spoilElem,
+  tensorSpec,
+  wrongType,
+} from './gen-values';
 import { batch, diagonals, ensureOpts, heads, outDims, scoreDims, type SdpaCtx } from './sdpa-model';
 
 /** A wrong type or an edge value for one option. */
 export function badOption(r: Rng, c: SdpaCtx): void {
   const { m, s } = c;
   const o = ensureOpts(c).own;
-  const name = pick(r, ['scale', 'causal', 'causalAlignment', 'layout', 'compute', 'softcap', 'window', 'alibiSlopes', 'sinks', 'kvLengths', 'relativeBias', 'mask', 'out', 'weightsOut', 'unknown']);
+  const name = pick(r, [
+    'scale',
+    'causal',
+    'causalAlignment',
+    'layout',
+    'compute',
+    'softcap',
+    'window',
+    'alibiSlopes',
+    'sinks',
+    'kvLengths',
+    'relativeBias',
+    'mask',
+    'out',
+    'weightsOut',
+    'unknown',
+  ]);
   const typeErr = (v: unknown) => {
     o[name] = v;
     mark(s, 'error', `option ${name}: wrong type`);
@@ -95,14 +126,32 @@ export function badOption(r: Rng, c: SdpaCtx): void {
         return mark(s, 'error', 'option kvLengths: not an Int32Array or array');
       }
       if (k === 2) {
-        o.kvLengths = list(pick(r, ['i32', 'array']), counts(batch(m) > 0 && chance(r, 0.5) ? batch(m) - 1 : batch(m) + 1));
+        o.kvLengths = list(
+          pick(r, ['i32', 'array']),
+          counts(batch(m) > 0 && chance(r, 0.5) ? batch(m) - 1 : batch(m) + 1),
+        );
         return mark(s, 'error', 'option kvLengths: wrong count');
       }
       if (m.B === 0 || m.B > 64) return typeErr(pick(r, ['x', 5, null]));
       const values = counts(m.B);
       const at = int(r, 0, m.B - 1);
       if (k === 3) {
-        values[at] = pick(r, [-1, m.Lk + 1, 0.5, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53, '2', null, undefined, 1n, obj('number-object')]);
+        values[at] = pick(r, [
+          -1,
+          m.Lk + 1,
+          0.5,
+          1.5,
+          NaN,
+          Infinity,
+          -Infinity,
+          2 ** 31,
+          2 ** 53,
+          '2',
+          null,
+          undefined,
+          1n,
+          obj('number-object'),
+        ]);
         o.kvLengths = list('array', values);
         return mark(s, 'error', 'option kvLengths: bad entry');
       }
@@ -153,7 +202,21 @@ export function badContainer(r: Rng, c: SdpaCtx): void {
     const v = pick(r, ['map', 'date'] as const);
     s.args[3] = obj(v);
     const m = c.m;
-    Object.assign(m, { scale: undefined, causal: false, topLeft: false, softcap: undefined, window: undefined, alibi: undefined, sinks: undefined, kvLengths: undefined, mask: undefined, relativeBias: undefined, out: false, weightsOut: false, bf16: false });
+    Object.assign(m, {
+      scale: undefined,
+      causal: false,
+      topLeft: false,
+      softcap: undefined,
+      window: undefined,
+      alibi: undefined,
+      sinks: undefined,
+      kvLengths: undefined,
+      mask: undefined,
+      relativeBias: undefined,
+      out: false,
+      weightsOut: false,
+      bf16: false,
+    });
     if (c.q.fill === 'zero') c.q.fill = 'normal';
     return mark(s, 'either', `options a ${v}`);
   }
@@ -163,5 +226,10 @@ export function badContainer(r: Rng, c: SdpaCtx): void {
   }
   const o = ensureOpts(c);
   o.container = pick(r, ['null-proto', 'frozen', 'proxy', 'class-instance', 'json-proto'] as const);
-  mark(s, o.container === 'json-proto' ? 'either' : 'value', `options container ${o.container}`, o.container !== 'json-proto' ? 2 : 0);
+  mark(
+    s,
+    o.container === 'json-proto' ? 'either' : 'value',
+    `options container ${o.container}`,
+    o.container !== 'json-proto' ? 2 : 0,
+  );
 }

@@ -2,7 +2,19 @@
 // 4-D, both layouts, GQA, every option), then at most two hostile changes from gen-sdpa-hostile.ts,
 // the second only where the first did not reach (gen-combine.ts).
 import type { Rng } from '../../src/util/rng';
-import { chance, int, list, mark, options, perHeadEdge, pick, scaleEdge, size, softcapEdge, tensorSpec } from './gen-values';
+import {
+  chance,
+  int,
+  list,
+  mark,
+  options,
+  perHeadEdge,
+  pick,
+  scaleEdge,
+  size,
+  softcapEdge,
+  tensorSpec,
+} from './gen-values';
 import { applyTwo } from './gen-combine';
 import { applySdpaHostile, hugeDims } from './gen-sdpa-hostile';
 import { diagonals, outDims, scoreDims, shapeOf, type SdpaCtx } from './sdpa-model';
@@ -79,7 +91,8 @@ function validOptions(r: Rng, s: CallSpec, m: SdpaModel): Record<string, unknown
   }
   if (chance(r, 0.15)) {
     const w: Record<string, unknown> = {};
-    for (const side of ['left', 'right'] as const) if (chance(r, 0.7)) w[side] = chance(r, 0.05) ? 2 ** 31 - 1 : int(r, 0, m.Lk + 2);
+    for (const side of ['left', 'right'] as const)
+      if (chance(r, 0.7)) w[side] = chance(r, 0.05) ? 2 ** 31 - 1 : int(r, 0, m.Lk + 2);
     o.window = options(w);
     m.window = w as SdpaModel['window'];
   }
@@ -91,7 +104,9 @@ function validOptions(r: Rng, s: CallSpec, m: SdpaModel): Record<string, unknown
   }
   for (const name of ['alibiSlopes', 'sinks'] as const) {
     if (!chance(r, 0.12)) continue;
-    const values = Array.from({ length: m.Hq }, () => (name === 'sinks' ? (r.uniform() - 0.5) * 6 : r.uniform() * 2 - 1));
+    const values = Array.from({ length: m.Hq }, () =>
+      name === 'sinks' ? (r.uniform() - 0.5) * 6 : r.uniform() * 2 - 1,
+    );
     if (m.Hq > 0 && chance(r, 0.2)) {
       const [v, e] = perHeadEdge(r);
       if (e === 'value') values[int(r, 0, m.Hq - 1)] = v;
@@ -127,7 +142,11 @@ function validOptions(r: Rng, s: CallSpec, m: SdpaModel): Record<string, unknown
 
 /** q, k and v of the model (q zero under a huge scale, q and k +1e20 under overflow). */
 function sdpaArgs(m: SdpaModel): { q: TensorSpec; k: TensorSpec; v: TensorSpec } {
-  const fillQ = m.overflow ? 'overflow' : m.scale !== undefined && Math.abs(Math.fround(m.scale)) > 1e3 ? 'zero' : 'normal';
+  const fillQ = m.overflow
+    ? 'overflow'
+    : m.scale !== undefined && Math.abs(Math.fround(m.scale)) > 1e3
+      ? 'zero'
+      : 'normal';
   return {
     q: tensorSpec('q', shapeOf(m, m.Hq, m.Lq, m.D), fillQ),
     k: tensorSpec('k', shapeOf(m, m.Hkv, m.Lk, m.D), m.overflow ? 'overflow' : 'normal'),
@@ -141,7 +160,15 @@ export function genSdpa(r: Rng, s: CallSpec, async: boolean): void {
   const huge = chance(r, 0.07);
   if (huge) hugeDims(r, s, m);
   const o: Record<string, unknown> = huge ? (m.layout === 'bshd' ? { layout: m.layout } : {}) : validOptions(r, s, m);
-  if (!huge && chance(r, 0.03) && m.D > 0 && o.softcap === undefined && m.mask !== 'additive' && !m.bf16 && (m.scale === undefined || (Math.fround(m.scale) > 0.01 && m.scale <= 10))) {
+  if (
+    !huge &&
+    chance(r, 0.03) &&
+    m.D > 0 &&
+    o.softcap === undefined &&
+    m.mask !== 'additive' &&
+    !m.bf16 &&
+    (m.scale === undefined || (Math.fround(m.scale) > 0.01 && m.scale <= 10))
+  ) {
     m.overflow = true;
     mark(s, 'value', 'overflow 1e20 (NaN rows)');
   }

@@ -1,7 +1,18 @@
 // Pieces every generator shares: random picks, tensor specs, and the catalogues of hostile values
 // with what each must give under the validation contract (issue 24).
 import type { Rng } from '../../src/util/rng';
-import { weaker, type CallSpec, type Elem, type Expect, type ListSpec, type ObjSpec, type OptionsSpec, type Role, type TensorSpec, type Wrap } from './spec';
+import {
+  weaker,
+  type CallSpec,
+  type Elem,
+  type Expect,
+  type ListSpec,
+  type ObjSpec,
+  type OptionsSpec,
+  type Role,
+  type TensorSpec,
+  type Wrap,
+} from './spec';
 
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r.uniform() * xs.length)];
 export const chance = (r: Rng, p: number): boolean => r.uniform() < p;
@@ -16,8 +27,22 @@ export function size(r: Rng, xs: readonly number[] = [1, 1, 2, 3, 4, 5, 7, 8, 9,
   return chance(r, 0.05) ? 0 : pick(r, xs);
 }
 
-export function tensorSpec(role: Role, dims: number[], fill: TensorSpec['fill'] = 'normal', elem: Elem = 'f32'): TensorSpec {
-  return { kind: 'tensor', role, shape: dims.slice(), dims: dims.slice(), elem, length: product(dims), backing: 'plain', fill };
+export function tensorSpec(
+  role: Role,
+  dims: number[],
+  fill: TensorSpec['fill'] = 'normal',
+  elem: Elem = 'f32',
+): TensorSpec {
+  return {
+    kind: 'tensor',
+    role,
+    shape: dims.slice(),
+    dims: dims.slice(),
+    elem,
+    length: product(dims),
+    backing: 'plain',
+    fill,
+  };
 }
 
 /** Marks the call: the weaker expectation wins, and the label joins the call's labels, the first of which
@@ -49,7 +74,21 @@ export function badDim(r: Rng): { value: unknown; label: string } {
     case 4:
       return { value: pick(r, [NaN, Infinity]), label: 'dim NaN/Infinity' };
     default:
-      return { value: pick(r, ['2', '', null, undefined, true, 2n, obj('number-object'), obj('array'), obj('symbol'), obj('empty')]), label: 'dim not a number' };
+      return {
+        value: pick(r, [
+          '2',
+          '',
+          null,
+          undefined,
+          true,
+          2n,
+          obj('number-object'),
+          obj('array'),
+          obj('symbol'),
+          obj('empty'),
+        ]),
+        label: 'dim not a number',
+      };
   }
 }
 
@@ -86,13 +125,20 @@ export function spoilLength(r: Rng, s: CallSpec, t: TensorSpec): void {
 
 /** A wrong element type for a Float32Array argument (masks: for a Uint8Array/Float32Array one). */
 export function spoilElem(r: Rng, s: CallSpec, t: TensorSpec, isMask = false): void {
-  t.elem = pick(r, isMask ? (['f64', 'i8', 'u8c', 'u16', 'i32', 'array', 'dataview'] as const) : (['f64', 'u8', 'i32', 'u8c', 'array', 'dataview', 'arraybuffer'] as const));
+  t.elem = pick(
+    r,
+    isMask
+      ? (['f64', 'i8', 'u8c', 'u16', 'i32', 'array', 'dataview'] as const)
+      : (['f64', 'u8', 'i32', 'u8c', 'array', 'dataview', 'arraybuffer'] as const),
+  );
   mark(s, 'error', `dtype ${t.elem} (${isMask ? 'mask' : 'float'})`);
 }
 
 /** Objects that claim to be a Float32Array (or are one in disguise). */
 export function spoof(r: Rng, s: CallSpec, t: TensorSpec, isMask = false): void {
-  const kinds = isMask ? (['u8-as-f32', 'f32-as-u8', 'lying-length', 'proxy-data', 'null-proto', 'subclass'] as const) : (['u8-as-f32', 'lying-length', 'proxy-data', 'null-proto', 'subclass'] as const);
+  const kinds = isMask
+    ? (['u8-as-f32', 'f32-as-u8', 'lying-length', 'proxy-data', 'null-proto', 'subclass'] as const)
+    : (['u8-as-f32', 'lying-length', 'proxy-data', 'null-proto', 'subclass'] as const);
   const k = pick(r, kinds);
   t.spoof = k;
   if (k === 'u8-as-f32' && isMask) {
@@ -149,7 +195,8 @@ export function wrap(r: Rng, s: CallSpec, t: TensorSpec, shapeOnly = false): voi
  * victim's own array, so a length other than the output's is a shape error); bytes next to it are fine. */
 export function aliasExpect(out: TensorSpec, victim: TensorSpec): Expect {
   const mode = out.alias!.mode;
-  if (mode === 'same') return out.elem !== victim.elem || out.length !== victim.length || out.length > 0 ? 'error' : 'value';
+  if (mode === 'same')
+    return out.elem !== victim.elem || out.length !== victim.length || out.length > 0 ? 'error' : 'value';
   if (mode === 'disjoint' || out.length === 0 || victim.length === 0) return 'value';
   // Two SharedArrayBuffer objects over one memory: the overlap check cannot see it (SECURITY.md), so the
   // values are unspecified; the call must still neither crash nor throw anything uncoded.
@@ -168,12 +215,35 @@ export function rebacked(r: Rng, s: CallSpec, t: TensorSpec): void {
 
 /** Values of the wrong type for any option: strings, bigint, null, boxed primitives, objects, functions. */
 export function wrongType(r: Rng, not: 'number' | 'boolean' | 'string' | 'object'): unknown {
-  const all: unknown[] = ['1', 'true', '', 1, 0, 1n, null, true, false, obj('number-object'), obj('boolean-object'), obj('string-object'), obj('empty'), obj('array'), obj('fn'), obj('symbol'), obj('date'), obj('map')];
+  const all: unknown[] = [
+    '1',
+    'true',
+    '',
+    1,
+    0,
+    1n,
+    null,
+    true,
+    false,
+    obj('number-object'),
+    obj('boolean-object'),
+    obj('string-object'),
+    obj('empty'),
+    obj('array'),
+    obj('fn'),
+    obj('symbol'),
+    obj('date'),
+    obj('map'),
+  ];
   for (;;) {
     const v = pick(r, all);
     if (not === 'number' && typeof v === 'number') continue;
     if (not === 'boolean' && typeof v === 'boolean') continue;
-    if (not === 'object' && (v === null || (typeof v === 'object' && v !== null && ['empty', 'date', 'map'].includes((v as ObjSpec).what)))) continue;
+    if (
+      not === 'object' &&
+      (v === null || (typeof v === 'object' && v !== null && ['empty', 'date', 'map'].includes((v as ObjSpec).what)))
+    )
+      continue;
     return v;
   }
 }

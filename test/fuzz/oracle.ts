@@ -54,7 +54,13 @@ export function sdpaExpected(m: SdpaModel, b: Built): Expected {
   const shape = outDims(m);
   const wShape = scoreDims(m);
   const empty = size(shape) === 0 && (!m.weightsOut || size(wShape) === 0);
-  if (empty) return { shape, values: new Float64Array(0), tol: 0, ...(m.weightsOut ? { weights: { shape: wShape, values: new Float64Array(0), tol: 0 } } : {}) };
+  if (empty)
+    return {
+      shape,
+      values: new Float64Array(0),
+      tol: 0,
+      ...(m.weightsOut ? { weights: { shape: wShape, values: new Float64Array(0), tol: 0 } } : {}),
+    };
   const q = b.data.q as Float32Array;
   const k = b.data.k as Float32Array;
   const v = b.data.v as Float32Array;
@@ -63,7 +69,16 @@ export function sdpaExpected(m: SdpaModel, b: Built): Expected {
   const round = (xs?: number[]) => xs?.map(f32);
   const softcap = m.softcap !== undefined && m.softcap > 0 ? f32(m.softcap) : undefined;
   const ref = referenceSdpa({
-    B: m.B, Hq: m.Hq, Hkv: m.Hkv, Lq: m.Lq, Lk: m.Lk, D: m.D, Dv: m.Dv, q, k, v,
+    B: m.B,
+    Hq: m.Hq,
+    Hkv: m.Hkv,
+    Lq: m.Lq,
+    Lk: m.Lk,
+    D: m.D,
+    Dv: m.Dv,
+    q,
+    k,
+    v,
     layout: m.rank === 3 ? 'bhsd' : m.layout,
     scale: m.scale === undefined ? undefined : f32(m.scale),
     causal: m.causal,
@@ -79,7 +94,11 @@ export function sdpaExpected(m: SdpaModel, b: Built): Expected {
   // Score size: |scale|·Σ|q||k| bounds the dot product's rounding; the additive terms add theirs.
   const scale = Math.abs(m.scale === undefined ? (m.D > 0 ? 1 / Math.sqrt(m.D) : 1) : f32(m.scale));
   const M = scale * rowL1(q, m.D) * maxAbs(k);
-  const T = (mask instanceof Float32Array ? maxAbs(mask) : 0) + maxAbs(m.alibi ?? []) * (m.Lq + m.Lk) + (rel ? maxAbs(rel) : 0) + maxAbs(m.sinks ?? []);
+  const T =
+    (mask instanceof Float32Array ? maxAbs(mask) : 0) +
+    maxAbs(m.alibi ?? []) * (m.Lq + m.Lk) +
+    (rel ? maxAbs(rel) : 0) +
+    maxAbs(m.sinks ?? []);
   const tolW = (m.bf16 ? 1e-2 : 2e-6) * (1 + M + T);
   const tolOut = 2 * tolW * (1 + maxAbs(v));
   const out: Expected = { shape, values: ref.out, tol: tolOut };
@@ -105,7 +124,10 @@ function overflowRows(m: SdpaModel, e: Expected, weights: Float64Array): void {
           wz[row + j] = nan && weights[row + j] === 0 ? 1 : 0;
         }
         for (let d = 0; d < m.Dv; d++) {
-          const at = m.rank === 3 || m.layout === 'bhsd' ? ((b * m.Hq + h) * m.Lq + i) * m.Dv + d : ((b * m.Lq + i) * m.Hq + h) * m.Dv + d;
+          const at =
+            m.rank === 3 || m.layout === 'bhsd'
+              ? ((b * m.Hq + h) * m.Lq + i) * m.Dv + d
+              : ((b * m.Lq + i) * m.Hq + h) * m.Dv + d;
           rowsOut[at] = nan ? NaN : 0;
         }
       }
@@ -144,7 +166,16 @@ export function selfAttentionExpected(m: SelfAttnModel, b: Built): Expected {
       }
     }
   const ref = referenceSdpa({
-    B, Hq: 1, Hkv: 1, Lq: L, Lk: L, D: E, Dv: E, q: x, k: x, v: x,
+    B,
+    Hq: 1,
+    Hkv: 1,
+    Lq: L,
+    Lk: L,
+    D: E,
+    Dv: E,
+    q: x,
+    k: x,
+    v: x,
     scale: m.scale === undefined ? undefined : f32(m.scale),
     causal: m.causal,
     topLeft: true,
@@ -158,16 +189,34 @@ export function selfAttentionExpected(m: SelfAttnModel, b: Built): Expected {
 
 /** MultiHeadAttention.forward without positional/window/softcap/sinks, from the layer's own weights. */
 export function mhaExpected(
-  mha: { weights(): Record<string, { data: Float32Array; shape: readonly number[] }>; config: { numHeads: number; numKvHeads: number; headDim: number; embedDim: number } },
+  mha: {
+    weights(): Record<string, { data: Float32Array; shape: readonly number[] }>;
+    config: { numHeads: number; numKvHeads: number; headDim: number; embedDim: number };
+  },
   b: Built,
-  o: { self: boolean; causal: boolean; padding: boolean; needWeights: boolean; averageWeights: boolean; B: number; Lq: number; Lk: number },
+  o: {
+    self: boolean;
+    causal: boolean;
+    padding: boolean;
+    needWeights: boolean;
+    averageWeights: boolean;
+    B: number;
+    Lq: number;
+    Lk: number;
+  },
 ): Expected {
   const w = mha.weights() as unknown as Parameters<typeof mhaReference>[3];
   const q = { data: b.data.q as Float32Array, shape: b.dims.q! };
   const k = o.self ? q : { data: b.data.k as Float32Array, shape: b.dims.k! };
   const v = o.self ? q : { data: b.data.v as Float32Array, shape: b.dims.v! };
   const c = mha.config;
-  const ref = mhaReference(q, k, v, w, { heads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim, padding: o.padding ? (b.data.keyPaddingMask as Uint8Array) : undefined, causal: o.causal });
+  const ref = mhaReference(q, k, v, w, {
+    heads: c.numHeads,
+    kvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    padding: o.padding ? (b.data.keyPaddingMask as Uint8Array) : undefined,
+    causal: o.causal,
+  });
   const e: Expected = { shape: [o.B, o.Lq, c.embedDim], values: ref.out, tol: 1e-4 };
   if (o.needWeights) {
     const { B, Lq, Lk } = o;
@@ -175,7 +224,8 @@ export function mhaExpected(
     if (o.averageWeights) {
       const avg = new Float64Array(B * Lq * Lk);
       for (let bb = 0; bb < B; bb++)
-        for (let h = 0; h < H; h++) for (let i = 0; i < Lq * Lk; i++) avg[bb * Lq * Lk + i] += ref.probs[(bb * H + h) * Lq * Lk + i] / H;
+        for (let h = 0; h < H; h++)
+          for (let i = 0; i < Lq * Lk; i++) avg[bb * Lq * Lk + i] += ref.probs[(bb * H + h) * Lq * Lk + i] / H;
       e.weights = { shape: [B, Lq, Lk], values: avg, tol: 1e-4 };
     } else e.weights = { shape: [B, H, Lq, Lk], values: ref.probs, tol: 1e-4 };
   }
@@ -183,7 +233,12 @@ export function mhaExpected(
 }
 
 /** The first mismatch, or undefined: NaN must meet NaN (or 0 where zeroOk), numbers must agree within tol. */
-export function firstMismatch(got: ArrayLike<number>, want: Float64Array, tol: number, zeroOk?: Uint8Array): string | undefined {
+export function firstMismatch(
+  got: ArrayLike<number>,
+  want: Float64Array,
+  tol: number,
+  zeroOk?: Uint8Array,
+): string | undefined {
   if (got.length !== want.length) return `length ${got.length}, expected ${want.length}`;
   let worst = -1;
   let worstErr = 0;
@@ -202,5 +257,7 @@ export function firstMismatch(got: ArrayLike<number>, want: Float64Array, tol: n
       worstErr = e;
     }
   }
-  return worst < 0 ? undefined : `[${worst}] = ${got[worst]}, expected ${want[worst].toPrecision(7)} (error ${worstErr.toExponential(2)} > tolerance ${tol.toExponential(2)})`;
+  return worst < 0
+    ? undefined
+    : `[${worst}] = ${got[worst]}, expected ${want[worst].toPrecision(7)} (error ${worstErr.toExponential(2)} > tolerance ${tol.toExponential(2)})`;
 }

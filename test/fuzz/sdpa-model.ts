@@ -29,7 +29,9 @@ export interface SdpaCtx {
 
 /** q, k, v, out, weightsOut, mask, relativeBias as far as the call has them. */
 export function tensors(c: SdpaCtx): TensorSpec[] {
-  const own = Object.values(c.opts?.own ?? {}).filter((x): x is TensorSpec => isTagged(x) && x.kind === 'tensor' && !x.foreign);
+  const own = Object.values(c.opts?.own ?? {}).filter(
+    (x): x is TensorSpec => isTagged(x) && x.kind === 'tensor' && !x.foreign,
+  );
   return [c.q, c.k, c.v, ...own];
 }
 

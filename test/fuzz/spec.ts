@@ -12,15 +12,43 @@ export const weaker = (a: Expect, b: Expect): Expect => (RANK[a] >= RANK[b] ? a 
 export type Op = 'sdpa' | 'sdpaAsync' | 'linear' | 'tensor' | 'mha' | 'selfAttention';
 export const OPS: readonly Op[] = ['sdpa', 'sdpaAsync', 'linear', 'tensor', 'mha', 'selfAttention'];
 
-export type Role = 'q' | 'k' | 'v' | 'out' | 'weightsOut' | 'mask' | 'relativeBias' | 'x' | 'weight' | 'bias' | 'data' | 'keyPaddingMask' | 'attnMask' | 'key' | 'value';
+export type Role =
+  | 'q'
+  | 'k'
+  | 'v'
+  | 'out'
+  | 'weightsOut'
+  | 'mask'
+  | 'relativeBias'
+  | 'x'
+  | 'weight'
+  | 'bias'
+  | 'data'
+  | 'keyPaddingMask'
+  | 'attnMask'
+  | 'key'
+  | 'value';
 export type Elem = 'f32' | 'u8' | 'f64' | 'i32' | 'u8c' | 'i8' | 'u16' | 'array' | 'dataview' | 'arraybuffer';
 export type Backing = 'plain' | 'offset' | 'sab' | 'gsab' | 'rab';
 /** normal: N(0,1)·mag. overflow: +1e20 (products overflow float32). bool/additive: mask contents. pad-rows: some rows all 0. */
 export type Fill = 'normal' | 'overflow' | 'zero' | 'bool' | 'additive' | 'sentinel' | 'nan' | 'inf' | 'pad-rows';
 export type Spoof = 'u8-as-f32' | 'f32-as-u8' | 'lying-length' | 'proxy-data' | 'null-proto' | 'subclass';
 export type Wrap =
-  | 'frozen' | 'extra-key' | 'class-instance' | 'null-proto-object' | 'proxy' | 'proto-data' | 'pair-array' | 'missing-data'
-  | 'missing-shape' | 'revoked-proxy' | 'shape-proxy' | 'shape-int32' | 'shape-holey' | 'shape-extra-prop' | 'shape-frozen';
+  | 'frozen'
+  | 'extra-key'
+  | 'class-instance'
+  | 'null-proto-object'
+  | 'proxy'
+  | 'proto-data'
+  | 'pair-array'
+  | 'missing-data'
+  | 'missing-shape'
+  | 'revoked-proxy'
+  | 'shape-proxy'
+  | 'shape-int32'
+  | 'shape-holey'
+  | 'shape-extra-prop'
+  | 'shape-frozen';
 
 export interface TensorSpec {
   kind: 'tensor';
@@ -48,7 +76,17 @@ export interface TensorSpec {
 /** Objects that are not tensors: the wrong kind of value for almost any argument. */
 export interface ObjSpec {
   kind: 'obj';
-  what: 'empty' | 'array' | 'number-object' | 'string-object' | 'boolean-object' | 'fn' | 'symbol' | 'date' | 'revoked-proxy' | 'map';
+  what:
+    | 'empty'
+    | 'array'
+    | 'number-object'
+    | 'string-object'
+    | 'boolean-object'
+    | 'fn'
+    | 'symbol'
+    | 'date'
+    | 'revoked-proxy'
+    | 'map';
 }
 
 /** A per-head vector (alibiSlopes, sinks) or a list (lengths): values may be hostile. */
@@ -130,7 +168,16 @@ export interface TensorModel {
 }
 
 export interface MhaModel {
-  config: { embedDim: number; numHeads: number; numKvHeads: number; headDim: number; kdim: number; vdim: number; bias: boolean; seed: number };
+  config: {
+    embedDim: number;
+    numHeads: number;
+    numKvHeads: number;
+    headDim: number;
+    kdim: number;
+    vdim: number;
+    bias: boolean;
+    seed: number;
+  };
   /** Skip forward: only the constructor is checked. */
   ctorOnly: boolean;
   B: number;
@@ -185,7 +232,11 @@ function bigPower(v: number): string | undefined {
   const a = Math.abs(v);
   if (a < 2 ** 30 || !Number.isFinite(a)) return undefined;
   const sign = v < 0 ? '-' : '';
-  for (const [d, suffix] of [[0, ''], [1, '-1'], [-2, '+2']] as const) {
+  for (const [d, suffix] of [
+    [0, ''],
+    [1, '-1'],
+    [-2, '+2'],
+  ] as const) {
     const k = Math.log2(a + d);
     if (Number.isInteger(k) && a + d === 2 ** k) return `${sign}2^${k}${suffix}`;
   }
@@ -194,14 +245,21 @@ function bigPower(v: number): string | undefined {
 
 /** One line per value, for failure reports. */
 export function fmt(v: unknown, depth = 0): string {
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : bigPower(v) ?? String(v);
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : (bigPower(v) ?? String(v));
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined || v === null || typeof v === 'boolean') return String(v);
   if (!isTagged(v) || depth > 4) return '?';
   switch (v.kind) {
     case 'tensor': {
-      const extra = [v.elem !== 'f32' ? v.elem : '', v.backing !== 'plain' ? v.backing : '', v.fill !== 'normal' ? v.fill : '', v.spoof ?? '', v.wrap ?? '', v.alias ? `alias ${v.alias.mode} ${v.alias.of}` : ''].filter(Boolean);
+      const extra = [
+        v.elem !== 'f32' ? v.elem : '',
+        v.backing !== 'plain' ? v.backing : '',
+        v.fill !== 'normal' ? v.fill : '',
+        v.spoof ?? '',
+        v.wrap ?? '',
+        v.alias ? `alias ${v.alias.mode} ${v.alias.of}` : '',
+      ].filter(Boolean);
       const len = v.length !== v.dims.reduce((a, b) => a * b, 1) ? ` len ${v.length}` : '';
       return `T[${v.shape.map((x) => fmt(x, depth + 1)).join(',')}]${len}${extra.length ? `{${extra.join(' ')}}` : ''}`;
     }

@@ -65,10 +65,29 @@ interface ChildResult {
   stderr: string;
 }
 
-function runChild(o: SuperviseOptions, start: number, count: number, skip: Set<string>, failures: Failure[], stats: RangeStats): Promise<ChildResult> {
+function runChild(
+  o: SuperviseOptions,
+  start: number,
+  count: number,
+  skip: Set<string>,
+  failures: Failure[],
+  stats: RangeStats,
+): Promise<ChildResult> {
   return new Promise((resolve) => {
     const env = { ...process.env, ...(o.backend ? { ATTNKIT_BACKEND: o.backend } : {}) };
-    const args = ['--expose-gc', VITE_NODE, CHILD, '--seed', String(o.seed), '--start', String(start), '--count', String(count), '--skip', JSON.stringify([...skip])];
+    const args = [
+      '--expose-gc',
+      VITE_NODE,
+      CHILD,
+      '--seed',
+      String(o.seed),
+      '--start',
+      String(start),
+      '--count',
+      String(count),
+      '--skip',
+      JSON.stringify([...skip]),
+    ];
     if (o.ops) args.push('--ops', o.ops.join(','));
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const r: ChildResult = { lastDone: start - 1, skipped: 0, exit: '', hung: false, stderr: '', busyMs: 0 };
@@ -104,8 +123,7 @@ function runChild(o: SuperviseOptions, start: number, count: number, skip: Set<s
         else if (tag === 'e') {
           const result = rest.split(' ')[1];
           stats.byResult[result] = (stats.byResult[result] ?? 0) + 1;
-        }
-        else if (tag === 'd') {
+        } else if (tag === 'd') {
           r.stats = JSON.parse(rest) as ChildResult['stats'];
           if (r.last) r.lastDone = r.last.index;
           r.last = undefined;
@@ -152,7 +170,15 @@ export async function supervise(o: SuperviseOptions): Promise<Report> {
     const at = r.last ?? { index: r.lastDone + 1, op: '?', key: '(startup)' };
     const kind = r.hung ? `hang (no return within ${(o.hangMs ?? 10_000) / 1000} s)` : `crash (${r.exit})`;
     const tail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400);
-    failures.push({ seed: o.seed, index: at.index, op: at.op as Op, kind, labels: at.key === 'valid call' ? [] : [at.key], detail: tail, ms: 0 });
+    failures.push({
+      seed: o.seed,
+      index: at.index,
+      op: at.op as Op,
+      kind,
+      labels: at.key === 'valid call' ? [] : [at.key],
+      detail: tail,
+      ms: 0,
+    });
     if (at.key === '(startup)') break;
     stats.byResult[kind.split(' ')[0]] = (stats.byResult[kind.split(' ')[0]] ?? 0) + 1;
     const n = (strikes.get(at.key) ?? 0) + 1;
@@ -162,7 +188,21 @@ export async function supervise(o: SuperviseOptions): Promise<Report> {
     if (++restarts > (o.maxRestarts ?? 1000)) break;
   }
   stats.ms = busyMs;
-  return { seed: o.seed, ops: o.ops, start: start0, count: o.count, backend, calls: stats.calls, skipped, restarts, stoppedEarly: start < end && restarts > (o.maxRestarts ?? 1000), ms: Date.now() - t0, stats, failures, groups: group(failures) };
+  return {
+    seed: o.seed,
+    ops: o.ops,
+    start: start0,
+    count: o.count,
+    backend,
+    calls: stats.calls,
+    skipped,
+    restarts,
+    stoppedEarly: start < end && restarts > (o.maxRestarts ?? 1000),
+    ms: Date.now() - t0,
+    stats,
+    failures,
+    groups: group(failures),
+  };
 }
 
 export function group(failures: Failure[]): Group[] {
@@ -184,9 +224,15 @@ export function group(failures: Failure[]): Group[] {
 
 export function formatReport(r: Report, replay = 'npm run fuzz --'): string {
   const rate = r.stats.ms > 0 ? Math.round((r.stats.calls / r.stats.ms) * 1000) : 0;
-  const ops = Object.entries(r.stats.byOp).map(([k, n]) => `${k} ${n}`).join(', ');
-  const res = Object.entries(r.stats.byResult).map(([k, n]) => `${k} ${n}`).join(', ');
-  const exp = Object.entries(r.stats.byExpect).map(([k, n]) => `${k} ${n}`).join(', ');
+  const ops = Object.entries(r.stats.byOp)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const res = Object.entries(r.stats.byResult)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const exp = Object.entries(r.stats.byExpect)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   const lines = [
     `attnkit API fuzz [${r.backend}] seed ${r.seed}, calls ${r.start}..${r.start + r.count - 1}`,
     `${r.calls} calls in ${(r.ms / 1000).toFixed(1)} s: ${rate} calls/s (generate, build, call, check; ${(r.stats.ms / 1000).toFixed(1)} s without process starts and hang waits); ${ops}`,
@@ -197,9 +243,13 @@ export function formatReport(r: Report, replay = 'npm run fuzz --'): string {
   lines.push(`FAIL: ${r.failures.length} failures in ${r.groups.length} groups (kind · labels):`);
   const backend = r.backend.startsWith('js') ? 'js' : 'native';
   for (const g of r.groups) {
-    lines.push(`  [${g.count}] ${g.key} (${g.ops.join(', ')})${g.also.length ? `; also with: ${g.also.join('; ')}` : ''}`);
+    lines.push(
+      `  [${g.count}] ${g.key} (${g.ops.join(', ')})${g.also.length ? `; also with: ${g.also.join('; ')}` : ''}`,
+    );
     for (const d of g.details) lines.push(`        ${d}`);
-    lines.push(`        replay: ${replay} --seed ${g.first.seed} --index ${g.first.index} --backend ${backend}${r.ops ? ` --ops ${r.ops.join(',')}` : ''}`);
+    lines.push(
+      `        replay: ${replay} --seed ${g.first.seed} --index ${g.first.index} --backend ${backend}${r.ops ? ` --ops ${r.ops.join(',')}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

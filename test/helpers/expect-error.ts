@@ -2,7 +2,12 @@
 // (a string must equal the message, a RegExp must match it).
 import { expect } from 'vitest';
 
-export function expectError(fn: () => unknown, cls: new (...args: never[]) => TypeError | RangeError, code: string, ...messages: (string | RegExp)[]): void {
+export function expectError(
+  fn: () => unknown,
+  cls: new (...args: never[]) => TypeError | RangeError,
+  code: string,
+  ...messages: (string | RegExp)[]
+): void {
   let caught: unknown;
   try {
     fn();

@@ -1,6 +1,13 @@
 // Builds a random attention case, runs attnkit on it, and compares with the float64 reference.
 import { expect } from 'vitest';
-import { scaledDotProductAttention, scaledDotProductAttentionAsync, type MaskTensor, type SdpaOptions, type SdpaWindow, type Tensor } from '../../src/index';
+import {
+  scaledDotProductAttention,
+  scaledDotProductAttentionAsync,
+  type MaskTensor,
+  type SdpaOptions,
+  type SdpaWindow,
+  type Tensor,
+} from '../../src/index';
 import { randn, rng } from './random';
 import { maxAbsDiff, referenceSdpa, type RefInput, type SdpaDims } from './reference';
 
@@ -87,7 +94,24 @@ export function buildCase(spec: CaseSpec): BuiltCase {
     k: { data: k, shape: shape(spec, Hkv, Lk, D) },
     v: { data: v, shape: shape(spec, Hkv, Lk, Dv) },
     options,
-    ref: { q, k, v, B, Hq, Hkv, Lq, Lk, D, Dv, layout: spec.rank3 ? 'bhsd' : spec.layout, scale: spec.scale, causal: spec.causal, topLeft: spec.topLeft, mask: maskReader(spec.mask, target), ...x },
+    ref: {
+      q,
+      k,
+      v,
+      B,
+      Hq,
+      Hkv,
+      Lq,
+      Lk,
+      D,
+      Dv,
+      layout: spec.rank3 ? 'bhsd' : spec.layout,
+      scale: spec.scale,
+      causal: spec.causal,
+      topLeft: spec.topLeft,
+      mask: maskReader(spec.mask, target),
+      ...x,
+    },
   };
 }
 
@@ -102,13 +126,22 @@ function record(err: number, label: string): void {
 /** The spec in one line: mask by its shape, per-head arrays by their names. */
 export function describeSpec(spec: CaseSpec): string {
   const x = spec.extras;
-  const extras = x && { ...x, alibiSlopes: x.alibiSlopes && 'slopes', relativeBias: x.relativeBias && `[${x.relativeBias.heads}, Lq+Lk-1]`, sinks: x.sinks && 'sinks', kvLengths: x.kvLengths && Array.from(x.kvLengths) };
+  const extras = x && {
+    ...x,
+    alibiSlopes: x.alibiSlopes && 'slopes',
+    relativeBias: x.relativeBias && `[${x.relativeBias.heads}, Lq+Lk-1]`,
+    sinks: x.sinks && 'sinks',
+    kvLengths: x.kvLengths && Array.from(x.kvLengths),
+  };
   return JSON.stringify({ ...spec, mask: spec.mask?.shape, extras });
 }
 
 export function checkCase(spec: CaseSpec, label = describeSpec(spec)): void {
   const c = buildCase(spec);
-  const weights: Tensor = { data: new Float32Array(spec.B * spec.Hq * spec.Lq * spec.Lk), shape: spec.rank3 ? [spec.B, spec.Lq, spec.Lk] : [spec.B, spec.Hq, spec.Lq, spec.Lk] };
+  const weights: Tensor = {
+    data: new Float32Array(spec.B * spec.Hq * spec.Lq * spec.Lk),
+    shape: spec.rank3 ? [spec.B, spec.Lq, spec.Lk] : [spec.B, spec.Hq, spec.Lq, spec.Lk],
+  };
   const got = scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, weightsOut: weights });
   const want = referenceSdpa(c.ref);
   const errOut = maxAbsDiff(got.data, want.out);

@@ -47,7 +47,13 @@ export interface RefOptions {
 }
 
 /** Returns { out [B, Lq, E], probs [B, H, Lq, Lk] } in float64. */
-export function mhaReference(q: Tensor, k: Tensor, v: Tensor, w: RefWeights, o: RefOptions): { out: Float64Array; probs: Float64Array } {
+export function mhaReference(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  w: RefWeights,
+  o: RefOptions,
+): { out: Float64Array; probs: Float64Array } {
   const [B, Lq] = q.shape;
   const Lk = k.shape[1];
   const { heads: H, kvHeads: G, headDim: D } = o;
@@ -55,8 +61,10 @@ export function mhaReference(q: Tensor, k: Tensor, v: Tensor, w: RefWeights, o: 
   const K = project(k.data, B * Lk, w.wk, w.bk);
   const V = project(v.data, B * Lk, w.wv, w.bv);
   if (o.rope) {
-    for (let r = 0; r < B * Lq; r++) for (let h = 0; h < H; h++) ropeHalf(Q, (r * H + h) * D, D, o.rope.offset + (r % Lq), o.rope.base);
-    for (let r = 0; r < B * Lk; r++) for (let g = 0; g < G; g++) ropeHalf(K, (r * G + g) * D, D, o.rope.offset + (r % Lk), o.rope.base);
+    for (let r = 0; r < B * Lq; r++)
+      for (let h = 0; h < H; h++) ropeHalf(Q, (r * H + h) * D, D, o.rope.offset + (r % Lq), o.rope.base);
+    for (let r = 0; r < B * Lk; r++)
+      for (let g = 0; g < G; g++) ropeHalf(K, (r * G + g) * D, D, o.rope.offset + (r % Lk), o.rope.base);
   }
   const attn = new Float64Array(B * Lq * H * D);
   const probs = new Float64Array(B * H * Lq * Lk);

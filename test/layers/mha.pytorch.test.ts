@@ -27,16 +27,23 @@ describe('MultiHeadAttention vs nn.MultiheadAttention fixtures', () => {
   for (const file of files) {
     const fx = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'));
     it(`${fx.name}: output and ${fx.averageWeights ? 'averaged' : 'per-head'} weights within 1e-5`, () => {
-      const mha = new MultiHeadAttention(fx.options).loadPyTorch(Object.fromEntries(Object.entries(fx.stateDict).map(([k, v]) => [k, f32(v as Json)])));
+      const mha = new MultiHeadAttention(fx.options).loadPyTorch(
+        Object.fromEntries(Object.entries(fx.stateDict).map(([k, v]) => [k, f32(v as Json)])),
+      );
       const query = f32(fx.query);
       const attnMask = fx.attnMask ? (fx.attnMask.kind === 'bool' ? u8(fx.attnMask) : f32(fx.attnMask)) : undefined;
-      const { output, weights } = mha.forward(query, fx.selfAttention ? undefined : f32(fx.key), fx.selfAttention ? undefined : f32(fx.value), {
-        keyPaddingMask: fx.keyPaddingMask ? u8(fx.keyPaddingMask) : undefined,
-        attnMask,
-        causal: fx.causal,
-        needWeights: true,
-        averageWeights: fx.averageWeights,
-      });
+      const { output, weights } = mha.forward(
+        query,
+        fx.selfAttention ? undefined : f32(fx.key),
+        fx.selfAttention ? undefined : f32(fx.value),
+        {
+          keyPaddingMask: fx.keyPaddingMask ? u8(fx.keyPaddingMask) : undefined,
+          attnMask,
+          causal: fx.causal,
+          needWeights: true,
+          averageWeights: fx.averageWeights,
+        },
+      );
       expect(output.shape).toEqual(fx.output.shape);
       expect(weights?.shape).toEqual(fx.weights.shape);
       const errOut = maxDiff(output.data, fx.output.data);

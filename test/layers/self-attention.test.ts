@@ -45,7 +45,9 @@ describe('selfAttention (no projections, keras.layers.Attention style)', () => {
   }
   it('paddingValue -7 (Keras Masking(mask_value=-7)) equals lengths', () => {
     const x = paddedBatch(-7);
-    expect(Array.from(selfAttention(x, { paddingValue: -7 }).data)).toEqual(Array.from(selfAttention(x, { lengths }).data));
+    expect(Array.from(selfAttention(x, { paddingValue: -7 }).data)).toEqual(
+      Array.from(selfAttention(x, { lengths }).data),
+    );
   });
   it('a timestep with only some features equal to the padding value is not padding', () => {
     const x = paddedBatch(0);
@@ -69,6 +71,8 @@ describe('SelfAttention (with projections)', () => {
         expect(Math.abs(output.data[r * E + e] - want)).toBeLessThan(1e-5);
       }
     const mha = new MultiHeadAttention({ embedDim: E, numHeads: 2, seed: 4 });
-    expect(mha.forward(x, undefined, undefined, { keyPaddingMask: { data: padding, shape: [B, L] } }).output.data[0]).toBeCloseTo(output.data[0], 6);
+    expect(
+      mha.forward(x, undefined, undefined, { keyPaddingMask: { data: padding, shape: [B, L] } }).output.data[0],
+    ).toBeCloseTo(output.data[0], 6);
   });
 });

@@ -36,7 +36,27 @@ const f = (n: number) => new Float32Array(n).fill(0.25);
 type Args = Parameters<typeof addon.sdpaBackward>;
 /** A valid call's arguments with some replaced: index → value. */
 function args(change: Record<number, unknown> = {}): Args {
-  const a: unknown[] = [f(8), f(12), f(12), f(8), null, null, desc(), null, null, null, null, null, f(8), null, f(8), f(12), f(12), null, bwdDesc()];
+  const a: unknown[] = [
+    f(8),
+    f(12),
+    f(12),
+    f(8),
+    null,
+    null,
+    desc(),
+    null,
+    null,
+    null,
+    null,
+    null,
+    f(8),
+    null,
+    f(8),
+    f(12),
+    f(12),
+    null,
+    bwdDesc(),
+  ];
   for (const [i, v] of Object.entries(change)) a[Number(i)] = v;
   return a as Args;
 }
@@ -70,12 +90,16 @@ describe('native backward argument guards', () => {
     expect(() => addon.sdpaBackward(...args({ 11: f(2) }))).toThrow(/lse after dOut/);
     const half = desc();
     half[SDPA_DESC.kvDtype] = 1;
-    expect(() => addon.sdpaBackward(...args({ 1: new Uint16Array(12), 2: new Uint16Array(12), 6: half }))).toThrow(/float32 k and v/);
+    expect(() => addon.sdpaBackward(...args({ 1: new Uint16Array(12), 2: new Uint16Array(12), 6: half }))).toThrow(
+      /float32 k and v/,
+    );
     expect(() => addon.sdpaBackward(...args({ [DSINKS]: f(1) }))).toThrow(/dSinks without sinks/);
     expect(() => addon.sdpaBackward(...args({ 9: f(1), [DSINKS]: new Float32Array(0) }))).toThrow(/dSinks needs/);
     expect(() => addon.sdpaBackward(...args({ [BWD_DESC]: new Float64Array(5) }))).toThrow(/backward descriptor/);
     expect(() => addon.sdpaBackward(...args({ [DQ]: new Float64Array(8) }))).toThrow(TypeError);
-    expect(() => (addon.sdpaBackward as unknown as (...a: unknown[]) => void)(...args().slice(0, BWD_DESC))).toThrow(/19 arguments/);
+    expect(() => (addon.sdpaBackward as unknown as (...a: unknown[]) => void)(...args().slice(0, BWD_DESC))).toThrow(
+      /19 arguments/,
+    );
   });
 
   it('the async form checks the same way before it queues', async () => {

@@ -62,43 +62,123 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
   });
 
   it('D and Dv tails on a mid-size shape', () => {
-    for (const D of DIMS) checkCase({ B: 1, Hq: 2, Hkv: 2, Lq: 65, Lk: 129, D, Dv: DIMS[(DIMS.indexOf(D) + 3) % 6], seed: D });
+    for (const D of DIMS)
+      checkCase({ B: 1, Hq: 2, Hkv: 2, Lq: 65, Lk: 129, D, Dv: DIMS[(DIMS.indexOf(D) + 3) % 6], seed: D });
   });
 
   it('causal with Lq < Lk, Lq = Lk, Lq > Lk, both alignments, across block boundaries', () => {
-    for (const [Lq, Lk] of [[65, 257], [200, 200], [257, 65], [97, 130], [1, 300]])
-      for (const topLeft of [false, true]) checkCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D: 33, Dv: 64, causal: true, topLeft, seed: Lq + Lk });
+    for (const [Lq, Lk] of [
+      [65, 257],
+      [200, 200],
+      [257, 65],
+      [97, 130],
+      [1, 300],
+    ])
+      for (const topLeft of [false, true])
+        checkCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D: 33, Dv: 64, causal: true, topLeft, seed: Lq + Lk });
   });
 
   it('GQA groups of 1, 2, 4, 8 query heads per kv head, prefill and decode', () => {
-    for (const [Hq, Hkv] of [[8, 8], [8, 4], [8, 2], [8, 1]])
+    for (const [Hq, Hkv] of [
+      [8, 8],
+      [8, 4],
+      [8, 2],
+      [8, 1],
+    ])
       for (const Lq of [1, 3, 100]) checkCase({ B: 2, Hq, Hkv, Lq, Lk: 300, D: 64, Dv: 32, seed: Hq * 10 + Hkv + Lq });
   });
 
   // 2 to 8 rows per kv head (bhsd) take the keys in pairs; a block's odd last key goes alone, and a
   // causal or windowed row's first key may fall on either half of a pair.
   it('decode, 2 to 8 rows per kv head: odd key counts, D tails, causal, windows, masks', () => {
-    for (const [Hq, Hkv, Lq] of [[2, 1, 1], [3, 1, 1], [8, 2, 1], [2, 2, 2], [4, 2, 2], [5, 1, 1], [3, 1, 2], [8, 1, 1]])
-      for (const [Lk, D] of [[1, 7], [3, 33], [65, 64], [129, 9], [301, 128]])
+    for (const [Hq, Hkv, Lq] of [
+      [2, 1, 1],
+      [3, 1, 1],
+      [8, 2, 1],
+      [2, 2, 2],
+      [4, 2, 2],
+      [5, 1, 1],
+      [3, 1, 2],
+      [8, 1, 1],
+    ])
+      for (const [Lk, D] of [
+        [1, 7],
+        [3, 33],
+        [65, 64],
+        [129, 9],
+        [301, 128],
+      ])
         checkCase({ B: 1, Hq, Hkv, Lq, Lk, D, Dv: D, seed: Hq * 1000 + Lk + D });
     checkCase({ B: 2, Hq: 8, Hkv: 2, Lq: 2, Lk: 333, D: 40, Dv: 24, causal: true, seed: 71 });
-    checkCase({ B: 1, Hq: 6, Hkv: 2, Lq: 1, Lk: 517, D: 64, Dv: 64, causal: true, seed: 72, extras: { window: { left: 101 } } });
-    checkCase({ B: 1, Hq: 4, Hkv: 1, Lq: 1, Lk: 299, D: 17, Dv: 17, seed: 73, mask: { data: randomBoolMask(299, 74), shape: [299] } });
+    checkCase({
+      B: 1,
+      Hq: 6,
+      Hkv: 2,
+      Lq: 1,
+      Lk: 517,
+      D: 64,
+      Dv: 64,
+      causal: true,
+      seed: 72,
+      extras: { window: { left: 101 } },
+    });
+    checkCase({
+      B: 1,
+      Hq: 4,
+      Hkv: 1,
+      Lq: 1,
+      Lk: 299,
+      D: 17,
+      Dv: 17,
+      seed: 73,
+      mask: { data: randomBoolMask(299, 74), shape: [299] },
+    });
   });
 
   // 4 and 8 rows per kv head (bhsd here; bshd in the cases below) take the avx512 level's 4 x 4
   // dot-product tiles (a block's last keys repeated to fill a tile) and, when Dv is a multiple of 64 and
   // no key in the block is masked, its 4 x 64 P·V tiles.
   it('decode, 4 and 8 rows per kv head: Dv multiples of 64, D tails, masks and windows', () => {
-    for (const [Hq, Hkv, Lq] of [[4, 1, 1], [16, 2, 1], [8, 2, 2]])
-      for (const [Lk, D, Dv] of [[5, 65, 64], [130, 1000, 192], [67, 16, 128], [257, 17, 48]])
+    for (const [Hq, Hkv, Lq] of [
+      [4, 1, 1],
+      [16, 2, 1],
+      [8, 2, 2],
+    ])
+      for (const [Lk, D, Dv] of [
+        [5, 65, 64],
+        [130, 1000, 192],
+        [67, 16, 128],
+        [257, 17, 48],
+      ])
         checkCase({ B: 1, Hq, Hkv, Lq, Lk, D, Dv, seed: Hq * 100 + Lk + D });
     checkCase({ B: 1, Hq: 8, Hkv: 1, Lq: 1, Lk: 403, D: 64, Dv: 64, seed: 75, extras: { window: { left: 77 } } });
-    checkCase({ B: 1, Hq: 4, Hkv: 1, Lq: 1, Lk: 333, D: 128, Dv: 128, seed: 76, mask: { data: randomBoolMask(333, 77), shape: [333] } });
+    checkCase({
+      B: 1,
+      Hq: 4,
+      Hkv: 1,
+      Lq: 1,
+      Lk: 333,
+      D: 128,
+      Dv: 128,
+      seed: 76,
+      mask: { data: randomBoolMask(333, 77), shape: [333] },
+    });
   });
 
   it('bshd layout, custom scale, causal and GQA together', () => {
-    checkCase({ B: 2, Hq: 4, Hkv: 2, Lq: 70, Lk: 150, D: 65, Dv: 33, layout: 'bshd', scale: 0.3, causal: true, seed: 7 });
+    checkCase({
+      B: 2,
+      Hq: 4,
+      Hkv: 2,
+      Lq: 70,
+      Lk: 150,
+      D: 65,
+      Dv: 33,
+      layout: 'bshd',
+      scale: 0.3,
+      causal: true,
+      seed: 7,
+    });
     checkCase({ B: 1, Hq: 6, Hkv: 3, Lq: 1, Lk: 700, D: 128, Dv: 128, layout: 'bshd', seed: 8 });
   });
 
@@ -109,9 +189,47 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     const perHead = (n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
     const cases: CaseSpec[] = [
       { B: 2, Hq: 5, Hkv: 5, Lq: 1, Lk: 300, D: 33, Dv: 17, layout: 'bshd', seed: 41 }, // two chunks per batch entry
-      { B: 1, Hq: 8, Hkv: 4, Lq: 1, Lk: 200, D: 16, Dv: 24, layout: 'bshd', causal: true, seed: 42, extras: { sinks: perHead(8, -2, 2), alibiSlopes: perHead(8, 0.01, 0.3), softcap: 3, window: { left: 90 } } },
-      { B: 1, Hq: 4, Hkv: 4, Lq: 2, Lk: 1000, D: 16, Dv: 16, layout: 'bshd', causal: true, seed: 43, extras: { sinks: perHead(4, -2, 2), window: { left: 700, right: 0 } } },
-      { B: 1, Hq: 4, Hkv: 2, Lq: 1, Lk: 700, D: 64, Dv: 64, layout: 'bshd', seed: 44, mask: { data: Float32Array.from(randomBoolMask(4 * 700, 45), (x, i) => (x ? (i % 5) * 0.2 : -Infinity)), shape: [1, 4, 1, 700] } },
+      {
+        B: 1,
+        Hq: 8,
+        Hkv: 4,
+        Lq: 1,
+        Lk: 200,
+        D: 16,
+        Dv: 24,
+        layout: 'bshd',
+        causal: true,
+        seed: 42,
+        extras: { sinks: perHead(8, -2, 2), alibiSlopes: perHead(8, 0.01, 0.3), softcap: 3, window: { left: 90 } },
+      },
+      {
+        B: 1,
+        Hq: 4,
+        Hkv: 4,
+        Lq: 2,
+        Lk: 1000,
+        D: 16,
+        Dv: 16,
+        layout: 'bshd',
+        causal: true,
+        seed: 43,
+        extras: { sinks: perHead(4, -2, 2), window: { left: 700, right: 0 } },
+      },
+      {
+        B: 1,
+        Hq: 4,
+        Hkv: 2,
+        Lq: 1,
+        Lk: 700,
+        D: 64,
+        Dv: 64,
+        layout: 'bshd',
+        seed: 44,
+        mask: {
+          data: Float32Array.from(randomBoolMask(4 * 700, 45), (x, i) => (x ? (i % 5) * 0.2 : -Infinity)),
+          shape: [1, 4, 1, 700],
+        },
+      },
       { B: 1, Hq: 4, Hkv: 4, Lq: 1, Lk: 1, D: 8, Dv: 8, layout: 'bshd', seed: 46 },
     ];
     for (const spec of cases) checkCase(spec);
@@ -126,8 +244,34 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
       { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 700, D: 64, Dv: 64, layout: 'bshd', seed: 51 }, // 4 rows, three chunks, tail block
       { B: 2, Hq: 6, Hkv: 2, Lq: 1, Lk: 300, D: 33, Dv: 17, layout: 'bshd', seed: 52 }, // 3 rows, D tail, Dv not a multiple of 16
       { B: 1, Hq: 16, Hkv: 2, Lq: 1, Lk: 520, D: 128, Dv: 128, layout: 'bshd', seed: 53 }, // 8 rows
-      { B: 1, Hq: 4, Hkv: 2, Lq: 3, Lk: 400, D: 16, Dv: 32, layout: 'bshd', causal: true, seed: 54, extras: { sinks: perHead(4, -2, 2), alibiSlopes: perHead(4, 0.01, 0.3), softcap: 3, window: { left: 150 } } },
-      { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 600, D: 32, Dv: 32, layout: 'bshd', seed: 55, mask: { data: Float32Array.from(randomBoolMask(8 * 600, 56), (x, i) => (x ? (i % 5) * 0.2 : -Infinity)), shape: [1, 8, 1, 600] } },
+      {
+        B: 1,
+        Hq: 4,
+        Hkv: 2,
+        Lq: 3,
+        Lk: 400,
+        D: 16,
+        Dv: 32,
+        layout: 'bshd',
+        causal: true,
+        seed: 54,
+        extras: { sinks: perHead(4, -2, 2), alibiSlopes: perHead(4, 0.01, 0.3), softcap: 3, window: { left: 150 } },
+      },
+      {
+        B: 1,
+        Hq: 8,
+        Hkv: 2,
+        Lq: 1,
+        Lk: 600,
+        D: 32,
+        Dv: 32,
+        layout: 'bshd',
+        seed: 55,
+        mask: {
+          data: Float32Array.from(randomBoolMask(8 * 600, 56), (x, i) => (x ? (i % 5) * 0.2 : -Infinity)),
+          shape: [1, 8, 1, 600],
+        },
+      },
       { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 5, D: 8, Dv: 8, layout: 'bshd', seed: 57 }, // fewer keys than the prefetch distance
       { B: 1, Hq: 12, Hkv: 3, Lq: 1, Lk: 1, D: 7, Dv: 9, layout: 'bshd', seed: 58 },
     ];
@@ -142,34 +286,49 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     const c = buildCase({ B: 1, Hq, Hkv, Lq: 1, Lk, D, Dv: D, layout: 'bshd', seed: 60 });
     const want = referenceSdpa({ ...c.ref, mask: (_b, _h, _i, j) => keep[j] !== 0 });
     for (let h = 0; h < Hkv; h++) c.v.data[(hidden * Hkv + h) * D + 3] = NaN; // bshd: [b][l][h][d]
-    const got = scaledDotProductAttention(c.q, c.k, c.v, { layout: 'bshd', mask: { data: keep, shape: [Lk] } as never });
+    const got = scaledDotProductAttention(c.q, c.k, c.v, {
+      layout: 'bshd',
+      mask: { data: keep, shape: [Lk] } as never,
+    });
     let err = 0;
     for (let x = 0; x < got.data.length; x++) err = Math.max(err, Math.abs(got.data[x] - want.out[x]));
     expect(err).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('bool and additive masks: per-row, broadcast over rows, heads and batch, strided along keys', () => {
-    const B = 2, H = 2, Lq = 40, Lk = 150;
+    const B = 2,
+      H = 2,
+      Lq = 40,
+      Lk = 150;
     const specs: CaseSpec['mask'][] = [
       { data: randomBoolMask(B * H * Lq * Lk, 1), shape: [B, H, Lq, Lk] },
       { data: randomBoolMask(Lk, 2), shape: [Lk] },
       { data: randomBoolMask(Lq, 3), shape: [Lq, 1] }, // stride 0 along keys: whole rows on or off
       { data: randomBoolMask(B * Lk, 4), shape: [B, 1, 1, Lk] },
-      { data: Float32Array.from(randomBoolMask(B * H * Lq * Lk, 5), (x, i) => (x ? (i % 7) * 0.1 : -Infinity)), shape: [B, H, Lq, Lk] },
+      {
+        data: Float32Array.from(randomBoolMask(B * H * Lq * Lk, 5), (x, i) => (x ? (i % 7) * 0.1 : -Infinity)),
+        shape: [B, H, Lq, Lk],
+      },
       { data: Float32Array.from({ length: Lq * Lk }, (_, i) => Math.sin(i)), shape: [Lq, Lk] },
     ];
     for (const mask of specs) {
       checkCase({ B, Hq: H, Hkv: H, Lq, Lk, D: 64, Dv: 64, mask });
       // Decode-sized rows with the masks that do not depend on Lq.
-      if (mask && mask.shape[mask.shape.length - 2] !== Lq) checkCase({ B, Hq: H, Hkv: 1, Lq: 2, Lk, D: 64, Dv: 64, mask });
+      if (mask && mask.shape[mask.shape.length - 2] !== Lq)
+        checkCase({ B, Hq: H, Hkv: 1, Lq: 2, Lk, D: 64, Dv: 64, mask });
     }
   });
 
   it('NaN garbage in k and v behind masks never leaks, even when the same block has visible keys', () => {
-    const Lq = 30, Lk = 300;
+    const Lq = 30,
+      Lk = 300;
     // D = 40: V is copied in three 16-column panels, the last one padded.
     for (const D of [16, 40])
-      for (const [kind, rowsShare] of [['bool', true], ['bool', false], ['additive', false]] as const) {
+      for (const [kind, rowsShare] of [
+        ['bool', true],
+        ['bool', false],
+        ['additive', false],
+      ] as const) {
         const c = buildCase({ B: 1, Hq: 2, Hkv: 1, Lq, Lk, D, Dv: D, seed: 11 + D });
         // Per-row visibility; some keys hidden from every row hold NaN/Inf garbage in k and v.
         const keep = randomBoolMask(Lq * Lk, 12, 0.6);
@@ -199,7 +358,10 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
     const masks = [
       undefined,
       { data: randomBoolMask(40 * 256, 22, 0.8), shape: [40, 256] },
-      { data: Float32Array.from(randomBoolMask(40 * 256, 23, 0.8), (x, i) => (x ? (i % 3) * 0.5 : -Infinity)), shape: [40, 256] },
+      {
+        data: Float32Array.from(randomBoolMask(40 * 256, 23, 0.8), (x, i) => (x ? (i % 3) * 0.5 : -Infinity)),
+        shape: [40, 256],
+      },
     ];
     for (const mask of masks) {
       for (const bad of [NaN, Infinity]) {
@@ -218,7 +380,10 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
   });
 
   it('NaN in v of a key visible to some rows reaches exactly those rows (causal, prefill and decode)', () => {
-    for (const [Lq, Lk] of [[40, 40], [2, 600]]) {
+    for (const [Lq, Lk] of [
+      [40, 40],
+      [2, 600],
+    ]) {
       const D = 8;
       const c = buildCase({ B: 1, Hq: 1, Hkv: 1, Lq, Lk, D, Dv: D, seed: 13 });
       const j = Lk - 5; // causal bottom-right: visible to the last 5 rows only
@@ -231,7 +396,10 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
           const x = got.data[i * D + d];
           const sees = i + Lk - Lq >= j;
           if (sees && d === 3) expect(Number.isNaN(x), `row ${i} sees key ${j}`).toBe(true);
-          else expect(Math.abs(x - want.out[i * D + d]), `row ${i} d ${d}`).toBeLessThanOrEqual(sees ? Infinity : TOLERANCE);
+          else
+            expect(Math.abs(x - want.out[i * D + d]), `row ${i} d ${d}`).toBeLessThanOrEqual(
+              sees ? Infinity : TOLERANCE,
+            );
         }
     }
   });
@@ -242,11 +410,20 @@ describe(`thread count never changes a bit [${backendInfo().backend}/${backendIn
     ['prefill', { B: 1, Hq: 4, Hkv: 2, Lq: 257, Lk: 300, D: 64, Dv: 64 }],
     ['causal prefill', { B: 2, Hq: 2, Hkv: 2, Lq: 300, Lk: 300, D: 33, Dv: 65, causal: true }],
     // Tasks start at different keys under a window; the key blocks must not move with them.
-    ['sliding-window prefill', { B: 1, Hq: 2, Hkv: 1, Lq: 700, Lk: 700, D: 16, Dv: 16, causal: true, extras: { window: { left: 150 } } }],
+    [
+      'sliding-window prefill',
+      { B: 1, Hq: 2, Hkv: 1, Lq: 700, Lk: 700, D: 16, Dv: 16, causal: true, extras: { window: { left: 150 } } },
+    ],
     ['decode (split-K)', { B: 1, Hq: 8, Hkv: 8, Lq: 1, Lk: 1000, D: 128, Dv: 128 }],
     ['GQA decode (split-K)', { B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 1500, D: 64, Dv: 64 }],
-    ['GQA decode, windowed rows start on odd keys', { B: 1, Hq: 6, Hkv: 2, Lq: 1, Lk: 1301, D: 33, Dv: 33, causal: true, extras: { window: { left: 999 } } }],
-    ['masked decode', { B: 1, Hq: 2, Hkv: 1, Lq: 3, Lk: 999, D: 7, Dv: 7, mask: { data: randomBoolMask(999, 9), shape: [999] } }],
+    [
+      'GQA decode, windowed rows start on odd keys',
+      { B: 1, Hq: 6, Hkv: 2, Lq: 1, Lk: 1301, D: 33, Dv: 33, causal: true, extras: { window: { left: 999 } } },
+    ],
+    [
+      'masked decode',
+      { B: 1, Hq: 2, Hkv: 1, Lq: 3, Lk: 999, D: 7, Dv: 7, mask: { data: randomBoolMask(999, 9), shape: [999] } },
+    ],
     ['bshd decode (all heads per task)', { B: 1, Hq: 8, Hkv: 4, Lq: 1, Lk: 900, D: 32, Dv: 32, layout: 'bshd' }],
     ['bshd GQA decode (blocked across heads)', { B: 1, Hq: 8, Hkv: 2, Lq: 1, Lk: 900, D: 64, Dv: 64, layout: 'bshd' }],
   ];

@@ -27,10 +27,17 @@ describe('native linear guards', () => {
     expect(() => addon.linear(f(6), f(12), null, f(8), new Float64Array([2, 3]))).toThrow(TypeError);
     expect(() => addon.linear(f(6), f(12), null, f(8), new Float64Array([2, -3, 4]))).toThrow(RangeError);
     expect(() => addon.linear(f(6), f(12), null, f(8), new Float64Array([2, 1.5, 4]))).toThrow(RangeError);
-    expect(() => addon.linear(new Float64Array(6) as never, f(12), null, f(8), new Float64Array([2, 3, 4]))).toThrow(TypeError);
+    expect(() => addon.linear(new Float64Array(6) as never, f(12), null, f(8), new Float64Array([2, 3, 4]))).toThrow(
+      TypeError,
+    );
   });
   it('reports which GEMM it chose', () =>
-    expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2', 'gemm_f32_8x48__avx512', ...(process.env.ATTNKIT_EXPECT_GEMM ? ['cblas'] : [])]).toContain(addon.info().gemm));
+    expect([
+      'gemm_f32__scalar',
+      'gemm_f32_6x16__avx2',
+      'gemm_f32_8x48__avx512',
+      ...(process.env.ATTNKIT_EXPECT_GEMM ? ['cblas'] : []),
+    ]).toContain(addon.info().gemm));
 });
 
 describe('scalar GEMM (ATTNKIT_SIMD=scalar)', () => {
@@ -51,7 +58,12 @@ describe('scalar GEMM (ATTNKIT_SIMD=scalar)', () => {
         worst = Math.max(worst, Math.abs(y[r * M + o] - s) / (mag + 1));
       }
       console.log(JSON.stringify({ gemm: a.info().gemm, worst }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_SIMD: 'scalar', ATTNKIT_FMA_WIDTH: 'auto' }, timeout: 120_000 }).toString());
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], {
+        env: { ...process.env, ATTNKIT_SIMD: 'scalar', ATTNKIT_FMA_WIDTH: 'auto' },
+        timeout: 120_000,
+      }).toString(),
+    );
     expect(out.gemm).toBe('gemm_f32__scalar');
     expect(out.worst).toBeLessThan(1e-6);
   });
@@ -62,7 +74,10 @@ describe('ATTNKIT_GEMM=builtin', () => {
     const script = `
       const { loadAddon } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/backends/native/load-addon.js'))});
       console.log(loadAddon().addon.info().gemm);`;
-    const gemm = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ATTNKIT_GEMM: 'builtin' }, timeout: 120_000 })
+    const gemm = execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, ATTNKIT_GEMM: 'builtin' },
+      timeout: 120_000,
+    })
       .toString()
       .trim();
     expect(['gemm_f32__scalar', 'gemm_f32_6x16__avx2', 'gemm_f32_8x48__avx512']).toContain(gemm);
@@ -87,7 +102,11 @@ describe('zmm GEMM (ATTNKIT_FMA_WIDTH=512) against the AVX2 one (256)', () => {
       }
       console.log(JSON.stringify({ gemm: a.info().gemm, out }));`;
     const env = { ...process.env, ATTNKIT_SIMD: 'avx512', ATTNKIT_FMA_WIDTH: width, ATTNKIT_GEMM: 'builtin' };
-    return execFileSync(process.execPath, ['-e', script], { env, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    return execFileSync(process.execPath, ['-e', script], {
+      env,
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
   };
   it('gives the same bits on row, output and k tails', (ctx) => {
     let zmm: { gemm: string; out: string[] };

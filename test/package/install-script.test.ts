@@ -23,13 +23,20 @@ function fakePackage(expected: number, withAddon: boolean): string {
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   if (withAddon) {
     fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
-    fs.copyFileSync(path.join(root, 'build', 'Release', 'attnkit.node'), path.join(dir, 'build', 'Release', 'attnkit.node'));
+    fs.copyFileSync(
+      path.join(root, 'build', 'Release', 'attnkit.node'),
+      path.join(dir, 'build', 'Release', 'attnkit.node'),
+    );
   }
   return dir;
 }
 
 function check(dir: string): string {
-  const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.cjs'), '--check'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.cjs'), '--check'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim();
 }
@@ -45,7 +52,9 @@ describe('scripts/install.cjs', () => {
   });
 
   it('rebuilds over a stale binary (an addon of another ABI)', () => {
-    expect(check(fakePackage(abi + 1, true))).toBe(`build: build/Release/attnkit.node is stale (ABI ${abi}, expected ${abi + 1})`);
+    expect(check(fakePackage(abi + 1, true))).toBe(
+      `build: build/Release/attnkit.node is stale (ABI ${abi}, expected ${abi + 1})`,
+    );
   });
 
   it('rebuilds over a binary that does not load here (another platform, or a too old libstdc++)', () => {
@@ -55,6 +64,8 @@ describe('scripts/install.cjs', () => {
   });
 
   it('builds when there is no binary', () => {
-    expect(check(fakePackage(abi, false))).toBe(`build: no prebuilt or compiled addon for ${process.platform}-${process.arch}`);
+    expect(check(fakePackage(abi, false))).toBe(
+      `build: no prebuilt or compiled addon for ${process.platform}-${process.arch}`,
+    );
   });
 });

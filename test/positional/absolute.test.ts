@@ -1,6 +1,12 @@
 // Sinusoidal and learned absolute positions against float64 formulas written here.
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, ErrorCode, LearnedPositionalEmbedding, addPositional, sinusoidalTable } from '../../src/index';
+import {
+  AttnkitRangeError,
+  ErrorCode,
+  LearnedPositionalEmbedding,
+  addPositional,
+  sinusoidalTable,
+} from '../../src/index';
 import { randn, rng } from '../helpers/random';
 
 describe('sinusoidalTable', () => {
@@ -39,10 +45,14 @@ describe('sinusoidalTable', () => {
   it('addPositional past the table -> RangeError', () => {
     const x = { data: new Float32Array(8 * 6), shape: [8, 6] };
     expect(() => addPositional(x, sinusoidalTable(10, 6), { offset: 3 })).toThrow(AttnkitRangeError);
-    expect(() => addPositional(x, sinusoidalTable(10, 6), { offset: 3 })).toThrow('addPositional: x must be positions < maxLen = 10, got positions 3..10');
+    expect(() => addPositional(x, sinusoidalTable(10, 6), { offset: 3 })).toThrow(
+      'addPositional: x must be positions < maxLen = 10, got positions 3..10',
+    );
   });
   it('a table of another width -> RangeError naming table', () =>
-    expect(() => addPositional({ data: new Float32Array(12), shape: [2, 6] }, sinusoidalTable(4, 5))).toThrow('addPositional: table must be [maxLen, dim] = [*, 6], got [4, 5]'));
+    expect(() => addPositional({ data: new Float32Array(12), shape: [2, 6] }, sinusoidalTable(4, 5))).toThrow(
+      'addPositional: table must be [maxLen, dim] = [*, 6], got [4, 5]',
+    ));
 });
 
 describe('LearnedPositionalEmbedding', () => {
@@ -65,7 +75,9 @@ describe('LearnedPositionalEmbedding', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(AttnkitRangeError);
       expect((e as AttnkitRangeError).code).toBe(ErrorCode.VALUE);
-      expect((e as Error).message).toBe('LearnedPositionalEmbedding.lookup: offset + len must be positions < maxLen = 5, got positions 3..5');
+      expect((e as Error).message).toBe(
+        'LearnedPositionalEmbedding.lookup: offset + len must be positions < maxLen = 5, got positions 3..5',
+      );
     }
   });
   it('a weight of the wrong shape -> RangeError', () =>

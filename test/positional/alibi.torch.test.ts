@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { alibiSlopes } from '../../src/index';
 
-const { slopes } = JSON.parse(readFileSync(join(__dirname, 'alibi-slopes.torch.json'), 'utf8')) as { slopes: Record<string, number[]> };
+const { slopes } = JSON.parse(readFileSync(join(__dirname, 'alibi-slopes.torch.json'), 'utf8')) as {
+  slopes: Record<string, number[]>;
+};
 
 it('alibiSlopes(n) equals BLOOM build_alibi_tensor slopes for every n in the fixture', () => {
   for (const [n, ref] of Object.entries(slopes)) {
     const got = alibiSlopes(Number(n));
     expect(got.length, `n = ${n}`).toBe(ref.length);
-    for (let h = 0; h < ref.length; h++) expect(Math.abs(got[h] - ref[h]) / ref[h], `n = ${n}, head ${h}`).toBeLessThan(1e-12);
+    for (let h = 0; h < ref.length; h++)
+      expect(Math.abs(got[h] - ref[h]) / ref[h], `n = ${n}, head ${h}`).toBeLessThan(1e-12);
   }
 });

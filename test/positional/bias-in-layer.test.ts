@@ -5,7 +5,16 @@ import { MultiHeadAttention, alibiBias, alibiSlopes, relativePositionBias, type 
 import { randn, rng } from '../helpers/random';
 
 /** float64 MHA: per head softmax(q·kᵀ/√D + bias[h] (+ causal)) · v, then Wo. Weights in nn.Linear layout. */
-function reference(x: Float32Array, B: number, L: number, E: number, H: number, w: Record<string, Tensor>, bias: (h: number, i: number, j: number) => number, causal: boolean): Float64Array {
+function reference(
+  x: Float32Array,
+  B: number,
+  L: number,
+  E: number,
+  H: number,
+  w: Record<string, Tensor>,
+  bias: (h: number, i: number, j: number) => number,
+  causal: boolean,
+): Float64Array {
   const D = E / H;
   const proj = (W: Tensor, b: Tensor | undefined, r: number, o: number) => {
     let s = b ? b.data[o] : 0;
@@ -52,11 +61,15 @@ describe('positional biases through MultiHeadAttention.attnMask', () => {
   const mha = new MultiHeadAttention({ embedDim: E, numHeads: H, seed: 5 });
   const w = mha.weights();
   const x = randn(B * L * E, rng(21));
-  const maxErr = (got: Float32Array, ref: Float64Array) => got.reduce((m, g, i) => Math.max(m, Math.abs(g - ref[i])), 0);
+  const maxErr = (got: Float32Array, ref: Float64Array) =>
+    got.reduce((m, g, i) => Math.max(m, Math.abs(g - ref[i])), 0);
 
   it('ALiBi (6 heads, not a power of two) with causal', () => {
     const slopes = alibiSlopes(H);
-    const { output } = mha.forward({ data: x, shape: [B, L, E] }, undefined, undefined, { attnMask: alibiBias(slopes, L, L), causal: true });
+    const { output } = mha.forward({ data: x, shape: [B, L, E] }, undefined, undefined, {
+      attnMask: alibiBias(slopes, L, L),
+      causal: true,
+    });
     const ref = reference(x, B, L, E, H, w, (h, i, j) => -slopes[h] * (i - j), true);
     expect(maxErr(output.data, ref)).toBeLessThan(1e-5);
   });

@@ -1,10 +1,17 @@
 // ALiBi slopes and T5 buckets against values derived here, and both biases through the SDPA mask.
 import { describe, expect, it } from 'vitest';
-import { alibiBias, alibiSlopes, relativePositionBias, scaledDotProductAttention, t5RelativeBucket } from '../../src/index';
+import {
+  alibiBias,
+  alibiSlopes,
+  relativePositionBias,
+  scaledDotProductAttention,
+  t5RelativeBucket,
+} from '../../src/index';
 import { randn, rng } from '../helpers/random';
 
 describe('alibiSlopes', () => {
-  it('8 heads: 1/2, 1/4, ..., 1/256 (the paper)', () => expect(Array.from(alibiSlopes(8))).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((k) => 2 ** -k)));
+  it('8 heads: 1/2, 1/4, ..., 1/256 (the paper)', () =>
+    expect(Array.from(alibiSlopes(8))).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((k) => 2 ** -k)));
   it('1 head: 2^-8; 2 heads: 2^-4, 2^-8', () => {
     expect(Array.from(alibiSlopes(1))).toEqual([2 ** -8]);
     expect(Array.from(alibiSlopes(2))).toEqual([2 ** -4, 2 ** -8]);
@@ -19,7 +26,15 @@ describe('alibiSlopes', () => {
 });
 
 /** float64 softmax(q·kᵀ/√D + bias)·v for one head. */
-function attendRef(q: Float32Array, k: Float32Array, v: Float32Array, bias: (i: number, j: number) => number, lq: number, lk: number, d: number): Float64Array {
+function attendRef(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  bias: (i: number, j: number) => number,
+  lq: number,
+  lk: number,
+  d: number,
+): Float64Array {
   const out = new Float64Array(lq * d);
   for (let i = 0; i < lq; i++) {
     const s = Array.from({ length: lk }, (_, j) => {
@@ -45,9 +60,22 @@ describe('alibiBias through scaledDotProductAttention', () => {
     const slopes = alibiSlopes(H);
     const mask = alibiBias(slopes, lq, lk);
     expect(mask.shape).toEqual([1, H, lq, lk]);
-    const out = scaledDotProductAttention({ data: q, shape: [1, H, lq, d] }, { data: k, shape: [1, H, lk, d] }, { data: v, shape: [1, H, lk, d] }, { mask });
+    const out = scaledDotProductAttention(
+      { data: q, shape: [1, H, lq, d] },
+      { data: k, shape: [1, H, lk, d] },
+      { data: v, shape: [1, H, lk, d] },
+      { mask },
+    );
     for (let h = 0; h < H; h++) {
-      const ref = attendRef(q.subarray(h * lq * d), k.subarray(h * lk * d), v.subarray(h * lk * d), (i, j) => -slopes[h] * Math.abs(i + lk - lq - j), lq, lk, d);
+      const ref = attendRef(
+        q.subarray(h * lq * d),
+        k.subarray(h * lk * d),
+        v.subarray(h * lk * d),
+        (i, j) => -slopes[h] * Math.abs(i + lk - lq - j),
+        lq,
+        lk,
+        d,
+      );
       for (let i = 0; i < lq * d; i++) expect(Math.abs(out.data[h * lq * d + i] - ref[i])).toBeLessThan(1e-5);
     }
   });
@@ -67,7 +95,9 @@ function bucketRef(rel: number, bidirectional: boolean, numBuckets: number, maxD
 describe('t5RelativeBucket', () => {
   it('spot values of HF T5 (32 buckets, max distance 128)', () => {
     expect([0, -1, 1, -8, 8, -127, -200, 200].map((r) => t5RelativeBucket(r))).toEqual([0, 1, 17, 8, 24, 15, 15, 31]);
-    expect([1, 0, -1, -15, -16, -127, -1000].map((r) => t5RelativeBucket(r, { bidirectional: false }))).toEqual([0, 0, 1, 15, 16, 31, 31]);
+    expect([1, 0, -1, -15, -16, -127, -1000].map((r) => t5RelativeBucket(r, { bidirectional: false }))).toEqual([
+      0, 0, 1, 15, 16, 31, 31,
+    ]);
   });
   for (const bidirectional of [true, false])
     for (const [nb, md] of [
@@ -75,7 +105,10 @@ describe('t5RelativeBucket', () => {
       [8, 20],
     ])
       it(`bidirectional ${bidirectional}, ${nb} buckets, max ${md}: every rel in −300..300`, () => {
-        for (let rel = -300; rel <= 300; rel++) expect(t5RelativeBucket(rel, { bidirectional, numBuckets: nb, maxDistance: md }), `rel ${rel}`).toBe(bucketRef(rel, bidirectional, nb, md));
+        for (let rel = -300; rel <= 300; rel++)
+          expect(t5RelativeBucket(rel, { bidirectional, numBuckets: nb, maxDistance: md }), `rel ${rel}`).toBe(
+            bucketRef(rel, bidirectional, nb, md),
+          );
       });
   it('relativePositionBias reads table[bucket(j − p), h] with p bottom-right aligned', () => {
     const [nb, H, lq, lk] = [8, 2, 3, 7];
@@ -84,8 +117,13 @@ describe('t5RelativeBucket', () => {
     expect(bias.shape).toEqual([1, H, lq, lk]);
     for (let h = 0; h < H; h++)
       for (let i = 0; i < lq; i++)
-        for (let j = 0; j < lk; j++) expect(bias.data[(h * lq + i) * lk + j]).toBe(table.data[bucketRef(j - (i + lk - lq), false, nb, 10) * H + h]);
+        for (let j = 0; j < lk; j++)
+          expect(bias.data[(h * lq + i) * lk + j]).toBe(
+            table.data[bucketRef(j - (i + lk - lq), false, nb, 10) * H + h],
+          );
   });
   it('a table with the wrong bucket count -> RangeError', () =>
-    expect(() => relativePositionBias({ data: new Float32Array(12), shape: [6, 2] }, 2, 2)).toThrow('relativePositionBias: table must be [numBuckets, heads] = [32, *], got [6, 2]'));
+    expect(() => relativePositionBias({ data: new Float32Array(12), shape: [6, 2] }, 2, 2)).toThrow(
+      'relativePositionBias: table must be [numBuckets, heads] = [32, *], got [6, 2]',
+    ));
 });

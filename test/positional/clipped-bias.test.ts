@@ -1,14 +1,27 @@
 // clippedRelativeBias: the diagonal form must put table[h, clip(j − p) + maxDistance] at every (h, i, j),
 // and SDPA with it must equal SDPA with the same bias materialised as an additive mask.
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, clippedRelativeBias, scaledDotProductAttention, tensor } from '../../src/index';
+import {
+  AttnkitRangeError,
+  AttnkitTypeError,
+  ErrorCode,
+  clippedRelativeBias,
+  scaledDotProductAttention,
+  tensor,
+} from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 import { randn, rng } from '../helpers/random';
 import { maxAbsDiff } from '../helpers/reference';
 
 describe('clippedRelativeBias', () => {
   for (const alignment of ['bottom-right', 'top-left'] as const)
-    for (const [lq, lk, maxDistance] of [[5, 5, 2], [3, 17, 4], [17, 3, 1], [1, 65, 8], [9, 1, 0]] as const)
+    for (const [lq, lk, maxDistance] of [
+      [5, 5, 2],
+      [3, 17, 4],
+      [17, 3, 1],
+      [1, 65, 8],
+      [9, 1, 0],
+    ] as const)
       it(`${alignment}: Lq ${lq}, Lk ${lk}, maxDistance ${maxDistance}`, () => {
         const H = 3;
         const width = 2 * maxDistance + 1;
@@ -46,12 +59,25 @@ describe('clippedRelativeBias', () => {
   });
 
   it('refuses a table with an even number of columns', () =>
-    expectError(() => clippedRelativeBias(tensor(new Float32Array(8), [2, 4]), 3, 3), AttnkitRangeError, ErrorCode.SHAPE, 'clippedRelativeBias: table must be [heads, 2 * maxDistance + 1] (an odd number of columns), got [2, 4]'));
+    expectError(
+      () => clippedRelativeBias(tensor(new Float32Array(8), [2, 4]), 3, 3),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      'clippedRelativeBias: table must be [heads, 2 * maxDistance + 1] (an odd number of columns), got [2, 4]',
+    ));
   it('words a bad alignment as t5RelativeBias does: RangeError for another string, TypeError for a non-string', () => {
     const t = tensor(new Float32Array(6), [2, 3]);
-    expectError(() => clippedRelativeBias(t, 2, 2, { alignment: 'center' as never }), AttnkitRangeError, ErrorCode.VALUE,
-      "clippedRelativeBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'");
-    expectError(() => clippedRelativeBias(t, 2, 2, { alignment: 1 as never }), AttnkitTypeError, ErrorCode.TYPE,
-      "clippedRelativeBias: options.alignment must be 'bottom-right' or 'top-left', got number 1");
+    expectError(
+      () => clippedRelativeBias(t, 2, 2, { alignment: 'center' as never }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      "clippedRelativeBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'",
+    );
+    expectError(
+      () => clippedRelativeBias(t, 2, 2, { alignment: 1 as never }),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      "clippedRelativeBias: options.alignment must be 'bottom-right' or 'top-left', got number 1",
+    );
   });
 });

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const run = (name: string) => {
-  const r = spawnSync(process.execPath, [path.join('examples', name)], { cwd: root, encoding: 'utf8', env: process.env, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join('examples', name)], {
+    cwd: root,
+    encoding: 'utf8',
+    env: process.env,
+    timeout: 120_000,
+  });
   expect(r.stderr.replace(/^.*falling back.*$/gm, '').trim(), name).toBe('');
   expect(r.status, `${name}: ${r.stderr}`).toBe(0);
   return r.stdout;
@@ -18,7 +23,8 @@ describe('positional examples', () => {
     expect(m).not.toBeNull();
     expect(m![1]).toBe(Math.sin(6).toFixed(6));
   });
-  it('learned: past the table prints the RangeError', () => expect(run('positional-learned.mjs')).toContain('AttnkitRangeError ERR_ATTNKIT_VALUE'));
+  it('learned: past the table prints the RangeError', () =>
+    expect(run('positional-learned.mjs')).toContain('AttnkitRangeError ERR_ATTNKIT_VALUE'));
   it('rope: q·k depends only on the position difference', () => {
     const m = /\(3, 1\) vs \(12, 10\): (\S+) (\S+)/.exec(run('positional-rope.mjs'));
     expect(m).not.toBeNull();

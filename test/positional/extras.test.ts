@@ -3,7 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, LearnedPositionalEmbedding, addPositional, alibiBias, alibiSlopes, applyRope, sinusoidalTable, t5RelativeBucket } from '../../src/index';
+import {
+  AttnkitRangeError,
+  AttnkitTypeError,
+  ErrorCode,
+  LearnedPositionalEmbedding,
+  addPositional,
+  alibiBias,
+  alibiSlopes,
+  applyRope,
+  sinusoidalTable,
+  t5RelativeBucket,
+} from '../../src/index';
 import { randn, rng } from '../helpers/random';
 
 describe('t5RelativeBucket vs HF T5 in torch', () => {
@@ -36,13 +47,15 @@ describe('alibiSlopes for any head count', () => {
       expect(got.length).toBe(n);
       for (let h = 0; h < n; h++) expect(Math.abs(got[h] - ref[h]) / ref[h]).toBeLessThan(1e-12);
     });
-  it('numHeads 0 -> RangeError naming numHeads', () => expect(() => alibiSlopes(0)).toThrow('alibiSlopes: numHeads must be an integer >= 1, got 0'));
+  it('numHeads 0 -> RangeError naming numHeads', () =>
+    expect(() => alibiSlopes(0)).toThrow('alibiSlopes: numHeads must be an integer >= 1, got 0'));
   it('alibiBias with queryOffset: -m·|i + offset - j|', () => {
     const slopes = [0.5, 0.25];
     const b = alibiBias(slopes, 2, 5, { queryOffset: 1 });
     expect(b.shape).toEqual([1, 2, 2, 5]);
     for (let h = 0; h < 2; h++)
-      for (let i = 0; i < 2; i++) for (let j = 0; j < 5; j++) expect(b.data[(h * 2 + i) * 5 + j]).toBe(-slopes[h] * Math.abs(i + 1 - j));
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 5; j++) expect(b.data[(h * 2 + i) * 5 + j]).toBe(-slopes[h] * Math.abs(i + 1 - j));
   });
 });
 
@@ -51,7 +64,8 @@ describe('learned table and absolute positions, more', () => {
   it('lookup by a list of positions', () => {
     const rows = emb.lookup([5, 0, 2]);
     expect(rows.shape).toEqual([3, 2]);
-    for (const [r, p] of [5, 0, 2].entries()) for (let c = 0; c < 2; c++) expect(rows.data[r * 2 + c]).toBe(emb.weight.data[p * 2 + c]);
+    for (const [r, p] of [5, 0, 2].entries())
+      for (let c = 0; c < 2; c++) expect(rows.data[r * 2 + c]).toBe(emb.weight.data[p * 2 + c]);
   });
   it('a listed position past maxLen -> RangeError naming it', () => {
     try {
@@ -60,7 +74,9 @@ describe('learned table and absolute positions, more', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(AttnkitRangeError);
       expect((e as AttnkitRangeError).code).toBe(ErrorCode.VALUE);
-      expect((e as Error).message).toBe('LearnedPositionalEmbedding.lookup: positions[1] must be an integer in [0, maxLen = 6), got 6');
+      expect((e as Error).message).toBe(
+        'LearnedPositionalEmbedding.lookup: positions[1] must be an integer in [0, maxLen = 6), got 6',
+      );
     }
   });
   it('addPositional in place through options.out, rank 2, against float64 sin/cos', () => {
@@ -75,7 +91,8 @@ describe('learned table and absolute positions, more', () => {
         expect(Math.abs(x.data[l * 5 + c] - (before[l * 5 + c] + pe))).toBeLessThan(1e-6);
       }
   });
-  it('a non-object option bag -> TypeError', () => expect(() => sinusoidalTable(2, 2, 5 as never)).toThrow(AttnkitTypeError));
+  it('a non-object option bag -> TypeError', () =>
+    expect(() => sinusoidalTable(2, 2, 5 as never)).toThrow(AttnkitTypeError));
   it('applyRope inPlace rotates the given data and returns the same tensor', () => {
     const x = { data: randn(1 * 2 * 1 * 4, rng(4)), shape: [1, 2, 1, 4] };
     const copy = applyRope(x, { offset: 1 });

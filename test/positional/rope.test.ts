@@ -4,7 +4,14 @@ import { AttnkitRangeError, applyRope } from '../../src/index';
 import { randn, rng } from '../helpers/random';
 
 /** x [B, L, H, D] (bshd); pairs per style rotated by e^{iθ}, θ = (offset + l)·base^(−2i/r). */
-function reference(x: Float32Array, [B, L, H, D]: number[], style: 'half' | 'interleaved', base: number, offset: number, r = D): Float64Array {
+function reference(
+  x: Float32Array,
+  [B, L, H, D]: number[],
+  style: 'half' | 'interleaved',
+  base: number,
+  offset: number,
+  r = D,
+): Float64Array {
   const out = Float64Array.from(x);
   for (let b = 0; b < B; b++)
     for (let l = 0; l < L; l++)
@@ -25,7 +32,10 @@ function reference(x: Float32Array, [B, L, H, D]: number[], style: 'half' | 'int
 
 function toBhsd(x: Float32Array, [B, L, H, D]: number[]): Float32Array {
   const out = new Float32Array(x.length);
-  for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) for (let d = 0; d < D; d++) out[((b * H + h) * L + l) * D + d] = x[((b * L + l) * H + h) * D + d];
+  for (let b = 0; b < B; b++)
+    for (let l = 0; l < L; l++)
+      for (let h = 0; h < H; h++)
+        for (let d = 0; d < D; d++) out[((b * H + h) * L + l) * D + d] = x[((b * L + l) * H + h) * D + d];
   return out;
 }
 
@@ -66,6 +76,10 @@ describe('applyRope vs float64', () => {
     };
     expect(Math.abs(dot(10, 3) - dot(107, 100))).toBeLessThan(1e-4);
   });
-  it('odd head dim -> RangeError', () => expect(() => applyRope({ data: new Float32Array(5), shape: [1, 1, 1, 5] })).toThrow(AttnkitRangeError));
-  it('unknown style -> RangeError naming it', () => expect(() => applyRope({ data: x, shape }, { style: 'gptj' as never })).toThrow("applyRope: options.style must be 'half' or 'interleaved', got 'gptj'"));
+  it('odd head dim -> RangeError', () =>
+    expect(() => applyRope({ data: new Float32Array(5), shape: [1, 1, 1, 5] })).toThrow(AttnkitRangeError));
+  it('unknown style -> RangeError naming it', () =>
+    expect(() => applyRope({ data: x, shape }, { style: 'gptj' as never })).toThrow(
+      "applyRope: options.style must be 'half' or 'interleaved', got 'gptj'",
+    ));
 });

@@ -14,7 +14,10 @@ const fixture = JSON.parse(readFileSync(join(__dirname, 'rope.torch.json'), 'utf
 describe('applyRope vs HF transformers (torch, float64)', () => {
   for (const c of fixture.cases)
     it(`${c.style}, base ${c.base}, offset ${c.offset}, rotaryDim ${c.rotaryDim}`, () => {
-      const y = applyRope({ data: Float32Array.from(fixture.x), shape: fixture.shape }, { style: c.style, base: c.base, offset: c.offset, rotaryDim: c.rotaryDim });
+      const y = applyRope(
+        { data: Float32Array.from(fixture.x), shape: fixture.shape },
+        { style: c.style, base: c.base, offset: c.offset, rotaryDim: c.rotaryDim },
+      );
       let worst = 0;
       for (let i = 0; i < c.out.length; i++) worst = Math.max(worst, Math.abs(y.data[i] - c.out[i]));
       expect(worst).toBeLessThan(1e-6);

@@ -1,7 +1,15 @@
 // t5RelativeBias (the [H, Lq + Lk − 1] diagonals for SDPA's relativeBias) against the materialised
 // relativePositionBias [1, H, Lq, Lk]: entry [h, (j − i) + Lq − 1] must equal bias[h, i, j] at every (h, i, j).
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, relativePositionBias, scaledDotProductAttention, t5RelativeBias, type Tensor } from '../../src/index';
+import {
+  AttnkitRangeError,
+  AttnkitTypeError,
+  ErrorCode,
+  relativePositionBias,
+  scaledDotProductAttention,
+  t5RelativeBias,
+  type Tensor,
+} from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 import { randn, rng } from '../helpers/random';
 
@@ -40,14 +48,26 @@ describe('t5RelativeBias equals relativePositionBias by diagonal', () => {
       for (const b of bucketSets)
         it(`${alignment}, bidirectional ${bidirectional}, ${b.numBuckets} buckets / max ${b.maxDistance}`, () => {
           const H = 3;
-          const table = { data: randn(b.numBuckets * H, rng(b.numBuckets + (bidirectional ? 1 : 0))), shape: [b.numBuckets, H] };
+          const table = {
+            data: randn(b.numBuckets * H, rng(b.numBuckets + (bidirectional ? 1 : 0))),
+            shape: [b.numBuckets, H],
+          };
           for (const [lq, lk] of shapes) expectSameBias(table, lq, lk, { ...b, bidirectional, alignment });
         });
 
   it('defaults: bottom-right, bidirectional, 32 buckets, max distance 128', () => {
     const table = { data: randn(32 * 2, rng(4)), shape: [32, 2] };
     expectSameBias(table, 4, 6, undefined);
-    expect(Array.from(t5RelativeBias(table, 4, 6).data)).toEqual(Array.from(t5RelativeBias(table, 4, 6, { alignment: 'bottom-right', bidirectional: true, numBuckets: 32, maxDistance: 128 }).data));
+    expect(Array.from(t5RelativeBias(table, 4, 6).data)).toEqual(
+      Array.from(
+        t5RelativeBias(table, 4, 6, {
+          alignment: 'bottom-right',
+          bidirectional: true,
+          numBuckets: 32,
+          maxDistance: 128,
+        }).data,
+      ),
+    );
   });
 
   it('the alignments differ by the shift Lk − Lq: top-left diagonal d is bottom-right diagonal d + Lk − Lq', () => {
@@ -77,9 +97,18 @@ describe('t5RelativeBias equals relativePositionBias by diagonal', () => {
     const v = { data: randn(H * lk * d, rand), shape: [1, H, lk, d] };
     for (const causal of [false, true]) {
       const opts = { numBuckets: nb, maxDistance: 16, bidirectional: !causal };
-      const inKernel = scaledDotProductAttention(q, k, v, { scale: 1, causal, relativeBias: t5RelativeBias(table, lq, lk, opts) });
-      const masked = scaledDotProductAttention(q, k, v, { scale: 1, causal, mask: relativePositionBias(table, lq, lk, opts) });
-      for (let x = 0; x < masked.data.length; x++) expect(Math.abs(inKernel.data[x] - masked.data[x]), `causal ${causal}, ${x}`).toBeLessThan(1e-5);
+      const inKernel = scaledDotProductAttention(q, k, v, {
+        scale: 1,
+        causal,
+        relativeBias: t5RelativeBias(table, lq, lk, opts),
+      });
+      const masked = scaledDotProductAttention(q, k, v, {
+        scale: 1,
+        causal,
+        mask: relativePositionBias(table, lq, lk, opts),
+      });
+      for (let x = 0; x < masked.data.length; x++)
+        expect(Math.abs(inKernel.data[x] - masked.data[x]), `causal ${causal}, ${x}`).toBeLessThan(1e-5);
     }
   });
 });
@@ -87,25 +116,66 @@ describe('t5RelativeBias equals relativePositionBias by diagonal', () => {
 describe('t5RelativeBias errors', () => {
   const table = { data: new Float32Array(32 * 2), shape: [32, 2] };
   it('a table with the wrong bucket count', () =>
-    expectError(() => t5RelativeBias({ data: new Float32Array(12), shape: [6, 2] }, 2, 2), AttnkitRangeError, ErrorCode.SHAPE,
-      't5RelativeBias: table must be [numBuckets, heads] = [32, *], got [6, 2]'));
+    expectError(
+      () => t5RelativeBias({ data: new Float32Array(12), shape: [6, 2] }, 2, 2),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      't5RelativeBias: table must be [numBuckets, heads] = [32, *], got [6, 2]',
+    ));
   it('a table that is not a Float32 tensor', () =>
-    expectError(() => t5RelativeBias({ data: new Float64Array(64), shape: [32, 2] } as never, 2, 2), AttnkitTypeError, ErrorCode.TYPE,
-      't5RelativeBias: table.data must be a Float32Array, got Float64Array(64)'));
-  it('a negative lenK', () => expectError(() => t5RelativeBias(table, 2, -1), AttnkitRangeError, ErrorCode.VALUE, 't5RelativeBias: lenK must be an integer >= 0, got -1'));
-  it('a fractional lenQ', () => expectError(() => t5RelativeBias(table, 1.5, 2), AttnkitRangeError, ErrorCode.VALUE, 't5RelativeBias: lenQ must be an integer >= 0, got 1.5'));
+    expectError(
+      () => t5RelativeBias({ data: new Float64Array(64), shape: [32, 2] } as never, 2, 2),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      't5RelativeBias: table.data must be a Float32Array, got Float64Array(64)',
+    ));
+  it('a negative lenK', () =>
+    expectError(
+      () => t5RelativeBias(table, 2, -1),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      't5RelativeBias: lenK must be an integer >= 0, got -1',
+    ));
+  it('a fractional lenQ', () =>
+    expectError(
+      () => t5RelativeBias(table, 1.5, 2),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      't5RelativeBias: lenQ must be an integer >= 0, got 1.5',
+    ));
   it('an unknown alignment', () =>
-    expectError(() => t5RelativeBias(table, 2, 2, { alignment: 'center' as never }), AttnkitRangeError, ErrorCode.VALUE,
-      "t5RelativeBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'"));
+    expectError(
+      () => t5RelativeBias(table, 2, 2, { alignment: 'center' as never }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      "t5RelativeBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'",
+    ));
   it('bidirectional that is not a boolean', () =>
-    expectError(() => t5RelativeBias(table, 2, 2, { bidirectional: 'yes' as never }), AttnkitTypeError, ErrorCode.TYPE,
-      "t5RelativeBias: options.bidirectional must be a boolean (true: encoder, false: decoder), got string 'yes'"));
+    expectError(
+      () => t5RelativeBias(table, 2, 2, { bidirectional: 'yes' as never }),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      "t5RelativeBias: options.bidirectional must be a boolean (true: encoder, false: decoder), got string 'yes'",
+    ));
   it('too few buckets', () =>
-    expectError(() => t5RelativeBias(table, 2, 2, { numBuckets: 3 }), AttnkitRangeError, ErrorCode.VALUE, 't5RelativeBias: options.numBuckets must be an integer >= 4, got 3'));
+    expectError(
+      () => t5RelativeBias(table, 2, 2, { numBuckets: 3 }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      't5RelativeBias: options.numBuckets must be an integer >= 4, got 3',
+    ));
   it('a misspelled option', () =>
-    expectError(() => t5RelativeBias(table, 2, 2, { maxDistnace: 64 } as never), AttnkitTypeError, ErrorCode.TYPE,
-      "t5RelativeBias: options.maxDistnace must be one of the known options (alignment, bidirectional, numBuckets, maxDistance), got string 'maxDistnace'; did you mean 'maxDistance'?"));
+    expectError(
+      () => t5RelativeBias(table, 2, 2, { maxDistnace: 64 } as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      "t5RelativeBias: options.maxDistnace must be one of the known options (alignment, bidirectional, numBuckets, maxDistance), got string 'maxDistnace'; did you mean 'maxDistance'?",
+    ));
   it('relativePositionBias words a bad alignment the same way', () =>
-    expectError(() => relativePositionBias(table, 2, 2, { alignment: 'center' as never }), AttnkitRangeError, ErrorCode.VALUE,
-      "relativePositionBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'"));
+    expectError(
+      () => relativePositionBias(table, 2, 2, { alignment: 'center' as never }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      "relativePositionBias: options.alignment must be 'bottom-right' or 'top-left', got 'center'",
+    ));
 });

@@ -1,7 +1,13 @@
 // Many scaledDotProductAttentionAsync calls pending at once, mixed with sync calls and with
 // setNumThreads: every result is the sync call's bit for bit and within TOLERANCE of the reference.
 import { afterAll, describe, expect, it } from 'vitest';
-import { getNumThreads, scaledDotProductAttention, scaledDotProductAttentionAsync, setNumThreads, type Tensor } from '../../src/index';
+import {
+  getNumThreads,
+  scaledDotProductAttention,
+  scaledDotProductAttentionAsync,
+  setNumThreads,
+  type Tensor,
+} from '../../src/index';
 import { compare, isNative, smallCases, splitCases, TOLERANCE, type PlainCase } from './cases';
 
 const initialThreads = getNumThreads();
@@ -55,7 +61,8 @@ describe('async calls in flight', () => {
     const cases = splitCases();
     setNumThreads(1);
     const baseline = cases.map(syncResult);
-    for (const [i, c] of cases.entries()) expect(compare(baseline[i], c.want).err, c.label).toBeLessThanOrEqual(TOLERANCE);
+    for (const [i, c] of cases.entries())
+      expect(compare(baseline[i], c.want).err, c.label).toBeLessThanOrEqual(TOLERANCE);
 
     // Waves of calls, each followed at once by a resize and a sync call: the wave cannot have settled
     // yet (that takes an event-loop turn), so every resize lands with calls queued or running.
@@ -70,7 +77,8 @@ describe('async calls in flight', () => {
         const i = n % cases.length;
         const c = cases[i];
         pending++;
-        calls.push(scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options).then((r) => {
+        calls.push(
+          scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options).then((r) => {
             pending--;
             return { i, data: r.data };
           }),

@@ -20,7 +20,15 @@ export interface PlainCase {
 export function plainCase(spec: CaseSpec, label: string): PlainCase {
   const c = buildCase(spec);
   const outShape = [...c.q.shape.slice(0, -1), spec.Dv];
-  return { label, q: c.q as PlainCase['q'], k: c.k as PlainCase['k'], v: c.v as PlainCase['v'], options: c.options, want: referenceSdpa(c.ref).out, outShape };
+  return {
+    label,
+    q: c.q as PlainCase['q'],
+    k: c.k as PlainCase['k'],
+    v: c.v as PlainCase['v'],
+    options: c.options,
+    want: referenceSdpa(c.ref).out,
+    outShape,
+  };
 }
 
 /** Small shapes over the option space: GQA, 'bshd', 3-D, decode over key chunks, masks, extras. */
@@ -32,8 +40,24 @@ export function smallCases(): PlainCase[] {
     [{ B: 1, Hq: 2, Hkv: 1, Lq: 7, Lk: 33, D: 8, Dv: 12, layout: 'bshd', seed: 3 }, "'bshd' MQA"],
     [{ B: 3, Hq: 1, Hkv: 1, Lq: 9, Lk: 9, D: 5, Dv: 5, rank3: true, seed: 4 }, '3-D'],
     [{ B: 1, Hq: 4, Hkv: 4, Lq: 1, Lk: 600, D: 32, Dv: 32, seed: 5 }, 'decode'],
-    [{ B: 1, Hq: 2, Hkv: 2, Lq: 13, Lk: 21, D: 16, Dv: 16, mask: { data: mask, shape: [1, 1, 13, 21] }, seed: 6 }, 'bool mask'],
-    [{ B: 1, Hq: 2, Hkv: 1, Lq: 20, Lk: 20, D: 16, Dv: 8, extras: { softcap: 5, window: { left: 6 }, sinks: new Float32Array([0.5, -1]) }, seed: 7 }, 'softcap, window, sinks'],
+    [
+      { B: 1, Hq: 2, Hkv: 2, Lq: 13, Lk: 21, D: 16, Dv: 16, mask: { data: mask, shape: [1, 1, 13, 21] }, seed: 6 },
+      'bool mask',
+    ],
+    [
+      {
+        B: 1,
+        Hq: 2,
+        Hkv: 1,
+        Lq: 20,
+        Lk: 20,
+        D: 16,
+        Dv: 8,
+        extras: { softcap: 5, window: { left: 6 }, sinks: new Float32Array([0.5, -1]) },
+        seed: 7,
+      },
+      'softcap, window, sinks',
+    ],
   ];
   return specs.map(([spec, label]) => plainCase(spec, label));
 }
@@ -51,6 +75,13 @@ export function isNative(): boolean {
 }
 
 /** Largest |got − want|, and whether got equals `same` bit for bit. */
-export function compare(got: Float32Array, want: Float64Array, same?: Float32Array): { err: number; identical: boolean } {
-  return { err: maxAbsDiff(got, want), identical: same === undefined || (got.length === same.length && got.every((x, i) => Object.is(x, same[i]))) };
+export function compare(
+  got: Float32Array,
+  want: Float64Array,
+  same?: Float32Array,
+): { err: number; identical: boolean } {
+  return {
+    err: maxAbsDiff(got, want),
+    identical: same === undefined || (got.length === same.length && got.every((x, i) => Object.is(x, same[i]))),
+  };
 }

@@ -22,7 +22,12 @@ interface ChildState {
 
 // A hang must fail the test, not hold it: the child runs under a time limit.
 function run(args: string[], input?: Buffer): ChildState {
-  const r = spawnSync(process.execPath, [CHILD, DIST, ...args], { cwd: ROOT, input, env: process.env, timeout: 20_000 });
+  const r = spawnSync(process.execPath, [CHILD, DIST, ...args], {
+    cwd: ROOT,
+    input,
+    env: process.env,
+    timeout: 20_000,
+  });
   const stderr = r.stderr.toString();
   expect(r.error, `${args.join(' ')}: ${stderr}`).toBeUndefined();
   expect(r.signal, `${args.join(' ')}: ${stderr}`).toBeNull();

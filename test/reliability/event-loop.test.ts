@@ -56,6 +56,10 @@ function checkLoop({ want, got, callMs, maxDelayMs, ticks }: Awaited<ReturnType<
   expect(got.data).toEqual(want);
   expect(callMs).toBeGreaterThanOrEqual(50);
   // A blocked loop would show one delay as long as the call and at most a tick or two.
-  expect(maxDelayMs, `max loop delay ${maxDelayMs.toFixed(1)} ms during a ${callMs.toFixed(0)} ms call`).toBeLessThan(callMs / 2);
-  expect(ticks, `${ticks} timer ticks during a ${callMs.toFixed(0)} ms call`).toBeGreaterThanOrEqual(Math.floor(callMs / 20));
+  expect(maxDelayMs, `max loop delay ${maxDelayMs.toFixed(1)} ms during a ${callMs.toFixed(0)} ms call`).toBeLessThan(
+    callMs / 2,
+  );
+  expect(ticks, `${ticks} timer ticks during a ${callMs.toFixed(0)} ms call`).toBeGreaterThanOrEqual(
+    Math.floor(callMs / 20),
+  );
 }

@@ -23,7 +23,9 @@ function longCalls() {
     for (let i = 0; i < n; i++) a[i] = Math.sin(seed + i * 0.37);
     return tensor(a, shape);
   };
-  const q = make(1), k = make(2), v = make(3);
+  const q = make(1),
+    k = make(2),
+    v = make(3);
   for (let i = 0; i < 16; i++) {
     state.started++;
     scaledDotProductAttentionAsync(q, k, v).then(() => state.settled++);

@@ -17,7 +17,10 @@ import { randn, rng } from '../helpers/random';
 import { maxAbsDiff, referenceSdpa, type RefInput } from '../helpers/reference';
 
 const r = rng(2024);
-const B = 1, H = 2, L = 5, D = 8; // prettier-ignore
+const B = 1,
+  H = 2,
+  L = 5,
+  D = 8; // prettier-ignore
 const shape = [B, H, L, D];
 const n = B * H * L * D;
 const fresh = () => tensor(randn(n, r), shape);
@@ -25,7 +28,8 @@ const q = fresh();
 const k = fresh();
 const v = fresh();
 const dims = { B, Hq: H, Hkv: H, Lq: L, Lk: L, D, Dv: D };
-const reference = (extra: Partial<RefInput> = {}) => referenceSdpa({ ...dims, q: q.data, k: k.data, v: v.data, ...extra }).out;
+const reference = (extra: Partial<RefInput> = {}) =>
+  referenceSdpa({ ...dims, q: q.data, k: k.data, v: v.data, ...extra }).out;
 const plain = reference();
 const causal = reference({ causal: true });
 
@@ -44,13 +48,33 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 describe('1. no hang on huge dimensions of empty tensors', () => {
   const huge = (s: number[]) => ({ data: new Float32Array(0), shape: s });
   it('q = k = v = [2^40, 1, 1, 0] is refused by its dimension, at once', () =>
-    expectError(() => sdpa(huge([2 ** 40, 1, 1, 0]), huge([2 ** 40, 1, 1, 0]), huge([2 ** 40, 1, 1, 0])), AttnkitRangeError, ErrorCode.SHAPE, /q\.shape\[0\] must be at most 2\^31 - 1, got 1099511627776/));
+    expectError(
+      () => sdpa(huge([2 ** 40, 1, 1, 0]), huge([2 ** 40, 1, 1, 0]), huge([2 ** 40, 1, 1, 0])),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /q\.shape\[0\] must be at most 2\^31 - 1, got 1099511627776/,
+    ));
   it('Lq = 2^36 with D = 0 is refused', () =>
-    expectError(() => sdpa(huge([1, 1, 2 ** 36, 0]), huge([1, 1, 4, 0]), huge([1, 1, 4, 0])), AttnkitRangeError, ErrorCode.SHAPE, /q\.shape\[2\] must be at most/));
+    expectError(
+      () => sdpa(huge([1, 1, 2 ** 36, 0]), huge([1, 1, 4, 0]), huge([1, 1, 4, 0])),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /q\.shape\[2\] must be at most/,
+    ));
   it('Lk = 2^40 with D = Dv = 0 is refused', () =>
-    expectError(() => sdpa(huge([1, 1, 4, 0]), huge([1, 1, 2 ** 40, 0]), huge([1, 1, 2 ** 40, 0])), AttnkitRangeError, ErrorCode.SHAPE, /k\.shape\[2\] must be at most/));
+    expectError(
+      () => sdpa(huge([1, 1, 4, 0]), huge([1, 1, 2 ** 40, 0]), huge([1, 1, 2 ** 40, 0])),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /k\.shape\[2\] must be at most/,
+    ));
   it('batch 2^60 is a coded RangeError before any backend', () =>
-    expectError(() => sdpa(huge([2 ** 60, 1, 1, 0]), huge([2 ** 60, 1, 1, 0]), huge([2 ** 60, 1, 1, 0])), AttnkitRangeError, ErrorCode.SHAPE, /q\.shape\[0\] must be at most 2\^31 - 1/));
+    expectError(
+      () => sdpa(huge([2 ** 60, 1, 1, 0]), huge([2 ** 60, 1, 1, 0]), huge([2 ** 60, 1, 1, 0])),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /q\.shape\[0\] must be at most 2\^31 - 1/,
+    ));
   it('an empty output with a large row count returns at once (no kernel runs)', () => {
     const s = [2 ** 30, 1, 1, 0];
     const got = sdpa(huge(s), huge(s), huge(s));
@@ -58,7 +82,12 @@ describe('1. no hang on huge dimensions of empty tensors', () => {
     expect(got.data.length).toBe(0);
   });
   it('dimensions above 2^53 are refused, not rounded', () =>
-    expectError(() => tensor(new Float32Array(0), [2 ** 53 + 2, 0]), AttnkitRangeError, ErrorCode.SHAPE, /must be at most 2\^31 - 1/));
+    expectError(
+      () => tensor(new Float32Array(0), [2 ** 53 + 2, 0]),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /must be at most 2\^31 - 1/,
+    ));
 });
 
 describe('2. a polluted prototype is never obeyed', () => {
@@ -89,7 +118,12 @@ describe('2. a polluted prototype is never obeyed', () => {
   it('own options still work', () => expectClose(sdpa(q, k, v, { causal: true }), causal));
   it('a tensor missing data is refused even when Object.prototype.data is set', () => {
     proto.data = q.data;
-    expectError(() => sdpa({ shape } as unknown as Tensor, k, v), AttnkitTypeError, ErrorCode.TYPE, /q must be a tensor/);
+    expectError(
+      () => sdpa({ shape } as unknown as Tensor, k, v),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /q must be a tensor/,
+    );
   });
   it('class instances with data and shape getters on their prototype are tensors', () => {
     class Wrapped {
@@ -101,7 +135,14 @@ describe('2. a polluted prototype is never obeyed', () => {
         return this.t.shape;
       }
     }
-    expectClose(sdpa(new Wrapped(q) as unknown as Tensor, new Wrapped(k) as unknown as Tensor, new Wrapped(v) as unknown as Tensor), plain);
+    expectClose(
+      sdpa(
+        new Wrapped(q) as unknown as Tensor,
+        new Wrapped(k) as unknown as Tensor,
+        new Wrapped(v) as unknown as Tensor,
+      ),
+      plain,
+    );
   });
 });
 
@@ -114,7 +155,12 @@ describe('3. options and tensors are read once', () => {
         return 0.5;
       },
     };
-    expectError(() => sdpa(qq, k, v, options), AttnkitRangeError, ErrorCode.SHAPE, /q\.data must be of length product\(shape\) = 80 for shape \[1, 2, 5, 8\], got length 0/);
+    expectError(
+      () => sdpa(qq, k, v, options),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /q\.data must be of length product\(shape\) = 80 for shape \[1, 2, 5, 8\], got length 0/,
+    );
   });
   it('a scale getter that changes its answer is read once', () => {
     let reads = 0;
@@ -164,7 +210,12 @@ describe('3. options and tensors are read once', () => {
         throw new Error('boom');
       },
     };
-    expectError(() => sdpa(q, k, v, options), AttnkitTypeError, ErrorCode.TYPE, 'scaledDotProductAttention: options.causal could not be read: boom');
+    expectError(
+      () => sdpa(q, k, v, options),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      'scaledDotProductAttention: options.causal could not be read: boom',
+    );
   });
   it('a revoked Proxy as options is a coded TypeError', () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
@@ -172,14 +223,37 @@ describe('3. options and tensors are read once', () => {
     expectError(() => sdpa(q, k, v, proxy), AttnkitTypeError, ErrorCode.TYPE, /options could not be read/);
   });
   it('a shape Proxy that claims a huge length is refused before it is read', () =>
-    expectError(() => sdpa({ data: q.data, shape: new Proxy([], { getOwnPropertyDescriptor: (t, p) => (p === 'length' ? { value: 2 ** 32 - 1, writable: true, enumerable: false, configurable: false } : Reflect.getOwnPropertyDescriptor(t, p)) }) }, k, v), AttnkitRangeError, ErrorCode.SHAPE, /q\.shape must be an array of non-negative integers of at most 32 entries/));
+    expectError(
+      () =>
+        sdpa(
+          {
+            data: q.data,
+            shape: new Proxy([], {
+              getOwnPropertyDescriptor: (t, p) =>
+                p === 'length'
+                  ? { value: 2 ** 32 - 1, writable: true, enumerable: false, configurable: false }
+                  : Reflect.getOwnPropertyDescriptor(t, p),
+            }),
+          },
+          k,
+          v,
+        ),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /q\.shape must be an array of non-negative integers of at most 32 entries/,
+    ));
 });
 
 describe('4. typed arrays are recognised by what they are, not by their prototype', () => {
   it('a Uint8Array with Float32Array.prototype is refused', () => {
     const spoof = new Uint8Array(n * 4);
     Object.setPrototypeOf(spoof, Float32Array.prototype);
-    expectError(() => sdpa({ data: spoof as unknown as Float32Array, shape }, k, v), AttnkitTypeError, ErrorCode.TYPE, `scaledDotProductAttention: q.data must be a Float32Array, got Uint8Array(${n * 4})`);
+    expectError(
+      () => sdpa({ data: spoof as unknown as Float32Array, shape }, k, v),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      `scaledDotProductAttention: q.data must be a Float32Array, got Uint8Array(${n * 4})`,
+    );
   });
   it('a Float32Array subclass whose length lies is read at its true length', () => {
     class Liar extends Float32Array {
@@ -196,10 +270,20 @@ describe('4. typed arrays are recognised by what they are, not by their prototyp
         return n;
       }
     }
-    expectError(() => sdpa({ data: new Liar(n - 1), shape }, k, v), AttnkitRangeError, ErrorCode.SHAPE, /got length 79/);
+    expectError(
+      () => sdpa({ data: new Liar(n - 1), shape }, k, v),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /got length 79/,
+    );
   });
   it('a Proxy around a Float32Array is not a Float32Array', () =>
-    expectError(() => sdpa({ data: new Proxy(q.data, {}), shape }, k, v), AttnkitTypeError, ErrorCode.TYPE, /q\.data must be a Float32Array/));
+    expectError(
+      () => sdpa({ data: new Proxy(q.data, {}), shape }, k, v),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /q\.data must be a Float32Array/,
+    ));
 });
 
 describe('5. SharedArrayBuffer views work on both backends', () => {
@@ -223,18 +307,34 @@ describe('5. SharedArrayBuffer views work on both backends', () => {
     const y = linear(shared(tensor(q.data, [n / D, D])), w);
     const want = new Float64Array((n / D) * 3);
     for (let row = 0; row < n / D; row++)
-      for (let o = 0; o < 3; o++) for (let d = 0; d < D; d++) want[row * 3 + o] += q.data[row * D + d] * w.data[o * D + d];
+      for (let o = 0; o < 3; o++)
+        for (let d = 0; d < D; d++) want[row * 3 + o] += q.data[row * D + d] * w.data[o * D + d];
     expect(maxAbsDiff(y.data, want)).toBeLessThan(1e-5);
   });
 });
 
 describe('6. one numeric contract on both backends', () => {
   it('a softcap that rounds to 0 in float32 is refused, not turned off', () =>
-    expectError(() => sdpa(q, k, v, { softcap: 1e-46 }), AttnkitRangeError, ErrorCode.VALUE, /options\.softcap must be 0 \(off\) or a finite number >= 2\^-126/));
+    expectError(
+      () => sdpa(q, k, v, { softcap: 1e-46 }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      /options\.softcap must be 0 \(off\) or a finite number >= 2\^-126/,
+    ));
   it('a scale beyond float32 is a coded RangeError', () =>
-    expectError(() => sdpa(q, k, v, { scale: 3.5e38 }), AttnkitRangeError, ErrorCode.VALUE, /options\.scale must be a finite number within float32 range/));
+    expectError(
+      () => sdpa(q, k, v, { scale: 3.5e38 }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      /options\.scale must be a finite number within float32 range/,
+    ));
   it('a softcap beyond float32 is a coded RangeError', () =>
-    expectError(() => sdpa(q, k, v, { softcap: 1e39 }), AttnkitRangeError, ErrorCode.VALUE, /options\.softcap must be 0 \(off\)/));
+    expectError(
+      () => sdpa(q, k, v, { softcap: 1e39 }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      /options\.softcap must be 0 \(off\)/,
+    ));
   it('the scale is used as float32 on every backend', () => {
     const s = 0.1; // 0.1 is not a float32: both backends use Math.fround(0.1)
     expectClose(sdpa(q, k, v, { scale: s }), reference({ scale: Math.fround(s) }));
@@ -268,7 +368,10 @@ describe('7. async calls survive what callers do to their buffers meanwhile', ()
     const qq = tensor(q.data.slice(), shape);
     const out = tensor(new Float32Array(n), shape);
     const pending = sdpaAsync(qq, k, v, { out });
-    const clones = [structuredClone(qq.data.buffer, { transfer: [qq.data.buffer] }), structuredClone(out.data.buffer, { transfer: [out.data.buffer] })];
+    const clones = [
+      structuredClone(qq.data.buffer, { transfer: [qq.data.buffer] }),
+      structuredClone(out.data.buffer, { transfer: [out.data.buffer] }),
+    ];
     expect(await pending).toBe(out);
     // The transfer copied: the caller's buffers are still attached and hold the answer.
     expect(qq.data.length).toBe(n);
@@ -276,7 +379,9 @@ describe('7. async calls survive what callers do to their buffers meanwhile', ()
     expect(clones[0].byteLength).toBe(4 * n);
   });
   it('a view of a resizable ArrayBuffer is refused by async calls (it could shrink under the kernel)', async () => {
-    const buf = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(4 * n, { maxByteLength: 8 * n });
+    const buf = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(4 * n, {
+      maxByteLength: 8 * n,
+    });
     const qq = tensor(new Float32Array(buf, 0, n), shape);
     qq.data.set(q.data);
     const err = await rejection(sdpaAsync(qq, k, v));

@@ -24,14 +24,25 @@ async function check({ cases, rounds }) {
   for (let r = 0; r < rounds; r++)
     for (const [i, c] of cases.entries()) {
       const out = r % 2 === 0 ? { data: new Float32Array(c.want.length), shape: c.outShape } : undefined;
-      calls.push(scaledDotProductAttentionAsync(c.q, c.k, c.v, out ? { ...c.options, out } : c.options).then((t) => ({ i, data: t.data })));
+      calls.push(
+        scaledDotProductAttentionAsync(c.q, c.k, c.v, out ? { ...c.options, out } : c.options).then((t) => ({
+          i,
+          data: t.data,
+        })),
+      );
     }
   for (const { i, data } of await Promise.all(calls)) {
     maxErr = Math.max(maxErr, maxAbsDiff(data, cases[i].want));
     if (!data.every((x, j) => Object.is(x, sync[i][j]))) notIdentical++;
   }
   for (const [i, c] of cases.entries()) maxErr = Math.max(maxErr, maxAbsDiff(sync[i], c.want));
-  parentPort.postMessage({ backend: backendInfo().backend, calls: calls.length + cases.length, maxErr, notIdentical, sync });
+  parentPort.postMessage({
+    backend: backendInfo().backend,
+    calls: calls.length + cases.length,
+    maxErr,
+    notIdentical,
+    sync,
+  });
 }
 
 async function long({ shape, calls }) {
@@ -41,7 +52,9 @@ async function long({ shape, calls }) {
     for (let i = 0; i < n; i++) a[i] = Math.sin(seed + i * 0.37);
     return tensor(a, shape);
   };
-  const q = make(1), k = make(2), v = make(3);
+  const q = make(1),
+    k = make(2),
+    v = make(3);
   parentPort.postMessage('started');
   const pending = [];
   for (let i = 0; i < calls; i++) pending.push(scaledDotProductAttentionAsync(q, k, v, { causal: i % 2 === 0 }));

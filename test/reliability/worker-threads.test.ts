@@ -47,10 +47,15 @@ describe('worker_threads', () => {
 
     // The main thread keeps calling while the workers run.
     const sync = cases.map((c) => scaledDotProductAttention(c.q, c.k, c.v, c.options).data);
-    const mine = await Promise.all(Array.from({ length: 20 * cases.length }, (_, n) => {
-      const c = cases[n % cases.length];
-      return scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options).then((t) => ({ i: n % cases.length, data: t.data }));
-    }));
+    const mine = await Promise.all(
+      Array.from({ length: 20 * cases.length }, (_, n) => {
+        const c = cases[n % cases.length];
+        return scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options).then((t) => ({
+          i: n % cases.length,
+          data: t.data,
+        }));
+      }),
+    );
     for (const { i, data } of mine) {
       const r = compare(data, cases[i].want, sync[i]);
       expect(r.err, cases[i].label).toBeLessThanOrEqual(TOLERANCE);
@@ -64,7 +69,8 @@ describe('worker_threads', () => {
       expect(report.maxErr).toBeLessThanOrEqual(TOLERANCE);
       expect(report.notIdentical).toBe(0);
       // A worker's results are the main thread's, bit for bit.
-      for (const [i, data] of report.sync.entries()) expect(compare(data, cases[i].want, sync[i]).identical, cases[i].label).toBe(true);
+      for (const [i, data] of report.sync.entries())
+        expect(compare(data, cases[i].want, sync[i]).identical, cases[i].label).toBe(true);
     }
     for (const [code] of await Promise.all(exits)) expect(code).toBe(0);
   }, 40_000);
@@ -90,8 +96,14 @@ describe('worker_threads', () => {
     // This process is still up, and calls (sync, async, and in a new worker) are still right.
     const cases = smallCases();
     for (const c of cases) {
-      expect(compare(scaledDotProductAttention(c.q, c.k, c.v, c.options).data, c.want).err, c.label).toBeLessThanOrEqual(TOLERANCE);
-      expect(compare((await scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options)).data, c.want).err, c.label).toBeLessThanOrEqual(TOLERANCE);
+      expect(
+        compare(scaledDotProductAttention(c.q, c.k, c.v, c.options).data, c.want).err,
+        c.label,
+      ).toBeLessThanOrEqual(TOLERANCE);
+      expect(
+        compare((await scaledDotProductAttentionAsync(c.q, c.k, c.v, c.options)).data, c.want).err,
+        c.label,
+      ).toBeLessThanOrEqual(TOLERANCE);
     }
     const w = start({ mode: 'check', cases, rounds: 5 });
     const [report] = (await within(once(w, 'message'), 20_000, 'worker report')) as [CheckReport];

@@ -2,7 +2,15 @@
 // with every option, fp32 bits where the kernel keeps fp32 (decode-sized calls, machines without
 // AVX512_BF16, the JS backend), results independent of the thread count, and no NaN from behind a mask.
 import { afterAll, describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, backendInfo, getNumThreads, scaledDotProductAttention, setNumThreads } from '../../src/index';
+import {
+  AttnkitRangeError,
+  AttnkitTypeError,
+  ErrorCode,
+  backendInfo,
+  getNumThreads,
+  scaledDotProductAttention,
+  setNumThreads,
+} from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 import { rng } from '../helpers/random';
 import { maxAbsDiff, referenceSdpa } from '../helpers/reference';
@@ -21,8 +29,31 @@ const PREFILL: CaseSpec[] = [
   { B: 1, Hq: 1, Hkv: 1, Lq: 100, Lk: 1000, D: 128, Dv: 128, seed: 3 },
   { B: 1, Hq: 2, Hkv: 2, Lq: 40, Lk: 77, D: 1, Dv: 3, seed: 4 },
   { B: 1, Hq: 4, Hkv: 4, Lq: 65, Lk: 65, D: 64, Dv: 64, layout: 'bshd', causal: true, topLeft: true, seed: 5 },
-  { B: 1, Hq: 4, Hkv: 1, Lq: 50, Lk: 300, D: 32, Dv: 48, extras: { softcap: 5, window: { left: 40 }, alibiSlopes: alibi, sinks: Float32Array.of(0.5, -1, 0, 2) }, seed: 6 },
-  { B: 1, Hq: 2, Hkv: 1, Lq: 30, Lk: 70, D: 16, Dv: 16, mask: { data: Float32Array.from({ length: 30 * 70 }, (_, i) => (i % 5 === 0 ? -Infinity : (i % 3) * 0.5)), shape: [30, 70] }, seed: 7 },
+  {
+    B: 1,
+    Hq: 4,
+    Hkv: 1,
+    Lq: 50,
+    Lk: 300,
+    D: 32,
+    Dv: 48,
+    extras: { softcap: 5, window: { left: 40 }, alibiSlopes: alibi, sinks: Float32Array.of(0.5, -1, 0, 2) },
+    seed: 6,
+  },
+  {
+    B: 1,
+    Hq: 2,
+    Hkv: 1,
+    Lq: 30,
+    Lk: 70,
+    D: 16,
+    Dv: 16,
+    mask: {
+      data: Float32Array.from({ length: 30 * 70 }, (_, i) => (i % 5 === 0 ? -Infinity : (i % 3) * 0.5)),
+      shape: [30, 70],
+    },
+    seed: 7,
+  },
 ];
 
 function run(spec: CaseSpec, compute: 'fp32' | 'bf16') {
@@ -68,7 +99,9 @@ describe(`compute: 'bf16' [${backendInfo().backend}/${backendInfo().simd}, bf16 
   });
 
   it('a NaN or Infinity in v behind a mask never reaches the output', () => {
-    const Lq = 40, Lk = 100, D = 32;
+    const Lq = 40,
+      Lk = 100,
+      D = 32;
     const r = rng(21);
     const rand = (n: number) => Float32Array.from({ length: n }, () => r() * 2 - 1);
     const q = { data: rand(Lq * D), shape: [1, 1, Lq, D] };
@@ -78,13 +111,35 @@ describe(`compute: 'bf16' [${backendInfo().backend}/${backendInfo().simd}, bf16 
     for (let j = 3; j < Lk; j += 7) v.data.fill(j % 2 ? NaN : Infinity, j * D, (j + 1) * D);
     const got = scaledDotProductAttention(q, k, v, { mask, compute: 'bf16' }).data;
     expect(got.every(Number.isFinite)).toBe(true);
-    const want = referenceSdpa({ q: q.data, k: k.data, v: v.data, B: 1, Hq: 1, Hkv: 1, Lq, Lk, D, Dv: D, mask: (_b, _h, _i, j) => j % 7 !== 3 }).out;
+    const want = referenceSdpa({
+      q: q.data,
+      k: k.data,
+      v: v.data,
+      B: 1,
+      Hq: 1,
+      Hkv: 1,
+      Lq,
+      Lk,
+      D,
+      Dv: D,
+      mask: (_b, _h, _i, j) => j % 7 !== 3,
+    }).out;
     expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(BF16_TOLERANCE);
   });
 
   it('a bad compute value is a TypeError or RangeError naming the option', () => {
     const t = { data: new Float32Array(8), shape: [1, 1, 2, 4] };
-    expectError(() => scaledDotProductAttention(t, t, t, { compute: 'fp16' as never }), AttnkitRangeError, ErrorCode.VALUE, /options\.compute must be one of 'fp32', 'bf16', got 'fp16'/);
-    expectError(() => scaledDotProductAttention(t, t, t, { compute: 16 as never }), AttnkitTypeError, ErrorCode.TYPE, /options\.compute must be one of 'fp32', 'bf16'/);
+    expectError(
+      () => scaledDotProductAttention(t, t, t, { compute: 'fp16' as never }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      /options\.compute must be one of 'fp32', 'bf16', got 'fp16'/,
+    );
+    expectError(
+      () => scaledDotProductAttention(t, t, t, { compute: 16 as never }),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /options\.compute must be one of 'fp32', 'bf16'/,
+    );
   });
 });

@@ -6,7 +6,14 @@ import { maxAbsDiff, referenceSdpa } from '../helpers/reference';
 import { buildCase, checkAsyncMatchesSync, checkCase, TOLERANCE } from '../helpers/sdpa-case';
 
 const r = rng(7);
-const t = (shape: number[]) => tensor(randn(shape.reduce((a, b) => a * b, 1), r), shape);
+const t = (shape: number[]) =>
+  tensor(
+    randn(
+      shape.reduce((a, b) => a * b, 1),
+      r,
+    ),
+    shape,
+  );
 
 describe('fully-masked rows', () => {
   it('a row with every key masked gives zeros and zero weights, never NaN', () => {
@@ -15,7 +22,11 @@ describe('fully-masked rows', () => {
     mask.fill(0, Lk, 2 * Lk); // query row 1 sees nothing
     const weights = tensor(new Float32Array(B * H * Lq * Lk).fill(7), [B, H, Lq, Lk]);
     const out = tensor(new Float32Array(B * H * Lq * D).fill(7), [B, H, Lq, D]);
-    scaledDotProductAttention(t([B, H, Lq, D]), t([B, H, Lk, D]), t([B, H, Lk, D]), { mask: { data: mask, shape: [Lq, Lk] }, out, weightsOut: weights });
+    scaledDotProductAttention(t([B, H, Lq, D]), t([B, H, Lk, D]), t([B, H, Lk, D]), {
+      mask: { data: mask, shape: [Lq, Lk] },
+      out,
+      weightsOut: weights,
+    });
     for (let h = 0; h < H; h++) {
       const row = out.data.subarray((h * Lq + 1) * D, (h * Lq + 2) * D);
       expect(Array.from(row)).toEqual(new Array(D).fill(0));
@@ -27,7 +38,9 @@ describe('fully-masked rows', () => {
 
   it('additive -Infinity everywhere in a row counts as fully masked', () => {
     const mask = new Float32Array([0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
-    const out = scaledDotProductAttention(t([1, 1, 2, 4]), t([1, 1, 3, 4]), t([1, 1, 3, 4]), { mask: { data: mask, shape: [2, 3] } });
+    const out = scaledDotProductAttention(t([1, 1, 2, 4]), t([1, 1, 3, 4]), t([1, 1, 3, 4]), {
+      mask: { data: mask, shape: [2, 3] },
+    });
     expect(Array.from(out.data.subarray(4))).toEqual([0, 0, 0, 0]);
     expect(out.data.subarray(0, 4).every(Number.isFinite)).toBe(true);
   });
@@ -57,7 +70,8 @@ describe('NaN and Infinity', () => {
       }
       let options = {};
       if (kind === 'bool') options = { mask: { data: Uint8Array.from([1, 1, 1, 1, 0, 0]), shape: [6] } };
-      if (kind === 'additive') options = { mask: { data: Float32Array.from([0, 0, 0, 0, -Infinity, -Infinity]), shape: [6] } };
+      if (kind === 'additive')
+        options = { mask: { data: Float32Array.from([0, 0, 0, 0, -Infinity, -Infinity]), shape: [6] } };
       if (kind === 'causal') {
         // top-left causal with Lq = 4 hides keys 4 and 5 from every row; compare with the same rule.
         const want = referenceSdpa({ ...c.ref, causal: true, topLeft: true });
@@ -137,7 +151,11 @@ describe('out, weightsOut and memory views', () => {
     const v = { data: place(c.v.data), shape: c.v.shape };
     const outView = pool.subarray(at, at + 42);
     const wView = pool.subarray(at + 50, at + 50 + 30);
-    scaledDotProductAttention(q, k, v, { ...c.options, out: { data: outView, shape: [1, 3, 2, 7] }, weightsOut: { data: wView, shape: [1, 2, 3, 5] } });
+    scaledDotProductAttention(q, k, v, {
+      ...c.options,
+      out: { data: outView, shape: [1, 3, 2, 7] },
+      weightsOut: { data: wView, shape: [1, 2, 3, 5] },
+    });
     const want = referenceSdpa(c.ref);
     expect(maxAbsDiff(outView, want.out)).toBeLessThanOrEqual(TOLERANCE);
     expect(maxAbsDiff(wView, want.weights)).toBeLessThanOrEqual(TOLERANCE);
@@ -159,13 +177,27 @@ describe('out, weightsOut and memory views', () => {
 describe('async', () => {
   it('gives the same bits as the sync call', async () => {
     await checkAsyncMatchesSync({ B: 2, Hq: 4, Hkv: 2, Lq: 33, Lk: 65, D: 16, Dv: 8, causal: true });
-    await checkAsyncMatchesSync({ B: 1, Hq: 2, Hkv: 1, Lq: 7, Lk: 9, D: 5, Dv: 5, layout: 'bshd', mask: { data: Float32Array.from({ length: 63 }, (_, i) => (i % 5 === 0 ? -Infinity : i / 63)), shape: [7, 9] } });
+    await checkAsyncMatchesSync({
+      B: 1,
+      Hq: 2,
+      Hkv: 1,
+      Lq: 7,
+      Lk: 9,
+      D: 5,
+      Dv: 5,
+      layout: 'bshd',
+      mask: { data: Float32Array.from({ length: 63 }, (_, i) => (i % 5 === 0 ? -Infinity : i / 63)), shape: [7, 9] },
+    });
   });
 
   it('returns the given out tensor and many concurrent calls all finish correctly', async () => {
-    const cases = Array.from({ length: 8 }, (_, s) => buildCase({ B: 1, Hq: 2, Hkv: 1, Lq: 16, Lk: 32, D: 8, Dv: 8, seed: 100 + s }));
+    const cases = Array.from({ length: 8 }, (_, s) =>
+      buildCase({ B: 1, Hq: 2, Hkv: 1, Lq: 16, Lk: 32, D: 8, Dv: 8, seed: 100 + s }),
+    );
     const outs = cases.map(() => tensor(new Float32Array(2 * 16 * 8), [1, 2, 16, 8]));
-    const results = await Promise.all(cases.map((c, s) => scaledDotProductAttentionAsync(c.q, c.k, c.v, { out: outs[s] })));
+    const results = await Promise.all(
+      cases.map((c, s) => scaledDotProductAttentionAsync(c.q, c.k, c.v, { out: outs[s] })),
+    );
     results.forEach((res, s) => {
       expect(res).toBe(outs[s]);
       expect(maxAbsDiff(res.data, referenceSdpa(cases[s].ref).out)).toBeLessThanOrEqual(TOLERANCE);

@@ -25,7 +25,11 @@ import { buildCase, describeSpec, TOLERANCE, type CaseSpec } from '../helpers/sd
 
 const level = `${backendInfo().backend}/${backendInfo().simd}`;
 const worst = { err: 0, label: '' };
-afterAll(() => console.log(`[${level}] half K/V: largest abs error vs float64 reference on the rounded K/V: ${worst.err.toExponential(2)} (${worst.label})`));
+afterAll(() =>
+  console.log(
+    `[${level}] half K/V: largest abs error vs float64 reference on the rounded K/V: ${worst.err.toExponential(2)} (${worst.label})`,
+  ),
+);
 
 const DTYPES: HalfDtype[] = ['float16', 'bfloat16'];
 
@@ -50,7 +54,10 @@ function check(spec: CaseSpec, dtype: HalfDtype, label = `${dtype} ${describeSpe
   expect(err, label).toBeLessThanOrEqual(TOLERANCE);
   // weightsOut takes the row kernel: the same values.
   const { B, Hq, Lq, Lk } = spec;
-  const weights: Tensor = { data: new Float32Array(B * Hq * Lq * Lk), shape: spec.rank3 ? [B, Lq, Lk] : [B, Hq, Lq, Lk] };
+  const weights: Tensor = {
+    data: new Float32Array(B * Hq * Lq * Lk),
+    shape: spec.rank3 ? [B, Lq, Lk] : [B, Hq, Lq, Lk],
+  };
   const withWeights = scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, weightsOut: weights });
   expect(maxAbsDiff(withWeights.data, want.out), `${label} (weightsOut)`).toBeLessThanOrEqual(TOLERANCE);
   expect(maxAbsDiff(weights.data, want.weights), `${label} weights`).toBeLessThanOrEqual(TOLERANCE);
@@ -64,26 +71,93 @@ function boolMask(n: number, seed: number): Uint8Array {
 describe(`half-precision K/V [${level}]`, () => {
   for (const dtype of DTYPES) {
     it(`${dtype}: odd sizes (L, D of 1, 3, 17, 65), GQA, bshd, 3-D, causal, masks`, () => {
-      const shapes: [number, number, number][] = [[1, 1, 1], [1, 17, 3], [3, 65, 17], [17, 3, 65], [65, 65, 7], [17, 17, 1], [65, 17, 33]];
+      const shapes: [number, number, number][] = [
+        [1, 1, 1],
+        [1, 17, 3],
+        [3, 65, 17],
+        [17, 3, 65],
+        [65, 65, 7],
+        [17, 17, 1],
+        [65, 17, 33],
+      ];
       shapes.forEach(([Lq, Lk, D], n) => {
         check({ B: 2, Hq: 4, Hkv: 2, Lq, Lk, D, Dv: D === 1 ? 3 : D - 2, seed: n }, dtype);
         check({ B: 1, Hq: 3, Hkv: 1, Lq, Lk, D, Dv: D, layout: 'bshd', causal: true, seed: 10 + n }, dtype);
         check({ B: 2, Hq: 1, Hkv: 1, Lq, Lk, D, Dv: D, rank3: true, causal: true, topLeft: true, seed: 20 + n }, dtype);
-        check({ B: 2, Hq: 2, Hkv: 1, Lq, Lk, D, Dv: D + 2, mask: { data: boolMask(2 * Lq * Lk, n), shape: [2, 1, Lq, Lk] }, seed: 30 + n }, dtype);
+        check(
+          {
+            B: 2,
+            Hq: 2,
+            Hkv: 1,
+            Lq,
+            Lk,
+            D,
+            Dv: D + 2,
+            mask: { data: boolMask(2 * Lq * Lk, n), shape: [2, 1, Lq, Lk] },
+            seed: 30 + n,
+          },
+          dtype,
+        );
       });
     });
 
     it(`${dtype}: decode paths (1, 2, 3, 4, 8 rows per kv head; bshd across heads), split-K`, () => {
-      for (const [Hq, Hkv, layout] of [[4, 4, 'bhsd'], [4, 2, 'bhsd'], [6, 2, 'bhsd'], [8, 2, 'bhsd'], [8, 1, 'bhsd'], [4, 4, 'bshd'], [8, 4, 'bshd'], [8, 2, 'bshd']] as const)
-        for (const [Lk, D] of [[1000, 64], [333, 17], [65, 128]])
-          check({ B: 2, Hq, Hkv, Lq: 1, Lk, D, Dv: D, layout, seed: Hq * 7 + Hkv + Lk }, dtype, `${dtype} decode Hq ${Hq} Hkv ${Hkv} ${layout} Lk ${Lk} D ${D}`);
+      for (const [Hq, Hkv, layout] of [
+        [4, 4, 'bhsd'],
+        [4, 2, 'bhsd'],
+        [6, 2, 'bhsd'],
+        [8, 2, 'bhsd'],
+        [8, 1, 'bhsd'],
+        [4, 4, 'bshd'],
+        [8, 4, 'bshd'],
+        [8, 2, 'bshd'],
+      ] as const)
+        for (const [Lk, D] of [
+          [1000, 64],
+          [333, 17],
+          [65, 128],
+        ])
+          check(
+            { B: 2, Hq, Hkv, Lq: 1, Lk, D, Dv: D, layout, seed: Hq * 7 + Hkv + Lk },
+            dtype,
+            `${dtype} decode Hq ${Hq} Hkv ${Hkv} ${layout} Lk ${Lk} D ${D}`,
+          );
     });
 
     it(`${dtype}: kvLengths in decode (split-K) and prefill, causal, sinks, ALiBi`, () => {
       check({ B: 4, Hq: 4, Hkv: 4, Lq: 1, Lk: 1000, D: 64, Dv: 64, extras: { kvLengths: [1000, 0, 517, 256] } }, dtype);
-      check({ B: 3, Hq: 8, Hkv: 2, Lq: 1, Lk: 900, D: 33, Dv: 33, layout: 'bshd', extras: { kvLengths: [257, 1, 899] } }, dtype);
-      check({ B: 3, Hq: 8, Hkv: 2, Lq: 2, Lk: 700, D: 32, Dv: 16, causal: true, extras: { kvLengths: [700, 300, 2], sinks: Float32Array.of(0.5, -1, 0, 2, 1, 0, -2, 0.3) } }, dtype);
-      check({ B: 2, Hq: 2, Hkv: 1, Lq: 70, Lk: 600, D: 65, Dv: 17, causal: true, extras: { kvLengths: [600, 71], alibiSlopes: Float32Array.of(0.1, 0.3) } }, dtype);
+      check(
+        { B: 3, Hq: 8, Hkv: 2, Lq: 1, Lk: 900, D: 33, Dv: 33, layout: 'bshd', extras: { kvLengths: [257, 1, 899] } },
+        dtype,
+      );
+      check(
+        {
+          B: 3,
+          Hq: 8,
+          Hkv: 2,
+          Lq: 2,
+          Lk: 700,
+          D: 32,
+          Dv: 16,
+          causal: true,
+          extras: { kvLengths: [700, 300, 2], sinks: Float32Array.of(0.5, -1, 0, 2, 1, 0, -2, 0.3) },
+        },
+        dtype,
+      );
+      check(
+        {
+          B: 2,
+          Hq: 2,
+          Hkv: 1,
+          Lq: 70,
+          Lk: 600,
+          D: 65,
+          Dv: 17,
+          causal: true,
+          extras: { kvLengths: [600, 71], alibiSlopes: Float32Array.of(0.1, 0.3) },
+        },
+        dtype,
+      );
     });
 
     it(`${dtype}: async gives the same bits as sync`, async () => {
@@ -111,7 +185,9 @@ describe(`half-precision K/V [${level}]`, () => {
       for (const dtype of DTYPES) {
         const h = halfCase(spec, dtype);
         const err = maxAbsDiff(scaledDotProductAttention(h.q, h.k, h.v, h.options).data, full);
-        console.log(`[${level}] ${dtype} K/V vs float32 K/V, Lq ${spec.Lq} Lk ${spec.Lk} D 128: max abs error ${err.toExponential(2)}`);
+        console.log(
+          `[${level}] ${dtype} K/V vs float32 K/V, Lq ${spec.Lq} Lk ${spec.Lk} D 128: max abs error ${err.toExponential(2)}`,
+        );
         expect(err).toBeLessThan(bounds[dtype]);
         expect(err).toBeGreaterThan(0);
       }
@@ -127,39 +203,112 @@ describe(`half-precision K/V [${level}]`, () => {
 
     it('a float16 tensor whose data is not a Uint16Array', () => {
       const out = tensor(new Float32Array(2 * 3 * 4).fill(7), [1, 2, 3, 4]);
-      expectError(() => scaledDotProductAttention(q, { data: kf.data, shape: kf.shape, dtype: 'float16' } as unknown as HalfTensor, v16, { out }), AttnkitTypeError, ErrorCode.TYPE,
-        `${op}: k.data must be a Uint16Array (the float16 bits, see toFloat16) for dtype 'float16', got Float32Array(40)`);
-      expectError(() => scaledDotProductAttention(q, k16, { data: new Int16Array(40), shape: [1, 2, 5, 4], dtype: 'bfloat16' } as unknown as HalfTensor, { out }), AttnkitTypeError, ErrorCode.TYPE,
-        /v\.data must be a Uint16Array \(the bfloat16 bits, see toBFloat16\) for dtype 'bfloat16', got Int16Array\(40\)/);
+      expectError(
+        () =>
+          scaledDotProductAttention(
+            q,
+            { data: kf.data, shape: kf.shape, dtype: 'float16' } as unknown as HalfTensor,
+            v16,
+            { out },
+          ),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        `${op}: k.data must be a Uint16Array (the float16 bits, see toFloat16) for dtype 'float16', got Float32Array(40)`,
+      );
+      expectError(
+        () =>
+          scaledDotProductAttention(
+            q,
+            k16,
+            { data: new Int16Array(40), shape: [1, 2, 5, 4], dtype: 'bfloat16' } as unknown as HalfTensor,
+            { out },
+          ),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        /v\.data must be a Uint16Array \(the bfloat16 bits, see toBFloat16\) for dtype 'bfloat16', got Int16Array\(40\)/,
+      );
       expect(out.data.every((x) => x === 7)).toBe(true);
     });
 
     it('a Uint16Array without a dtype, an unknown dtype', () => {
-      expectError(() => scaledDotProductAttention(q, { data: k16.data, shape: k16.shape } as unknown as Tensor, v16), AttnkitTypeError, ErrorCode.TYPE, /k\.data must be a Float32Array, got Uint16Array\(40\)/);
-      expectError(() => scaledDotProductAttention(q, { ...k16, dtype: 'float8' } as unknown as HalfTensor, v16), AttnkitRangeError, ErrorCode.VALUE,
-        `${op}: k.dtype must be 'float32', 'float16' or 'bfloat16', got 'float8'`);
-      expectError(() => scaledDotProductAttention(q, { ...k16, dtype: 16 } as unknown as HalfTensor, v16), AttnkitTypeError, ErrorCode.TYPE, /k\.dtype must be 'float32', 'float16' or 'bfloat16', got number 16/);
+      expectError(
+        () => scaledDotProductAttention(q, { data: k16.data, shape: k16.shape } as unknown as Tensor, v16),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        /k\.data must be a Float32Array, got Uint16Array\(40\)/,
+      );
+      expectError(
+        () => scaledDotProductAttention(q, { ...k16, dtype: 'float8' } as unknown as HalfTensor, v16),
+        AttnkitRangeError,
+        ErrorCode.VALUE,
+        `${op}: k.dtype must be 'float32', 'float16' or 'bfloat16', got 'float8'`,
+      );
+      expectError(
+        () => scaledDotProductAttention(q, { ...k16, dtype: 16 } as unknown as HalfTensor, v16),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        /k\.dtype must be 'float32', 'float16' or 'bfloat16', got number 16/,
+      );
     });
 
     it('k and v of different dtypes', () => {
-      expectError(() => scaledDotProductAttention(q, k16, tensor(randn(40, rng(4)), [1, 2, 5, 4])), AttnkitTypeError, ErrorCode.TYPE,
-        `${op}: v.dtype must be 'float16' as k's (k and v share one dtype), got string 'float32'`);
-      expectError(() => scaledDotProductAttention(q, k16, { ...v16, dtype: 'bfloat16' }), AttnkitTypeError, ErrorCode.TYPE, /v\.dtype must be 'float16' as k's/);
+      expectError(
+        () => scaledDotProductAttention(q, k16, tensor(randn(40, rng(4)), [1, 2, 5, 4])),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        `${op}: v.dtype must be 'float16' as k's (k and v share one dtype), got string 'float32'`,
+      );
+      expectError(
+        () => scaledDotProductAttention(q, k16, { ...v16, dtype: 'bfloat16' }),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        /v\.dtype must be 'float16' as k's/,
+      );
     });
 
     it('the shape checks apply to half tensors as to float32 ones', () => {
-      expectError(() => scaledDotProductAttention(q, tensor(new Uint16Array(2 * 5 * 3), [1, 2, 5, 3], 'float16'), v16), AttnkitRangeError, ErrorCode.SHAPE, /k must be \[batch, kvHeads, seqK, dHead\]/);
-      expectError(() => scaledDotProductAttention(q, { data: new Uint16Array(39), shape: [1, 2, 5, 4], dtype: 'float16' }, v16), AttnkitRangeError, ErrorCode.SHAPE, /k\.data must be of length product\(shape\) = 40/);
+      expectError(
+        () => scaledDotProductAttention(q, tensor(new Uint16Array(2 * 5 * 3), [1, 2, 5, 3], 'float16'), v16),
+        AttnkitRangeError,
+        ErrorCode.SHAPE,
+        /k must be \[batch, kvHeads, seqK, dHead\]/,
+      );
+      expectError(
+        () => scaledDotProductAttention(q, { data: new Uint16Array(39), shape: [1, 2, 5, 4], dtype: 'float16' }, v16),
+        AttnkitRangeError,
+        ErrorCode.SHAPE,
+        /k\.data must be of length product\(shape\) = 40/,
+      );
     });
 
     it('tensor() with a dtype', () => {
       const t = tensor(new Uint16Array(6), [2, 3], 'bfloat16');
       expect(t.dtype).toBe('bfloat16');
       expect(t.shape).toEqual([2, 3]);
-      expectError(() => tensor(new Float32Array(6) as unknown as Uint16Array, [2, 3], 'float16'), AttnkitTypeError, ErrorCode.TYPE, "tensor: data must be a Uint16Array (the float16 bits) for dtype 'float16', got Float32Array(6)");
-      expectError(() => tensor(new Uint16Array(6) as unknown as Float32Array, [2, 3]), AttnkitTypeError, ErrorCode.TYPE, "tensor: dtype must be 'float16' or 'bfloat16' for a Uint16Array, got undefined");
-      expectError(() => tensor(new Uint16Array(6), [2, 3], 'half' as HalfDtype), AttnkitRangeError, ErrorCode.VALUE, "tensor: dtype must be 'float16' or 'bfloat16', got 'half'");
-      expectError(() => tensor(new Uint16Array(5), [2, 3], 'float16'), AttnkitRangeError, ErrorCode.SHAPE, /tensor: data must be of length product\(shape\) = 6/);
+      expectError(
+        () => tensor(new Float32Array(6) as unknown as Uint16Array, [2, 3], 'float16'),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        "tensor: data must be a Uint16Array (the float16 bits) for dtype 'float16', got Float32Array(6)",
+      );
+      expectError(
+        () => tensor(new Uint16Array(6) as unknown as Float32Array, [2, 3]),
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        "tensor: dtype must be 'float16' or 'bfloat16' for a Uint16Array, got undefined",
+      );
+      expectError(
+        () => tensor(new Uint16Array(6), [2, 3], 'half' as HalfDtype),
+        AttnkitRangeError,
+        ErrorCode.VALUE,
+        "tensor: dtype must be 'float16' or 'bfloat16', got 'half'",
+      );
+      expectError(
+        () => tensor(new Uint16Array(5), [2, 3], 'float16'),
+        AttnkitRangeError,
+        ErrorCode.SHAPE,
+        /tensor: data must be of length product\(shape\) = 6/,
+      );
     });
   });
 });

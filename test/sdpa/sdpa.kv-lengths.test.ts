@@ -3,15 +3,33 @@
 // decode, interleaved bshd heads); the same answer as the equivalent key-padding mask and as an unpadded
 // call on each sequence alone; padding never read; async and thread counts bit-identical.
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendInfo, getNumThreads, scaledDotProductAttention, scaledDotProductAttentionAsync, setNumThreads, t5RelativeBias, type Tensor } from '../../src/index';
+import {
+  backendInfo,
+  getNumThreads,
+  scaledDotProductAttention,
+  scaledDotProductAttentionAsync,
+  setNumThreads,
+  t5RelativeBias,
+  type Tensor,
+} from '../../src/index';
 import { rng } from '../helpers/random';
 import { maxAbsDiff, referenceSdpa } from '../helpers/reference';
-import { buildCase, checkAsyncMatchesSync, checkCase, describeSpec, TOLERANCE, worst, type CaseSpec } from '../helpers/sdpa-case';
+import {
+  buildCase,
+  checkAsyncMatchesSync,
+  checkCase,
+  describeSpec,
+  TOLERANCE,
+  worst,
+  type CaseSpec,
+} from '../helpers/sdpa-case';
 
 const initialThreads = getNumThreads();
 afterAll(() => {
   setNumThreads(initialThreads);
-  console.log(`[${backendInfo().backend}/${backendInfo().simd}] kvLengths: largest abs error vs float64 reference: ${worst.err.toExponential(2)} (${worst.label})`);
+  console.log(
+    `[${backendInfo().backend}/${backendInfo().simd}] kvLengths: largest abs error vs float64 reference: ${worst.err.toExponential(2)} (${worst.label})`,
+  );
 });
 
 function uniform(n: number, seed: number, lo: number, hi: number): Float32Array {
@@ -23,14 +41,25 @@ function uniform(n: number, seed: number, lo: number, hi: number): Float32Array 
 function lengthsFor(B: number, Lk: number, seed: number): number[] {
   const r = rng(seed);
   const fixed = [0, Lk, Math.floor(Lk / 2) + 1];
-  const out = Array.from({ length: B }, (_, b) => (b < fixed.length ? Math.min(fixed[b], Lk) : Math.floor(r() * (Lk + 1))));
+  const out = Array.from({ length: B }, (_, b) =>
+    b < fixed.length ? Math.min(fixed[b], Lk) : Math.floor(r() * (Lk + 1)),
+  );
   const start = Math.floor(r() * B);
   return [...out.slice(start), ...out.slice(0, start)];
 }
 
 /** Every length of {1, 3, 17, 65} as Lq and as Lk with D of {1, 7, 33, 64}: Lq < Lk, Lq = Lk, Lq > Lk. */
 const SHAPES: [Lq: number, Lk: number, D: number][] = [
-  [1, 1, 7], [1, 65, 64], [3, 17, 1], [3, 3, 33], [17, 65, 7], [17, 3, 64], [65, 65, 1], [65, 17, 33], [17, 17, 64], [1, 17, 33],
+  [1, 1, 7],
+  [1, 65, 64],
+  [3, 17, 1],
+  [3, 3, 33],
+  [17, 65, 7],
+  [17, 3, 64],
+  [65, 65, 1],
+  [65, 17, 33],
+  [17, 17, 64],
+  [1, 17, 33],
 ]; // prettier-ignore
 
 /** Options taken in turn, each with a head and layout variation. */
@@ -38,16 +67,65 @@ const FLAVOURS: { label: string; spec: (Lq: number, Lk: number, seed: number) =>
   { label: 'plain, GQA', spec: () => ({ Hq: 4, Hkv: 2 }) },
   { label: 'causal, bshd', spec: () => ({ Hq: 2, Hkv: 1, layout: 'bshd', causal: true }) },
   { label: 'causal top-left, 3-D', spec: () => ({ rank3: true, causal: true, topLeft: true }) },
-  { label: 'top-left positions, window', spec: (_q, Lk) => ({ Hq: 2, Hkv: 2, topLeft: true, extras: { window: { left: Math.floor(Lk / 3), right: 1 } } }) },
-  { label: 'causal, window, ALiBi', spec: (_q, Lk, s) => ({ Hq: 3, Hkv: 1, causal: true, extras: { window: { left: Math.floor(Lk / 4) }, alibiSlopes: uniform(3, s, 0.01, 0.5) } }) },
-  { label: 'relative bias, softcap, MQA bshd', spec: (Lq, Lk, s) => ({ Hq: 4, Hkv: 1, layout: 'bshd', scale: 1, extras: { softcap: 1.5, relativeBias: { data: uniform(4 * (Lq + Lk - 1), s, -3, 3), heads: 4 } } }) },
-  { label: 'causal, relative bias [1, ·], sinks', spec: (Lq, Lk, s) => ({ Hq: 2, Hkv: 1, causal: true, extras: { relativeBias: { data: uniform(Lq + Lk - 1, s, -3, 3), heads: 1 }, sinks: uniform(2, s + 1, -2, 3) } }) },
-  { label: 'bool mask [B, 1, Lq, Lk]', spec: (Lq, Lk, s) => ({ Hq: 2, Hkv: 1, mask: { data: Uint8Array.from(uniform(3 * Lq * Lk, s, 0, 1), (x) => (x < 0.7 ? 1 : 0)), shape: [3, 1, Lq, Lk] } }) },
-  { label: 'causal, additive mask [Lq, Lk], every extra', spec: (Lq, Lk, s) => ({
-      Hq: 2, Hkv: 2, causal: true,
-      mask: { data: Float32Array.from(uniform(Lq * Lk, s, 0, 1), (x) => (x < 0.2 ? -Infinity : (x - 0.5) * 4)), shape: [Lq, Lk] },
-      extras: { softcap: 2, window: { left: 9, right: 2 }, alibiSlopes: uniform(2, s, 0.01, 0.5), relativeBias: { data: uniform(2 * (Lq + Lk - 1), s + 2, -2, 2), heads: 2 }, sinks: uniform(2, s + 3, -2, 3) },
-    }) }, // prettier-ignore
+  {
+    label: 'top-left positions, window',
+    spec: (_q, Lk) => ({ Hq: 2, Hkv: 2, topLeft: true, extras: { window: { left: Math.floor(Lk / 3), right: 1 } } }),
+  },
+  {
+    label: 'causal, window, ALiBi',
+    spec: (_q, Lk, s) => ({
+      Hq: 3,
+      Hkv: 1,
+      causal: true,
+      extras: { window: { left: Math.floor(Lk / 4) }, alibiSlopes: uniform(3, s, 0.01, 0.5) },
+    }),
+  },
+  {
+    label: 'relative bias, softcap, MQA bshd',
+    spec: (Lq, Lk, s) => ({
+      Hq: 4,
+      Hkv: 1,
+      layout: 'bshd',
+      scale: 1,
+      extras: { softcap: 1.5, relativeBias: { data: uniform(4 * (Lq + Lk - 1), s, -3, 3), heads: 4 } },
+    }),
+  },
+  {
+    label: 'causal, relative bias [1, ·], sinks',
+    spec: (Lq, Lk, s) => ({
+      Hq: 2,
+      Hkv: 1,
+      causal: true,
+      extras: { relativeBias: { data: uniform(Lq + Lk - 1, s, -3, 3), heads: 1 }, sinks: uniform(2, s + 1, -2, 3) },
+    }),
+  },
+  {
+    label: 'bool mask [B, 1, Lq, Lk]',
+    spec: (Lq, Lk, s) => ({
+      Hq: 2,
+      Hkv: 1,
+      mask: { data: Uint8Array.from(uniform(3 * Lq * Lk, s, 0, 1), (x) => (x < 0.7 ? 1 : 0)), shape: [3, 1, Lq, Lk] },
+    }),
+  },
+  {
+    label: 'causal, additive mask [Lq, Lk], every extra',
+    spec: (Lq, Lk, s) => ({
+      Hq: 2,
+      Hkv: 2,
+      causal: true,
+      mask: {
+        data: Float32Array.from(uniform(Lq * Lk, s, 0, 1), (x) => (x < 0.2 ? -Infinity : (x - 0.5) * 4)),
+        shape: [Lq, Lk],
+      },
+      extras: {
+        softcap: 2,
+        window: { left: 9, right: 2 },
+        alibiSlopes: uniform(2, s, 0.01, 0.5),
+        relativeBias: { data: uniform(2 * (Lq + Lk - 1), s + 2, -2, 2), heads: 2 },
+        sinks: uniform(2, s + 3, -2, 3),
+      },
+    }),
+  }, // prettier-ignore
 ];
 
 function oddCase(n: number, f: number): CaseSpec {
@@ -69,7 +147,10 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
       const spec = oddCase(4, 4);
       const c = buildCase(spec);
       const a = scaledDotProductAttention(c.q, c.k, c.v, c.options).data;
-      const b = scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, kvLengths: Int32Array.from(spec.extras!.kvLengths!) }).data;
+      const b = scaledDotProductAttention(c.q, c.k, c.v, {
+        ...c.options,
+        kvLengths: Int32Array.from(spec.extras!.kvLengths!),
+      }).data;
       expect(Array.from(b)).toEqual(Array.from(a));
     });
   });
@@ -82,34 +163,106 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
       ['one row per kv head (pipelined), split-K', { Hq: 4, Hkv: 4 }],
       ['GQA 4 rows per kv head, split-K', { Hq: 8, Hkv: 2 }],
       ['GQA 8 rows per kv head, causal, bshd (interleaved heads)', { Hq: 16, Hkv: 2, layout: 'bshd', causal: true }],
-      ['MQA 3 rows, bshd one kv head, window, sinks', { Hq: 3, Hkv: 1, layout: 'bshd', extras: { window: { left: 300 }, sinks: Float32Array.of(0.5, -1, 2) } }],
-      ['one row per kv head, bshd (interleaved heads), ALiBi', { Hq: 4, Hkv: 4, layout: 'bshd', extras: { alibiSlopes: Float32Array.of(0.5, 0.25, 0.125, 0.0625) } }],
+      [
+        'MQA 3 rows, bshd one kv head, window, sinks',
+        { Hq: 3, Hkv: 1, layout: 'bshd', extras: { window: { left: 300 }, sinks: Float32Array.of(0.5, -1, 2) } },
+      ],
+      [
+        'one row per kv head, bshd (interleaved heads), ALiBi',
+        { Hq: 4, Hkv: 4, layout: 'bshd', extras: { alibiSlopes: Float32Array.of(0.5, 0.25, 0.125, 0.0625) } },
+      ],
     ];
     for (const [label, s] of decode)
       it(`decode Lq = 1, Lk = 1000: ${label}`, () => {
         // Chunk edges (256, 512) and block edges (64) on either side, 0 and the full length.
-        for (const kvLengths of [[1000, 0, 517, 256], [257, 1, 999, 64]])
-          checkCase({ B: 4, Hq: 1, Hkv: 1, Lq: 1, Lk: 1000, D: 64, Dv: 64, seed: kvLengths[0], ...s, extras: { ...s.extras, kvLengths } });
+        for (const kvLengths of [
+          [1000, 0, 517, 256],
+          [257, 1, 999, 64],
+        ])
+          checkCase({
+            B: 4,
+            Hq: 1,
+            Hkv: 1,
+            Lq: 1,
+            Lk: 1000,
+            D: 64,
+            Dv: 64,
+            seed: kvLengths[0],
+            ...s,
+            extras: { ...s.extras, kvLengths },
+          });
       });
     it('decode Lq = 2, Lk = 1100, GQA 2 rows per kv head, bottom-right causal with a relative bias', () => {
       const [Lq, Lk] = [2, 1100];
-      checkCase({ B: 3, Hq: 4, Hkv: 2, Lq, Lk, D: 33, Dv: 17, causal: true, extras: { kvLengths: [1, 700, 1100], relativeBias: { data: uniform(4 * (Lq + Lk - 1), 5, -2, 2), heads: 4 } } });
+      checkCase({
+        B: 3,
+        Hq: 4,
+        Hkv: 2,
+        Lq,
+        Lk,
+        D: 33,
+        Dv: 17,
+        causal: true,
+        extras: { kvLengths: [1, 700, 1100], relativeBias: { data: uniform(4 * (Lq + Lk - 1), 5, -2, 2), heads: 4 } },
+      });
     });
     it('prefill Lq = Lk = 300, causal, packed blocks', () =>
-      checkCase({ B: 3, Hq: 2, Hkv: 1, Lq: 300, Lk: 300, D: 64, Dv: 64, causal: true, extras: { kvLengths: [300, 150, 1] } }));
+      checkCase({
+        B: 3,
+        Hq: 2,
+        Hkv: 1,
+        Lq: 300,
+        Lk: 300,
+        D: 64,
+        Dv: 64,
+        causal: true,
+        extras: { kvLengths: [300, 150, 1] },
+      }));
     it('prefill Lq = 70, Lk = 1100: several 512-key blocks, a length on and off a block edge', () =>
-      checkCase({ B: 3, Hq: 2, Hkv: 1, Lq: 70, Lk: 1100, D: 16, Dv: 16, causal: true, extras: { kvLengths: [512, 1025, 70] } }));
+      checkCase({
+        B: 3,
+        Hq: 2,
+        Hkv: 1,
+        Lq: 70,
+        Lk: 1100,
+        D: 16,
+        Dv: 16,
+        causal: true,
+        extras: { kvLengths: [512, 1025, 70] },
+      }));
     it('prefill Lq = 40, Lk = 777, 256-key blocks, window and ALiBi', () =>
-      checkCase({ B: 2, Hq: 2, Hkv: 2, Lq: 40, Lk: 777, D: 100, Dv: 100, extras: { kvLengths: [777, 300], window: { left: 100, right: 10 }, alibiSlopes: Float32Array.of(0.1, 0.3) } }));
+      checkCase({
+        B: 2,
+        Hq: 2,
+        Hkv: 2,
+        Lq: 40,
+        Lk: 777,
+        D: 100,
+        Dv: 100,
+        extras: { kvLengths: [777, 300], window: { left: 100, right: 10 }, alibiSlopes: Float32Array.of(0.1, 0.3) },
+      }));
     it('prefill with fewer valid keys than queries: the first Lq − length rows see no key', () => {
-      const spec: CaseSpec = { B: 2, Hq: 2, Hkv: 1, Lq: 20, Lk: 30, D: 8, Dv: 8, causal: true, extras: { kvLengths: [5, 30] } };
+      const spec: CaseSpec = {
+        B: 2,
+        Hq: 2,
+        Hkv: 1,
+        Lq: 20,
+        Lk: 30,
+        D: 8,
+        Dv: 8,
+        causal: true,
+        extras: { kvLengths: [5, 30] },
+      };
       checkCase(spec);
       const c = buildCase(spec);
       const out = scaledDotProductAttention(c.q, c.k, c.v, c.options).data;
       for (let h = 0; h < 2; h++)
         for (let i = 0; i < 20; i++) {
           const row = out.subarray(((0 * 2 + h) * 20 + i) * 8, ((0 * 2 + h) * 20 + i + 1) * 8);
-          expect(row.every((x) => x === 0), `head ${h} row ${i}`).toBe(i < 15);
+          expect(
+            row.every((x) => x === 0),
+            `head ${h} row ${i}`,
+          ).toBe(i < 15);
         }
     });
   });
@@ -119,11 +272,18 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
     // window and the biases, which this case leaves out.
     for (const layout of ['bhsd', 'bshd'] as const)
       it(`equals the key-padding bool mask (${layout}, GQA, prefill and decode)`, () => {
-        for (const [Lq, Lk] of [[17, 65], [1, 1000], [300, 300]]) {
+        for (const [Lq, Lk] of [
+          [17, 65],
+          [1, 1000],
+          [300, 300],
+        ]) {
           const B = 3;
           const lengths = lengthsFor(B, Lk, Lq);
           const c = buildCase({ B, Hq: 4, Hkv: 2, Lq, Lk, D: 32, Dv: 16, layout, seed: Lq });
-          const mask = { data: Uint8Array.from({ length: B * Lk }, (_, x) => (x % Lk < lengths[Math.floor(x / Lk)] ? 1 : 0)), shape: [B, 1, 1, Lk] };
+          const mask = {
+            data: Uint8Array.from({ length: B * Lk }, (_, x) => (x % Lk < lengths[Math.floor(x / Lk)] ? 1 : 0)),
+            shape: [B, 1, 1, Lk],
+          };
           const viaMask = scaledDotProductAttention(c.q, c.k, c.v, { layout, mask }).data;
           const viaLengths = scaledDotProductAttention(c.q, c.k, c.v, { layout, kvLengths: lengths }).data;
           expect(maxAbsDiff(viaLengths, viaMask), `Lq ${Lq} Lk ${Lk}`).toBeLessThanOrEqual(TOLERANCE);
@@ -134,7 +294,9 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
       const lengths = [65, 9, 40];
       const c = buildCase({ B, Hq: 2, Hkv: 1, Lq, Lk, D: 16, Dv: 16 });
       const mask = { data: new Uint8Array(B * Lq * Lk), shape: [B, 1, Lq, Lk] };
-      for (let b = 0; b < B; b++) for (let i = 0; i < Lq; i++) for (let j = 0; j < lengths[b] && j <= i + lengths[b] - Lq; j++) mask.data[(b * Lq + i) * Lk + j] = 1;
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i < Lq; i++)
+          for (let j = 0; j < lengths[b] && j <= i + lengths[b] - Lq; j++) mask.data[(b * Lq + i) * Lk + j] = 1;
       const viaMask = scaledDotProductAttention(c.q, c.k, c.v, { mask }).data;
       const viaLengths = scaledDotProductAttention(c.q, c.k, c.v, { causal: true, kvLengths: lengths }).data;
       expect(maxAbsDiff(viaLengths, viaMask)).toBeLessThanOrEqual(TOLERANCE);
@@ -147,20 +309,42 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
         const lengths = [90, 37, 5];
         const r = rng(7);
         const table = { data: Float32Array.from({ length: 32 * Hq }, () => r() * 4 - 2), shape: [32, Hq] };
-        const extra = { causal: true, window: { left: 20 }, alibiSlopes: [0.5, 0.25, 0.125, 0.0625], sinks: [0, 1, -1, 0.5], scale: 1 } as const;
+        const extra = {
+          causal: true,
+          window: { left: 20 },
+          alibiSlopes: [0.5, 0.25, 0.125, 0.0625],
+          sinks: [0, 1, -1, 0.5],
+          scale: 1,
+        } as const;
         const c = buildCase({ B, Hq, Hkv, Lq, Lk, D, Dv: D, layout });
         const shape = (H: number, L: number) => (layout === 'bhsd' ? [1, H, L, D] : [1, L, H, D]);
-        const at = (H: number, L: number, b: number, h: number, l: number) => (layout === 'bhsd' ? ((b * H + h) * L + l) * D : ((b * L + l) * H + h) * D);
+        const at = (H: number, L: number, b: number, h: number, l: number) =>
+          layout === 'bhsd' ? ((b * H + h) * L + l) * D : ((b * L + l) * H + h) * D;
         const slice = (t: Tensor, H: number, L: number, b: number, n: number): Tensor => {
           const data = new Float32Array(H * n * D);
-          for (let h = 0; h < H; h++) for (let l = 0; l < n; l++) data.set(t.data.subarray(at(H, L, b, h, l), at(H, L, b, h, l) + D), at(H, n, 0, h, l));
+          for (let h = 0; h < H; h++)
+            for (let l = 0; l < n; l++)
+              data.set(t.data.subarray(at(H, L, b, h, l), at(H, L, b, h, l) + D), at(H, n, 0, h, l));
           return { data, shape: shape(H, n) };
         };
-        const padded = scaledDotProductAttention(c.q, c.k, c.v, { ...extra, layout, kvLengths: lengths, relativeBias: t5RelativeBias(table, Lq, Lk, { bidirectional: false }) });
+        const padded = scaledDotProductAttention(c.q, c.k, c.v, {
+          ...extra,
+          layout,
+          kvLengths: lengths,
+          relativeBias: t5RelativeBias(table, Lq, Lk, { bidirectional: false }),
+        });
         for (let b = 0; b < B; b++) {
           const n = lengths[b];
-          const alone = scaledDotProductAttention(slice(c.q, Hq, Lq, b, Lq), slice(c.k, Hkv, Lk, b, n), slice(c.v, Hkv, Lk, b, n), { ...extra, layout, relativeBias: t5RelativeBias(table, Lq, n, { bidirectional: false }) });
-          expect(maxAbsDiff(slice(padded, Hq, Lq, b, Lq).data, alone.data), `entry ${b}, length ${n}`).toBeLessThanOrEqual(TOLERANCE);
+          const alone = scaledDotProductAttention(
+            slice(c.q, Hq, Lq, b, Lq),
+            slice(c.k, Hkv, Lk, b, n),
+            slice(c.v, Hkv, Lk, b, n),
+            { ...extra, layout, relativeBias: t5RelativeBias(table, Lq, n, { bidirectional: false }) },
+          );
+          expect(
+            maxAbsDiff(slice(padded, Hq, Lq, b, Lq).data, alone.data),
+            `entry ${b}, length ${n}`,
+          ).toBeLessThanOrEqual(TOLERANCE);
         }
       });
     it('top-left alignment keeps query i at position i: the entry equals an unpadded top-left call', () => {
@@ -176,7 +360,10 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
       for (const s of [oddCase(8, 8), { ...oddCase(1, 1), Lq: 1, Lk: 1000, D: 64, Dv: 64 }]) {
         const c = buildCase({ ...s, extras: { ...s.extras, kvLengths: undefined } });
         const plain = scaledDotProductAttention(c.q, c.k, c.v, c.options).data;
-        const full = scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, kvLengths: new Array(s.B).fill(s.Lk) }).data;
+        const full = scaledDotProductAttention(c.q, c.k, c.v, {
+          ...c.options,
+          kvLengths: new Array(s.B).fill(s.Lk),
+        }).data;
         expect(Array.from(full), describeSpec(s)).toEqual(Array.from(plain));
       }
     });
@@ -188,7 +375,16 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
       { B: 2, Hq: 2, Hkv: 1, Lq: 17, Lk: 65, D: 7, Dv: 5, causal: true, extras: { kvLengths: [30, 0] } },
       { B: 2, Hq: 4, Hkv: 1, Lq: 1, Lk: 1000, D: 64, Dv: 64, extras: { kvLengths: [600, 3] } },
       { B: 2, Hq: 8, Hkv: 2, Lq: 1, Lk: 1000, D: 32, Dv: 32, layout: 'bshd', extras: { kvLengths: [257, 999] } },
-      { B: 2, Hq: 2, Hkv: 2, Lq: 200, Lk: 300, D: 16, Dv: 16, extras: { kvLengths: [129, 300], alibiSlopes: Float32Array.of(0.1, 0.2) } },
+      {
+        B: 2,
+        Hq: 2,
+        Hkv: 2,
+        Lq: 200,
+        Lk: 300,
+        D: 16,
+        Dv: 16,
+        extras: { kvLengths: [129, 300], alibiSlopes: Float32Array.of(0.1, 0.2) },
+      },
     ];
     for (const spec of cases)
       for (const withWeights of [false, true])
@@ -205,7 +401,9 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
                 c.v.data.fill(NaN, row * Dv, (row + 1) * Dv);
               }
           const weights = new Float32Array(B * spec.Hq * spec.Lq * Lk).fill(NaN);
-          const options = withWeights ? { ...c.options, weightsOut: { data: weights, shape: [B, spec.Hq, spec.Lq, Lk] } } : c.options;
+          const options = withWeights
+            ? { ...c.options, weightsOut: { data: weights, shape: [B, spec.Hq, spec.Lq, Lk] } }
+            : c.options;
           const got = scaledDotProductAttention(c.q, c.k, c.v, options).data;
           expect(maxAbsDiff(got, want.out)).toBeLessThanOrEqual(TOLERANCE);
           if (!withWeights) return;
@@ -213,7 +411,8 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
           // Padded keys get exact zeros.
           for (let r = 0; r < B * spec.Hq * spec.Lq; r++) {
             const b = Math.floor(r / (spec.Hq * spec.Lq));
-            for (let j = lengths[b]; j < Lk; j++) expect(Object.is(weights[r * Lk + j], 0), `row ${r} key ${j}`).toBe(true);
+            for (let j = lengths[b]; j < Lk; j++)
+              expect(Object.is(weights[r * Lk + j], 0), `row ${r} key ${j}`).toBe(true);
           }
         });
   });
@@ -235,10 +434,20 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
 
   it('async equals sync bit for bit', async () => {
     await checkAsyncMatchesSync(oddCase(4, 8));
-    await checkAsyncMatchesSync({ B: 3, Hq: 8, Hkv: 2, Lq: 1, Lk: 1000, D: 64, Dv: 64, layout: 'bshd', extras: { kvLengths: [1000, 0, 300] } });
+    await checkAsyncMatchesSync({
+      B: 3,
+      Hq: 8,
+      Hkv: 2,
+      Lq: 1,
+      Lk: 1000,
+      D: 64,
+      Dv: 64,
+      layout: 'bshd',
+      extras: { kvLengths: [1000, 0, 300] },
+    });
   });
 
-  it('a later change to the caller\'s lengths array does not reach the call', async () => {
+  it("a later change to the caller's lengths array does not reach the call", async () => {
     const spec: CaseSpec = { B: 2, Hq: 2, Hkv: 1, Lq: 4, Lk: 50, D: 8, Dv: 8, seed: 3 };
     const c = buildCase(spec);
     const lengths = Int32Array.of(20, 50);
@@ -264,7 +473,17 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
   });
 
   it("compute: 'bf16' stays within bfloat16 error of the reference", () => {
-    const spec: CaseSpec = { B: 2, Hq: 2, Hkv: 1, Lq: 200, Lk: 400, D: 64, Dv: 64, causal: true, extras: { kvLengths: [400, 213] } };
+    const spec: CaseSpec = {
+      B: 2,
+      Hq: 2,
+      Hkv: 1,
+      Lq: 200,
+      Lk: 400,
+      D: 64,
+      Dv: 64,
+      causal: true,
+      extras: { kvLengths: [400, 213] },
+    };
     const c = buildCase(spec);
     const got = scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, compute: 'bf16' }).data;
     expect(maxAbsDiff(got, referenceSdpa(c.ref).out)).toBeLessThanOrEqual(3e-2);
@@ -280,9 +499,21 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
       const D = pick([1, 7, 16, 33]);
       const B = pick([1, 2, 3]);
       const spec: CaseSpec = {
-        B, Hq: Hkv * pick([1, 2, 4]), Hkv, Lq, Lk, D, Dv: pick([1, 5, 16, D]),
-        layout: pick(['bhsd', 'bshd'] as const), causal: r() < 0.5, topLeft: r() < 0.3, seed: n,
-        extras: { kvLengths: Array.from({ length: B }, () => pick([0, Lk, Math.floor(r() * (Lk + 1))])), ...(r() < 0.3 ? { window: { left: pick([0, 3, 40]) } } : {}) },
+        B,
+        Hq: Hkv * pick([1, 2, 4]),
+        Hkv,
+        Lq,
+        Lk,
+        D,
+        Dv: pick([1, 5, 16, D]),
+        layout: pick(['bhsd', 'bshd'] as const),
+        causal: r() < 0.5,
+        topLeft: r() < 0.3,
+        seed: n,
+        extras: {
+          kvLengths: Array.from({ length: B }, () => pick([0, Lk, Math.floor(r() * (Lk + 1))])),
+          ...(r() < 0.3 ? { window: { left: pick([0, 3, 40]) } } : {}),
+        },
       }; // prettier-ignore
       checkCase(spec);
     }

@@ -23,7 +23,9 @@ const LSE_TOLERANCE = 1e-5;
 const worstLse = { err: 0, label: '' };
 
 afterAll(() => {
-  console.log(`[${backendInfo().backend}/${backendInfo().simd}] lseOut: largest relative error vs float64 reference: ${worstLse.err.toExponential(2)} (${worstLse.label})`);
+  console.log(
+    `[${backendInfo().backend}/${backendInfo().simd}] lseOut: largest relative error vs float64 reference: ${worstLse.err.toExponential(2)} (${worstLse.label})`,
+  );
 });
 
 function lseTensor(spec: CaseSpec): Tensor {
@@ -56,7 +58,10 @@ async function checkLse(spec: CaseSpec): Promise<void> {
   expect(Array.from(out.data)).toEqual(Array.from(scaledDotProductAttention(c.q, c.k, c.v, c.options).data));
 
   const lseW = lseTensor(spec);
-  const weights = { data: new Float32Array(spec.B * spec.Hq * spec.Lq * spec.Lk), shape: spec.rank3 ? [spec.B, spec.Lq, spec.Lk] : [spec.B, spec.Hq, spec.Lq, spec.Lk] };
+  const weights = {
+    data: new Float32Array(spec.B * spec.Hq * spec.Lq * spec.Lk),
+    shape: spec.rank3 ? [spec.B, spec.Lq, spec.Lk] : [spec.B, spec.Hq, spec.Lq, spec.Lk],
+  };
   scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, lseOut: lseW, weightsOut: weights });
   expectLse(lseW.data, want.lse, `${label} with weightsOut`);
 
@@ -66,7 +71,14 @@ async function checkLse(spec: CaseSpec): Promise<void> {
 }
 
 const SHAPES: [Lq: number, Lk: number, D: number][] = [
-  [1, 1, 7], [1, 257, 64], [3, 17, 1], [17, 65, 7], [17, 3, 64], [65, 65, 1], [65, 17, 7], [257, 65, 7],
+  [1, 1, 7],
+  [1, 257, 64],
+  [3, 17, 1],
+  [17, 65, 7],
+  [17, 3, 64],
+  [65, 65, 1],
+  [65, 17, 7],
+  [257, 65, 7],
 ]; // prettier-ignore
 
 const FLAVOURS: Partial<CaseSpec>[] = [
@@ -83,15 +95,39 @@ function uniform(n: number, seed: number, lo: number, hi: number): Float32Array 
 
 describe('options.lseOut matches the float64 log-sum-exp', () => {
   SHAPES.forEach(([Lq, Lk, D], n) => {
-    const spec: CaseSpec = { B: 1, Hq: 1, Hkv: 1, ...FLAVOURS[n % FLAVOURS.length], Lq, Lk, D, Dv: D === 1 ? 3 : D - 2, seed: 17 * n + 3 };
+    const spec: CaseSpec = {
+      B: 1,
+      Hq: 1,
+      Hkv: 1,
+      ...FLAVOURS[n % FLAVOURS.length],
+      Lq,
+      Lk,
+      D,
+      Dv: D === 1 ? 3 : D - 2,
+      seed: 17 * n + 3,
+    };
     it(`Lq = ${Lq}, Lk = ${Lk}, D = ${D}, ${JSON.stringify(FLAVOURS[n % FLAVOURS.length])}`, () => checkLse(spec));
   });
 
   it('every score option at once: softcap, window, ALiBi, relative bias, sinks (GQA, causal)', () => {
     const [Hq, Lq, Lk] = [4, 17, 33];
     return checkLse({
-      B: 2, Hq, Hkv: 2, Lq, Lk, D: 8, Dv: 5, causal: true, seed: 5,
-      extras: { softcap: 2.5, window: { left: 6, right: 2 }, alibiSlopes: uniform(Hq, 1, 0.05, 0.5), relativeBias: { data: uniform(Hq * (Lq + Lk - 1), 2, -1, 1), heads: Hq }, sinks: uniform(Hq, 3, -1, 2) },
+      B: 2,
+      Hq,
+      Hkv: 2,
+      Lq,
+      Lk,
+      D: 8,
+      Dv: 5,
+      causal: true,
+      seed: 5,
+      extras: {
+        softcap: 2.5,
+        window: { left: 6, right: 2 },
+        alibiSlopes: uniform(Hq, 1, 0.05, 0.5),
+        relativeBias: { data: uniform(Hq * (Lq + Lk - 1), 2, -1, 1), heads: Hq },
+        sinks: uniform(Hq, 3, -1, 2),
+      },
     }); // prettier-ignore
   });
 
@@ -100,7 +136,17 @@ describe('options.lseOut matches the float64 log-sum-exp', () => {
     const mask = new Uint8Array(B * Hq * Lq * Lk).fill(1);
     mask.fill(0, 0, Lk); // head 0, row 0: nothing visible
     mask.fill(0, (Lq + 2) * Lk, (Lq + 3) * Lk); // head 1, row 2
-    const spec: CaseSpec = { B, Hq, Hkv: 1, Lq, Lk, D: 4, Dv: 4, mask: { data: mask, shape: [B, Hq, Lq, Lk] }, seed: 9 };
+    const spec: CaseSpec = {
+      B,
+      Hq,
+      Hkv: 1,
+      Lq,
+      Lk,
+      D: 4,
+      Dv: 4,
+      mask: { data: mask, shape: [B, Hq, Lq, Lk] },
+      seed: 9,
+    };
     await checkLse(spec);
     const sinks = Float32Array.of(0.5, -1.25);
     await checkLse({ ...spec, extras: { sinks } });
@@ -114,7 +160,17 @@ describe('options.lseOut matches the float64 log-sum-exp', () => {
   it('an additive mask and kvLengths (an entry with no key)', async () => {
     const [B, Lq, Lk] = [3, 5, 9];
     await checkLse({ B, Hq: 2, Hkv: 1, Lq, Lk, D: 6, Dv: 2, causal: true, extras: { kvLengths: [9, 0, 4] }, seed: 12 });
-    await checkLse({ B, Hq: 1, Hkv: 1, Lq, Lk, D: 3, Dv: 3, mask: { data: uniform(Lq * Lk, 4, -2, 2), shape: [Lq, Lk] }, seed: 13 });
+    await checkLse({
+      B,
+      Hq: 1,
+      Hkv: 1,
+      Lq,
+      Lk,
+      D: 3,
+      Dv: 3,
+      mask: { data: uniform(Lq * Lk, 4, -2, 2), shape: [Lq, Lk] },
+      seed: 13,
+    });
   });
 
   it('Dv = 0 still writes the lse; Lk = 0 writes −Infinity', async () => {
@@ -123,7 +179,19 @@ describe('options.lseOut matches the float64 log-sum-exp', () => {
   });
 
   it('the forward lse in the backward gives the gradients of the recomputed one', () => {
-    const spec: CaseSpec = { B: 2, Hq: 4, Hkv: 2, Lq: 17, Lk: 17, D: 8, Dv: 8, causal: true, layout: 'bshd', extras: { sinks: uniform(4, 7, -1, 1) }, seed: 33 };
+    const spec: CaseSpec = {
+      B: 2,
+      Hq: 4,
+      Hkv: 2,
+      Lq: 17,
+      Lk: 17,
+      D: 8,
+      Dv: 8,
+      causal: true,
+      layout: 'bshd',
+      extras: { sinks: uniform(4, 7, -1, 1) },
+      seed: 33,
+    };
     const c = buildCase(spec);
     const lse = lseTensor(spec);
     const out = scaledDotProductAttention(c.q, c.k, c.v, { ...c.options, lseOut: lse });
@@ -149,9 +217,24 @@ describe('options.lseOut argument checks', () => {
   it('refuses the wrong shape, type or element type, writing nothing', () => {
     const out = { data: new Float32Array(24).fill(7), shape: [1, 2, 3, 4] };
     const bad = (lseOut: unknown) => () => scaledDotProductAttention(q, k, k, { out, lseOut } as never);
-    expectError(bad({ data: new Float32Array(6), shape: [1, 3, 2] }), AttnkitRangeError, ErrorCode.SHAPE, `${OP}: options.lseOut must be [batch, heads, seqQ] = [1, 2, 3], got [1, 3, 2]`);
-    expectError(bad({ data: new Float32Array(6), shape: [1, 2, 3, 1] }), AttnkitRangeError, ErrorCode.SHAPE, /options\.lseOut must be \[batch, heads, seqQ\] = \[1, 2, 3\]/);
-    expectError(bad({ data: new Float64Array(6), shape: [1, 2, 3] }), AttnkitTypeError, ErrorCode.TYPE, /options\.lseOut\.data must be a Float32Array/);
+    expectError(
+      bad({ data: new Float32Array(6), shape: [1, 3, 2] }),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      `${OP}: options.lseOut must be [batch, heads, seqQ] = [1, 2, 3], got [1, 3, 2]`,
+    );
+    expectError(
+      bad({ data: new Float32Array(6), shape: [1, 2, 3, 1] }),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /options\.lseOut must be \[batch, heads, seqQ\] = \[1, 2, 3\]/,
+    );
+    expectError(
+      bad({ data: new Float64Array(6), shape: [1, 2, 3] }),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /options\.lseOut\.data must be a Float32Array/,
+    );
     expectError(bad(new Float32Array(6)), AttnkitTypeError, ErrorCode.TYPE, /options\.lseOut/);
     expect(out.data.every((x) => x === 7)).toBe(true);
   });
@@ -159,7 +242,12 @@ describe('options.lseOut argument checks', () => {
   it('3-D inputs take [batch, seqQ]', () => {
     const q3 = { data: new Float32Array(2 * 3 * 4), shape: [2, 3, 4] };
     const k3 = { data: new Float32Array(2 * 5 * 4), shape: [2, 5, 4] };
-    expectError(() => scaledDotProductAttention(q3, k3, k3, { lseOut: { data: new Float32Array(6), shape: [2, 1, 3] } }), AttnkitRangeError, ErrorCode.SHAPE, `${OP}: options.lseOut must be [batch, seqQ] = [2, 3], got [2, 1, 3]`);
+    expectError(
+      () => scaledDotProductAttention(q3, k3, k3, { lseOut: { data: new Float32Array(6), shape: [2, 1, 3] } }),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      `${OP}: options.lseOut must be [batch, seqQ] = [2, 3], got [2, 1, 3]`,
+    );
     const lse = { data: new Float32Array(6), shape: [2, 3] };
     scaledDotProductAttention(q3, k3, k3, { lseOut: lse });
     expect(Array.from(lse.data)).toEqual(new Array(6).fill(Math.fround(Math.log(5))));
@@ -168,14 +256,26 @@ describe('options.lseOut argument checks', () => {
   it('refuses an lseOut sharing memory with an input or the result', () => {
     const buf = new Float32Array(24 + 6);
     const qq = { data: buf.subarray(0, 24), shape: [1, 2, 3, 4] };
-    expectError(() => scaledDotProductAttention(qq, k, k, { lseOut: { data: buf.subarray(20, 26), shape: [1, 2, 3] } }), AttnkitRangeError, ErrorCode.OVERLAP, /options\.lseOut must be memory separate from q/);
+    expectError(
+      () => scaledDotProductAttention(qq, k, k, { lseOut: { data: buf.subarray(20, 26), shape: [1, 2, 3] } }),
+      AttnkitRangeError,
+      ErrorCode.OVERLAP,
+      /options\.lseOut must be memory separate from q/,
+    );
     const out = { data: buf.subarray(0, 24), shape: [1, 2, 3, 4] };
-    expectError(() => scaledDotProductAttention(q, k, k, { out, lseOut: { data: buf.subarray(23, 29), shape: [1, 2, 3] } }), AttnkitRangeError, ErrorCode.OVERLAP, /options\.lseOut must be memory separate from options\.out/);
+    expectError(
+      () => scaledDotProductAttention(q, k, k, { out, lseOut: { data: buf.subarray(23, 29), shape: [1, 2, 3] } }),
+      AttnkitRangeError,
+      ErrorCode.OVERLAP,
+      /options\.lseOut must be memory separate from options\.out/,
+    );
   });
 
   it('async: refuses a view of a resizable ArrayBuffer', async () => {
     const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
     const lseOut = { data: new Float32Array(new Resizable(24, { maxByteLength: 48 })), shape: [1, 2, 3] };
-    await expect(scaledDotProductAttentionAsync(q, k, k, { lseOut })).rejects.toThrow(/options\.lseOut\.data is a view of a resizable ArrayBuffer/);
+    await expect(scaledDotProductAttentionAsync(q, k, k, { lseOut })).rejects.toThrow(
+      /options\.lseOut\.data is a view of a resizable ArrayBuffer/,
+    );
   });
 });

@@ -1,11 +1,21 @@
 // The initialisers against the distributions torch.nn.init documents: bounds, mean and variance on
 // 65 536 samples (tolerances several standard errors wide), fans of 2-D and conv-style shapes, seeds.
 import { describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, kaimingUniform, tensor, xavierNormal, xavierUniform } from '../../src/index';
+import {
+  AttnkitRangeError,
+  AttnkitTypeError,
+  ErrorCode,
+  kaimingUniform,
+  tensor,
+  xavierNormal,
+  xavierUniform,
+} from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 
 function moments(x: Float32Array): { mean: number; variance: number; maxAbs: number } {
-  let s = 0, s2 = 0, m = 0; // prettier-ignore
+  let s = 0,
+    s2 = 0,
+    m = 0; // prettier-ignore
   for (const v of x) {
     s += v;
     s2 += v * v;
@@ -15,7 +25,8 @@ function moments(x: Float32Array): { mean: number; variance: number; maxAbs: num
   return { mean, variance: s2 / x.length - mean * mean, maxAbs: m };
 }
 
-const w = (out: number, inp: number, ...rest: number[]) => tensor(new Float32Array(out * inp * rest.reduce((a, b) => a * b, 1)), [out, inp, ...rest]);
+const w = (out: number, inp: number, ...rest: number[]) =>
+  tensor(new Float32Array(out * inp * rest.reduce((a, b) => a * b, 1)), [out, inp, ...rest]);
 
 describe('xavierUniform', () => {
   it('U(-a, a) with a = √(6 / (fanIn + fanOut)), in place, returning the tensor', () => {
@@ -76,8 +87,32 @@ describe('kaimingUniform', () => {
 });
 
 describe('argument errors', () => {
-  it('a 1-D weight has no fans', () => expectError(() => xavierUniform(tensor(new Float32Array(4), [4])), AttnkitRangeError, ErrorCode.SHAPE, /xavierUniform: weight must be at least 2-D/));
-  it('a bad seed', () => expectError(() => xavierNormal(w(2, 2), { seed: -1 }), AttnkitRangeError, ErrorCode.VALUE, 'xavierNormal: options.seed must be an integer in [0, 2^32), got -1'));
-  it('an unknown option', () => expectError(() => kaimingUniform(w(2, 2), { fan: 'in' } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.fan must be one of the known options/));
-  it('an unknown nonlinearity', () => expectError(() => kaimingUniform(w(2, 2), { nonlinearity: 'tanh' as never }), AttnkitRangeError, ErrorCode.VALUE, /'leakyRelu', 'relu' or 'linear'/));
+  it('a 1-D weight has no fans', () =>
+    expectError(
+      () => xavierUniform(tensor(new Float32Array(4), [4])),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      /xavierUniform: weight must be at least 2-D/,
+    ));
+  it('a bad seed', () =>
+    expectError(
+      () => xavierNormal(w(2, 2), { seed: -1 }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      'xavierNormal: options.seed must be an integer in [0, 2^32), got -1',
+    ));
+  it('an unknown option', () =>
+    expectError(
+      () => kaimingUniform(w(2, 2), { fan: 'in' } as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /options\.fan must be one of the known options/,
+    ));
+  it('an unknown nonlinearity', () =>
+    expectError(
+      () => kaimingUniform(w(2, 2), { nonlinearity: 'tanh' as never }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      /'leakyRelu', 'relu' or 'linear'/,
+    ));
 });

@@ -5,15 +5,31 @@
 // terms it sums, not with the result: |got − want| ≤ 1e-5·(Σ|terms| + 1), the bound test/api/linear.test.ts
 // uses for the forward.
 import { afterAll, describe, expect, it } from 'vitest';
-import { AttnkitRangeError, AttnkitTypeError, ErrorCode, backendInfo, linearBackward, type Tensor } from '../../src/index';
+import {
+  AttnkitRangeError,
+  AttnkitTypeError,
+  ErrorCode,
+  backendInfo,
+  linearBackward,
+  type Tensor,
+} from '../../src/index';
 import { expectError } from '../helpers/expect-error';
 import { randn, rng } from '../helpers/random';
 
 let worst = 0;
-afterAll(() => console.log(`[${backendInfo().backend}/${backendInfo().gemm}] linearBackward: largest error / (Σ|terms| + 1): ${worst.toExponential(2)}`));
+afterAll(() =>
+  console.log(
+    `[${backendInfo().backend}/${backendInfo().gemm}] linearBackward: largest error / (Σ|terms| + 1): ${worst.toExponential(2)}`,
+  ),
+);
 
 /** Checks got[n] against sums of terms(n) → [term, ...] in float64. */
-function expectSums(got: Float32Array, count: number, terms: (n: number, add: (t: number) => void) => void, label: string): void {
+function expectSums(
+  got: Float32Array,
+  count: number,
+  terms: (n: number, add: (t: number) => void) => void,
+  label: string,
+): void {
   expect(got.length, label).toBe(count);
   for (let n = 0; n < count; n++) {
     let s = 0;
@@ -37,19 +53,34 @@ function check(lead: number[], inF: number, outF: number, seed: number, bias = t
   const g = linearBackward(dY, x, w, { bias });
   expect(g.dx.shape).toEqual(x.shape);
   expect(g.dWeight.shape).toEqual([outF, inF]);
-  expectSums(g.dx.data, rows * inF, (n, add) => {
-    const [row, i] = [Math.floor(n / inF), n % inF];
-    for (let o = 0; o < outF; o++) add(dY.data[row * outF + o] * w.data[o * inF + i]);
-  }, 'dx'); // prettier-ignore
-  expectSums(g.dWeight.data, outF * inF, (n, add) => {
-    const [o, i] = [Math.floor(n / inF), n % inF];
-    for (let row = 0; row < rows; row++) add(dY.data[row * outF + o] * x.data[row * inF + i]);
-  }, 'dWeight'); // prettier-ignore
+  expectSums(
+    g.dx.data,
+    rows * inF,
+    (n, add) => {
+      const [row, i] = [Math.floor(n / inF), n % inF];
+      for (let o = 0; o < outF; o++) add(dY.data[row * outF + o] * w.data[o * inF + i]);
+    },
+    'dx',
+  ); // prettier-ignore
+  expectSums(
+    g.dWeight.data,
+    outF * inF,
+    (n, add) => {
+      const [o, i] = [Math.floor(n / inF), n % inF];
+      for (let row = 0; row < rows; row++) add(dY.data[row * outF + o] * x.data[row * inF + i]);
+    },
+    'dWeight',
+  ); // prettier-ignore
   if (!bias) return expect(g.dBias).toBeUndefined();
   expect(g.dBias!.shape).toEqual([outF]);
-  expectSums(g.dBias!.data, outF, (o, add) => {
-    for (let row = 0; row < rows; row++) add(dY.data[row * outF + o]);
-  }, 'dBias'); // prettier-ignore
+  expectSums(
+    g.dBias!.data,
+    outF,
+    (o, add) => {
+      for (let row = 0; row < rows; row++) add(dY.data[row * outF + o]);
+    },
+    'dBias',
+  ); // prettier-ignore
 }
 
 describe('linearBackward vs float64', () => {
@@ -79,7 +110,8 @@ describe('a directional derivative of the forward', () => {
       for (let row = 0; row < rows; row++)
         for (let o = 0; o < outF; o++) {
           let y = b.data[o] + e * beta[o];
-          for (let i = 0; i < inF; i++) y += (x.data[row * inF + i] + e * u[row * inF + i]) * (w.data[o * inF + i] + e * U[o * inF + i]);
+          for (let i = 0; i < inF; i++)
+            y += (x.data[row * inF + i] + e * u[row * inF + i]) * (w.data[o * inF + i] + e * U[o * inF + i]);
           s += dY.data[row * outF + o] * y;
         }
       return s;
@@ -95,7 +127,10 @@ describe('a directional derivative of the forward', () => {
 });
 
 describe('sizes and buffers', () => {
-  const z = (shape: number[], fill = 0): Tensor => ({ data: new Float32Array(shape.reduce((a, c) => a * c, 1)).fill(fill), shape });
+  const z = (shape: number[], fill = 0): Tensor => ({
+    data: new Float32Array(shape.reduce((a, c) => a * c, 1)).fill(fill),
+    shape,
+  });
   it('no rows: dWeight and dBias are zeros, given buffers overwritten', () => {
     const outs = { dxOut: z([0, 4]), dWeightOut: z([3, 4], 7), dBiasOut: z([3], 7) };
     const g = linearBackward(z([0, 3]), z([0, 4]), z([3, 4], 1), outs);
@@ -128,30 +163,112 @@ describe('sizes and buffers', () => {
 
 describe('bad input', () => {
   const OP = 'linearBackward';
-  const z = (shape: number[], fill = 0): Tensor => ({ data: new Float32Array(shape.reduce((a, c) => a * c, 1)).fill(fill), shape });
+  const z = (shape: number[], fill = 0): Tensor => ({
+    data: new Float32Array(shape.reduce((a, c) => a * c, 1)).fill(fill),
+    shape,
+  });
   const x = z([2, 3, 4]);
   const w = z([5, 4]);
   const dY = z([2, 3, 5]);
-  it('dY of the wrong shape', () => expectError(() => linearBackward(z([2, 3, 4]), x, w), AttnkitRangeError, ErrorCode.SHAPE, `${OP}: dY must be [..., outFeatures] = [2, 3, 5] (linear's output shape), got [2, 3, 4]`));
-  it('dY that is not a tensor', () => expectError(() => linearBackward(null as never, x, w), AttnkitTypeError, ErrorCode.TYPE, /^linearBackward: dY must be a tensor/));
-  it('x of another dtype', () => expectError(() => linearBackward(dY, { data: new Float64Array(24), shape: [2, 3, 4] } as never, w), AttnkitTypeError, ErrorCode.TYPE, `${OP}: x.data must be a Float32Array, got Float64Array(24)`));
-  it('x of rank 0', () => expectError(() => linearBackward(z([5]), z([]), w), AttnkitRangeError, ErrorCode.SHAPE, `${OP}: x must be [..., inFeatures] (rank >= 1), got []`));
-  it('weight transposed', () => expectError(() => linearBackward(dY, x, z([4, 5])), AttnkitRangeError, ErrorCode.SHAPE, `${OP}: weight must be [outFeatures, inFeatures] = [*, 4] (PyTorch nn.Linear layout), got [4, 5]`));
-  it('bias not a boolean', () => expectError(() => linearBackward(dY, x, w, { bias: z([5]) as never }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.bias must be a boolean, got object`));
-  it('dBiasOut with bias: false', () => expectError(() => linearBackward(dY, x, w, { bias: false, dBiasOut: z([5]) }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.dBiasOut must be undefined with options.bias false, got object`));
-  it('dxOut of the wrong shape', () => expectError(() => linearBackward(dY, x, w, { dxOut: z([6, 4]) }), AttnkitRangeError, ErrorCode.SHAPE, `${OP}: options.dxOut must be x's shape [2, 3, 4], got [6, 4]`));
+  it('dY of the wrong shape', () =>
+    expectError(
+      () => linearBackward(z([2, 3, 4]), x, w),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      `${OP}: dY must be [..., outFeatures] = [2, 3, 5] (linear's output shape), got [2, 3, 4]`,
+    ));
+  it('dY that is not a tensor', () =>
+    expectError(
+      () => linearBackward(null as never, x, w),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /^linearBackward: dY must be a tensor/,
+    ));
+  it('x of another dtype', () =>
+    expectError(
+      () => linearBackward(dY, { data: new Float64Array(24), shape: [2, 3, 4] } as never, w),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      `${OP}: x.data must be a Float32Array, got Float64Array(24)`,
+    ));
+  it('x of rank 0', () =>
+    expectError(
+      () => linearBackward(z([5]), z([]), w),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      `${OP}: x must be [..., inFeatures] (rank >= 1), got []`,
+    ));
+  it('weight transposed', () =>
+    expectError(
+      () => linearBackward(dY, x, z([4, 5])),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      `${OP}: weight must be [outFeatures, inFeatures] = [*, 4] (PyTorch nn.Linear layout), got [4, 5]`,
+    ));
+  it('bias not a boolean', () =>
+    expectError(
+      () => linearBackward(dY, x, w, { bias: z([5]) as never }),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      `${OP}: options.bias must be a boolean, got object`,
+    ));
+  it('dBiasOut with bias: false', () =>
+    expectError(
+      () => linearBackward(dY, x, w, { bias: false, dBiasOut: z([5]) }),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      `${OP}: options.dBiasOut must be undefined with options.bias false, got object`,
+    ));
+  it('dxOut of the wrong shape', () =>
+    expectError(
+      () => linearBackward(dY, x, w, { dxOut: z([6, 4]) }),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      `${OP}: options.dxOut must be x's shape [2, 3, 4], got [6, 4]`,
+    ));
   it('dWeightOut of another dtype', () =>
-    expectError(() => linearBackward(dY, x, w, { dWeightOut: { data: new Uint8Array(20), shape: [5, 4] } as never }), AttnkitTypeError, ErrorCode.TYPE, `${OP}: options.dWeightOut.data must be a Float32Array, got Uint8Array(20)`));
-  it('dBiasOut of the wrong shape', () => expectError(() => linearBackward(dY, x, w, { dBiasOut: z([1, 5]) }), AttnkitRangeError, ErrorCode.SHAPE, `${OP}: options.dBiasOut must be [outFeatures] [5], got [1, 5]`));
-  it('a misspelled option', () => expectError(() => linearBackward(dY, x, w, { dXOut: z([2, 3, 4]) } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.dXOut must be one of the known options \(bias, dxOut, dWeightOut, dBiasOut\)/));
+    expectError(
+      () => linearBackward(dY, x, w, { dWeightOut: { data: new Uint8Array(20), shape: [5, 4] } as never }),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      `${OP}: options.dWeightOut.data must be a Float32Array, got Uint8Array(20)`,
+    ));
+  it('dBiasOut of the wrong shape', () =>
+    expectError(
+      () => linearBackward(dY, x, w, { dBiasOut: z([1, 5]) }),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      `${OP}: options.dBiasOut must be [outFeatures] [5], got [1, 5]`,
+    ));
+  it('a misspelled option', () =>
+    expectError(
+      () => linearBackward(dY, x, w, { dXOut: z([2, 3, 4]) } as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /options\.dXOut must be one of the known options \(bias, dxOut, dWeightOut, dBiasOut\)/,
+    ));
   it('dxOut overlapping x', () => {
     const buf = new Float32Array(60);
     const xs = { data: buf.subarray(0, 24), shape: [2, 3, 4] };
-    expectError(() => linearBackward(dY, xs, w, { dxOut: { data: buf.subarray(20, 44), shape: [2, 3, 4] } }), AttnkitRangeError, ErrorCode.OVERLAP, `${OP}: options.dxOut must be memory separate from x, got a view overlapping x`);
+    expectError(
+      () => linearBackward(dY, xs, w, { dxOut: { data: buf.subarray(20, 44), shape: [2, 3, 4] } }),
+      AttnkitRangeError,
+      ErrorCode.OVERLAP,
+      `${OP}: options.dxOut must be memory separate from x, got a view overlapping x`,
+    );
   });
   it('dWeightOut overlapping dxOut; nothing written', () => {
     const buf = new Float32Array(60).fill(7);
-    expectError(() => linearBackward(dY, x, w, { dxOut: { data: buf.subarray(0, 24), shape: [2, 3, 4] }, dWeightOut: { data: buf.subarray(10, 30), shape: [5, 4] } }), AttnkitRangeError, ErrorCode.OVERLAP, /options\.dWeightOut must be memory separate from options\.dxOut/);
+    expectError(
+      () =>
+        linearBackward(dY, x, w, {
+          dxOut: { data: buf.subarray(0, 24), shape: [2, 3, 4] },
+          dWeightOut: { data: buf.subarray(10, 30), shape: [5, 4] },
+        }),
+      AttnkitRangeError,
+      ErrorCode.OVERLAP,
+      /options\.dWeightOut must be memory separate from options\.dxOut/,
+    );
     expect(buf.every((v) => v === 7)).toBe(true);
   });
 });

@@ -36,7 +36,14 @@ export interface MhaRefSpec {
 }
 
 /** y[r, o] = b[o] + Σ_i x[r, i]·w[o, i]. */
-function project(x: Float64Array, rows: number, n: number, w: Float64Array, b: Float64Array | null | undefined, m: number): Float64Array {
+function project(
+  x: Float64Array,
+  rows: number,
+  n: number,
+  w: Float64Array,
+  b: Float64Array | null | undefined,
+  m: number,
+): Float64Array {
   const y = new Float64Array(rows * m);
   for (let r = 0; r < rows; r++)
     for (let o = 0; o < m; o++) {

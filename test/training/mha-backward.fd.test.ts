@@ -8,7 +8,15 @@
 // finite difference is good to ~1e-8; the layer runs in float32, so its gradient is compared to
 // MHA_TOLERANCE relative to max(1, the gradient's largest entry).
 import { afterAll, describe, expect, it } from 'vitest';
-import { LearnedPositionalEmbedding, MultiHeadAttention, SelfAttention, alibiSlopes, backendInfo, type MhaForwardOptions, type Tensor } from '../../src/index';
+import {
+  LearnedPositionalEmbedding,
+  MultiHeadAttention,
+  SelfAttention,
+  alibiSlopes,
+  backendInfo,
+  type MhaForwardOptions,
+  type Tensor,
+} from '../../src/index';
 import { randn, rng } from '../helpers/random';
 import { mhaForward64, type MhaRefParams, type MhaRefSpec } from './mha-backward-reference';
 
@@ -18,12 +26,19 @@ const ENTRIES = 3;
 const worst = { err: 0, label: '' };
 
 afterAll(() => {
-  console.log(`[${backendInfo().backend}] MultiHeadAttention.backward: largest error vs finite differences: ${worst.err.toExponential(2)} (${worst.label})`);
+  console.log(
+    `[${backendInfo().backend}] MultiHeadAttention.backward: largest error vs finite differences: ${worst.err.toExponential(2)} (${worst.label})`,
+  );
 });
 
 interface Case {
   name: string;
-  spec: Omit<MhaRefSpec, 'kdim' | 'vdim' | 'bias' | 'selfAttn'> & { kdim?: number; vdim?: number; bias?: boolean; selfAttn?: boolean };
+  spec: Omit<MhaRefSpec, 'kdim' | 'vdim' | 'bias' | 'selfAttn'> & {
+    kdim?: number;
+    vdim?: number;
+    bias?: boolean;
+    selfAttn?: boolean;
+  };
   options?: MhaForwardOptions;
   sinks?: boolean;
   seed: number;
@@ -39,9 +54,19 @@ function checkCase(c: Case): void {
   const s: MhaRefSpec = { kdim: c.spec.E, vdim: c.spec.E, bias: true, selfAttn: false, ...c.spec };
   const { B, Lq, Lk, E, heads } = s;
   const r = rng(c.seed);
-  const mha = new MultiHeadAttention({ embedDim: E, numHeads: heads, numKvHeads: s.kvHeads, headDim: s.headDim, kdim: s.kdim, vdim: s.vdim, bias: s.bias, seed: c.seed });
+  const mha = new MultiHeadAttention({
+    embedDim: E,
+    numHeads: heads,
+    numKvHeads: s.kvHeads,
+    headDim: s.headDim,
+    kdim: s.kdim,
+    vdim: s.vdim,
+    bias: s.bias,
+    seed: c.seed,
+  });
   // Non-zero biases, so their paths matter.
-  for (const [name, p] of Object.entries(mha.parameters())) if (name.endsWith('bias')) p.set(randn(p.length, r).map((x) => 0.3 * x));
+  for (const [name, p] of Object.entries(mha.parameters()))
+    if (name.endsWith('bias')) p.set(randn(p.length, r).map((x) => 0.3 * x));
   const query: Tensor = { data: randn(B * Lq * E, r), shape: [B, Lq, E] };
   const key: Tensor = { data: randn(B * Lk * s.kdim, r), shape: [B, Lk, s.kdim] };
   const value: Tensor = { data: randn(B * Lk * s.vdim, r), shape: [B, Lk, s.vdim] };
@@ -49,7 +74,9 @@ function checkCase(c: Case): void {
   const options: MhaForwardOptions = { ...c.options, train: true, ...(sinks ? { sinks } : {}) };
   const t5Table = c.options?.positional?.type === 't5' ? (c.options.positional.table.data as Float32Array) : undefined;
 
-  const { output } = s.selfAttn ? mha.forward(query, undefined, undefined, options) : mha.forward(query, key, value, options);
+  const { output } = s.selfAttn
+    ? mha.forward(query, undefined, undefined, options)
+    : mha.forward(query, key, value, options);
   const G = randn(output.data.length, r);
   const got = mha.backward({ data: G, shape: output.shape });
 
@@ -69,9 +96,18 @@ function checkCase(c: Case): void {
   for (let n = 0; n < out64.length; n++) fwdErr = Math.max(fwdErr, Math.abs(out64[n] - output.data[n]));
   expect(fwdErr, `${c.name}: forward vs float64`).toBeLessThanOrEqual(1e-4);
 
-  const analytic: Record<string, ArrayLike<number> | null | undefined> = { ...got.grads, query: got.dQuery.data, key: got.dKey?.data, value: got.dValue?.data };
+  const analytic: Record<string, ArrayLike<number> | null | undefined> = {
+    ...got.grads,
+    query: got.dQuery.data,
+    key: got.dKey?.data,
+    value: got.dValue?.data,
+  };
   expect(Object.keys(got.grads).sort(), `${c.name}: gradient names`).toEqual(
-    [...Object.keys(mha.parameters()), ...(sinks ? ['sinks'] : []), ...(t5Table ? ['relative_attention_bias.weight'] : [])].sort(),
+    [
+      ...Object.keys(mha.parameters()),
+      ...(sinks ? ['sinks'] : []),
+      ...(t5Table ? ['relative_attention_bias.weight'] : []),
+    ].sort(),
   );
   if (s.selfAttn) expect(got.dKey).toBeNull();
   for (const [name, theta] of Object.entries(params)) {
@@ -109,30 +145,119 @@ const padding = (B: number, Lk: number, lengths: number[]) => {
 };
 
 const CASES: Case[] = [
-  { name: 'self-attention, fused in_proj, bias', spec: { B: 2, Lq: 5, Lk: 5, E: 6, heads: 2, kvHeads: 2, headDim: 3, selfAttn: true }, seed: 1 },
+  {
+    name: 'self-attention, fused in_proj, bias',
+    spec: { B: 2, Lq: 5, Lk: 5, E: 6, heads: 2, kvHeads: 2, headDim: 3, selfAttn: true },
+    seed: 1,
+  },
   (() => {
     const keyPadding = padding(3, 7, [7, 2, 0]); // the last entry sees no key: its rows output the bias only
-    return { name: 'cross-attention kdim/vdim, key padding (a fully padded entry)', spec: { B: 3, Lq: 3, Lk: 7, E: 4, kdim: 5, vdim: 3, heads: 2, kvHeads: 2, headDim: 2, keyPadding }, options: { keyPaddingMask: { data: keyPadding, shape: [3, 7] } }, seed: 2 };
+    return {
+      name: 'cross-attention kdim/vdim, key padding (a fully padded entry)',
+      spec: { B: 3, Lq: 3, Lk: 7, E: 4, kdim: 5, vdim: 3, heads: 2, kvHeads: 2, headDim: 2, keyPadding },
+      options: { keyPaddingMask: { data: keyPadding, shape: [3, 7] } },
+      seed: 2,
+    };
   })(),
-  { name: 'GQA, causal, RoPE half', spec: { B: 1, Lq: 6, Lk: 6, E: 8, heads: 4, kvHeads: 2, headDim: 4, causal: true, rope: { style: 'half', base: 10000, rotaryDim: 4 } }, options: { causal: true, positional: { type: 'rope' } }, seed: 3 },
+  {
+    name: 'GQA, causal, RoPE half',
+    spec: {
+      B: 1,
+      Lq: 6,
+      Lk: 6,
+      E: 8,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 4,
+      causal: true,
+      rope: { style: 'half', base: 10000, rotaryDim: 4 },
+    },
+    options: { causal: true, positional: { type: 'rope' } },
+    seed: 3,
+  },
   {
     name: 'MQA, RoPE interleaved rotaryDim 2 of 4, additive attnMask, no bias, sinks',
-    spec: { B: 2, Lq: 4, Lk: 5, E: 6, heads: 3, kvHeads: 1, headDim: 4, bias: false, rope: { style: 'interleaved', base: 100, rotaryDim: 2 }, attnMask: uniform(20, 4, -1, 1) },
-    options: { attnMask: { data: uniform(20, 4, -1, 1), shape: [4, 5] }, positional: { type: 'rope', style: 'interleaved', base: 100, rotaryDim: 2 } },
+    spec: {
+      B: 2,
+      Lq: 4,
+      Lk: 5,
+      E: 6,
+      heads: 3,
+      kvHeads: 1,
+      headDim: 4,
+      bias: false,
+      rope: { style: 'interleaved', base: 100, rotaryDim: 2 },
+      attnMask: uniform(20, 4, -1, 1),
+    },
+    options: {
+      attnMask: { data: uniform(20, 4, -1, 1), shape: [4, 5] },
+      positional: { type: 'rope', style: 'interleaved', base: 100, rotaryDim: 2 },
+    },
     sinks: true,
     seed: 4,
   },
-  { name: 'ALiBi, causal, window, scale 1', spec: { B: 1, Lq: 7, Lk: 7, E: 4, heads: 2, kvHeads: 2, headDim: 2, causal: true, alibiSlopes: alibiSlopes(2), window: { left: 3 }, scale: 1 }, options: { causal: true, positional: { type: 'alibi' }, window: { left: 3 }, scale: 1 }, seed: 5 },
+  {
+    name: 'ALiBi, causal, window, scale 1',
+    spec: {
+      B: 1,
+      Lq: 7,
+      Lk: 7,
+      E: 4,
+      heads: 2,
+      kvHeads: 2,
+      headDim: 2,
+      causal: true,
+      alibiSlopes: alibiSlopes(2),
+      window: { left: 3 },
+      scale: 1,
+    },
+    options: { causal: true, positional: { type: 'alibi' }, window: { left: 3 }, scale: 1 },
+    seed: 5,
+  },
   {
     name: 'T5 bias (bidirectional), softcap',
-    spec: { B: 2, Lq: 5, Lk: 5, E: 6, heads: 2, kvHeads: 2, headDim: 3, softcap: 1.5, t5: { bidirectional: true, numBuckets: 8, maxDistance: 6 } },
-    options: { softcap: 1.5, positional: { type: 't5', table: { data: uniform(16, 6, -1, 1), shape: [8, 2] }, numBuckets: 8, maxDistance: 6 } },
+    spec: {
+      B: 2,
+      Lq: 5,
+      Lk: 5,
+      E: 6,
+      heads: 2,
+      kvHeads: 2,
+      headDim: 3,
+      softcap: 1.5,
+      t5: { bidirectional: true, numBuckets: 8, maxDistance: 6 },
+    },
+    options: {
+      softcap: 1.5,
+      positional: { type: 't5', table: { data: uniform(16, 6, -1, 1), shape: [8, 2] }, numBuckets: 8, maxDistance: 6 },
+    },
     seed: 6,
   },
   {
     name: 'T5 shared table (decoder), causal, window both sides, sinks',
-    spec: { B: 1, Lq: 6, Lk: 6, E: 4, heads: 2, kvHeads: 1, headDim: 2, causal: true, window: { left: 2, right: 1 }, t5: { bidirectional: false, numBuckets: 4, maxDistance: 5 } },
-    options: { causal: true, window: { left: 2, right: 1 }, positional: { type: 't5', table: { data: uniform(4, 7, -1, 1), shape: [4, 1] }, bidirectional: false, numBuckets: 4, maxDistance: 5 } },
+    spec: {
+      B: 1,
+      Lq: 6,
+      Lk: 6,
+      E: 4,
+      heads: 2,
+      kvHeads: 1,
+      headDim: 2,
+      causal: true,
+      window: { left: 2, right: 1 },
+      t5: { bidirectional: false, numBuckets: 4, maxDistance: 5 },
+    },
+    options: {
+      causal: true,
+      window: { left: 2, right: 1 },
+      positional: {
+        type: 't5',
+        table: { data: uniform(4, 7, -1, 1), shape: [4, 1] },
+        bidirectional: false,
+        numBuckets: 4,
+        maxDistance: 5,
+      },
+    },
     sinks: true,
     seed: 7,
   },
@@ -154,7 +279,21 @@ describe('SelfAttention.backward', () => {
     const { dX, grads } = layer.backward({ data: G, shape: [B, L, E] });
     expect(Object.keys(grads).sort()).toEqual(['in_proj_bias', 'in_proj_weight', 'out_proj.bias', 'out_proj.weight']);
     const keyPadding = padding(B, L, lengths);
-    const s: MhaRefSpec = { B, Lq: L, Lk: L, E, kdim: E, vdim: E, heads: H, kvHeads: H, headDim: E / H, bias: true, selfAttn: true, causal: true, keyPadding };
+    const s: MhaRefSpec = {
+      B,
+      Lq: L,
+      Lk: L,
+      E,
+      kdim: E,
+      vdim: E,
+      heads: H,
+      kvHeads: H,
+      headDim: E / H,
+      bias: true,
+      selfAttn: true,
+      causal: true,
+      keyPadding,
+    };
     const params: MhaRefParams = {};
     for (const [name, p] of Object.entries(layer.parameters())) params[name] = Float64Array.from(p);
     params.query = Float64Array.from(x.data);
@@ -186,7 +325,10 @@ describe('SelfAttention.backward', () => {
       theta[n] = keep;
       let sc = 1;
       for (const v of grads.in_proj_weight) sc = Math.max(sc, Math.abs(v));
-      expect(Math.abs(grads.in_proj_weight[n] - (up - down) / (2 * STEP)) / sc, `d in_proj_weight[${n}]`).toBeLessThanOrEqual(MHA_TOLERANCE);
+      expect(
+        Math.abs(grads.in_proj_weight[n] - (up - down) / (2 * STEP)) / sc,
+        `d in_proj_weight[${n}]`,
+      ).toBeLessThanOrEqual(MHA_TOLERANCE);
     }
   });
 });

@@ -17,7 +17,9 @@ interface Json {
 const f32 = (t: Json): Tensor => ({ data: Float32Array.from(t.data), shape: t.shape });
 
 afterAll(() => {
-  console.log(`[${backendInfo().backend}] MultiHeadAttention.backward vs torch autograd: largest relative error ${worst.err.toExponential(2)} (${worst.label})`);
+  console.log(
+    `[${backendInfo().backend}] MultiHeadAttention.backward vs torch autograd: largest relative error ${worst.err.toExponential(2)} (${worst.label})`,
+  );
 });
 
 function relError(got: ArrayLike<number>, want: Json, label: string): number {
@@ -41,19 +43,31 @@ describe('MultiHeadAttention.backward vs nn.MultiheadAttention autograd', () => 
   for (const file of files) {
     const fx = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'));
     it(`${fx.name}: every gradient within ${TOLERANCE} relative`, () => {
-      const mha = new MultiHeadAttention(fx.options).loadPyTorch(Object.fromEntries(Object.entries(fx.stateDict).map(([k, v]) => [k, f32(v as Json)])));
+      const mha = new MultiHeadAttention(fx.options).loadPyTorch(
+        Object.fromEntries(Object.entries(fx.stateDict).map(([k, v]) => [k, f32(v as Json)])),
+      );
       const options = {
         train: true,
         ...(fx.causal ? { causal: true } : {}),
-        ...(fx.keyPaddingMask ? { keyPaddingMask: { data: Uint8Array.from(fx.keyPaddingMask.data), shape: fx.keyPaddingMask.shape } as MaskTensor } : {}),
+        ...(fx.keyPaddingMask
+          ? {
+              keyPaddingMask: {
+                data: Uint8Array.from(fx.keyPaddingMask.data),
+                shape: fx.keyPaddingMask.shape,
+              } as MaskTensor,
+            }
+          : {}),
         ...(fx.attnMask ? { attnMask: f32(fx.attnMask) } : {}),
       };
       const q = f32(fx.query);
-      const { output } = fx.selfAttention ? mha.forward(q, undefined, undefined, options) : mha.forward(q, f32(fx.key), f32(fx.value), options);
+      const { output } = fx.selfAttention
+        ? mha.forward(q, undefined, undefined, options)
+        : mha.forward(q, f32(fx.key), f32(fx.value), options);
       expect(relError(output.data, fx.output, `${fx.name} output`)).toBeLessThanOrEqual(TOLERANCE);
       const g = mha.backward(f32(fx.dOut));
       expect(Object.keys(g.grads).sort()).toEqual(Object.keys(fx.grads).sort());
-      for (const [name, want] of Object.entries(fx.grads)) expect(relError(g.grads[name], want as Json, `${fx.name} ${name}`), name).toBeLessThanOrEqual(TOLERANCE);
+      for (const [name, want] of Object.entries(fx.grads))
+        expect(relError(g.grads[name], want as Json, `${fx.name} ${name}`), name).toBeLessThanOrEqual(TOLERANCE);
       expect(relError(g.dQuery.data, fx.dQuery, `${fx.name} dQuery`)).toBeLessThanOrEqual(TOLERANCE);
       if (fx.selfAttention) {
         expect(g.dKey).toBeNull();

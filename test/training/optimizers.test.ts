@@ -11,7 +11,15 @@ const params = () => ({ w: randn(sizes.w, r), b: randn(sizes.b, r) });
 const gradSeq = Array.from({ length: 6 }, () => ({ w: randn(sizes.w, r), b: randn(sizes.b, r) }));
 
 /** torch.optim.SGD's algorithm box, per parameter, in float64. */
-function sgdReference(p0: Float32Array, grads: Float32Array[], lr: number, mu: number, tau: number, wd: number, nesterov: boolean): Float64Array {
+function sgdReference(
+  p0: Float32Array,
+  grads: Float32Array[],
+  lr: number,
+  mu: number,
+  tau: number,
+  wd: number,
+  nesterov: boolean,
+): Float64Array {
   const theta = Float64Array.from(p0);
   let b: Float64Array | null = null;
   for (let t = 1; t <= grads.length; t++) {
@@ -28,7 +36,15 @@ function sgdReference(p0: Float32Array, grads: Float32Array[], lr: number, mu: n
 }
 
 /** torch.optim.AdamW's algorithm box (amsgrad off), in float64. */
-function adamwReference(p0: Float32Array, grads: Float32Array[], lr: number, b1: number, b2: number, eps: number, wd: number): Float64Array {
+function adamwReference(
+  p0: Float32Array,
+  grads: Float32Array[],
+  lr: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  wd: number,
+): Float64Array {
   const theta = Float64Array.from(p0);
   const m = new Float64Array(p0.length);
   const v = new Float64Array(p0.length);
@@ -67,7 +83,18 @@ describe('Sgd', () => {
       const wd = 'weightDecay' in o ? o.weightDecay : 0;
       const nesterov = 'nesterov' in o;
       for (const name of ['w', 'b'] as const)
-        expectNear(p[name], sgdReference(start[name], gradSeq.map((g) => g[name]), o.lr, mu, tau, wd, nesterov));
+        expectNear(
+          p[name],
+          sgdReference(
+            start[name],
+            gradSeq.map((g) => g[name]),
+            o.lr,
+            mu,
+            tau,
+            wd,
+            nesterov,
+          ),
+        );
     });
 });
 
@@ -77,14 +104,38 @@ describe('AdamW', () => {
     const start = { w: p.w.slice(), b: p.b.slice() };
     const opt = new AdamW(p);
     for (const g of gradSeq) opt.step(g);
-    for (const name of ['w', 'b'] as const) expectNear(p[name], adamwReference(start[name], gradSeq.map((g) => g[name]), 1e-3, 0.9, 0.999, 1e-8, 1e-2));
+    for (const name of ['w', 'b'] as const)
+      expectNear(
+        p[name],
+        adamwReference(
+          start[name],
+          gradSeq.map((g) => g[name]),
+          1e-3,
+          0.9,
+          0.999,
+          1e-8,
+          1e-2,
+        ),
+      );
   });
   it('custom betas, eps, weight decay', () => {
     const p = params();
     const start = { w: p.w.slice(), b: p.b.slice() };
     const opt = new AdamW(p, { lr: 0.01, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1 });
     for (const g of gradSeq) opt.step(g);
-    for (const name of ['w', 'b'] as const) expectNear(p[name], adamwReference(start[name], gradSeq.map((g) => g[name]), 0.01, 0.8, 0.99, 1e-6, 0.1));
+    for (const name of ['w', 'b'] as const)
+      expectNear(
+        p[name],
+        adamwReference(
+          start[name],
+          gradSeq.map((g) => g[name]),
+          0.01,
+          0.8,
+          0.99,
+          1e-6,
+          0.1,
+        ),
+      );
   });
 });
 
@@ -104,14 +155,36 @@ describe('clipGradNorm', () => {
 });
 
 describe('argument errors', () => {
-  it('Sgd needs lr', () => expectError(() => new Sgd(params(), {} as never), AttnkitTypeError, ErrorCode.TYPE, /Sgd: options\.lr must be a learning rate >= 0/));
+  it('Sgd needs lr', () =>
+    expectError(
+      () => new Sgd(params(), {} as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /Sgd: options\.lr must be a learning rate >= 0/,
+    ));
   it('a missing gradient is named', () => {
     const opt = new AdamW(params());
-    expectError(() => opt.step({ w: new Float32Array(sizes.w) } as never), AttnkitTypeError, ErrorCode.TYPE, /AdamW\.step: grads\.b must be a Float32Array/);
+    expectError(
+      () => opt.step({ w: new Float32Array(sizes.w) } as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /AdamW\.step: grads\.b must be a Float32Array/,
+    );
   });
   it('a gradient of the wrong length', () => {
     const opt = new Sgd(params(), { lr: 1 });
-    expectError(() => opt.step({ w: new Float32Array(sizes.w), b: new Float32Array(4) }), AttnkitRangeError, ErrorCode.SHAPE, 'Sgd.step: grads.b must be of length 5 (its parameter\'s), got length 4');
+    expectError(
+      () => opt.step({ w: new Float32Array(sizes.w), b: new Float32Array(4) }),
+      AttnkitRangeError,
+      ErrorCode.SHAPE,
+      "Sgd.step: grads.b must be of length 5 (its parameter's), got length 4",
+    );
   });
-  it('betas outside [0, 1)', () => expectError(() => new AdamW(params(), { betas: [0.9, 1] }), AttnkitRangeError, ErrorCode.VALUE, /options\.betas\[1\] must be a number in \[0, 1\)/));
+  it('betas outside [0, 1)', () =>
+    expectError(
+      () => new AdamW(params(), { betas: [0.9, 1] }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      /options\.betas\[1\] must be a number in \[0, 1\)/,
+    ));
 });

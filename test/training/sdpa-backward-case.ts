@@ -1,7 +1,13 @@
 // Builds a random attention case (test/helpers/sdpa-case.ts), runs the forward on the live backend
 // and the backward on its result, and measures each gradient against the float64 reference.
 import { expect } from 'vitest';
-import { scaledDotProductAttention, scaledDotProductAttentionBackward, type SdpaBackwardOptions, type SdpaGradients, type Tensor } from '../../src/index';
+import {
+  scaledDotProductAttention,
+  scaledDotProductAttentionBackward,
+  type SdpaBackwardOptions,
+  type SdpaGradients,
+  type Tensor,
+} from '../../src/index';
 import { randn, rng } from '../helpers/random';
 import { buildCase, describeSpec, type BuiltCase, type CaseSpec } from '../helpers/sdpa-case';
 import { referenceSdpaBackward, type RefGradients } from './sdpa-backward-reference';
@@ -74,7 +80,15 @@ export function expectGradients(got: SdpaGradients, g: GradCase, label: string):
 export function checkGradCase(spec: CaseSpec, label = describeSpec(spec), extra: SdpaBackwardOptions = {}): GradCase {
   const g = buildGradCase(spec);
   const options = { ...g.c.options, ...extra };
-  expectGradients(scaledDotProductAttentionBackward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, options), g, `${label} (lse given)`);
-  expectGradients(scaledDotProductAttentionBackward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, null, options), g, `${label} (lse recomputed)`);
+  expectGradients(
+    scaledDotProductAttentionBackward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, options),
+    g,
+    `${label} (lse given)`,
+  );
+  expectGradients(
+    scaledDotProductAttentionBackward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, null, options),
+    g,
+    `${label} (lse recomputed)`,
+  );
   return g;
 }

@@ -21,7 +21,16 @@ export interface RefGradients {
   lse: Float64Array;
 }
 
-function at(layout: 'bhsd' | 'bshd', H: number, L: number, Dm: number, b: number, h: number, l: number, d: number): number {
+function at(
+  layout: 'bhsd' | 'bshd',
+  H: number,
+  L: number,
+  Dm: number,
+  b: number,
+  h: number,
+  l: number,
+  d: number,
+): number {
   return layout === 'bhsd' ? ((b * H + h) * L + l) * Dm + d : ((b * L + l) * H + h) * Dm + d;
 }
 
@@ -83,7 +92,8 @@ export function referenceSdpaBackward(x: RefInput, dOut: ArrayLike<number>): Ref
           }
           let sj = c + add;
           if (x.alibiSlopes) sj -= x.alibiSlopes[h] * Math.abs(pos - j);
-          if (x.relativeBias) sj += x.relativeBias.data[(x.relativeBias.heads === 1 ? 0 : h) * diagonals + (j - i) + Lq - 1];
+          if (x.relativeBias)
+            sj += x.relativeBias.data[(x.relativeBias.heads === 1 ? 0 : h) * diagonals + (j - i) + Lq - 1];
           s.push(sj);
           capSlope.push(dc);
         }
@@ -115,7 +125,8 @@ export function referenceSdpaBackward(x: RefInput, dOut: ArrayLike<number>): Ref
             g.dk[kAt(b, hk, j, d)] += scale * dx * x.q[qAt(b, h, i, d)];
           }
           for (let d = 0; d < Dv; d++) g.dv[vAt(b, hk, j, d)] += P[j] * dOut[oAt(b, h, i, d)];
-          if (g.dRelativeBias) g.dRelativeBias[(x.relativeBias!.heads === 1 ? 0 : h) * diagonals + (j - i) + Lq - 1] += ds;
+          if (g.dRelativeBias)
+            g.dRelativeBias[(x.relativeBias!.heads === 1 ? 0 : h) * diagonals + (j - i) + Lq - 1] += ds;
         }
         if (g.dSinks) for (let kk = 0; kk < Lk; kk++) if (visible[kk]) g.dSinks[h] += dP[kk] * -P[kk] * pSink;
       }

@@ -1,17 +1,35 @@
 // The backward pass's contract beyond the reference comparison: rows with no key, garbage behind
 // masks, zero sizes, output buffers, GQA as a sum over heads, options it ignores, the async form.
 import { describe, expect, it } from 'vitest';
-import { scaledDotProductAttention, scaledDotProductAttentionBackward as backward, scaledDotProductAttentionBackwardAsync as backwardAsync, type Tensor } from '../../src/index';
+import {
+  scaledDotProductAttention,
+  scaledDotProductAttentionBackward as backward,
+  scaledDotProductAttentionBackwardAsync as backwardAsync,
+  type Tensor,
+} from '../../src/index';
 import { randn, rng } from '../helpers/random';
 import { buildCase, type CaseSpec } from '../helpers/sdpa-case';
 import { GRAD_TOLERANCE, buildGradCase, expectGradients, gradError } from './sdpa-backward-case';
 
-const z = (shape: number[], fill = 0): Tensor => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill), shape });
+const z = (shape: number[], fill = 0): Tensor => ({
+  data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill),
+  shape,
+});
 const finite = (a: ArrayLike<number>) => Array.from(a).every(Number.isFinite);
 
 describe('rows that see no key', () => {
   // Bottom-right with Lq > Lk and causal: rows 0..3 sit before key 0.
-  const spec: CaseSpec = { B: 1, Hq: 2, Hkv: 1, Lq: 7, Lk: 3, D: 4, Dv: 5, causal: true, extras: { sinks: Float32Array.of(0.3, -0.7) } };
+  const spec: CaseSpec = {
+    B: 1,
+    Hq: 2,
+    Hkv: 1,
+    Lq: 7,
+    Lk: 3,
+    D: 4,
+    Dv: 5,
+    causal: true,
+    extras: { sinks: Float32Array.of(0.3, -0.7) },
+  };
   it('get zero dq and give nothing to dk, dv or dSinks, with lse −Infinity, σ_h or recomputed', () => {
     const g = buildGradCase(spec);
     const lseMinusInf = { data: g.lse.data.slice(), shape: g.lse.shape };
@@ -19,7 +37,8 @@ describe('rows that see no key', () => {
     for (const lse of [g.lse, lseMinusInf, null]) {
       const got = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, lse, g.c.options);
       expectGradients(got, g, `lse ${lse === null ? 'recomputed' : lse === g.lse ? 'σ_h' : '−Infinity'}`);
-      for (let h = 0; h < 2; h++) expect(Array.from(got.dq.data.subarray(h * 28, h * 28 + 16))).toEqual(new Array(16).fill(0));
+      for (let h = 0; h < 2; h++)
+        expect(Array.from(got.dq.data.subarray(h * 28, h * 28 + 16))).toEqual(new Array(16).fill(0));
       expect(finite(got.dSinks!.data)).toBe(true);
     }
   });
@@ -35,14 +54,27 @@ describe('rows that see no key', () => {
     const c = buildCase({ B: 1, Hq: 2, Hkv: 2, Lq: 3, Lk: 4, D: 3, Dv: 3 });
     const mask = { data: new Uint8Array(12), shape: [3, 4] };
     const out = scaledDotProductAttention(c.q, c.k, c.v, { mask });
-    const got = backward({ data: randn(18, rng(1)), shape: out.shape }, c.q, c.k, c.v, out, null, { mask, sinks: [1, 2] });
+    const got = backward({ data: randn(18, rng(1)), shape: out.shape }, c.q, c.k, c.v, out, null, {
+      mask,
+      sinks: [1, 2],
+    });
     for (const t of [got.dq, got.dk, got.dv, got.dSinks!]) expect(Array.from(t.data).every((x) => x === 0)).toBe(true);
   });
 });
 
 describe('garbage behind masks', () => {
   it('NaN in k and v of keys no row sees never leaks; their dk and dv are 0', () => {
-    const spec: CaseSpec = { B: 1, Hq: 2, Hkv: 1, Lq: 9, Lk: 12, D: 4, Dv: 4, seed: 3, mask: { data: Uint8Array.from({ length: 12 }, (_, j) => (j % 4 === 3 ? 0 : 1)), shape: [1, 1, 1, 12] } };
+    const spec: CaseSpec = {
+      B: 1,
+      Hq: 2,
+      Hkv: 1,
+      Lq: 9,
+      Lk: 12,
+      D: 4,
+      Dv: 4,
+      seed: 3,
+      mask: { data: Uint8Array.from({ length: 12 }, (_, j) => (j % 4 === 3 ? 0 : 1)), shape: [1, 1, 1, 12] },
+    };
     const clean = buildGradCase(spec);
     const poisoned = buildCase(spec);
     for (const j of [3, 7, 11]) {
@@ -57,7 +89,15 @@ describe('garbage behind masks', () => {
     const c = buildCase({ B: 1, Hq: 1, Hkv: 1, Lq: 4, Lk: 4, D: 2, Dv: 2 });
     c.k.data[2 * 2] = NaN; // key 2: seen by rows 2 and 3 under causal
     const out = scaledDotProductAttention(c.q, c.k, c.v, { causal: true });
-    const got = backward({ data: Float32Array.from({ length: 8 }, () => 1), shape: out.shape }, c.q, c.k, c.v, out, null, { causal: true });
+    const got = backward(
+      { data: Float32Array.from({ length: 8 }, () => 1), shape: out.shape },
+      c.q,
+      c.k,
+      c.v,
+      out,
+      null,
+      { causal: true },
+    );
     expect(finite(got.dq.data.subarray(0, 4))).toBe(true);
     expect(Array.from(got.dq.data.subarray(4, 8)).every(Number.isNaN)).toBe(true);
   });
@@ -74,9 +114,27 @@ describe('sizes', () => {
   ];
   for (const [label, qs, ks, vs] of cases)
     it(`${label}: every given buffer is overwritten`, () => {
-      const q = { data: randn(qs.reduce((a, b) => a * b, 1), rng(1)), shape: qs };
-      const k = { data: randn(ks.reduce((a, b) => a * b, 1), rng(2)), shape: ks };
-      const v = { data: randn(vs.reduce((a, b) => a * b, 1), rng(3)), shape: vs };
+      const q = {
+        data: randn(
+          qs.reduce((a, b) => a * b, 1),
+          rng(1),
+        ),
+        shape: qs,
+      };
+      const k = {
+        data: randn(
+          ks.reduce((a, b) => a * b, 1),
+          rng(2),
+        ),
+        shape: ks,
+      };
+      const v = {
+        data: randn(
+          vs.reduce((a, b) => a * b, 1),
+          rng(3),
+        ),
+        shape: vs,
+      };
       const out = scaledDotProductAttention(q, k, v);
       const dOut = { data: randn(out.data.length, rng(4)), shape: out.shape };
       const grads = { dqOut: z(qs, 7), dkOut: z(ks, 7), dvOut: z(vs, 7) };
@@ -100,10 +158,26 @@ describe('sizes', () => {
 });
 
 describe('buffers and options', () => {
-  const spec: CaseSpec = { B: 2, Hq: 4, Hkv: 2, Lq: 5, Lk: 9, D: 3, Dv: 2, layout: 'bshd', extras: { sinks: Float32Array.of(1, 0, -1, 2), relativeBias: { data: randn(13, rng(5)), heads: 1 } } };
+  const spec: CaseSpec = {
+    B: 2,
+    Hq: 4,
+    Hkv: 2,
+    Lq: 5,
+    Lk: 9,
+    D: 3,
+    Dv: 2,
+    layout: 'bshd',
+    extras: { sinks: Float32Array.of(1, 0, -1, 2), relativeBias: { data: randn(13, rng(5)), heads: 1 } },
+  };
   it('…Out buffers are written, returned as the same objects, and overwritten (not accumulated)', () => {
     const g = buildGradCase(spec);
-    const outs = { dqOut: z(g.c.q.shape as number[], 5), dkOut: z(g.c.k.shape as number[], 5), dvOut: z(g.c.v.shape as number[], 5), dSinksOut: z([4], 5), dRelativeBiasOut: z([1, 13], 5) };
+    const outs = {
+      dqOut: z(g.c.q.shape as number[], 5),
+      dkOut: z(g.c.k.shape as number[], 5),
+      dvOut: z(g.c.v.shape as number[], 5),
+      dSinksOut: z([4], 5),
+      dRelativeBiasOut: z([1, 13], 5),
+    };
     for (let n = 0; n < 2; n++) {
       const got = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, { ...g.c.options, ...outs });
       expect(got.dq).toBe(outs.dqOut);
@@ -118,7 +192,10 @@ describe('buffers and options', () => {
     const g = buildGradCase(spec);
     const n = g.c.q.data.length;
     const buf = new Float32Array(n + 20).fill(9);
-    const got = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, { ...g.c.options, dqOut: { data: buf.subarray(10, 10 + n), shape: g.c.q.shape } });
+    const got = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, {
+      ...g.c.options,
+      dqOut: { data: buf.subarray(10, 10 + n), shape: g.c.q.shape },
+    });
     expect(Array.from(buf.subarray(0, 10))).toEqual(new Array(10).fill(9));
     expect(Array.from(buf.subarray(10 + n))).toEqual(new Array(10).fill(9));
     expectGradients(got, g, 'offset view');
@@ -135,7 +212,8 @@ describe('buffers and options', () => {
     const g = buildGradCase(spec);
     const a = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, g.c.options);
     const b = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, { ...g.c.options, compute: 'bf16' });
-    for (const name of ['dq', 'dk', 'dv', 'dSinks', 'dRelativeBias'] as const) expect(Array.from(b[name]!.data)).toEqual(Array.from(a[name]!.data));
+    for (const name of ['dq', 'dk', 'dv', 'dSinks', 'dRelativeBias'] as const)
+      expect(Array.from(b[name]!.data)).toEqual(Array.from(a[name]!.data));
   });
   it('returned shapes are copies the caller cannot change', () => {
     const g = buildGradCase(spec);
@@ -155,13 +233,21 @@ describe('grouped-query attention', () => {
     // The same attention with every kv head repeated G times (plain multi-head attention).
     const repeat = (t: Tensor, Dm: number) => {
       const data = new Float32Array(B * Hq * Lk * Dm);
-      for (let b = 0; b < B; b++) for (let h = 0; h < Hq; h++) data.set(t.data.subarray(((b * Hkv + Math.floor(h / G)) * Lk) * Dm, ((b * Hkv + Math.floor(h / G)) * Lk + Lk) * Dm), (b * Hq + h) * Lk * Dm);
+      for (let b = 0; b < B; b++)
+        for (let h = 0; h < Hq; h++)
+          data.set(
+            t.data.subarray((b * Hkv + Math.floor(h / G)) * Lk * Dm, ((b * Hkv + Math.floor(h / G)) * Lk + Lk) * Dm),
+            (b * Hq + h) * Lk * Dm,
+          );
       return { data, shape: [B, Hq, Lk, Dm] };
     };
     const mha = backward(g.dOut, g.c.q, repeat(g.c.k, D), repeat(g.c.v, Dv), g.out, null, g.c.options);
     const sumGroups = (t: Tensor, Dm: number) => {
       const s = new Float64Array(B * Hkv * Lk * Dm);
-      for (let b = 0; b < B; b++) for (let h = 0; h < Hq; h++) for (let x = 0; x < Lk * Dm; x++) s[((b * Hkv + Math.floor(h / G)) * Lk) * Dm + x] += t.data[(b * Hq + h) * Lk * Dm + x];
+      for (let b = 0; b < B; b++)
+        for (let h = 0; h < Hq; h++)
+          for (let x = 0; x < Lk * Dm; x++)
+            s[(b * Hkv + Math.floor(h / G)) * Lk * Dm + x] += t.data[(b * Hq + h) * Lk * Dm + x];
       return s;
     };
     expect(gradError(got.dk.data, sumGroups(mha.dk, D))).toBeLessThanOrEqual(GRAD_TOLERANCE);
@@ -171,7 +257,21 @@ describe('grouped-query attention', () => {
 });
 
 describe('async', () => {
-  const spec: CaseSpec = { B: 1, Hq: 4, Hkv: 2, Lq: 17, Lk: 33, D: 8, Dv: 6, causal: true, extras: { sinks: Float32Array.of(1, 0, -1, 2), relativeBias: { data: randn(4 * 49, rng(6)), heads: 4 }, softcap: 2 } };
+  const spec: CaseSpec = {
+    B: 1,
+    Hq: 4,
+    Hkv: 2,
+    Lq: 17,
+    Lk: 33,
+    D: 8,
+    Dv: 6,
+    causal: true,
+    extras: {
+      sinks: Float32Array.of(1, 0, -1, 2),
+      relativeBias: { data: randn(4 * 49, rng(6)), heads: 4 },
+      softcap: 2,
+    },
+  };
   it('gives the synchronous result, bit for bit, into new or given buffers', async () => {
     const g = buildGradCase(spec);
     const sync = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, g.c.options);
@@ -193,7 +293,15 @@ describe('async', () => {
     };
     const sync = backward(g.dOut, g.c.q, g.c.k, g.c.v, g.out, g.lse, g.c.options);
     const dkOut = shared(z(g.c.k.shape as number[]));
-    const got = await backwardAsync(shared(g.dOut), shared(g.c.q), shared(g.c.k), shared(g.c.v), shared(g.out), shared(g.lse), { ...g.c.options, dkOut });
+    const got = await backwardAsync(
+      shared(g.dOut),
+      shared(g.c.q),
+      shared(g.c.k),
+      shared(g.c.v),
+      shared(g.out),
+      shared(g.lse),
+      { ...g.c.options, dkOut },
+    );
     expect(got.dk).toBe(dkOut);
     expect(Array.from(got.dk.data)).toEqual(Array.from(sync.dk.data));
     expect(Array.from(got.dq.data)).toEqual(Array.from(sync.dq.data));

@@ -72,8 +72,14 @@ function checkFd(spec: CaseSpec): void {
       theta[n] = keep;
       const fd = (up - down) / (2 * STEP);
       const where = `d${p}[${n}]`;
-      expect(Math.abs(reference[n] - fd), `reference ${where}: ${reference[n]} vs finite difference ${fd}`).toBeLessThanOrEqual(FD_TOLERANCE * Math.max(1, Math.abs(fd)));
-      expect(Math.abs(kernel![n] - fd) / scale, `kernel ${where}: ${kernel![n]} vs finite difference ${fd}`).toBeLessThanOrEqual(GRAD_TOLERANCE);
+      expect(
+        Math.abs(reference[n] - fd),
+        `reference ${where}: ${reference[n]} vs finite difference ${fd}`,
+      ).toBeLessThanOrEqual(FD_TOLERANCE * Math.max(1, Math.abs(fd)));
+      expect(
+        Math.abs(kernel![n] - fd) / scale,
+        `kernel ${where}: ${kernel![n]} vs finite difference ${fd}`,
+      ).toBeLessThanOrEqual(GRAD_TOLERANCE);
     }
   }
 }
@@ -88,19 +94,74 @@ const bool = (n: number, seed: number) => {
 };
 
 describe('gradients vs central finite differences of the float64 forward', () => {
-  it('plain, bhsd, 2 heads, Lq 3, Lk 17, D 1, Dv 3', () => checkFd({ B: 1, Hq: 2, Hkv: 2, Lq: 3, Lk: 17, D: 1, Dv: 3, seed: 1 }));
+  it('plain, bhsd, 2 heads, Lq 3, Lk 17, D 1, Dv 3', () =>
+    checkFd({ B: 1, Hq: 2, Hkv: 2, Lq: 3, Lk: 17, D: 1, Dv: 3, seed: 1 }));
   it('GQA 4/2 bshd, causal, key padding mask, Lq 17, Lk 65', () =>
-    checkFd({ B: 2, Hq: 4, Hkv: 2, Lq: 17, Lk: 65, D: 7, Dv: 5, layout: 'bshd', causal: true, mask: { data: bool(2 * 65, 2), shape: [2, 1, 1, 65] }, seed: 2 }));
+    checkFd({
+      B: 2,
+      Hq: 4,
+      Hkv: 2,
+      Lq: 17,
+      Lk: 65,
+      D: 7,
+      Dv: 5,
+      layout: 'bshd',
+      causal: true,
+      mask: { data: bool(2 * 65, 2), shape: [2, 1, 1, 65] },
+      seed: 2,
+    }));
   it('3-D, causal top-left, additive mask, scale 0.7', () =>
-    checkFd({ B: 3, Hq: 1, Hkv: 1, Lq: 17, Lk: 17, D: 3, Dv: 3, rank3: true, causal: true, topLeft: true, scale: 0.7, mask: { data: uniform(17 * 17, 3, -2, 2), shape: [17, 17] }, seed: 3 }));
+    checkFd({
+      B: 3,
+      Hq: 1,
+      Hkv: 1,
+      Lq: 17,
+      Lk: 17,
+      D: 3,
+      Dv: 3,
+      rank3: true,
+      causal: true,
+      topLeft: true,
+      scale: 0.7,
+      mask: { data: uniform(17 * 17, 3, -2, 2), shape: [17, 17] },
+      seed: 3,
+    }));
   it('softcap, window, ALiBi, relativeBias [Hq], sinks; MQA 3/1; Lq > Lk (rows with no key)', () =>
     checkFd({
-      B: 1, Hq: 3, Hkv: 1, Lq: 17, Lk: 3, D: 5, Dv: 4, causal: true, seed: 4,
-      extras: { softcap: 1.2, window: { left: 1 }, alibiSlopes: uniform(3, 5, 0.1, 0.5), relativeBias: { data: uniform(3 * 19, 6, -1, 1), heads: 3 }, sinks: uniform(3, 7, -1, 2) },
+      B: 1,
+      Hq: 3,
+      Hkv: 1,
+      Lq: 17,
+      Lk: 3,
+      D: 5,
+      Dv: 4,
+      causal: true,
+      seed: 4,
+      extras: {
+        softcap: 1.2,
+        window: { left: 1 },
+        alibiSlopes: uniform(3, 5, 0.1, 0.5),
+        relativeBias: { data: uniform(3 * 19, 6, -1, 1), heads: 3 },
+        sinks: uniform(3, 7, -1, 2),
+      },
     })); // prettier-ignore
   it('relativeBias [1, Lq+Lk-1] and sinks, GQA 6/3, bshd, window both sides, bool mask', () =>
     checkFd({
-      B: 1, Hq: 6, Hkv: 3, Lq: 9, Lk: 13, D: 4, Dv: 6, layout: 'bshd', seed: 8, mask: { data: bool(9 * 13, 9), shape: [9, 13] },
-      extras: { window: { left: 3, right: 2 }, relativeBias: { data: uniform(21, 10, -1, 1), heads: 1 }, sinks: uniform(6, 11, -2, 2), softcap: 3 },
+      B: 1,
+      Hq: 6,
+      Hkv: 3,
+      Lq: 9,
+      Lk: 13,
+      D: 4,
+      Dv: 6,
+      layout: 'bshd',
+      seed: 8,
+      mask: { data: bool(9 * 13, 9), shape: [9, 13] },
+      extras: {
+        window: { left: 3, right: 2 },
+        relativeBias: { data: uniform(21, 10, -1, 1), heads: 1 },
+        sinks: uniform(6, 11, -2, 2),
+        softcap: 3,
+      },
     })); // prettier-ignore
 });

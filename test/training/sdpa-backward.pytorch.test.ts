@@ -3,7 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendInfo, scaledDotProductAttention, scaledDotProductAttentionBackward, type SdpaOptions } from '../../src/index';
+import {
+  backendInfo,
+  scaledDotProductAttention,
+  scaledDotProductAttentionBackward,
+  type SdpaOptions,
+} from '../../src/index';
 import { gradError } from './sdpa-backward-case';
 
 interface Stored {
@@ -27,12 +32,16 @@ interface Fixture {
 
 /** Relative to each gradient's largest entry (at least 1), as the reference suites measure. */
 const TOLERANCE = 1e-4;
-const fixtures = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'fixtures', 'sdpa_grads.json'), 'utf8')) as Fixture[];
+const fixtures = JSON.parse(
+  fs.readFileSync(path.resolve(__dirname, '..', 'fixtures', 'sdpa_grads.json'), 'utf8'),
+) as Fixture[];
 const tensor = (s: Stored) => ({ data: Float32Array.from(s.data), shape: s.shape });
 const worst = { err: 0, label: '' };
 
 afterAll(() => {
-  console.log(`[${backendInfo().backend}/${backendInfo().simd}] backward vs PyTorch ${fixtures[0].torch} autograd: largest error ${worst.err.toExponential(2)} (relative to each gradient's largest entry; tolerance ${TOLERANCE}; ${worst.label})`);
+  console.log(
+    `[${backendInfo().backend}/${backendInfo().simd}] backward vs PyTorch ${fixtures[0].torch} autograd: largest error ${worst.err.toExponential(2)} (relative to each gradient's largest entry; tolerance ${TOLERANCE}; ${worst.label})`,
+  );
 });
 
 describe('backward vs PyTorch autograd fixtures', () => {
@@ -42,7 +51,8 @@ describe('backward vs PyTorch autograd fixtures', () => {
       const options: SdpaOptions = { ...(f.options as SdpaOptions) };
       if (f.options.sinks) options.sinks = Float32Array.from(f.options.sinks);
       if (f.mask) {
-        const data = f.mask.kind === 'bool' ? Uint8Array.from(f.mask.data as number[]) : Float32Array.from(f.mask.data, Number);
+        const data =
+          f.mask.kind === 'bool' ? Uint8Array.from(f.mask.data as number[]) : Float32Array.from(f.mask.data, Number);
         options.mask = { data, shape: f.mask.shape };
       }
       const [q, k, v] = [tensor(f.q), tensor(f.k), tensor(f.v)];

@@ -22,7 +22,12 @@ it('the reverse-task model learns: the loss falls over a few epochs, from near l
       { onStep: (e, s, loss) => losses.push(loss) },
     );
     console.log(JSON.stringify({ history, losses }));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: process.env, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: process.env,
+    timeout: 120_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   const { history, losses } = JSON.parse(r.stdout) as { history: Row[]; losses: number[] };
   expect(history).toHaveLength(4);

@@ -42,26 +42,96 @@ describe('editDistance and closestName', () => {
 describe('misspelled option keys', () => {
   const cache = () => new KVCache({ batch: 1, kvHeads: 2, headDim: 2, maxLength: 8 });
   const cases: [string, () => unknown, string, string][] = [
-    ['scaledDotProductAttention', () => scaledDotProductAttention(q(), q(), q(), { casual: true } as never), 'options.casual', 'causal'],
-    ['scaledDotProductAttention window', () => scaledDotProductAttention(q(), q(), q(), { window: { lfet: 1 } } as never), 'options.window.lfet', 'left'],
-    ['scaledDotProductAttentionBackward', () => scaledDotProductAttentionBackward(q(), q(), q(), q(), q(), null, { softCap: 5 } as never), 'options.softCap', 'softcap'],
+    [
+      'scaledDotProductAttention',
+      () => scaledDotProductAttention(q(), q(), q(), { casual: true } as never),
+      'options.casual',
+      'causal',
+    ],
+    [
+      'scaledDotProductAttention window',
+      () => scaledDotProductAttention(q(), q(), q(), { window: { lfet: 1 } } as never),
+      'options.window.lfet',
+      'left',
+    ],
+    [
+      'scaledDotProductAttentionBackward',
+      () => scaledDotProductAttentionBackward(q(), q(), q(), q(), q(), null, { softCap: 5 } as never),
+      'options.softCap',
+      'softcap',
+    ],
     ['linear', () => linear(t([2, 2]), t([2, 2]), null, { outt: t([2, 2]) } as never), 'options.outt', 'out'],
-    ['linearBackward', () => linearBackward(t([2, 2]), t([2, 2]), t([2, 2]), { dXOut: t([2, 2]) } as never), 'options.dXOut', 'dxOut'],
-    ['MultiHeadAttention constructor', () => new MultiHeadAttention({ embedDim: 4, numHeads: 2, numKvHead: 1 } as never), 'options.numKvHead', 'numKvHeads'],
-    ['MultiHeadAttention.forward', () => new MultiHeadAttention({ embedDim: 4, numHeads: 2 }).forward(t([1, 2, 4]), undefined, undefined, { keyPadingMask: null } as never), 'options.keyPadingMask', 'keyPaddingMask'],
-    ['SelfAttention.forward', () => new SelfAttention({ embedDim: 4, numHeads: 2 }).forward(t([1, 2, 4]), { lenghts: [2] } as never), 'options.lenghts', 'lengths'],
-    ['KVCache constructor', () => new KVCache({ batch: 1, kvHeads: 2, headDim: 2, maxLenght: 8 } as never), 'options.maxLenght', 'maxLength'],
-    ['MultiHeadAttention.loadPyTorch', () => new MultiHeadAttention({ embedDim: 4, numHeads: 2 }).loadPyTorch({ out_proj_weight: t([4, 4]) } as never), "stateDict['out_proj_weight']", 'out_proj.weight'],
-    ['KVCache.append', () => cache().append(t([1, 2, 1, 2]), t([1, 2, 1, 2]), { count: [1] } as never), 'options.count', 'counts'],
+    [
+      'linearBackward',
+      () => linearBackward(t([2, 2]), t([2, 2]), t([2, 2]), { dXOut: t([2, 2]) } as never),
+      'options.dXOut',
+      'dxOut',
+    ],
+    [
+      'MultiHeadAttention constructor',
+      () => new MultiHeadAttention({ embedDim: 4, numHeads: 2, numKvHead: 1 } as never),
+      'options.numKvHead',
+      'numKvHeads',
+    ],
+    [
+      'MultiHeadAttention.forward',
+      () =>
+        new MultiHeadAttention({ embedDim: 4, numHeads: 2 }).forward(t([1, 2, 4]), undefined, undefined, {
+          keyPadingMask: null,
+        } as never),
+      'options.keyPadingMask',
+      'keyPaddingMask',
+    ],
+    [
+      'SelfAttention.forward',
+      () => new SelfAttention({ embedDim: 4, numHeads: 2 }).forward(t([1, 2, 4]), { lenghts: [2] } as never),
+      'options.lenghts',
+      'lengths',
+    ],
+    [
+      'KVCache constructor',
+      () => new KVCache({ batch: 1, kvHeads: 2, headDim: 2, maxLenght: 8 } as never),
+      'options.maxLenght',
+      'maxLength',
+    ],
+    [
+      'MultiHeadAttention.loadPyTorch',
+      () => new MultiHeadAttention({ embedDim: 4, numHeads: 2 }).loadPyTorch({ out_proj_weight: t([4, 4]) } as never),
+      "stateDict['out_proj_weight']",
+      'out_proj.weight',
+    ],
+    [
+      'KVCache.append',
+      () => cache().append(t([1, 2, 1, 2]), t([1, 2, 1, 2]), { count: [1] } as never),
+      'options.count',
+      'counts',
+    ],
   ];
   for (const [name, fn, arg, near] of cases)
     it(`${name}: ${arg} suggests '${near}'`, () =>
-      expectError(fn, AttnkitTypeError, ErrorCode.TYPE, new RegExp(`${escapeRegExp(arg)} must be one of the (known options|expected names) \\(.*\\), got string '${escapeRegExp(key(arg))}'; did you mean '${escapeRegExp(near)}'\\?$`)));
+      expectError(
+        fn,
+        AttnkitTypeError,
+        ErrorCode.TYPE,
+        new RegExp(
+          `${escapeRegExp(arg)} must be one of the (known options|expected names) \\(.*\\), got string '${escapeRegExp(key(arg))}'; did you mean '${escapeRegExp(near)}'\\?$`,
+        ),
+      ));
 
   it('an unknown key far from every option is refused as before, with no suggestion', () => {
-    expectError(() => scaledDotProductAttention(q(), q(), q(), { foo: 1 } as never), AttnkitTypeError, ErrorCode.TYPE, /options\.foo must be one of the known options \(scale, causal, .*\), got string 'foo'$/);
+    expectError(
+      () => scaledDotProductAttention(q(), q(), q(), { foo: 1 } as never),
+      AttnkitTypeError,
+      ErrorCode.TYPE,
+      /options\.foo must be one of the known options \(scale, causal, .*\), got string 'foo'$/,
+    );
   });
 
   it("a misspelled layout value suggests the layout ('bsdh' → 'bshd')", () =>
-    expectError(() => scaledDotProductAttention(q(), q(), q(), { layout: 'bsdh' as never }), AttnkitRangeError, ErrorCode.VALUE, "scaledDotProductAttention: options.layout must be one of 'bhsd', 'bshd', got 'bsdh'; did you mean 'bshd'?"));
+    expectError(
+      () => scaledDotProductAttention(q(), q(), q(), { layout: 'bsdh' as never }),
+      AttnkitRangeError,
+      ErrorCode.VALUE,
+      "scaledDotProductAttention: options.layout must be one of 'bhsd', 'bshd', got 'bsdh'; did you mean 'bshd'?",
+    ));
 });

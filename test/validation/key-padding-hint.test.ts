@@ -6,7 +6,14 @@ import { expectError } from '../helpers/expect-error';
 import { randn, rng } from '../helpers/random';
 
 const [B, H, LQ, LK, D] = [2, 2, 3, 5, 4];
-const randomTensor = (shape: number[], seed: number) => tensor(randn(shape.reduce((a, b) => a * b, 1), rng(seed)), shape);
+const randomTensor = (shape: number[], seed: number) =>
+  tensor(
+    randn(
+      shape.reduce((a, b) => a * b, 1),
+      rng(seed),
+    ),
+    shape,
+  );
 
 describe('scaledDotProductAttention: a [batch, seqK] mask', () => {
   const q = randomTensor([B, H, LQ, D], 1);
@@ -50,7 +57,10 @@ describe('MultiHeadAttention.forward: a [batch, seqK] attnMask', () => {
     ));
 
   it('passed as keyPaddingMask, gives padded keys no weight', () => {
-    const { weights } = mha.forward(x, undefined, undefined, { keyPaddingMask: tensor(padding, [B, LK]), needWeights: true });
+    const { weights } = mha.forward(x, undefined, undefined, {
+      keyPaddingMask: tensor(padding, [B, LK]),
+      needWeights: true,
+    });
     for (let b = 0; b < B; b++)
       for (let i = 0; i < LK; i++)
         for (let j = 0; j < LK; j++) if (padding[b * LK + j]) expect(weights!.data[(b * LK + i) * LK + j]).toBe(0);

@@ -7,7 +7,10 @@ import { workerQueue } from './worker-queue';
 /** The caller's output arrays, in the order the worker sends them back. */
 export const outputsOf = (p: SdpaPlan): (Float32Array | null)[] => [p.out.data, p.weights, p.lse];
 
-const copyView = <T extends Float32Array | Uint16Array>(v: StridedView<T>): StridedView<T> => ({ ...v, data: v.data.slice() as T });
+const copyView = <T extends Float32Array | Uint16Array>(v: StridedView<T>): StridedView<T> => ({
+  ...v,
+  data: v.data.slice() as T,
+});
 
 /** The plan with copies of every array, and fresh outputs: what the worker receives. */
 function detachedPlan(p: SdpaPlan): SdpaPlan {

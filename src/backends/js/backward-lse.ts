@@ -10,7 +10,16 @@ import { rowScores } from './backward-scores';
 import { firstVisibleKey, visibleKeyEnd } from './row-terms';
 
 /** Row (b, h, i)'s lse; s and dsdx are scratch of at least `block` entries. */
-export function rowLogSumExp(p: Float32KvPlan, b: number, h: number, i: number, hk: number, block: number, s: Float64Array, dsdx: Float64Array): number {
+export function rowLogSumExp(
+  p: Float32KvPlan,
+  b: number,
+  h: number,
+  i: number,
+  hk: number,
+  block: number,
+  s: Float64Array,
+  dsdx: Float64Array,
+): number {
   const sink = p.sinks ? p.sinks[h] : -Infinity;
   let m = sink;
   let l = p.sinks ? 1 : 0; // exp(sink − m)

@@ -15,7 +15,17 @@ import { addPositionBias, hasPositionBias, overflowLikeFloat32 } from './row-ter
  * Scores of row (b, h, i) against keys a ≤ j < e of kv head hk into s[j − a], and ∂s/∂x into
  * dsdx[j − a] (meaningless for hidden keys).
  */
-export function rowScores(p: Float32KvPlan, b: number, h: number, i: number, hk: number, a: number, e: number, s: Float64Array, dsdx: Float64Array): void {
+export function rowScores(
+  p: Float32KvPlan,
+  b: number,
+  h: number,
+  i: number,
+  hk: number,
+  a: number,
+  e: number,
+  s: Float64Array,
+  dsdx: Float64Array,
+): void {
   const D = p.dimQk;
   const q = p.q.data;
   const k = p.k.data;
@@ -29,7 +39,10 @@ export function rowScores(p: Float32KvPlan, b: number, h: number, i: number, hk:
     const k1 = k0 + ks;
     const k2 = k1 + ks;
     const k3 = k2 + ks;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0; // prettier-ignore
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0; // prettier-ignore
     for (let d = 0; d < D; d++) {
       const qd = q[qBase + d];
       s0 += qd * k[k0 + d];

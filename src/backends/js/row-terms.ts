@@ -58,7 +58,17 @@ export function hasPositionBias(p: Float32KvPlan): boolean {
  * the diagonal moved with the position by its shift) to the scores of keys j0 ≤ j < j1, stored at
  * s[at + (j − j0)·step]. Biases are finite, so a −Infinity (hidden) score stays −Infinity.
  */
-export function addPositionBias(p: Float32KvPlan, b: number, h: number, i: number, j0: number, j1: number, s: Float64Array, at: number, step: number): void {
+export function addPositionBias(
+  p: Float32KvPlan,
+  b: number,
+  h: number,
+  i: number,
+  j0: number,
+  j1: number,
+  s: Float64Array,
+  at: number,
+  step: number,
+): void {
   const shift = positionShift(p, b);
   if (p.alibiSlopes) {
     const slope = p.alibiSlopes[h];

@@ -6,7 +6,13 @@ import { sdpaBackwardJs } from './sdpa-backward-js';
 import { workerQueue } from './worker-queue';
 
 /** The caller's gradient arrays, in the order the worker sends them back. */
-export const gradientsOf = (p: SdpaBackwardPlan): (Float32Array | null)[] => [p.dq.data, p.dk.data, p.dv.data, p.dSinks, p.dRelativeBias];
+export const gradientsOf = (p: SdpaBackwardPlan): (Float32Array | null)[] => [
+  p.dq.data,
+  p.dk.data,
+  p.dv.data,
+  p.dSinks,
+  p.dRelativeBias,
+];
 
 const copyView = (v: StridedView): StridedView => ({ ...v, data: v.data.slice() });
 const freshView = (v: StridedView): StridedView => ({ ...v, data: new Float32Array(v.data.length) });

@@ -48,7 +48,14 @@ interface Scratch {
   gRow: Float64Array; // [Dv] dOut_i
 }
 
-function storeRows(acc: Float64Array, view: StridedView, base: number, first: number, count: number, dim: number): void {
+function storeRows(
+  acc: Float64Array,
+  view: StridedView,
+  base: number,
+  first: number,
+  count: number,
+  dim: number,
+): void {
   for (let r = 0; r < count; r++) {
     const o = base + (first + r) * view.strideL;
     for (let d = 0; d < dim; d++) view.data[o + d] = acc[r * dim + d];
@@ -56,14 +63,27 @@ function storeRows(acc: Float64Array, view: StridedView, base: number, first: nu
 }
 
 /** dP[x] = gRow·v_j for the n gathered keys j = j0 + keys[x]; four keys per pass share each gRow load. */
-function dotValues(v: Float32Array, vBase: number, vs: number, j0: number, keys: Int32Array, n: number, gRow: Float64Array, Dv: number, dP: Float64Array): void {
+function dotValues(
+  v: Float32Array,
+  vBase: number,
+  vs: number,
+  j0: number,
+  keys: Int32Array,
+  n: number,
+  gRow: Float64Array,
+  Dv: number,
+  dP: Float64Array,
+): void {
   let x = 0;
   for (; x + 4 <= n; x += 4) {
     const v0 = vBase + (j0 + keys[x]) * vs;
     const v1 = vBase + (j0 + keys[x + 1]) * vs;
     const v2 = vBase + (j0 + keys[x + 2]) * vs;
     const v3 = vBase + (j0 + keys[x + 3]) * vs;
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0; // prettier-ignore
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0; // prettier-ignore
     for (let d = 0; d < Dv; d++) {
       const g = gRow[d];
       a0 += g * v[v0 + d];
@@ -85,14 +105,24 @@ function dotValues(v: Float32Array, vBase: number, vs: number, j0: number, keys:
 }
 
 /** acc[keys[x]] += w[x]·row for the n gathered keys (rows of `dim` in acc); four keys share each row load. */
-function addScaledRows(acc: Float64Array, dim: number, keys: Int32Array, n: number, w: Float64Array, row: Float64Array): void {
+function addScaledRows(
+  acc: Float64Array,
+  dim: number,
+  keys: Int32Array,
+  n: number,
+  w: Float64Array,
+  row: Float64Array,
+): void {
   let x = 0;
   for (; x + 4 <= n; x += 4) {
     const r0 = keys[x] * dim;
     const r1 = keys[x + 1] * dim;
     const r2 = keys[x + 2] * dim;
     const r3 = keys[x + 3] * dim;
-    const w0 = w[x], w1 = w[x + 1], w2 = w[x + 2], w3 = w[x + 3]; // prettier-ignore
+    const w0 = w[x],
+      w1 = w[x + 1],
+      w2 = w[x + 2],
+      w3 = w[x + 3]; // prettier-ignore
     for (let d = 0; d < dim; d++) {
       const o = row[d];
       acc[r0 + d] += w0 * o;
@@ -109,14 +139,28 @@ function addScaledRows(acc: Float64Array, dim: number, keys: Int32Array, n: numb
 }
 
 /** dq[at..at+D) += Σ_x g[x]·k_j over the gathered keys; four keys per pass, one dq update each. */
-function addKeys(dq: Float64Array, at: number, k: Float32Array, kBase: number, ks: number, j0: number, keys: Int32Array, n: number, g: Float64Array, D: number): void {
+function addKeys(
+  dq: Float64Array,
+  at: number,
+  k: Float32Array,
+  kBase: number,
+  ks: number,
+  j0: number,
+  keys: Int32Array,
+  n: number,
+  g: Float64Array,
+  D: number,
+): void {
   let x = 0;
   for (; x + 4 <= n; x += 4) {
     const k0 = kBase + (j0 + keys[x]) * ks;
     const k1 = kBase + (j0 + keys[x + 1]) * ks;
     const k2 = kBase + (j0 + keys[x + 2]) * ks;
     const k3 = kBase + (j0 + keys[x + 3]) * ks;
-    const g0 = g[x], g1 = g[x + 1], g2 = g[x + 2], g3 = g[x + 3]; // prettier-ignore
+    const g0 = g[x],
+      g1 = g[x + 1],
+      g2 = g[x + 2],
+      g3 = g[x + 3]; // prettier-ignore
     for (let d = 0; d < D; d++) dq[at + d] += g0 * k[k0 + d] + g1 * k[k1 + d] + g2 * k[k2 + d] + g3 * k[k3 + d];
   }
   for (; x < n; x++) {
@@ -127,7 +171,14 @@ function addKeys(dq: Float64Array, at: number, k: Float32Array, kBase: number, k
 }
 
 /** One (batch, kv head) group: its G·Lq query rows against every key block. */
-function backwardGroup(bp: SdpaBackwardPlan, b: number, hk: number, sc: Scratch, sinkAcc: Float64Array | null, relAcc: Float64Array | null): void {
+function backwardGroup(
+  bp: SdpaBackwardPlan,
+  b: number,
+  hk: number,
+  sc: Scratch,
+  sinkAcc: Float64Array | null,
+  relAcc: Float64Array | null,
+): void {
   const p = bp.fwd;
   const { dimQk: D, dimV: Dv, lenQ: Lq, lenK: Lk, scale } = p;
   const G = p.headsQ / p.headsKv;
@@ -243,7 +294,8 @@ export function sdpaBackwardJs(bp: SdpaBackwardPlan): void {
   };
   const sinkAcc = bp.dSinks ? new Float64Array(p.headsQ) : null;
   const relAcc = bp.dRelativeBias ? new Float64Array(bp.dRelativeBias.length) : null;
-  for (let b = 0; b < p.batch; b++) for (let hk = 0; hk < p.headsKv; hk++) backwardGroup(bp, b, hk, sc, sinkAcc, relAcc);
+  for (let b = 0; b < p.batch; b++)
+    for (let hk = 0; hk < p.headsKv; hk++) backwardGroup(bp, b, hk, sc, sinkAcc, relAcc);
   if (sinkAcc) bp.dSinks!.set(sinkAcc);
   if (relAcc) bp.dRelativeBias!.set(relAcc);
 }

@@ -12,7 +12,16 @@
 // entry's length (kvLengths), are never touched.
 // Soft-cap, ALiBi and relative bias are applied to a block's visible scores (row-terms.ts).
 import type { Float32KvPlan } from '../types';
-import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, logSumExp, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
+import {
+  addPositionBias,
+  capScores,
+  firstVisibleKey,
+  hasPositionBias,
+  logSumExp,
+  overflowLikeFloat32,
+  probabilityFactor,
+  visibleKeyEnd,
+} from './row-terms';
 
 const TILE = 4;
 /** Keys per block: the tile's scores (TILE × KB float64) stay in L1. */
@@ -54,12 +63,32 @@ function expNonPositive(x: number): number {
   if (!(x > -708)) return Number.isNaN(x) ? x : 0; // -Infinity and deep underflow give 0; NaN stays NaN
   const n = Math.floor(x * LOG2E + 0.5); // in [-1022, 0] here (x may be a hair above 0 only for NaN-free rounding)
   const r = x - n * LN2_HI - n * LN2_LO;
-  const e = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r / 3628800)))))))));
+  const e =
+    1 +
+    r *
+      (1 +
+        r *
+          (1 / 2 +
+            r *
+              (1 / 6 +
+                r *
+                  (1 / 24 +
+                    r *
+                      (1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r / 3628800)))))))));
   return n <= 0 ? e * POW2_NEG[-n] : e * 2 ** n;
 }
 
 /** Scores of batch entry b's rows r0..r0+nr-1 against keys j0..j1-1 into s[(j - j0)·TILE + r]; -Infinity when masked. */
-function scoreBlock(p: Float32KvPlan, b: number, kBase: number, nr: number, j0: number, j1: number, q: Float64Array, s: Float64Array): void {
+function scoreBlock(
+  p: Float32KvPlan,
+  b: number,
+  kBase: number,
+  nr: number,
+  j0: number,
+  j1: number,
+  q: Float64Array,
+  s: Float64Array,
+): void {
   const D = p.dimQk;
   const k = p.k.data;
   const ks = p.k.strideL;
@@ -71,7 +100,14 @@ function scoreBlock(p: Float32KvPlan, b: number, kBase: number, nr: number, j0: 
     for (; j + 1 < j1; j += 2) {
       const ka = kBase + j * ks;
       const kb = ka + ks;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        b0 = 0,
+        b1 = 0,
+        b2 = 0,
+        b3 = 0; // prettier-ignore
       for (let d = 0, qi = 0; d < D; d++, qi += 4) {
         const x = k[ka + d];
         const y = k[kb + d];
@@ -202,7 +238,16 @@ function softmaxBlock(nr: number, n: number, Dv: number, s: Float64Array, acc: F
 }
 
 /** acc[r] += Σ_j s[r][j]·v_j over keys j0..j1-1, skipping -Infinity entries unless dense. */
-function pvBlock(p: Float32KvPlan, vBase: number, nr: number, j0: number, j1: number, s: Float64Array, acc: Float64Array, dense: boolean): void {
+function pvBlock(
+  p: Float32KvPlan,
+  vBase: number,
+  nr: number,
+  j0: number,
+  j1: number,
+  s: Float64Array,
+  acc: Float64Array,
+  dense: boolean,
+): void {
   const Dv = p.dimV;
   const n = j1 - j0;
   const v = p.v.data;
@@ -212,7 +257,14 @@ function pvBlock(p: Float32KvPlan, vBase: number, nr: number, j0: number, j1: nu
     // acc is touched once per (row, dim) instead of once per key.
     let d = 0;
     for (; d + 1 < Dv; d += 2) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        b0 = 0,
+        b1 = 0,
+        b2 = 0,
+        b3 = 0; // prettier-ignore
       let vj = vBase + j0 * vs + d;
       for (let o = 0; o < n; o++, vj += vs) {
         const x = v[vj];
@@ -240,7 +292,10 @@ function pvBlock(p: Float32KvPlan, vBase: number, nr: number, j0: number, j1: nu
       acc[3 * Dv + d + 1] += b3;
     }
     for (; d < Dv; d++) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0; // prettier-ignore
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0; // prettier-ignore
       let vj = vBase + j0 * vs + d;
       for (let o = 0; o < n; o++, vj += vs) {
         const vd = v[vj];

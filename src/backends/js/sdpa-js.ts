@@ -1,7 +1,16 @@
 // Pure-TypeScript attention with the native kernel's semantics: one query row at a time,
 // two-pass softmax in float64, hidden keys (causal, window, mask) skipped before k or v is read.
 import type { Float32KvPlan } from '../types';
-import { addPositionBias, capScores, firstVisibleKey, hasPositionBias, logSumExp, overflowLikeFloat32, probabilityFactor, visibleKeyEnd } from './row-terms';
+import {
+  addPositionBias,
+  capScores,
+  firstVisibleKey,
+  hasPositionBias,
+  logSumExp,
+  overflowLikeFloat32,
+  probabilityFactor,
+  visibleKeyEnd,
+} from './row-terms';
 
 function attendRow(p: Float32KvPlan, b: number, h: number, i: number, scores: Float64Array, acc: Float64Array): void {
   const group = p.headsQ / p.headsKv;

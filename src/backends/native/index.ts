@@ -49,7 +49,20 @@ function linearDesc(rows: number, inFeatures: number, outFeatures: number): Floa
 
 function argsOf(p: SdpaPlan): SdpaArgs {
   const mask = p.mask ? p.mask.data : null;
-  return [p.q.data, p.k.data, p.v.data, p.out.data, p.weights, mask, describePlan(p), p.alibiSlopes, p.relativeBias?.data ?? null, p.sinks, p.kvLengths, p.lse];
+  return [
+    p.q.data,
+    p.k.data,
+    p.v.data,
+    p.out.data,
+    p.weights,
+    mask,
+    describePlan(p),
+    p.alibiSlopes,
+    p.relativeBias?.data ?? null,
+    p.sinks,
+    p.kvLengths,
+    p.lse,
+  ];
 }
 
 let queueTail: Promise<void> = Promise.resolve();

@@ -21,10 +21,16 @@ export function loadAddon(): AddonLoad {
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     if (/No native build was found/.test(message))
-      return { ok: false, reason: `no compiled addon for ${process.platform}-${process.arch} (install scripts did not run or the build failed); ${REBUILD_HINT}` };
+      return {
+        ok: false,
+        reason: `no compiled addon for ${process.platform}-${process.arch} (install scripts did not run or the build failed); ${REBUILD_HINT}`,
+      };
     return { ok: false, reason: `the compiled addon failed to load (${message}); ${REBUILD_HINT}` };
   }
   if (addon.abi !== ADDON_ABI)
-    return { ok: false, reason: `the compiled addon at ${where} is stale (ABI ${addon.abi}, expected ${ADDON_ABI}); ${REBUILD_HINT}` };
+    return {
+      ok: false,
+      reason: `the compiled addon at ${where} is stale (ABI ${addon.abi}, expected ${ADDON_ABI}); ${REBUILD_HINT}`,
+    };
   return { ok: true, addon, where };
 }

@@ -34,7 +34,9 @@ export function barPanels(spec: BarPanelsSpec): string {
   if (spec.subtitle) parts.push(text(m.left, 44, spec.subtitle, { 'font-size': 12, fill: '#555555' }));
   if (spec.reference) {
     const ly = spec.subtitle ? 64 : 48;
-    parts.push(el('line', { x1: m.left, x2: m.left + 28, y1: ly, y2: ly, stroke: '#333333', 'stroke-dasharray': '5 4' }));
+    parts.push(
+      el('line', { x1: m.left, x2: m.left + 28, y1: ly, y2: ly, stroke: '#333333', 'stroke-dasharray': '5 4' }),
+    );
     parts.push(text(m.left + 36, ly + 4, spec.reference.label, { 'font-size': 12 }));
   }
 
@@ -50,7 +52,15 @@ export function barPanels(spec: BarPanelsSpec): string {
     }
     p.values.forEach((v, j) => {
       const top = y(v);
-      g.push(el('rect', { x: ox + j * barW + barW * 0.1, y: top, width: barW * 0.8, height: oy + panelH - top, fill: p.color }));
+      g.push(
+        el('rect', {
+          x: ox + j * barW + barW * 0.1,
+          y: top,
+          width: barW * 0.8,
+          height: oy + panelH - top,
+          fill: p.color,
+        }),
+      );
     });
     if (spec.reference) {
       const ry = y(spec.reference.value);
@@ -59,10 +69,22 @@ export function barPanels(spec: BarPanelsSpec): string {
     g.push(el('rect', { x: ox, y: oy, width: panelW, height: panelH, fill: 'none', stroke: '#333333' }));
     const n = p.values.length;
     for (const t of [0, Math.floor(n / 4), Math.floor(n / 2), Math.floor((3 * n) / 4), n - 1])
-      g.push(text(ox + (t + 0.5) * barW, oy + panelH + 15, String(t), { 'text-anchor': 'middle', fill: '#333333', 'font-size': 11 }));
+      g.push(
+        text(ox + (t + 0.5) * barW, oy + panelH + 15, String(t), {
+          'text-anchor': 'middle',
+          fill: '#333333',
+          'font-size': 11,
+        }),
+      );
     g.push(text(ox + panelW / 2, oy + panelH + 34, spec.xLabel, { 'text-anchor': 'middle', 'font-size': 12 }));
     const yMid = oy + panelH / 2;
-    g.push(text(ox - 44, yMid, spec.yLabel, { 'text-anchor': 'middle', 'font-size': 12, transform: `rotate(-90 ${num(ox - 44)} ${num(yMid)})` }));
+    g.push(
+      text(ox - 44, yMid, spec.yLabel, {
+        'text-anchor': 'middle',
+        'font-size': 12,
+        transform: `rotate(-90 ${num(ox - 44)} ${num(yMid)})`,
+      }),
+    );
     parts.push(group({}, g));
   });
   return svgDocument(width, height, spec.title, parts);

@@ -37,11 +37,18 @@ export const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 export function svgDocument(width: number, height: number, title: string, body: string[]): string {
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    el('svg', { xmlns: 'http://www.w3.org/2000/svg', width, height, viewBox: `0 0 ${width} ${height}`, 'font-family': FONT, 'font-size': 13 }, [
-      el('title', {}, title),
-      el('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }),
-      ...body,
-    ]) +
+    el(
+      'svg',
+      {
+        xmlns: 'http://www.w3.org/2000/svg',
+        width,
+        height,
+        viewBox: `0 0 ${width} ${height}`,
+        'font-family': FONT,
+        'font-size': 13,
+      },
+      [el('title', {}, title), el('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }), ...body],
+    ) +
     '\n'
   );
 }

@@ -32,9 +32,15 @@ export function marker(shape: MarkerShape, x: number, y: number, color: string):
     case 'square':
       return el('rect', { x: x - r, y: y - r, width: 2 * r, height: 2 * r, ...paint });
     case 'triangle':
-      return el('path', { d: `M${num(x)},${num(y - r - 1)} L${num(x + r + 1)},${num(y + r)} L${num(x - r - 1)},${num(y + r)} Z`, ...paint });
+      return el('path', {
+        d: `M${num(x)},${num(y - r - 1)} L${num(x + r + 1)},${num(y + r)} L${num(x - r - 1)},${num(y + r)} Z`,
+        ...paint,
+      });
     case 'diamond':
-      return el('path', { d: `M${num(x)},${num(y - r - 1)} L${num(x + r + 1)},${num(y)} L${num(x)},${num(y + r + 1)} L${num(x - r - 1)},${num(y)} Z`, ...paint });
+      return el('path', {
+        d: `M${num(x)},${num(y - r - 1)} L${num(x + r + 1)},${num(y)} L${num(x)},${num(y + r + 1)} L${num(x - r - 1)},${num(y)} Z`,
+        ...paint,
+      });
     default:
       return '';
   }
@@ -69,7 +75,13 @@ export function lineChart(spec: LineChartSpec): string {
   // Axis labels.
   parts.push(text(m.left + plotW / 2, height - 14, spec.x.label, { 'text-anchor': 'middle', 'font-size': 14 }));
   const yMid = m.top + plotH / 2;
-  parts.push(text(20, yMid, spec.y.label, { 'text-anchor': 'middle', 'font-size': 14, transform: `rotate(-90 20 ${num(yMid)})` }));
+  parts.push(
+    text(20, yMid, spec.y.label, {
+      'text-anchor': 'middle',
+      'font-size': 14,
+      transform: `rotate(-90 20 ${num(yMid)})`,
+    }),
+  );
 
   // Series, clipped to the plot area.
   const clipId = 'plot-area';
@@ -77,7 +89,9 @@ export function lineChart(spec: LineChartSpec): string {
   const lines: string[] = [];
   for (const s of spec.series) {
     const d = s.points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${num(x(px))},${num(y(py))}`).join(' ');
-    lines.push(el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': s.dash ? 1.5 : 2.2, 'stroke-dasharray': s.dash }));
+    lines.push(
+      el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': s.dash ? 1.5 : 2.2, 'stroke-dasharray': s.dash }),
+    );
     for (const [px, py] of s.points) lines.push(marker(s.marker ?? 'none', x(px), y(py), s.color));
   }
   parts.push(group({ 'clip-path': `url(#${clipId})` }, lines));
@@ -85,12 +99,24 @@ export function lineChart(spec: LineChartSpec): string {
   // Legend.
   const legend: string[] = [];
   const lx = width - m.right + 16;
-  spec.series.filter((s) => s.name !== '').forEach((s, i) => {
-    const ly = m.top + 10 + i * 22;
-    legend.push(el('line', { x1: lx, x2: lx + 28, y1: ly, y2: ly, stroke: s.color, 'stroke-width': s.dash ? 1.5 : 2.2, 'stroke-dasharray': s.dash }));
-    legend.push(marker(s.marker ?? 'none', lx + 14, ly, s.color));
-    legend.push(text(lx + 36, ly + 4, s.name));
-  });
+  spec.series
+    .filter((s) => s.name !== '')
+    .forEach((s, i) => {
+      const ly = m.top + 10 + i * 22;
+      legend.push(
+        el('line', {
+          x1: lx,
+          x2: lx + 28,
+          y1: ly,
+          y2: ly,
+          stroke: s.color,
+          'stroke-width': s.dash ? 1.5 : 2.2,
+          'stroke-dasharray': s.dash,
+        }),
+      );
+      legend.push(marker(s.marker ?? 'none', lx + 14, ly, s.color));
+      legend.push(text(lx + 36, ly + 4, s.name));
+    });
   parts.push(group({}, legend));
 
   return svgDocument(width, height, spec.title, parts);

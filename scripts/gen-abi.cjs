@@ -1,5 +1,6 @@
 // Writes native/napi/abi_generated.h and src/backends/native/abi-generated.ts from native/napi/abi.json,
-// so the ABI number and the descriptor slots are defined once for both sides of the addon's seam.
+// so the ABI number, the descriptor slots and the codes of enum-valued slots are defined once for both
+// sides of the addon's seam.
 // `--check` writes nothing and fails when a generated file is out of date (the test suite runs it).
 'use strict';
 const fs = require('node:fs');
@@ -24,8 +25,14 @@ function layout(slots) {
 const pascal = (name) => name[0].toUpperCase() + name.slice(1);
 
 function header() {
-  const lines = [`// ${banner}`, '#pragma once', '', 'namespace attnkit {', ''];
-  lines.push(`constexpr int kAddonAbi = ${spec.abi};`, '');
+  const lines = [`// ${banner}`, '#pragma once', '#include "attnkit.h"', ''];
+  // The kernels' C enums keep their own names; each value must be the code the TypeScript side writes.
+  for (const [key, c] of Object.entries(spec.codes)) {
+    Object.values(c.values).forEach((cName, code) =>
+      lines.push(`static_assert(${cName} == ${code}, "${c.cEnum}: ${cName} is not the ${key} code in abi.json");`),
+    );
+  }
+  lines.push('', 'namespace attnkit {', '', `constexpr int kAddonAbi = ${spec.abi};`, '');
   for (const [key, d] of Object.entries(spec.descriptors)) {
     const { slots, length } = layout(d.slots);
     lines.push(`// The ${key} descriptor: a Float64Array of ${length} values (a width above 1 is a run of strides).`);
@@ -45,6 +52,12 @@ function typescript() {
     '/** The addon ABI this package expects (the compiled addon reports its own as `abi`). */',
   ];
   lines.push(`export const ADDON_ABI = ${spec.abi};`);
+  for (const [key, c] of Object.entries(spec.codes)) {
+    const name = key.replace(/[A-Z]/g, (ch) => `_${ch}`).toUpperCase();
+    lines.push('', `/** Codes of the ${key} slot (native enum ${c.cEnum}). */`, `export const ${name} = {`);
+    Object.keys(c.values).forEach((value, code) => lines.push(`  ${value}: ${code},`));
+    lines.push('} as const;');
+  }
   for (const [key, d] of Object.entries(spec.descriptors)) {
     const { slots, length } = layout(d.slots);
     const name = `${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_DESC`;

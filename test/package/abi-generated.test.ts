@@ -1,9 +1,17 @@
-// The addon's ABI number and descriptor slots are written once, in native/napi/abi.json, and generated
+// The addon's ABI number, descriptor slots and slot codes are written once, in native/napi/abi.json, and generated
 // for both sides of the seam: the generated files must be what the generator makes of it now.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADDON_ABI, LINEAR_DESC, SDPA_BACKWARD_DESC, SDPA_DESC } from '../../src/backends/native/abi-generated';
+import {
+  ADDON_ABI,
+  KV_DTYPE,
+  LINEAR_DESC,
+  MASK_KIND,
+  SDPA_BACKWARD_DESC,
+  SDPA_DESC,
+} from '../../src/backends/native/abi-generated';
+import { KV_DTYPES } from '../../src/validation/kv-tensor';
 import abi from '../../native/napi/abi.json';
 
 const root = path.join(__dirname, '..', '..');
@@ -31,5 +39,10 @@ describe('native/napi/abi.json', () => {
       }
       expect(desc.length).toBe(at);
     }
+  });
+
+  it('has a kvDtype code for every dtype k and v accept, and codes for no mask and both mask kinds', () => {
+    expect(Object.keys(KV_DTYPE)).toEqual([...KV_DTYPES]);
+    expect(Object.keys(MASK_KIND)).toEqual(['none', 'bool', 'additive']);
   });
 });

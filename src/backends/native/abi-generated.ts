@@ -3,6 +3,20 @@
 /** The addon ABI this package expects (the compiled addon reports its own as `abi`). */
 export const ADDON_ABI = 8;
 
+/** Codes of the maskKind slot (native enum attn_mask_kind). */
+export const MASK_KIND = {
+  none: 0,
+  bool: 1,
+  additive: 2,
+} as const;
+
+/** Codes of the kvDtype slot (native enum attn_kv_dtype). */
+export const KV_DTYPE = {
+  float32: 0,
+  float16: 1,
+  bfloat16: 2,
+} as const;
+
 /** Slots of the sdpa descriptor (native enum SdpaDescSlot); a run of strides starts at its slot. */
 export const SDPA_DESC = {
   batch: 0,

@@ -3,11 +3,8 @@ import type { Backend, SdpaPlan, StridedView } from '../types';
 import type { NativeAddon, SdpaArgs } from './addon-types';
 import { isMainThread } from 'node:worker_threads';
 import { defaultThreads } from '../threads-default';
-import { LINEAR_DESC, SDPA_DESC as D } from './abi-generated';
+import { KV_DTYPE, LINEAR_DESC, MASK_KIND, SDPA_DESC as D } from './abi-generated';
 import { backwardArgsOf, nativeBackwardCovers } from './sdpa-backward-native';
-
-const KV_DTYPE = { float32: 0, float16: 1, bfloat16: 2 } as const;
-const MASK_KIND = { bool: 1, additive: 2 } as const;
 
 function putView(desc: Float64Array, at: number, view: StridedView<Float32Array | Uint16Array>): void {
   desc[at] = view.strideB;

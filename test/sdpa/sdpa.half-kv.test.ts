@@ -131,6 +131,10 @@ describe(`half-precision K/V [${level}]`, () => {
         dtype,
       );
       check(
+        { B: 6, Hq: 8, Hkv: 2, Lq: 1, Lk: 1000, D: 64, Dv: 64, extras: { kvLengths: [1000, 0, 1, 17, 65, 80] } },
+        dtype,
+      );
+      check(
         {
           B: 3,
           Hq: 8,

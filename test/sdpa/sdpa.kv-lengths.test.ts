@@ -192,6 +192,31 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
             extras: { ...s.extras, kvLengths },
           });
       });
+    // Decode with 2..8 rows per kv head interleaves the dots of one 64-key block with the P·V of the block
+    // before, 16 keys at a time: lengths on either side of those edges, with every kind of row.
+    it('decode Lq = 1, Lk = 1000, GQA ratios 1, 2, 4, 8: lengths 0, 1, 3, 17, 65, 1000 and 16-key edges', () => {
+      const kvLengths = [0, 1, 3, 17, 65, 1000, 15, 16, 63, 64, 80, 129];
+      const B = kvLengths.length;
+      for (const G of [1, 2, 4, 8]) {
+        const Hkv = 2;
+        const Hq = G * Hkv;
+        const r = rng(G);
+        checkCase({ B, Hq, Hkv, Lq: 1, Lk: 1000, D: 64, Dv: 64, seed: G, extras: { kvLengths } });
+        checkCase({
+          B,
+          Hq,
+          Hkv,
+          Lq: 1,
+          Lk: 1000,
+          D: 33,
+          Dv: 17,
+          seed: G + 10,
+          causal: true,
+          mask: { data: Uint8Array.from({ length: B * 1000 }, () => (r() < 0.8 ? 1 : 0)), shape: [B, 1, 1, 1000] },
+          extras: { kvLengths, softcap: 2, sinks: uniform(Hq, G, -2, 2), alibiSlopes: uniform(Hq, G + 1, 0.01, 0.1) },
+        });
+      }
+    });
     it('decode Lq = 2, Lk = 1100, GQA 2 rows per kv head, bottom-right causal with a relative bias', () => {
       const [Lq, Lk] = [2, 1100];
       checkCase({

@@ -97,7 +97,7 @@ struct FlashOpsAvx512 : FlashOpsAvx2 {
   // O stays in 16 registers across the keys, summed in key order (as gemm<R>).
   // Beside key j, the same 64 columns of row j of pf (stride ldv) are prefetched into L2 for j < pf_n:
   // the next key block's v rows, spread over this block's FMAs rather than sent in a burst (see
-  // common/flash/decode.h, run_rows_direct_blocked).
+  // common/flash/decode.h, run_rows_direct_wide).
   static ATTNKIT_AVX2_INLINE void pv4x64(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v,
                                          int64_t ldv, int64_t n, const float* pf = nullptr, int64_t pf_n = 0) {
     __m512 c[4][4];

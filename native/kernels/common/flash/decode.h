@@ -1,7 +1,7 @@
 // The direct (decode) paths of the fused forward pass: tasks of at most DIRECT_MAX_ROWS rows per kv
 // head read K and V rows in place, unpacked. One row: run_rows_direct_pipelined; 2..8 rows:
-// run_rows_direct_blocked (dots_rows2, or dots_block_wide for 4 and 8 rows where the Ops have
-// dots4x4, then pv_block); K/V of every kv head side by side (bshd): run_heads_direct and
+// run_rows_direct_interleaved (dots_rows2 and pv_block), or run_rows_direct_wide for 4 and 8 rows where
+// the Ops have dots4x4 and pv4x64; K/V of every kv head side by side (bshd): run_heads_direct and
 // run_heads_blocked, one task for all heads (heads_task). Software prefetch keeps the K and V streams
 // ahead where the hardware prefetcher does not.
 #pragma once
@@ -150,7 +150,7 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
   }
 }
 
-// k rows prefetched this many keys ahead on the blocked decode paths: near enough that a task's first
+// k rows prefetched this many keys ahead on the decode paths of 2..8 rows: near enough that a task's first
 // keys do not wait on a whole block of misses, far enough to cover the latency.
 constexpr int64_t PF_K_AHEAD = 16;
 
@@ -191,46 +191,78 @@ void dots_block_wide(const attn_sdpa_args& a, const float* kbase, const float* v
     }
 }
 
-// Decode-sized tasks of 2..DIRECT_MAX_ROWS rows (GQA decode, short query blocks): per key block, the
-// dots, then the softmax, then P·V (the pipelined form above is slower here). Keys go in pairs
-// (dots_rows2).
-// Software prefetch keeps both streams ahead: k rows PF_K_AHEAD keys ahead, and v rows a block ahead.
-// Where the Ops take rows to prefetch (kKernelPrefetch) the dot-product and P·V micro-kernels fetch a
-// line beside their loads; otherwise whole rows go before the dots (v rows of this block). Without
-// prefetch the hardware prefetcher runs only a few lines ahead of a demand stream this slow.
-template <class Ops, class KV>
-void run_rows_direct_blocked(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase, int R,
-                     int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
-                     const std::vector<RowState>& rows) {
-  const int64_t D = a.dim_qk, Dv = a.dim_v;
+// Decode-sized tasks of 4 or 8 rows where the Ops have the wide kernels (wide_decode, float K/V): per key
+// block, the dots (dots_block_wide), then the softmax, then P·V (pv4x64). K rows are prefetched
+// PF_K_AHEAD keys ahead by dots4x4; v rows a block ahead by the previous block's pv4x64 (else in a
+// burst beside the dots). Other row counts and K/V types take run_rows_direct_interleaved.
+template <class Ops>
+void run_rows_direct_wide(const attn_sdpa_args& a, int64_t dv16, const float* kbase, const float* vbase, int R,
+                          int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
+                          const std::vector<RowState>& rows) {
   bool v_ahead = false;  // this block's v rows were prefetched by the previous block's P·V
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
-    bool wide = false;
-    if constexpr (wide_decode<Ops, KV>()) {
-      wide = wide_decode_rows(R) && D > 0;
-      if (wide) dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S, !v_ahead);
-    }
-    for (int64_t j = 0; j < nk && !wide; j += 2) {
-      // K and V are streamed from memory: one v row of this block (unless the previous block's P·V has
-      // prefetched it) and one k row PF_K_AHEAD keys ahead per key, so both streams stay ahead.
-      const int64_t j1 = std::min(j + 1, nk - 1), ldk = a.k_view.stride_l;
-      for (int64_t jj = j; jj <= j1 && !v_ahead; ++jj)
-        if (Dv > 0) prefetch_row(vbase + (kb + jj) * a.v_view.stride_l, Dv);
-      const KV *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
-      if (D > 0)
-        dots_rows2<Ops>(R, qp, D, k0, k1, S + j, row_ahead(k0, kb + j, PF_K_AHEAD, ldk, k_last),
-                        row_ahead(k1, kb + j1, PF_K_AHEAD, ldk, k_last));
-      else
-        for (int r = 0; r < R; ++r) S[r * BK + j] = S[r * BK + j + 1] = 0.0f;
-    }
+    dots_block_wide<Ops>(a, kbase, vbase, 1, 0, 0, R, kb, nk, k_last, PF_K_AHEAD, qp, S, !v_ahead);
     const bool any_masked = softmax_block<Ops>(S, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
-    // The next block's v rows load during this P·V, a line beside each key's FMAs (pv4x64 or the GEMM on
-    // v), rather than in a burst during the next block's dots.
+    // The next block's v rows load during this P·V, a line beside each key's FMAs.
     const int64_t pf_n = pv_prefetches<Ops>(a, R, any_masked) ? std::min(BK_DIRECT, k_last - kb - nk) : 0;
     pv_block<Ops>(a, dv16, vbase, R, kb, nk, any_masked, S, O, pf_n);
     v_ahead = pf_n > 0;
   }
+}
+
+// Keys per step of run_rows_direct_interleaved: the dots of this many keys of one block, then the P·V
+// of as many keys of the block before.
+constexpr int64_t STEP_KEYS = 16;
+
+// Decode-sized tasks of 2..DIRECT_MAX_ROWS rows (GQA decode, short query blocks), key blocks of
+// BK_DIRECT: the dots of block b (keys in pairs, dots_rows2) read K while the P·V of block b-1 (pv_block)
+// reads V, STEP_KEYS keys of each in turn, so both streams are in flight together rather than K alone,
+// then V alone. Block b's softmax runs once b-1's P·V is done. Each output element is the same FMA chain
+// over the keys in order, whatever the step. Software prefetch: k rows PF_K_AHEAD keys ahead (dots2),
+// the next step's v rows beside the P·V FMAs (kKernelPrefetch); the hardware prefetcher alone runs
+// only a few lines ahead of a demand stream this slow.
+template <class Ops, class KV>
+void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase, int R,
+                                 int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M,
+                                 float* L, const std::vector<RowState>& rows) {
+  const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l;
+  float* const buf[2] = {S, S + BK_DIRECT};  // a row's two 64-key halves (BK = 2 * BK_DIRECT)
+  const float* Sp = nullptr;                 // the previous block's probabilities, P·V pending
+  int64_t prev_kb = 0, prev_n = 0;
+  bool prev_masked = false;
+  // P·V of keys [s0, s1) of the previous block; the v rows of the next step's keys are prefetched.
+  auto pv_step = [&](int64_t s0, int64_t s1) {
+    if (s0 >= s1) return;
+    const int64_t pf_n = pv_prefetches<Ops>(a, R, prev_masked)
+                             ? std::max<int64_t>(0, std::min(STEP_KEYS, k_last - (prev_kb + s1)))
+                             : 0;
+    pv_block<Ops>(a, dv16, vbase, R, prev_kb + s0, s1 - s0, prev_masked, Sp + s0, O, pf_n);
+  };
+  int cur = 0;
+  for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
+    const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
+    float* Sc = buf[cur];
+    for (int64_t s0 = 0; s0 < std::max(nk, Sp ? prev_n : 0); s0 += STEP_KEYS) {
+      for (int64_t j = s0; j < std::min(nk, s0 + STEP_KEYS); j += 2) {
+        const int64_t j1 = std::min(j + 1, nk - 1);
+        const KV *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
+        if (D > 0)
+          dots_rows2<Ops>(R, qp, D, k0, k1, Sc + j, row_ahead(k0, kb + j, PF_K_AHEAD, ldk, k_last),
+                          row_ahead(k1, kb + j1, PF_K_AHEAD, ldk, k_last));
+        else
+          for (int r = 0; r < R; ++r) Sc[r * BK + j] = Sc[r * BK + j + 1] = 0.0f;
+      }
+      if (Sp && Dv > 0) pv_step(s0, std::min(prev_n, s0 + STEP_KEYS));
+    }
+    prev_masked = softmax_block<Ops>(Sc, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
+    Sp = Sc;
+    prev_kb = kb;
+    prev_n = nk;
+    cur ^= 1;
+  }
+  if (Sp && Dv > 0)
+    for (int64_t s0 = 0; s0 < prev_n; s0 += STEP_KEYS) pv_step(s0, std::min(prev_n, s0 + STEP_KEYS));
 }
 
 // Sets up the Rg rows of every kv head of batch entry b (head hk's from row hk * Rg) as init_rows
@@ -321,7 +353,7 @@ void run_heads_blocked(const Plan& p, Scratch& sc, int64_t b, int64_t k_begin, i
 
   const KV* kbase = k_rows<KV>(a) + b * a.k_view.stride_b;
   const KV* vbase = v_rows<KV>(a) + b * a.v_view.stride_b;
-  bool v_ahead = false;  // as in run_rows_direct_blocked, for every head
+  bool v_ahead = false;  // as in run_rows_direct_wide, for every head
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     bool wide = false;

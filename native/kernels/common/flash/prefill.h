@@ -91,10 +91,17 @@ void run_rows(const Plan& p, Scratch& sc, int64_t b, int64_t hk, int64_t q0, int
   const KV* kbase = k_rows<KV>(a) + b * a.k_view.stride_b + hk * a.k_view.stride_h;
   const KV* vbase = v_rows<KV>(a) + b * a.v_view.stride_b + hk * a.v_view.stride_h;
   if (p.direct) {
-    if (R == 1)
+    if (R == 1) {
       run_rows_direct_pipelined<Ops>(a, dv16, kbase, vbase, k_first, k_last, qp, S, O, M, L, rows);
-    else
-      run_rows_direct_blocked<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_first, k_last, qp, S, O, M, L, rows);
+      return;
+    }
+    if constexpr (wide_decode<Ops, KV>()) {
+      if (wide_decode_rows(R) && D > 0) {
+        run_rows_direct_wide<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_first, k_last, qp, S, O, M, L, rows);
+        return;
+      }
+    }
+    run_rows_direct_interleaved<Ops>(a, dv16, kbase, vbase, static_cast<int>(R), k_first, k_last, qp, S, O, M, L, rows);
     return;
   }
   // Keys outside every row's causal and window limits, or past the entry's length (kv_lens), are never

@@ -1,7 +1,7 @@
 // float16 and bfloat16 K/V against the float64 reference computed from the rounded K/V (so the bound is
 // the float32 one), in every regime of the kernels: the row kernel (weightsOut), packed prefill, direct
-// decode (one row pipelined, 2..8 rows blocked, bshd across heads), split-K, kvLengths; odd sizes,
-// GQA, masks. Also: async bit-identical to sync, the bad inputs, and the error against a float32 cache.
+// decode (one row pipelined, 2..8 rows with the K and V streams interleaved, bshd across heads), split-K,
+// kvLengths; odd sizes, GQA, masks. Also: async bit-identical to sync, the bad inputs, and the error against a float32 cache.
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AttnkitRangeError,

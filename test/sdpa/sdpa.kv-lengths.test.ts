@@ -156,8 +156,9 @@ describe(`kvLengths [${backendInfo().backend}/${backendInfo().simd}]`, () => {
   });
 
   // The regimes of the native dispatch (native/kernels/common/flash_fwd.h): G·Lq <= 8 rows per kv head
-  // take the direct paths (one row pipelined, 2..8 blocked, bshd across heads), split into key chunks of
-  // at least 256 keys when Lk is long; more rows take the packed prefill blocks of 128-512 keys.
+  // take the direct paths (one row pipelined, 2..8 with the K and V streams interleaved, bshd across
+  // heads), split into key chunks of at least 256 keys when Lk is long; more rows take the packed prefill
+  // blocks of 128-512 keys.
   describe('every kernel regime', () => {
     const decode: [string, Partial<CaseSpec>][] = [
       ['one row per kv head (pipelined), split-K', { Hq: 4, Hkv: 4 }],

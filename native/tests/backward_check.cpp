@@ -163,6 +163,10 @@ int main() {
       {1, 1, 1, 1, 1, 1, 1, 0, 0, 0},      {1, 2, 1, 3, 17, 65, 3, 1, 0, 0},    {2, 4, 2, 65, 65, 17, 17, 1, 1, 0},
       {1, 2, 2, 130, 200, 64, 64, 0, 0, 0}, {1, 3, 1, 17, 300, 3, 65, 0, 1, 1 | 2 | 4 | 8},
       {2, 2, 2, 100, 70, 33, 16, 1, 0, 1 | 16}, {1, 1, 1, 200, 200, 64, 64, 1, 1, 8},
+      // Causal diagonal tiles: aligned (GQA 2/1, 4 blocks), straddling two heads with a left window (rows
+      // that stop seeing a block), bottom-right with an unaligned offset, soft-capped.
+      {1, 2, 1, 256, 256, 64, 64, 1, 0, 0}, {1, 4, 2, 150, 150, 16, 16, 1, 0, 2}, {1, 2, 2, 100, 230, 64, 48, 1, 0, 0},
+      {1, 1, 1, 192, 192, 32, 32, 1, 0, 1},
   };
   double worst = 0;
   for (void (*kernel)(const attn_sdpa_bwd_args&, const attnkit::ParallelFor*) : {KERNEL, attnkit::attn_sdpa_bwd_f32__scalar}) {

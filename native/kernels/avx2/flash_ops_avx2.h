@@ -69,6 +69,30 @@ struct FlashOpsAvx2 : FlashOpsBase {
     }
   }
 
+  // gemm with A stored transposed: element (r, k) at A[k * lda + r]. The backward's Pᵀ·dOut and dSᵀ·q
+  // read P and dS as the score GEMMs wrote them (rows = queries), so no transposed copy is made.
+  template <int MR>
+  static ATTNKIT_AVX2_INLINE void gemm_at(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                                          int64_t ldc, int64_t K, bool acc) {
+    __m256 c0[MR], c1[MR];
+    for (int r = 0; r < MR; ++r) {
+      c0[r] = acc ? _mm256_loadu_ps(C + r * ldc) : _mm256_setzero_ps();
+      c1[r] = acc ? _mm256_loadu_ps(C + r * ldc + 8) : _mm256_setzero_ps();
+    }
+    for (int64_t k = 0; k < K; ++k) {
+      const __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
+      for (int r = 0; r < MR; ++r) {
+        const __m256 x = _mm256_broadcast_ss(A + k * lda + r);
+        c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);
+        c1[r] = _mm256_fmadd_ps(x, b1, c1[r]);
+      }
+    }
+    for (int r = 0; r < MR; ++r) {
+      _mm256_storeu_ps(C + r * ldc, c0[r]);
+      _mm256_storeu_ps(C + r * ldc + 8, c1[r]);
+    }
+  }
+
   // dst[d][16] = src[jj][d] for 16 keys: 8x8 register transposes, scalar for the d tail.
   template <class T>
   static inline void pack_k16(float* dst, const T* src, int64_t ldk, int64_t D) {

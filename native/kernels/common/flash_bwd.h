@@ -1,5 +1,6 @@
 // Fused attention backward pass in the manner of FlashAttention-2 (Dao 2023, Algorithm 2), written
-// once over an ISA "Ops" struct (the forward's: gemm<MR>, pack_k16, copy_row, exp_row, softcap).
+// once over an ISA "Ops" struct (the forward's gemm<MR>, pack_k16, copy_row, exp_row, softcap, and
+// gemm_at<MR>, the micro-kernel reading A transposed).
 // For query row i of head h and a visible key j, s the forward's finished score:
 //
 //   P_ij  = exp(s_ij - lse_i)           recomputed from q, k and the forward's log-sum-exp
@@ -12,7 +13,9 @@
 // Work unit ("task"): batch b, kv head hk, a chunk of key blocks, for all G * Lq query rows that read
 // hk (row r = g * Lq + i), so dk and dv of a shared kv head sum over its query heads without copying k
 // or v. Per key block of BK_BWD keys (outer) and tile of BQ_BWD rows (inner), five GEMMs on the
-// micro-kernel: S = (scale q) K^T, dP = dOut V^T, dV += P^T dOut, dK += dS^T (scale q), dQ += dS K.
+// micro-kernel: S = (scale q) K^T, dP = dOut V^T, dV += P^T dOut, dK += dS^T (scale q), dQ += dS K; the
+// two with P^T and dS^T read P and dS in place (gemm_at). A tile on the causal diagonal skips the part
+// above it that no row sees (tile_extents).
 // A block's dK, dV finish in the task's scratch and are stored; each chunk adds its rows' dQ into its
 // own partial, and the partials are summed in chunk order (one chunk: the task writes dq itself). The
 // chunk count depends on the shape only, so results are bit-identical whatever the number of threads.
@@ -45,7 +48,7 @@ struct BwdPlan {
 
 // Per-thread scratch of the backward, reused across calls.
 struct BwdScratch {
-  std::vector<float> kp, vp, kr, dk, dv, qt, dot, s, dp, pt, dst, dsdx;
+  std::vector<float> kp, vp, kr, dk, dv, qt, dot, s, dp, dsdx;
   std::vector<float> dq;  // [R][d16] the task's dq when one chunk covers every key (no partials)
   std::vector<RowState> rows;
   void ensure(int64_t d, int64_t d16, int64_t dim_v, int64_t dv16, int64_t R) {
@@ -58,8 +61,6 @@ struct BwdScratch {
     grow_to(dot, BQ_BWD * dv16 + 1);
     grow_to(s, BQ_BWD * BK_BWD);
     grow_to(dp, BQ_BWD * BK_BWD);
-    grow_to(pt, BK_BWD * BQ_BWD);
-    grow_to(dst, BK_BWD * BQ_BWD);
     grow_to(dsdx, BQ_BWD * BK_BWD);
     if (static_cast<int64_t>(rows.size()) < R) rows.resize(static_cast<size_t>(R));
   }
@@ -136,26 +137,46 @@ bool pack_block(const float* base, int64_t ld, int64_t nk, int64_t npan, int64_t
   return bad;
 }
 
-// C[nr][16 * np] (ldc) = (acc ? C : 0) + A[nr][K] (lda) * B[K][16 * np] (ldb, panels side by side).
+// C[mr][16] (ldc) += A^T B over K rows, A stored transposed (element (r, k) at A[k * lda + r]).
 template <class Ops>
-ATTNKIT_FLASH_INLINE void gemm_rows_panels(int64_t nr, const float* A, int64_t lda, const float* B, int64_t ldb,
-                                           int64_t np, float* C, int64_t ldc, int64_t K, bool acc) {
-  for (int64_t r = 0; r < nr; r += MR) {
-    const int mr = static_cast<int>(std::min<int64_t>(MR, nr - r));
-    for (int64_t pn = 0; pn < np; ++pn)
-      gemm_rows<Ops>(mr, A + r * lda, lda, B + pn * NR, ldb, C + r * ldc + pn * NR, ldc, K, acc);
+ATTNKIT_FLASH_INLINE void gemm_at_rows(int mr, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                                       int64_t ldc, int64_t K) {
+  switch (mr) {
+    case 6: Ops::template gemm_at<6>(A, lda, B, ldb, C, ldc, K, true); break;
+    case 5: Ops::template gemm_at<5>(A, lda, B, ldb, C, ldc, K, true); break;
+    case 4: Ops::template gemm_at<4>(A, lda, B, ldb, C, ldc, K, true); break;
+    case 3: Ops::template gemm_at<3>(A, lda, B, ldb, C, ldc, K, true); break;
+    case 2: Ops::template gemm_at<2>(A, lda, B, ldb, C, ldc, K, true); break;
+    default: Ops::template gemm_at<1>(A, lda, B, ldb, C, ldc, K, true); break;
   }
 }
 
-// C[nr][16 * np] += A[nr][K] * B where B's 16-column panels lie apart: panel pn is [K][16] at B + pn * ldp.
-template <class Ops>
-ATTNKIT_FLASH_INLINE void gemm_rows_packed(int64_t nr, const float* A, int64_t lda, const float* B, int64_t ldp,
-                                           int64_t np, float* C, int64_t ldc, int64_t K) {
-  for (int64_t r = 0; r < nr; r += MR) {
-    const int mr = static_cast<int>(std::min<int64_t>(MR, nr - r));
-    for (int64_t pn = 0; pn < np; ++pn)
-      gemm_rows<Ops>(mr, A + r * lda, lda, B + pn * ldp, NR, C + r * ldc + pn * NR, ldc, K, false);
+// What a tile computes of its BQ_BWD x BK_BWD block pair. Row group g (rows [g * MR, g * MR + MR)):
+// scores, P and dS for keys [0, width[g]), its dQ sums keys [0, keys[g]); key group g's dV and dK sum
+// rows [first_row[g], nr). When the rows' visible key counts grow down the tile (the causal diagonal),
+// the parts above it that no row sees are skipped; otherwise everything is computed (the pairs masked out
+// give exact zeros). width covers MR - 1 keys past a group's last visible one, so every row a key group
+// reads holds that group's keys.
+struct TileExtents {
+  int64_t width[BQ_BWD / MR + 1], keys[BQ_BWD / MR + 1], first_row[BK_BWD / MR + 1];
+};
+
+inline TileExtents tile_extents(const int64_t* nvis, int64_t nr, int64_t nk, int64_t npad) {
+  TileExtents e;
+  bool grows = true;
+  for (int64_t x = 1; x < nr; ++x) grows &= nvis[x] >= nvis[x - 1];
+  for (int64_t x = 0; x < nr; x += MR) {
+    const int64_t last = nvis[std::min<int64_t>(x + MR, nr) - 1];  // the group's most keys when they grow
+    e.width[x / MR] = !grows ? npad : last == 0 ? 0 : std::min(npad, round_up(last + MR - 1, NR));
+    e.keys[x / MR] = grows ? last : nk;
   }
+  int64_t x = 0;
+  for (int64_t j = 0; j < nk; j += MR) {
+    if (grows)
+      while (x < nr && nvis[x] <= j) ++x;  // rows above x see no key from j on
+    e.first_row[j / MR] = x;
+  }
+  return e;
 }
 
 // dq of the (b, hk) group from `parts` partials per row (parts_of(r) the first, the next d16 * bh * R
@@ -226,8 +247,7 @@ void bwd_task(void* arg, int64_t t) {
   const int64_t kb_begin = c * p.blocks_per_chunk * BK_BWD;
   const int64_t kb_end = std::min(a.len_k, (c + 1) * p.blocks_per_chunk * BK_BWD);
   float *kp = sc.kp.data(), *vp = sc.vp.data(), *kr = sc.kr.data(), *dkb = sc.dk.data(), *dvb = sc.dv.data();
-  float *qt = sc.qt.data(), *dot = sc.dot.data(), *S = sc.s.data(), *dP = sc.dp.data(), *Pt = sc.pt.data(),
-        *dSt = sc.dst.data(), *dsdx = sc.dsdx.data();
+  float *qt = sc.qt.data(), *dot = sc.dot.data(), *S = sc.s.data(), *dP = sc.dp.data(), *dsdx = sc.dsdx.data();
   const float softcap = a.softcap;
 
   for (int64_t kb = kb_begin; kb < kb_end; kb += BK_BWD) {
@@ -242,16 +262,23 @@ void bwd_task(void* arg, int64_t t) {
 
       for (int64_t r0 = 0; r0 < R; r0 += BQ_BWD) {
         const int64_t nr = std::min(BQ_BWD, R - r0);
+        // Keys of the block each tile row sees, [0, nvis): 0 for a row that sees none of them.
+        int64_t nvis[BQ_BWD];
         bool any = false;
-        for (int64_t r = r0; r < r0 + nr && !any; ++r) any = rows[r].lo < rows[r].hi && rows[r].lo < kb + nk && rows[r].hi > kb;
+        for (int64_t x = 0; x < nr; ++x) {
+          const RowState& row = rows[r0 + x];
+          const bool vis = row.lo < row.hi && row.lo < kb + nk && row.hi > kb;
+          nvis[x] = vis ? std::min(row.hi - kb, nk) : 0;
+          any |= vis;
+        }
         if (!any) continue;
+        const TileExtents ext = tile_extents(nvis, nr, nk, npad);
         // The tile's scaled q and dOut rows, zeros for rows that see no key of the block.
         for (int64_t x = 0; x < nr; ++x) {
           const int64_t r = r0 + x, h = hk * G + r / Lq, i = r % Lq;
-          const RowState& row = rows[r];
           float* qd = qt + x * d16;
           float* gd = dot + x * dv16;
-          if (row.lo < row.hi && row.lo < kb + nk && row.hi > kb) {
+          if (nvis[x] > 0) {
             const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
             const float* g = ba.dout + b * ba.dout_view.stride_b + h * ba.dout_view.stride_h + i * ba.dout_view.stride_l;
             for (int64_t d = 0; d < D; ++d) qd[d] = q[d] * a.scale;
@@ -262,63 +289,82 @@ void bwd_task(void* arg, int64_t t) {
             std::fill_n(gd, dv16, 0.0f);
           }
         }
-        // S = (scale q) K^T and dP = dOut V^T, [nr][npad] with row stride BK_BWD.
-        gemm_rows_packed<Ops>(nr, qt, d16, kp, D * NR, npan, S, BK_BWD, D);
-        gemm_rows_packed<Ops>(nr, dot, dv16, vp, Dv * NR, npan, dP, BK_BWD, Dv);
-        // P, dS per row; P^T and dS^T for the dV and dK GEMMs.
+        // S = (scale q) K^T and dP = dOut V^T, row group g's keys [0, width[g]), row stride BK_BWD.
+        for (int64_t x = 0; x < nr; x += MR) {
+          const int mr = static_cast<int>(std::min<int64_t>(MR, nr - x));
+          const int64_t np = ext.width[x / MR] / NR;
+          for (int64_t pn = 0; pn < np; ++pn) {
+            gemm_rows<Ops>(mr, qt + x * d16, d16, kp + pn * D * NR, NR, S + x * BK_BWD + pn * NR, BK_BWD, D, false);
+            gemm_rows<Ops>(mr, dot + x * dv16, dv16, vp + pn * Dv * NR, NR, dP + x * BK_BWD + pn * NR, BK_BWD, Dv,
+                           false);
+          }
+        }
+        // P, and dS in place of dP, per row over its group's keys.
         for (int64_t x = 0; x < nr; ++x) {
           const int64_t r = r0 + x, h = hk * G + r / Lq, i = r % Lq;
+          const int64_t w = ext.width[x / MR];
           float* s = S + x * BK_BWD;
           float* dp = dP + x * BK_BWD;
           const RowState& row = rows[r];
-          if (!(row.lo < row.hi && row.lo < kb + nk && row.hi > kb)) {
-            std::fill_n(s, npad, -0.0f);
-            std::fill_n(dp, npad, 0.0f);
+          if (nvis[x] == 0) {
+            std::fill_n(s, w, -0.0f);
+            std::fill_n(dp, w, 0.0f);
+            continue;
+          }
+          float* dx = dsdx + x * BK_BWD;
+          if (softcap > 0.0f) {
+            Ops::softcap(s, nvis[x], softcap);
+            const float inv = 1.0f / softcap;
+            for (int64_t j = 0; j < nvis[x]; ++j) {
+              const float u = s[j] * inv;
+              dx[j] = 1.0f - u * u;
+            }
+          }
+          float bmax;
+          bool finite;
+          finish_scores<Ops>(s, std::min(nk, w), w, row, kb, 0.0f, &bmax, &finite);
+          float sum;
+          const int64_t at = (b * a.heads_q + h) * Lq + i;
+          Ops::exp_row(s, w, p.lse[at], &sum);  // masked keys -> -0
+          const float Di = p.rowD[at];
+          if (bad) {
+            // Exact: a masked pair's dP may be NaN (a hidden v), and must add nothing.
+            for (int64_t j = 0; j < w; ++j) dp[j] = is_masked_p(s[j]) ? 0.0f : s[j] * (dp[j] - Di);
           } else {
-            float* dx = dsdx + x * BK_BWD;
-            const int64_t nvis = std::max<int64_t>(0, std::min(row.hi - kb, nk));
-            if (softcap > 0.0f) {
-              Ops::softcap(s, nvis, softcap);
-              const float inv = 1.0f / softcap;
-              for (int64_t j = 0; j < nvis; ++j) {
-                const float u = s[j] * inv;
-                dx[j] = 1.0f - u * u;
-              }
-            }
-            float bmax;
-            bool finite;
-            finish_scores<Ops>(s, nk, npad, row, kb, 0.0f, &bmax, &finite);
-            float sum;
-            const int64_t at = (b * a.heads_q + h) * Lq + i;
-            Ops::exp_row(s, npad, p.lse[at], &sum);  // masked keys -> -0
-            const float Di = p.rowD[at];
-            if (bad) {
-              // Exact: a masked pair's dP may be NaN (a hidden v), and must add nothing.
-              for (int64_t j = 0; j < npad; ++j) dp[j] = is_masked_p(s[j]) ? 0.0f : s[j] * (dp[j] - Di);
-            } else {
-              for (int64_t j = 0; j < npad; ++j) dp[j] = s[j] * (dp[j] - Di);
-            }
-            if (softcap > 0.0f)
-              for (int64_t j = 0; j < nvis; ++j) dp[j] *= dx[j];
+            for (int64_t j = 0; j < w; ++j) dp[j] = s[j] * (dp[j] - Di);
           }
-          for (int64_t j = 0; j < nk; ++j) {
-            Pt[j * BQ_BWD + x] = s[j];
-            dSt[j * BQ_BWD + x] = dp[j];
-          }
+          if (softcap > 0.0f)
+            for (int64_t j = 0; j < nvis[x]; ++j) dp[j] *= dx[j];
         }
-        // dV += P^T dOut, dK += dS^T (scale q): [nk][16 panels], reduction over the tile's rows.
-        gemm_rows_panels<Ops>(nk, Pt, BQ_BWD, dot, dv16, dv16 / NR, dvb, dv16, nr, true);
-        gemm_rows_panels<Ops>(nk, dSt, BQ_BWD, qt, d16, d16 / NR, dkb, d16, nr, true);
-        // dQ (unscaled) += dS K.
-        if (!bad) {
-          gemm_rows_panels<Ops>(nr, dP, BK_BWD, kr, d16, d16 / NR, dq + r0 * d16, d16, nk, true);
-        } else {
-          for (int64_t x = 0; x < nr; ++x)
-            for (int64_t j = 0; j < nk; ++j) {
-              if (is_masked_p(S[x * BK_BWD + j])) continue;
-              const float g = dP[x * BK_BWD + j];
-              for (int64_t d = 0; d < D; ++d) dq[(r0 + x) * d16 + d] += g * kr[j * d16 + d];
-            }
+        // dV += P^T dOut, dK += dS^T (scale q): key group j's reduction over the rows [first_row[j], nr).
+        for (int64_t j = 0; j < nk; j += MR) {
+          const int mr = static_cast<int>(std::min<int64_t>(MR, nk - j));
+          const int64_t x0 = ext.first_row[j / MR];
+          if (x0 >= nr) continue;
+          for (int64_t pn = 0; pn < dv16 / NR; ++pn)
+            gemm_at_rows<Ops>(mr, S + x0 * BK_BWD + j, BK_BWD, dot + x0 * dv16 + pn * NR, dv16, dvb + j * dv16 + pn * NR,
+                              dv16, nr - x0);
+          for (int64_t pn = 0; pn < d16 / NR; ++pn)
+            gemm_at_rows<Ops>(mr, dP + x0 * BK_BWD + j, BK_BWD, qt + x0 * d16 + pn * NR, d16, dkb + j * d16 + pn * NR,
+                              d16, nr - x0);
+        }
+        // dQ (unscaled) += dS K, row group g's keys [0, keys[g]).
+        for (int64_t x = 0; x < nr; x += MR) {
+          const int mr = static_cast<int>(std::min<int64_t>(MR, nr - x));
+          const int64_t kq = ext.keys[x / MR];
+          if (kq == 0) continue;
+          float* dqx = dq + (r0 + x) * d16;
+          if (!bad) {
+            for (int64_t pn = 0; pn < d16 / NR; ++pn)
+              gemm_rows<Ops>(mr, dP + x * BK_BWD, BK_BWD, kr + pn * NR, d16, dqx + pn * NR, d16, kq, true);
+          } else {
+            for (int64_t y = 0; y < mr; ++y)
+              for (int64_t j = 0; j < kq; ++j) {
+                if (is_masked_p(S[(x + y) * BK_BWD + j])) continue;
+                const float g = dP[(x + y) * BK_BWD + j];
+                for (int64_t d = 0; d < D; ++d) dqx[y * d16 + d] += g * kr[j * d16 + d];
+              }
+          }
         }
       }
     }

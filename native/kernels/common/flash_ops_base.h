@@ -1,6 +1,6 @@
 // What an ISA's Ops struct for flash_fwd.h has beyond the required kernels (gemm, pack_k16, copy_row,
-// apply_mask, row_max, exp_row, dots, axpy, softcap, scale_row): each flag is off here, and an Ops
-// that has the kernel turns it on.
+// apply_mask, row_max, exp_row, dots, axpy, softcap, scale_row; and gemm_at for flash_bwd.h): each flag is
+// off here, and an Ops that has the kernel turns it on.
 #pragma once
 
 namespace attnkit {

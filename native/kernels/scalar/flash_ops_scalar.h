@@ -26,6 +26,22 @@ struct FlashOpsScalar : FlashOpsBase {
       for (int j = 0; j < 16; ++j) C[r * ldc + j] = c[r][j];
   }
 
+  // gemm with A stored transposed: element (r, k) at A[k * lda + r] (the backward's Pᵀ and dSᵀ).
+  template <int MR>
+  static void gemm_at(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
+                      bool acc) {
+    float c[MR][16];
+    for (int r = 0; r < MR; ++r)
+      for (int j = 0; j < 16; ++j) c[r][j] = acc ? C[r * ldc + j] : 0.0f;
+    for (int64_t k = 0; k < K; ++k)
+      for (int r = 0; r < MR; ++r) {
+        const float x = A[k * lda + r];
+        for (int j = 0; j < 16; ++j) c[r][j] += x * B[k * ldb + j];
+      }
+    for (int r = 0; r < MR; ++r)
+      for (int j = 0; j < 16; ++j) C[r * ldc + j] = c[r][j];
+  }
+
   template <class T>
   static void pack_k16(float* dst, const T* src, int64_t ldk, int64_t D) {
     for (int64_t jj = 0; jj < 16; ++jj)

@@ -249,6 +249,13 @@ void bwd_task(void* arg, int64_t t) {
   float *kp = sc.kp.data(), *vp = sc.vp.data(), *kr = sc.kr.data(), *dkb = sc.dk.data(), *dvb = sc.dv.data();
   float *qt = sc.qt.data(), *dot = sc.dot.data(), *S = sc.s.data(), *dP = sc.dp.data(), *dsdx = sc.dsdx.data();
   const float softcap = a.softcap;
+  auto q_row = [&](int64_t r) {
+    return a.q + b * a.q_view.stride_b + (hk * G + r / Lq) * a.q_view.stride_h + (r % Lq) * a.q_view.stride_l;
+  };
+  auto dout_row = [&](int64_t r) {
+    return ba.dout + b * ba.dout_view.stride_b + (hk * G + r / Lq) * ba.dout_view.stride_h +
+           (r % Lq) * ba.dout_view.stride_l;
+  };
 
   for (int64_t kb = kb_begin; kb < kb_end; kb += BK_BWD) {
     const int64_t nblk = std::min(BK_BWD, kb_end - kb);  // keys of the block written out
@@ -275,12 +282,12 @@ void bwd_task(void* arg, int64_t t) {
         const TileExtents ext = tile_extents(nvis, nr, nk, npad);
         // The tile's scaled q and dOut rows, zeros for rows that see no key of the block.
         for (int64_t x = 0; x < nr; ++x) {
-          const int64_t r = r0 + x, h = hk * G + r / Lq, i = r % Lq;
+          const int64_t r = r0 + x;
           float* qd = qt + x * d16;
           float* gd = dot + x * dv16;
           if (nvis[x] > 0) {
-            const float* q = a.q + b * a.q_view.stride_b + h * a.q_view.stride_h + i * a.q_view.stride_l;
-            const float* g = ba.dout + b * ba.dout_view.stride_b + h * ba.dout_view.stride_h + i * ba.dout_view.stride_l;
+            const float* q = q_row(r);
+            const float* g = dout_row(r);
             for (int64_t d = 0; d < D; ++d) qd[d] = q[d] * a.scale;
             std::fill(qd + D, qd + d16, 0.0f);
             Ops::copy_row(gd, g, Dv, dv16);
@@ -303,6 +310,11 @@ void bwd_task(void* arg, int64_t t) {
         for (int64_t x = 0; x < nr; ++x) {
           const int64_t r = r0 + x, h = hk * G + r / Lq, i = r % Lq;
           const int64_t w = ext.width[x / MR];
+          if (r + BQ_BWD < R) {  // the next tile's rows into L2 while this one computes (else read from L3)
+            prefetch_row(q_row(r + BQ_BWD), D);
+            prefetch_row(dout_row(r + BQ_BWD), Dv);
+            prefetch_row(dq + (r + BQ_BWD) * d16, D);
+          }
           float* s = S + x * BK_BWD;
           float* dp = dP + x * BK_BWD;
           const RowState& row = rows[r];
@@ -325,7 +337,15 @@ void bwd_task(void* arg, int64_t t) {
           finish_scores<Ops>(s, std::min(nk, w), w, row, kb, 0.0f, &bmax, &finite);
           float sum;
           const int64_t at = (b * a.heads_q + h) * Lq + i;
-          Ops::exp_row(s, w, p.lse[at], &sum);  // masked keys -> -0
+          if constexpr (Ops::kDenseExp) {
+            // No -inf to mark in a row that sees all its w keys, unmasked and not a window's left edge.
+            if (!bad && row.mask.kind == ATTN_MASK_NONE && nvis[x] == w && row.lo <= kb)
+              Ops::exp_row_dense(s, w, p.lse[at], &sum);
+            else
+              Ops::exp_row(s, w, p.lse[at], &sum);  // masked keys -> -0
+          } else {
+            Ops::exp_row(s, w, p.lse[at], &sum);
+          }
           const float Di = p.rowD[at];
           if (bad) {
             // Exact: a masked pair's dP may be NaN (a hidden v), and must add nothing.

@@ -26,6 +26,8 @@
 // nothing: its q and dOut rows are packed as zeros, so NaN there cannot leak. A key block holding a
 // NaN or Inf in k or v takes an exact path where a masked pair adds nothing (as the forward's).
 #pragma once
+#include <memory>
+
 #include "flash/softmax.h"
 
 namespace attnkit {
@@ -434,10 +436,11 @@ void sdpa_backward(const attn_sdpa_bwd_args& ba, const ParallelFor* pf) {
   const int64_t nrows = a.batch * a.heads_q * a.len_q;
   std::vector<float> rowD(static_cast<size_t>(nrows));
   std::vector<uint8_t> live(static_cast<size_t>(nrows));
-  std::vector<float> partial(static_cast<size_t>(p.chunks > 1 ? p.chunks * bh * p.R * p.d16 : 0));
+  // Uninitialised: each task zeroes its own partial, in parallel.
+  std::unique_ptr<float[]> partial(p.chunks > 1 ? new float[static_cast<size_t>(p.chunks * bh * p.R * p.d16)] : nullptr);
   p.rowD = rowD.data();
   p.live = live.data();
-  p.partial = p.chunks > 1 ? partial.data() : nullptr;
+  p.partial = partial.get();
   parallel_for(pf, a.batch * a.heads_q, rows_task, &p);
   parallel_for(pf, p.chunks * bh, bwd_task<Ops>, &p);
   if (p.chunks > 1) parallel_for(pf, bh, dq_task, &p);

@@ -2,6 +2,9 @@
 # scripts/native-sources.cjs); this file says how node-gyp builds them: one static library per ISA.
 {
   "variables": {
+    # 0 leaves out the AVX-512 libraries (the best level is then avx2): `node-gyp rebuild -- -Dattnkit_avx512=0`,
+    # for a compiler without AVX-512 support, or a check build on a CPU that could not run them anyway.
+    "attnkit_avx512%": 1,
     "src": "require('./native/sources.json')",
     "gcc_flags": "['-std=' + <(src).std, <(src).optimize.gcc, ...<(src).gccFlags]",
     "msvc_flags": "['/std:' + <(src).std, <(src).optimize.msvc]"
@@ -12,16 +15,24 @@
       "sources": ["<!@(node -p \"<(src).sources.join(' ')\")"],
       "conditions": [
         ["target_arch=='x64'", {
-          "dependencies": ["attnkit_avx2", "attnkit_avx512"],
-          "defines": ["<!@(node -p \"['attnkit_avx2', 'attnkit_avx512'].flatMap((l) => <(src).libraries[l].addonDefines).join(' ')\")"]
+          "dependencies": ["attnkit_avx2"],
+          "defines": ["<!@(node -p \"<(src).libraries.attnkit_avx2.addonDefines.join(' ')\")"]
+        }],
+        ["target_arch=='x64' and attnkit_avx512==1", {
+          "dependencies": ["attnkit_avx512"],
+          "defines": ["<!@(node -p \"<(src).libraries.attnkit_avx512.addonDefines.join(' ')\")"]
         }],
         ["target_arch=='arm64'", {
           "sources": ["<!@(node -p \"<(src).arm64.sources.join(' ')\")"],
           "defines": ["<!@(node -p \"<(src).arm64.addonDefines.join(' ')\")"]
         }],
         ["target_arch=='x64' and OS!='win'", {
-          "dependencies": ["attnkit_gemm_avx2", "attnkit_avx512_bf16"],
-          "defines": ["<!@(node -p \"['attnkit_gemm_avx2', 'attnkit_avx512_bf16'].flatMap((l) => <(src).libraries[l].addonDefines).join(' ')\")"]
+          "dependencies": ["attnkit_gemm_avx2"],
+          "defines": ["<!@(node -p \"<(src).libraries.attnkit_gemm_avx2.addonDefines.join(' ')\")"]
+        }],
+        ["target_arch=='x64' and OS!='win' and attnkit_avx512==1", {
+          "dependencies": ["attnkit_avx512_bf16"],
+          "defines": ["<!@(node -p \"<(src).libraries.attnkit_avx512_bf16.addonDefines.join(' ')\")"]
         }],
         ["OS!='win'", { "libraries": ["-lpthread"] }]
       ],
@@ -50,7 +61,11 @@
           "type": "static_library",
           "variables": { "lib": "<(src).libraries.attnkit_avx2" },
           "includes": ["native/isa-library.gypi"]
-        },
+        }
+      ]
+    }],
+    ["target_arch=='x64' and attnkit_avx512==1", {
+      "targets": [
         {
           "target_name": "attnkit_avx512",
           "type": "static_library",
@@ -66,7 +81,11 @@
           "type": "static_library",
           "variables": { "lib": "<(src).libraries.attnkit_gemm_avx2" },
           "includes": ["native/isa-library.gypi"]
-        },
+        }
+      ]
+    }],
+    ["target_arch=='x64' and OS!='win' and attnkit_avx512==1", {
+      "targets": [
         {
           "target_name": "attnkit_avx512_bf16",
           "type": "static_library",

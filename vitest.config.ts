@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // SIMD levels this CPU can run, best first, decided when the config loads: the kernel suites run once
@@ -53,6 +54,9 @@ export default defineConfig({
     // Test files share a worker process (one per project) instead of a fresh process each: that start-up
     // was half of the suite's time. Every suite leaves the process as it found it (env, thread count).
     isolate: false,
+    // Two workers even on 2 cores (vitest's default there is 1): much of a suite's time is single-threaded
+    // JavaScript (the float64 references), which a second worker overlaps with the other's kernels.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     exclude: [...configDefaults.exclude, 'test/bench/**'],
     projects: [
       {

@@ -70,15 +70,22 @@ done
 echo "fuzz-native: built ${harnesses[*]} with $("$cxx" --version | head -1) in $(($(date +%s) - start)) s"
 [ ${#unrunnable[@]} -eq 0 ] || echo "fuzz-native: not fuzzed, this CPU cannot run them: ${unrunnable[*]}"
 
-status=0
+# The harnesses run side by side (a fuzzer is single-threaded); each reports when all are done.
 for h in "${harnesses[@]}"; do
   corpus="$out/corpus-$h"
   mkdir -p "$corpus" "native/fuzz/corpus/$h"
-  log="$out/$h.log"
   # New inputs go to the first directory (scratch); the committed one is only read.
   # -len_control=0: inputs may take every option (about 60 bytes) from the start.
-  if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${h}_fuzz" -max_total_time="$seconds" -timeout=10 -max_len=256 \
-      -len_control=0 -print_final_stats=1 -artifact_prefix="$out/$h-" "$corpus" "native/fuzz/corpus/$h" >"$log" 2>&1; then
+  (UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${h}_fuzz" -max_total_time="$seconds" -timeout=10 -max_len=256 \
+    -len_control=0 -print_final_stats=1 -artifact_prefix="$out/$h-" "$corpus" "native/fuzz/corpus/$h" >"$out/$h.log" 2>&1
+   echo $? >"$out/$h.status") &
+done
+wait
+
+status=0
+for h in "${harnesses[@]}"; do
+  log="$out/$h.log"
+  if [ "$(cat "$out/$h.status")" = 0 ]; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     echo "fuzz-native: $h: $runs executions in $seconds s ($rate/s), no failure; $(grep -h "^${h}_fuzz: " "$log" | cut -d' ' -f2-)"

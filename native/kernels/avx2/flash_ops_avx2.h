@@ -49,6 +49,21 @@ struct FlashOpsAvx2 : FlashOpsBase {
   template <int MR, class T>
   static ATTNKIT_AVX2_INLINE void gemm(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc,
                           int64_t K, bool acc, const T* pf = nullptr, int64_t pf_n = 0) {
+    gemm_tile<MR, false>(A, lda, B, ldb, C, ldc, K, acc, pf, pf_n);
+  }
+
+  // gemm with A stored transposed: element (r, k) at A[k * lda + r]. The backward's Pᵀ·dOut and dSᵀ·q
+  // read P and dS as the score GEMMs wrote them (rows = queries), so no transposed copy is made.
+  template <int MR>
+  static ATTNKIT_AVX2_INLINE void gemm_at(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                                          int64_t ldc, int64_t K, bool acc) {
+    gemm_tile<MR, true, float>(A, lda, B, ldb, C, ldc, K, acc, nullptr, 0);
+  }
+
+  // The 6x16 tile of gemm and gemm_at; kTransposedA says where A's element (r, k) is.
+  template <int MR, bool kTransposedA, class T>
+  static ATTNKIT_AVX2_INLINE void gemm_tile(const float* A, int64_t lda, const T* B, int64_t ldb, float* C,
+                                            int64_t ldc, int64_t K, bool acc, const T* pf, int64_t pf_n) {
     __m256 c0[MR], c1[MR];
     for (int r = 0; r < MR; ++r) {
       c0[r] = acc ? _mm256_loadu_ps(C + r * ldc) : _mm256_setzero_ps();
@@ -58,31 +73,7 @@ struct FlashOpsAvx2 : FlashOpsBase {
       if (k < pf_n) _mm_prefetch(reinterpret_cast<const char*>(pf + k * ldb), _MM_HINT_T1);
       const __m256 b0 = load8(B + k * ldb), b1 = load8(B + k * ldb + 8);
       for (int r = 0; r < MR; ++r) {
-        const __m256 x = _mm256_broadcast_ss(A + r * lda + k);
-        c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);
-        c1[r] = _mm256_fmadd_ps(x, b1, c1[r]);
-      }
-    }
-    for (int r = 0; r < MR; ++r) {
-      _mm256_storeu_ps(C + r * ldc, c0[r]);
-      _mm256_storeu_ps(C + r * ldc + 8, c1[r]);
-    }
-  }
-
-  // gemm with A stored transposed: element (r, k) at A[k * lda + r]. The backward's Pᵀ·dOut and dSᵀ·q
-  // read P and dS as the score GEMMs wrote them (rows = queries), so no transposed copy is made.
-  template <int MR>
-  static ATTNKIT_AVX2_INLINE void gemm_at(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
-                                          int64_t ldc, int64_t K, bool acc) {
-    __m256 c0[MR], c1[MR];
-    for (int r = 0; r < MR; ++r) {
-      c0[r] = acc ? _mm256_loadu_ps(C + r * ldc) : _mm256_setzero_ps();
-      c1[r] = acc ? _mm256_loadu_ps(C + r * ldc + 8) : _mm256_setzero_ps();
-    }
-    for (int64_t k = 0; k < K; ++k) {
-      const __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
-      for (int r = 0; r < MR; ++r) {
-        const __m256 x = _mm256_broadcast_ss(A + k * lda + r);
+        const __m256 x = _mm256_broadcast_ss(kTransposedA ? A + k * lda + r : A + r * lda + k);
         c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);
         c1[r] = _mm256_fmadd_ps(x, b1, c1[r]);
       }

@@ -44,6 +44,20 @@ struct FlashOpsNeon : FlashOpsBase {
   template <int MR, class T>
   static inline void gemm(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc,
                           int64_t K, bool acc) {
+    gemm_tile<MR, false>(A, lda, B, ldb, C, ldc, K, acc);
+  }
+
+  // gemm with A stored transposed: element (r, k) at A[k * lda + r] (the backward's Pᵀ and dSᵀ).
+  template <int MR>
+  static inline void gemm_at(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                             int64_t K, bool acc) {
+    gemm_tile<MR, true>(A, lda, B, ldb, C, ldc, K, acc);
+  }
+
+  // The MRx16 tile of gemm and gemm_at; kTransposedA says where A's element (r, k) is.
+  template <int MR, bool kTransposedA, class T>
+  static inline void gemm_tile(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc,
+                               int64_t K, bool acc) {
     float32x4_t c[MR][4];
     for (int r = 0; r < MR; ++r)
       for (int q = 0; q < 4; ++q) c[r][q] = acc ? vld1q_f32(C + r * ldc + 4 * q) : vdupq_n_f32(0.0f);
@@ -51,29 +65,7 @@ struct FlashOpsNeon : FlashOpsBase {
       const float32x4_t b0 = load4(B + k * ldb), b1 = load4(B + k * ldb + 4), b2 = load4(B + k * ldb + 8),
                         b3 = load4(B + k * ldb + 12);
       for (int r = 0; r < MR; ++r) {
-        const float x = A[r * lda + k];
-        c[r][0] = vfmaq_n_f32(c[r][0], b0, x);
-        c[r][1] = vfmaq_n_f32(c[r][1], b1, x);
-        c[r][2] = vfmaq_n_f32(c[r][2], b2, x);
-        c[r][3] = vfmaq_n_f32(c[r][3], b3, x);
-      }
-    }
-    for (int r = 0; r < MR; ++r)
-      for (int q = 0; q < 4; ++q) vst1q_f32(C + r * ldc + 4 * q, c[r][q]);
-  }
-
-  // gemm with A stored transposed: element (r, k) at A[k * lda + r] (the backward's Pᵀ and dSᵀ).
-  template <int MR>
-  static inline void gemm_at(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
-                             int64_t K, bool acc) {
-    float32x4_t c[MR][4];
-    for (int r = 0; r < MR; ++r)
-      for (int q = 0; q < 4; ++q) c[r][q] = acc ? vld1q_f32(C + r * ldc + 4 * q) : vdupq_n_f32(0.0f);
-    for (int64_t k = 0; k < K; ++k) {
-      const float32x4_t b0 = vld1q_f32(B + k * ldb), b1 = vld1q_f32(B + k * ldb + 4), b2 = vld1q_f32(B + k * ldb + 8),
-                        b3 = vld1q_f32(B + k * ldb + 12);
-      for (int r = 0; r < MR; ++r) {
-        const float x = A[k * lda + r];
+        const float x = kTransposedA ? A[k * lda + r] : A[r * lda + k];
         c[r][0] = vfmaq_n_f32(c[r][0], b0, x);
         c[r][1] = vfmaq_n_f32(c[r][1], b1, x);
         c[r][2] = vfmaq_n_f32(c[r][2], b2, x);

@@ -14,29 +14,27 @@ struct FlashOpsScalar : FlashOpsBase {
   template <int MR, class T>
   static void gemm(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
                    bool acc) {
-    float c[MR][16];
-    for (int r = 0; r < MR; ++r)
-      for (int j = 0; j < 16; ++j) c[r][j] = acc ? C[r * ldc + j] : 0.0f;
-    for (int64_t k = 0; k < K; ++k)
-      for (int r = 0; r < MR; ++r) {
-        const float x = A[r * lda + k];
-        for (int j = 0; j < 16; ++j) c[r][j] += x * to_f32(B[k * ldb + j]);
-      }
-    for (int r = 0; r < MR; ++r)
-      for (int j = 0; j < 16; ++j) C[r * ldc + j] = c[r][j];
+    gemm_tile<MR, false>(A, lda, B, ldb, C, ldc, K, acc);
   }
 
   // gemm with A stored transposed: element (r, k) at A[k * lda + r] (the backward's Pᵀ and dSᵀ).
   template <int MR>
   static void gemm_at(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
                       bool acc) {
+    gemm_tile<MR, true>(A, lda, B, ldb, C, ldc, K, acc);
+  }
+
+  // The MRx16 tile of gemm and gemm_at; kTransposedA says where A's element (r, k) is.
+  template <int MR, bool kTransposedA, class T>
+  static void gemm_tile(const float* A, int64_t lda, const T* B, int64_t ldb, float* C, int64_t ldc, int64_t K,
+                        bool acc) {
     float c[MR][16];
     for (int r = 0; r < MR; ++r)
       for (int j = 0; j < 16; ++j) c[r][j] = acc ? C[r * ldc + j] : 0.0f;
     for (int64_t k = 0; k < K; ++k)
       for (int r = 0; r < MR; ++r) {
-        const float x = A[k * lda + r];
-        for (int j = 0; j < 16; ++j) c[r][j] += x * B[k * ldb + j];
+        const float x = kTransposedA ? A[k * lda + r] : A[r * lda + k];
+        for (int j = 0; j < 16; ++j) c[r][j] += x * to_f32(B[k * ldb + j]);
       }
     for (int r = 0; r < MR; ++r)
       for (int j = 0; j < 16; ++j) C[r * ldc + j] = c[r][j];

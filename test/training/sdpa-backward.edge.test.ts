@@ -313,11 +313,24 @@ describe('async', () => {
   });
 });
 
-describe('async off the main thread', () => {
-  it('the event loop keeps turning while a long call runs', async () => {
-    const c = buildCase({ B: 1, Hq: 2, Hkv: 2, Lq: 256, Lk: 256, D: 64, Dv: 64 });
+/**
+ * A backward call long enough for the loop to turn many times while it runs: keys doubled from 256
+ * until one sync call takes 20 ms (the kernel's speed and the machine's load vary), with that call's result.
+ */
+function longCall() {
+  for (let L = 256; ; L *= 2) {
+    const c = buildCase({ B: 1, Hq: 2, Hkv: 2, Lq: L, Lk: L, D: 64, Dv: 64 });
     const out = scaledDotProductAttention(c.q, c.k, c.v);
     const dOut = { data: randn(out.data.length, rng(9)), shape: out.shape };
+    const t0 = performance.now();
+    const sync = backward(dOut, c.q, c.k, c.v, out);
+    if (performance.now() - t0 >= 20 || L >= 8192) return { c, out, dOut, sync };
+  }
+}
+
+describe('async off the main thread', () => {
+  it('the event loop keeps turning while a long call runs', async () => {
+    const { c, out, dOut, sync } = longCall();
     let settled = false;
     let turns = 0;
     const call = backwardAsync(dOut, c.q, c.k, c.v, out).then((r) => {
@@ -329,7 +342,6 @@ describe('async off the main thread', () => {
       turns++;
     }
     expect(turns).toBeGreaterThan(10);
-    const sync = backward(dOut, c.q, c.k, c.v, out);
     expect(Array.from((await call).dk.data)).toEqual(Array.from(sync.dk.data));
   });
 });

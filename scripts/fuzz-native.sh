@@ -20,16 +20,15 @@ out="$root/build/fuzz"
 mkdir -p "$out/obj"
 cd "$root"
 
-# native/sources.json -> "target<TAB>source<TAB>flags" (defines, include dirs, std and ISA flags, no -O).
-node scripts/native-sources.cjs targets x64 linux >"$out/sources.tsv"
+# native/sources.json -> "target<TAB>source<TAB>flags" (defines, include dirs, std and ISA flags, no -O),
+# without the ISA libraries this CPU cannot run (they could not be fuzzed here).
+node scripts/native-sources.cjs targets x64 linux --runnable >"$out/sources.tsv"
 
 # UBSan stops at the first error through UBSAN_OPTIONS=halt_on_error=1: -fno-sanitize-recover made
 # clang take minutes per kernel file.
 common=(-std=c++17 -O1 -gline-tables-only -fno-omit-frame-pointer -fsanitize=address,undefined -D_GLIBCXX_SANITIZE_VECTOR)
-cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
 addon_flags=""
 objs=()
-unrunnable=()
 start=$(date +%s)
 while IFS=$'\t' read -r target src flags; do
   [ "$target" = attnkit ] && addon_flags="$flags"
@@ -37,24 +36,12 @@ while IFS=$'\t' read -r target src flags; do
   if "$cxx" -std=c++17 $flags -MM -MG "$src" | grep -q 'napi\.h'; then continue; fi
   obj="$out/obj/${src//\//_}.o"
   objs+=("$obj")
-  # A kernel for an ISA this CPU lacks (-mavx512f without avx512f in /proc/cpuinfo) never runs here:
-  # built plain, only to link.
-  runs=1
-  for m in $flags; do
-    case "$m" in -mavx512bf16) f=avx512_bf16 ;; -m*) f="${m#-m}" ;; *) continue ;; esac
-    [[ "$cpu_flags" == *" $f "* ]] || runs=0
-  done
   # Comparisons are traced (to steer inputs past them) in the argument checks only: in the kernels' and
   # the harnesses' loops the tracing took most of the time.
   cov=(-fsanitize=fuzzer-no-link)
   [[ "$src" == native/napi/* ]] || cov+=(-fno-sanitize-coverage=trace-cmp)
   # shellcheck disable=SC2086
-  if [ "$runs" = 1 ]; then
-    "$cxx" "${common[@]}" "${cov[@]}" $flags -c "$src" -o "$obj" &
-  else
-    unrunnable+=("$src")
-    "$cxx" -std=c++17 -O1 $flags -c "$src" -o "$obj" &
-  fi
+  "$cxx" "${common[@]}" "${cov[@]}" $flags -c "$src" -o "$obj" &
   if [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; then wait -n; fi
 done <"$out/sources.tsv"
 for h in "${harnesses[@]}"; do
@@ -68,7 +55,8 @@ for h in "${harnesses[@]}"; do
   "$cxx" "${common[@]}" -fsanitize=fuzzer "$out/obj/${h}_fuzz.o" "${objs[@]}" -lpthread -o "$out/${h}_fuzz"
 done
 echo "fuzz-native: built ${harnesses[*]} with $("$cxx" --version | head -1) in $(($(date +%s) - start)) s"
-[ ${#unrunnable[@]} -eq 0 ] || echo "fuzz-native: not fuzzed, this CPU cannot run them: ${unrunnable[*]}"
+echo "fuzz-native: not built, this CPU cannot run them: $(node scripts/native-sources.cjs targets x64 linux | cut -f2 |
+  grep -vxF -f <(cut -f2 "$out/sources.tsv") | tr '\n' ' ')"
 
 # The harnesses run side by side (a fuzzer is single-threaded); each reports when all are done.
 for h in "${harnesses[@]}"; do

@@ -2,8 +2,9 @@
 // for the shell scripts that compile native code outside node-gyp:
 //   node scripts/native-sources.cjs flags [library|arm64]  -> -std=c++17 -O3 -I... [+ that library's ISA flags]
 //   node scripts/native-sources.cjs sources <library|arm64> -> its source files
-//   node scripts/native-sources.cjs targets <x64|arm64> <os> -> "target<TAB>source<TAB>defines, includes and ISA flags"
-//                                                              for every source the addon builds there
+//   node scripts/native-sources.cjs targets <x64|arm64> <os> [--runnable]
+//       -> "target<TAB>source<TAB>defines, includes and ISA flags" for every source the addon builds there;
+//          --runnable leaves out the ISA libraries this CPU cannot run (as the build option attnkit_avx512=0 does)
 'use strict';
 const path = require('node:path');
 
@@ -29,11 +30,23 @@ function part(name) {
   return lib;
 }
 
+/** Whether this CPU has every instruction set a library's -m flags ask for (Linux: /proc/cpuinfo). */
+function cpuRuns(lib) {
+  const cpu = new Set(
+    require('node:fs')
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .match(/^flags\s*:(.*)$/m)[1]
+      .trim()
+      .split(/\s+/),
+  );
+  return lib.flags.every((f) => cpu.has(f === '-mavx512bf16' ? 'avx512_bf16' : f.replace(/^-m/, '')));
+}
+
 /** Each target the addon builds for arch/os with its sources and flags (-D, -I, -std, ISA; no -O). */
-function targets(arch, os) {
+function targets(arch, os, { runnableOnly = false } = {}) {
   const includes = [...desc.includeDirs.map((d) => `-I${d}`), `-std=${desc.std}`, ...desc.gccFlags];
   const libs = Object.entries(desc.libraries).filter(
-    ([, l]) => l.arch === arch && !(l.os === 'not-win' && os === 'win'),
+    ([, l]) => l.arch === arch && !(l.os === 'not-win' && os === 'win') && (!runnableOnly || cpuRuns(l)),
   );
   const addonDefines = [
     ...desc.defines,
@@ -54,13 +67,14 @@ function targets(arch, os) {
 module.exports = { desc, baseFlags, part, targets };
 
 if (require.main === module) {
-  const [what, a, b] = process.argv.slice(2);
+  const [what, a, b, c] = process.argv.slice(2);
   if (what === 'flags') console.log([...baseFlags(), ...(a ? part(a).flags : [])].join(' '));
   else if (what === 'sources' && a) console.log(part(a).sources.join(' '));
-  else if (what === 'targets' && a && b)
-    for (const t of targets(a, b)) for (const s of t.sources) console.log([t.name, s, t.flags.join(' ')].join('\t'));
+  else if (what === 'targets' && a && b && (c === undefined || c === '--runnable'))
+    for (const t of targets(a, b, { runnableOnly: c === '--runnable' }))
+      for (const s of t.sources) console.log([t.name, s, t.flags.join(' ')].join('\t'));
   else {
-    console.error('usage: native-sources.cjs flags [library] | sources <library> | targets <arch> <os>');
+    console.error('usage: native-sources.cjs flags [library] | sources <library> | targets <arch> <os> [--runnable]');
     process.exit(2);
   }
 }

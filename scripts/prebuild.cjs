@@ -5,6 +5,9 @@
 // Each is built in a scratch copy of the sources, so the developer's build/ is left alone.
 // ATTNKIT_PREBUILD_ARCHS=x64 (comma-separated) limits the list; a missing cross compiler is an error,
 // not a tarball silently without arm64.
+// ATTNKIT_PREBUILD_HOST_ADDON=build/Release/attnkit.node takes the host arch's prebuild from an addon
+// node-gyp has already built from these sources (CI packs right after `npm ci` built it), stripped as
+// prebuildify strips, instead of compiling it a second time; it must be newer than every source.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -59,6 +62,11 @@ try {
 
   for (const arch of archs) {
     const started = Date.now();
+    if (arch === os.arch() && process.env.ATTNKIT_PREBUILD_HOST_ADDON) {
+      reuseHostAddon(process.env.ATTNKIT_PREBUILD_HOST_ADDON, arch);
+      report(arch, started, `from ${process.env.ATTNKIT_PREBUILD_HOST_ADDON}`);
+      continue;
+    }
     const archEnv = { ...env };
     // This Node's version as the target: node-gyp then uses its headers (Node-API 8 binaries load in any later Node).
     const args = [
@@ -82,12 +90,41 @@ try {
       encoding: 'utf8',
     });
     if (r.status !== 0) fail(`linux-${arch} build failed:\n${r.error ?? ''}${r.stdout}${r.stderr}`);
-    const dir = path.join(root, 'prebuilds', `linux-${arch}`);
-    const files = fs.readdirSync(dir).map((f) => `${f} (${fs.statSync(path.join(dir, f)).size} bytes)`);
-    process.stdout.write(
-      `prebuild: linux-${arch}: ${files.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s\n`,
-    );
+    report(arch, started, 'built');
   }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+function report(arch, started, how) {
+  const dir = path.join(root, 'prebuilds', `linux-${arch}`);
+  const files = fs.readdirSync(dir).map((f) => `${f} (${fs.statSync(path.join(dir, f)).size} bytes)`);
+  process.stdout.write(
+    `prebuild: linux-${arch}: ${files.join(', ')} ${how} in ${Math.round((Date.now() - started) / 1000)} s\n`,
+  );
+}
+
+// The newest modification time under a path (a file or a directory tree).
+function newestMtime(p) {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((e) => newestMtime(path.join(p, e))));
+}
+
+function reuseHostAddon(addon, arch) {
+  const from = path.resolve(root, addon);
+  if (!fs.existsSync(from)) fail(`ATTNKIT_PREBUILD_HOST_ADDON: ${from} does not exist`);
+  if (!process.report.getReport().header.glibcVersionRuntime)
+    fail('ATTNKIT_PREBUILD_HOST_ADDON: the reused addon is tagged glibc, and this Node does not run on glibc');
+  const built = fs.statSync(from).mtimeMs;
+  for (const source of ['binding.gyp', 'native'])
+    if (newestMtime(path.join(root, source)) > built)
+      fail(`ATTNKIT_PREBUILD_HOST_ADDON: ${from} is older than ${source}: rebuild it or unset the variable`);
+  const dir = path.join(root, 'prebuilds', `linux-${arch}`);
+  fs.mkdirSync(dir, { recursive: true });
+  // The name prebuildify gives with --napi --tag-libc on glibc.
+  const to = path.join(dir, 'attnkit.glibc.node');
+  fs.copyFileSync(from, to);
+  const r = spawnSync('strip', ['--strip-all', to], { encoding: 'utf8' });
+  if (r.status !== 0) fail(`strip ${to} failed: ${r.error ?? ''}${r.stderr}`);
 }

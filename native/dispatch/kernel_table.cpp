@@ -57,8 +57,8 @@ void set_x86_gemm(KernelTable* t) {
 }  // namespace
 
 // fma_width: 0 for the level's own choice, else 256 or 512 (ATTNKIT_FMA_WIDTH), which only the avx512
-// level chooses between; the other levels have one width.
-bool make_kernel_table(const char* level_name, int fma_width, KernelTable* t) {
+// level chooses between; the other levels have one width (unused in a build without AVX-512).
+bool make_kernel_table(const char* level_name, [[maybe_unused]] int fma_width, KernelTable* t) {
   const std::string level = level_name;
   *t = KernelTable{"scalar", 32, attn_sdpa_f32_flash__scalar, nullptr, attn_gemm_f32__scalar, nullptr, 0, "gemm_f32__scalar",
                    attn_sdpa_bwd_f32__scalar};

@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
+const { cpuRuns } = createRequire(import.meta.url)('./scripts/native-sources.cjs') as {
+  cpuRuns: (library: string) => boolean;
+};
+
 // SIMD levels this CPU can run, best first, decided when the config loads: the kernel suites run once
 // per level (ATTNKIT_SIMD forces it), so every kernel path is checked against the reference.
+// The x64 levels are the ISA libraries of native/sources.json whose instruction sets /proc/cpuinfo lists.
 function simdLevels(): string[] {
   const levels: string[] = [];
-  if (process.arch === 'x64' && process.platform === 'linux') {
-    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].split(/\s+/) ?? [];
-    if (flags.includes('avx2') && flags.includes('fma')) {
-      if (['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every((f) => flags.includes(f))) levels.push('avx512');
-      levels.push('avx2');
-    }
+  if (cpuRuns('attnkit_avx2')) {
+    if (cpuRuns('attnkit_avx512')) levels.push('avx512');
+    levels.push('avx2');
   }
   if (process.arch === 'arm64') levels.push('neon');
   return [...levels, 'scalar'];

@@ -5,6 +5,8 @@
 //   node scripts/native-sources.cjs targets <x64|arm64> <os> [--runnable]
 //       -> "target<TAB>source<TAB>defines, includes and ISA flags" for every source the addon builds there;
 //          --runnable leaves out the ISA libraries this CPU cannot run (as the build option attnkit_avx512=0 does)
+//   node scripts/native-sources.cjs runs <library>  -> exit status 0 when this CPU has every ISA the library's
+//                                                      flags ask for (the check CI, test-sanitized.sh and vitest share)
 'use strict';
 const path = require('node:path');
 
@@ -30,8 +32,10 @@ function part(name) {
   return lib;
 }
 
-/** Whether this CPU has every instruction set a library's -m flags ask for (Linux: /proc/cpuinfo). */
-function cpuRuns(lib) {
+/** Whether this CPU has every instruction set a library's -m flags ask for (a library or its name; Linux x64). */
+function cpuRuns(library) {
+  const lib = typeof library === 'string' ? part(library) : library;
+  if (process.platform !== 'linux' || process.arch !== lib.arch) return false;
   const cpu = new Set(
     require('node:fs')
       .readFileSync('/proc/cpuinfo', 'utf8')
@@ -64,17 +68,20 @@ function targets(arch, os, { runnableOnly = false } = {}) {
   ];
 }
 
-module.exports = { desc, baseFlags, part, targets };
+module.exports = { desc, baseFlags, part, targets, cpuRuns };
 
 if (require.main === module) {
   const [what, a, b, c] = process.argv.slice(2);
   if (what === 'flags') console.log([...baseFlags(), ...(a ? part(a).flags : [])].join(' '));
   else if (what === 'sources' && a) console.log(part(a).sources.join(' '));
+  else if (what === 'runs' && a) process.exit(cpuRuns(a) ? 0 : 1);
   else if (what === 'targets' && a && b && (c === undefined || c === '--runnable'))
     for (const t of targets(a, b, { runnableOnly: c === '--runnable' }))
       for (const s of t.sources) console.log([t.name, s, t.flags.join(' ')].join('\t'));
   else {
-    console.error('usage: native-sources.cjs flags [library] | sources <library> | targets <arch> <os> [--runnable]');
+    console.error(
+      'usage: native-sources.cjs flags [library] | sources <library> | targets <arch> <os> [--runnable] | runs <library>',
+    );
     process.exit(2);
   }
 }

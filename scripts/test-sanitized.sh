@@ -17,7 +17,7 @@ nodedir_flag=()
 # core unless JOBS says otherwise.
 # A CPU without AVX-512 could not run those kernels under the sanitizers: they are left out of the build.
 gyp_defines=()
-for f in avx512f avx512dq avx512bw avx512vl; do grep -qw "$f" /proc/cpuinfo || gyp_defines=(-- -Dattnkit_avx512=0); done
+node "$root/scripts/native-sources.cjs" runs attnkit_avx512 || gyp_defines=(-- -Dattnkit_avx512=0)
 start=$(date +%s)
 CXXFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 LDFLAGS="-fsanitize=address,undefined" node "$gyp" rebuild --jobs "${JOBS:-max}" "${nodedir_flag[@]}" "${gyp_defines[@]}" >build.log 2>&1 || { cat build.log; exit 1; }

@@ -346,6 +346,57 @@ struct FlashOpsAvx2 : FlashOpsBase {
     }
   }
 
+  // One query row against four keys (MHA decode): s[u] = q . k[u], two accumulators per key. The keys
+  // are taken one after the other, so the k rows are read in address order (loads interleaved across
+  // the four rows read slower from memory); one transposing hadd tree reduces all four.
+  static constexpr bool kDecodeRow4 = true;
+  template <class T>
+  static ATTNKIT_AVX2_INLINE void dots1x4(const float* q, int64_t D, const T* const k[4], float* s) {
+    __m256 a[4], b[4];
+    const int64_t D16 = D / 16 * 16, D8 = D / 8 * 8;
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) {
+      a[u] = b[u] = _mm256_setzero_ps();
+      for (int64_t d = 0; d < D16; d += 16) {
+        a[u] = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), load8(k[u] + d), a[u]);
+        b[u] = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 8), load8(k[u] + d + 8), b[u]);
+      }
+      if (D8 > D16) a[u] = _mm256_fmadd_ps(_mm256_loadu_ps(q + D16), load8(k[u] + D16), a[u]);
+    }
+    // hadd(x, y) = [x01 x23 y01 y23 | x45 x67 y45 y67]: two rounds leave each key's two half sums,
+    // one cross-lane add finishes them: [k0 k1 k2 k3].
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(_mm256_add_ps(a[0], b[0]), _mm256_add_ps(a[1], b[1])),
+                                    _mm256_hadd_ps(_mm256_add_ps(a[2], b[2]), _mm256_add_ps(a[3], b[3])));
+    __m128 t = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    if (D8 < D) {
+      alignas(16) float x[4];
+      _mm_store_ps(x, t);
+      for (int u = 0; u < 4; ++u)
+        for (int64_t e = D8; e < D; ++e) x[u] += q[e] * to_f32(k[u][e]);
+      t = _mm_load_ps(x);
+    }
+    _mm_storeu_ps(s, t);
+  }
+
+  // o += p[0] v[0] + p[1] v[1] + p[2] v[2] + p[3] v[3], key by key (the same FMA chain as four axpy<1>
+  // calls), o loaded and stored once for the four keys.
+  template <class T>
+  static ATTNKIT_AVX2_INLINE void axpy1x4(float* o, const float* p, const T* const v[4], int64_t n) {
+    const __m256 p0 = _mm256_set1_ps(p[0]), p1 = _mm256_set1_ps(p[1]), p2 = _mm256_set1_ps(p[2]),
+                 p3 = _mm256_set1_ps(p[3]);
+    int64_t d = 0;
+    for (; d + 8 <= n; d += 8) {
+      __m256 x = _mm256_loadu_ps(o + d);
+      x = _mm256_fmadd_ps(p0, load8(v[0] + d), x);
+      x = _mm256_fmadd_ps(p1, load8(v[1] + d), x);
+      x = _mm256_fmadd_ps(p2, load8(v[2] + d), x);
+      x = _mm256_fmadd_ps(p3, load8(v[3] + d), x);
+      _mm256_storeu_ps(o + d, x);
+    }
+    for (; d < n; ++d)
+      for (int u = 0; u < 4; ++u) o[d] += p[u] * to_f32(v[u][d]);
+  }
+
   // o_r += p_r * v for R rows (o row stride ldo, p stride ldp), v loaded once for all rows.
   template <int R, class T>
   static inline void axpy(float* o, int64_t ldo, const float* p, int64_t ldp, const T* v, int64_t n) {

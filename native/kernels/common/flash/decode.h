@@ -51,35 +51,71 @@ void axpy_rows(int R, float* o, int64_t ldo, const float* p, const KV* v, int64_
 // Decode-sized tasks skip packing: each K and V row is read once for all rows, straight from the
 // caller's buffers.
 //
-// One row (MHA decode): software-pipelined over key blocks: while the dot products of
-// block b stream its K rows, the P·V update of block b-1 streams its V rows, key by key, so K and V
-// reads are in flight together. (Block b's softmax, which rescales O, runs once b-1's P·V is done.)
-// Both streams are read in address order, which the hardware prefetcher follows by itself: software
-// prefetch here only slows it down, as each prefetch holds one of the core's few L1 miss buffers.
+// One row (MHA decode): software-pipelined over key blocks: while the dot products of block b stream
+// its K rows, the P·V update of block b-1 streams its V rows, a step of KEYS keys of each in turn, so K
+// and V reads are in flight together. (Block b's softmax, which rescales O, runs once b-1's P·V is
+// done.) With Ops::kDecodeRow4 a step is four keys (dots1x4, axpy1x4: fewer reductions, O loaded and
+// stored once per four keys), else one. Each step prefetches whole rows: v rows PF_ROW_V_AHEAD keys
+// ahead of the P·V and k rows PF_ROW_K_AHEAD keys ahead of the dots; the hardware prefetcher alone
+// leaves the V stream short (its pace is set by the dots in between).
+constexpr int64_t PF_ROW_V_AHEAD = 16;
+constexpr int64_t PF_ROW_K_AHEAD = 8;
 template <class Ops, class KV>
 void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase,
                                int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                                const std::vector<RowState>& rows) {
+  constexpr int64_t KEYS = Ops::kDecodeRow4 ? 4 : 1;
   const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
   float* const buf[2] = {S, S + BK};
   const float* Sp = nullptr;  // the previous block's probabilities, P·V pending
   int64_t prev_kb = 0, prev_n = 0;
-  auto pv_key = [&](int64_t j) {  // O += p_j v_j for key j of the previous block
-    // A masked key (p = -0) never touches its v row, which may hold NaN garbage.
-    if (!is_masked_p(Sp[j])) Ops::template axpy<1>(O, dv16, Sp + j, BK, vbase + (prev_kb + j) * ldv, Dv);
+  // Prefetches the rows (n elements, stride ld) of keys [key, key + KEYS) below k_last.
+  auto prefetch_rows = [&](const KV* base, int64_t ld, int64_t n, int64_t key) {
+    for (int64_t j = key; j < std::min(key + KEYS, k_last); ++j) prefetch_row(base + j * ld, n);
+  };
+  // O += p_j v_j for keys [j, min(j + KEYS, prev_n)) of the previous block. A masked key (p = -0) never
+  // touches its v row, which may hold NaN garbage.
+  auto pv_step = [&](int64_t j) {
+    prefetch_rows(vbase, ldv, Dv, prev_kb + j + PF_ROW_V_AHEAD);
+    if constexpr (Ops::kDecodeRow4) {
+      if (j + 4 <= prev_n && !is_masked_p(Sp[j]) && !is_masked_p(Sp[j + 1]) && !is_masked_p(Sp[j + 2]) &&
+          !is_masked_p(Sp[j + 3])) {
+        const KV* const v[4] = {vbase + (prev_kb + j) * ldv, vbase + (prev_kb + j + 1) * ldv,
+                                vbase + (prev_kb + j + 2) * ldv, vbase + (prev_kb + j + 3) * ldv};
+        Ops::axpy1x4(O, Sp + j, v, Dv);
+        return;
+      }
+    }
+    for (int64_t jj = j; jj < std::min(j + KEYS, prev_n); ++jj)
+      if (!is_masked_p(Sp[jj])) Ops::template axpy<1>(O, dv16, Sp + jj, BK, vbase + (prev_kb + jj) * ldv, Dv);
+  };
+  // Scores of keys [kb + j, kb + j + KEYS) into s[j..]; past the block's last key the last key repeats
+  // into padding columns (below npad), which the softmax sets to -inf.
+  auto dots_step = [&](int64_t kb, int64_t nk, int64_t j, float* s) {
+    if (D == 0) {
+      std::fill_n(s + j, KEYS, 0.0f);
+      return;
+    }
+    prefetch_rows(kbase, ldk, D, kb + j + PF_ROW_K_AHEAD);
+    if constexpr (Ops::kDecodeRow4) {
+      const KV* k[4];
+      for (int u = 0; u < 4; ++u) k[u] = kbase + (kb + std::min<int64_t>(j + u, nk - 1)) * ldk;
+      Ops::dots1x4(qp, D, k, s + j);
+    } else {
+      Ops::template dots<1>(qp, D, D, kbase + (kb + j) * ldk, s + j, BK);
+    }
   };
   int cur = 0;
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
     const int64_t nk = std::min(BK_DIRECT, k_last - kb), npad = round_up(nk, NR);
     float* Sc = buf[cur];
     const bool pv = Sp != nullptr && Dv > 0;
-    for (int64_t j = 0; j < nk; ++j) {
-      if (D > 0) Ops::template dots<1>(qp, D, D, kbase + (kb + j) * ldk, Sc + j, BK);
-      else Sc[j] = 0.0f;
-      if (pv && j < prev_n) pv_key(j);
+    for (int64_t j = 0; j < nk; j += KEYS) {
+      dots_step(kb, nk, j, Sc);
+      if (pv && j < prev_n) pv_step(j);
     }
     if (pv)
-      for (int64_t j = nk; j < prev_n; ++j) pv_key(j);
+      for (int64_t j = round_up(nk, KEYS); j < prev_n; j += KEYS) pv_step(j);
     softmax_block<Ops>(Sc, 1, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
     Sp = Sc;
     prev_kb = kb;
@@ -87,7 +123,7 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const KV* 
     cur ^= 1;
   }
   if (Sp != nullptr && Dv > 0)
-    for (int64_t j = 0; j < prev_n; ++j) pv_key(j);
+    for (int64_t j = 0; j < prev_n; j += KEYS) pv_step(j);
 }
 
 // o_r += p_r v for the R rows (o stride dv16, p stride BK) whose p is not a masked key's -0: exact,

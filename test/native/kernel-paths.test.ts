@@ -88,36 +88,6 @@ describe(`fused kernel paths [${backendInfo().backend}/${backendInfo().simd}]`, 
       for (const Lq of [1, 3, 100]) checkCase({ B: 2, Hq, Hkv, Lq, Lk: 300, D: 64, Dv: 32, seed: Hq * 10 + Hkv + Lq });
   });
 
-  // One row per kv head (MHA decode, bhsd) takes the keys four at a time where the level has the
-  // four-key kernels: a block's last keys repeat into padding, a group with a masked key goes key by key.
-  it('decode, one row per kv head: odd key counts, D tails, masked keys inside a group of four', () => {
-    for (const Lk of [1, 3, 17, 65, 1000])
-      for (const D of [1, 7, 33, 128]) checkCase({ B: 1, Hq: 2, Hkv: 2, Lq: 1, Lk, D, Dv: D, seed: 500 + Lk + D });
-    checkCase({
-      B: 1,
-      Hq: 3,
-      Hkv: 3,
-      Lq: 1,
-      Lk: 203,
-      D: 40,
-      Dv: 24,
-      seed: 501,
-      mask: { data: randomBoolMask(203, 502), shape: [203] },
-    });
-    checkCase({
-      B: 2,
-      Hq: 2,
-      Hkv: 2,
-      Lq: 1,
-      Lk: 777,
-      D: 64,
-      Dv: 17,
-      causal: true,
-      seed: 503,
-      extras: { window: { left: 250 } },
-    });
-  });
-
   // 2 to 8 rows per kv head (bhsd) take the keys in pairs; a block's odd last key goes alone, and a
   // causal or windowed row's first key may fall on either half of a pair.
   it('decode, 2 to 8 rows per kv head: odd key counts, D tails, causal, windows, masks', () => {

@@ -124,6 +124,42 @@ describe(`half-precision K/V [${level}]`, () => {
           );
     });
 
+    // One row per kv head takes the keys four at a time where the level has the four-key kernels: a
+    // block's last keys repeat into padding, a group holding a masked key goes key by key.
+    it(`${dtype}: one-row decode, odd key counts, D tails, masked keys inside a group of four`, () => {
+      for (const Lk of [1, 3, 17, 65, 1000])
+        for (const D of [1, 7, 33, 128]) check({ B: 1, Hq: 2, Hkv: 2, Lq: 1, Lk, D, Dv: D, seed: 500 + Lk + D }, dtype);
+      check(
+        {
+          B: 1,
+          Hq: 3,
+          Hkv: 3,
+          Lq: 1,
+          Lk: 203,
+          D: 40,
+          Dv: 24,
+          mask: { data: boolMask(203, 502), shape: [203] },
+          seed: 501,
+        },
+        dtype,
+      );
+      check(
+        {
+          B: 2,
+          Hq: 2,
+          Hkv: 2,
+          Lq: 1,
+          Lk: 777,
+          D: 64,
+          Dv: 17,
+          causal: true,
+          extras: { window: { left: 250 } },
+          seed: 503,
+        },
+        dtype,
+      );
+    });
+
     it(`${dtype}: kvLengths in decode (split-K) and prefill, causal, sinks, ALiBi`, () => {
       check({ B: 4, Hq: 4, Hkv: 4, Lq: 1, Lk: 1000, D: 64, Dv: 64, extras: { kvLengths: [1000, 0, 517, 256] } }, dtype);
       check(

@@ -54,30 +54,36 @@ void axpy_rows(int R, float* o, int64_t ldo, const float* p, const KV* v, int64_
 // One row (MHA decode): software-pipelined over key blocks: while the dot products of block b stream
 // its K rows, the P·V update of block b-1 streams its V rows, a step of KEYS keys of each in turn, so K
 // and V reads are in flight together. (Block b's softmax, which rescales O, runs once b-1's P·V is
-// done.) With Ops::kDecodeRow4 a step is four keys (dots1x4, axpy1x4: fewer reductions, O loaded and
-// stored once per four keys), else one. Each step prefetches whole rows: v rows PF_ROW_V_AHEAD keys
-// ahead of the P·V and k rows PF_ROW_K_AHEAD keys ahead of the dots; the hardware prefetcher alone
-// leaves the V stream short (its pace is set by the dots in between).
+// done.)
+// - float K/V: a step is one key, and the hardware prefetcher alone follows both streams (four-key
+//   steps and software prefetch were slower).
+// - 16-bit K/V (half the bytes per key for the same arithmetic, plus the conversions): with
+//   Ops::kDecodeRow4 a step is four keys (dots1x4, axpy1x4: fewer reductions, O loaded and stored once
+//   per four keys), and each step prefetches whole rows, v rows PF_ROW_V_AHEAD keys ahead of the P·V
+//   and k rows PF_ROW_K_AHEAD ahead of the dots: without it the V stream falls behind.
 constexpr int64_t PF_ROW_V_AHEAD = 16;
 constexpr int64_t PF_ROW_K_AHEAD = 8;
 template <class Ops, class KV>
 void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase,
                                int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M, float* L,
                                const std::vector<RowState>& rows) {
-  constexpr int64_t KEYS = Ops::kDecodeRow4 ? 4 : 1;
+  constexpr bool half = !std::is_same<KV, float>::value;
+  constexpr bool row4 = half && Ops::kDecodeRow4;
+  constexpr int64_t KEYS = row4 ? 4 : 1;
   const int64_t D = a.dim_qk, Dv = a.dim_v, ldk = a.k_view.stride_l, ldv = a.v_view.stride_l;
   float* const buf[2] = {S, S + BK};
   const float* Sp = nullptr;  // the previous block's probabilities, P·V pending
   int64_t prev_kb = 0, prev_n = 0;
   // Prefetches the rows (n elements, stride ld) of keys [key, key + KEYS) below k_last.
   auto prefetch_rows = [&](const KV* base, int64_t ld, int64_t n, int64_t key) {
-    for (int64_t j = key; j < std::min(key + KEYS, k_last); ++j) prefetch_row(base + j * ld, n);
+    if (row4)
+      for (int64_t j = key; j < std::min(key + KEYS, k_last); ++j) prefetch_row(base + j * ld, n);
   };
   // O += p_j v_j for keys [j, min(j + KEYS, prev_n)) of the previous block. A masked key (p = -0) never
   // touches its v row, which may hold NaN garbage.
   auto pv_step = [&](int64_t j) {
     prefetch_rows(vbase, ldv, Dv, prev_kb + j + PF_ROW_V_AHEAD);
-    if constexpr (Ops::kDecodeRow4) {
+    if constexpr (row4) {
       if (j + 4 <= prev_n && !is_masked_p(Sp[j]) && !is_masked_p(Sp[j + 1]) && !is_masked_p(Sp[j + 2]) &&
           !is_masked_p(Sp[j + 3])) {
         const KV* const v[4] = {vbase + (prev_kb + j) * ldv, vbase + (prev_kb + j + 1) * ldv,
@@ -97,7 +103,7 @@ void run_rows_direct_pipelined(const attn_sdpa_args& a, int64_t dv16, const KV* 
       return;
     }
     prefetch_rows(kbase, ldk, D, kb + j + PF_ROW_K_AHEAD);
-    if constexpr (Ops::kDecodeRow4) {
+    if constexpr (row4) {
       const KV* k[4];
       for (int u = 0; u < 4; ++u) k[u] = kbase + (kb + std::min<int64_t>(j + u, nk - 1)) * ldk;
       Ops::dots1x4(qp, D, k, s + j);

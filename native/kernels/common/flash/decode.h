@@ -61,6 +61,7 @@ void axpy_rows(int R, float* o, int64_t ldo, const float* p, const KV* v, int64_
 //   Ops::kDecodeRow4 a step is four keys (dots1x4, axpy1x4: fewer reductions, O loaded and stored once
 //   per four keys), and each step prefetches whole rows, v rows PF_ROW_V_AHEAD keys ahead of the P·V
 //   and k rows PF_ROW_K_AHEAD ahead of the dots: without it the V stream falls behind.
+// Whole rows prefetched this many keys ahead: v and k rows here, k rows by run_rows_direct_interleaved.
 constexpr int64_t PF_ROW_V_AHEAD = 16;
 constexpr int64_t PF_ROW_K_AHEAD = 8;
 template <class Ops, class KV>
@@ -192,8 +193,9 @@ ATTNKIT_FLASH_INLINE void pv_block(const attn_sdpa_args& a, int64_t dv16, const 
   }
 }
 
-// k rows prefetched this many keys ahead on the decode paths of 2..8 rows: near enough that a task's first
-// keys do not wait on a whole block of misses, far enough to cover the latency.
+// k rows prefetched this many keys ahead by the wide decode kernels (dots4x4, a line beside each load):
+// near enough that a task's first keys do not wait on a whole block of misses, far enough to cover the
+// latency.
 constexpr int64_t PF_K_AHEAD = 16;
 
 // The k row keys_ahead keys after `row` (key `key`, row stride ld), to prefetch; past the last key the
@@ -261,9 +263,10 @@ constexpr int64_t STEP_KEYS = 16;
 // BK_DIRECT: the dots of block b (keys in pairs, dots_rows2) read K while the P·V of block b-1 (pv_block)
 // reads V, STEP_KEYS keys of each in turn, so both streams are in flight together rather than K alone,
 // then V alone. Block b's softmax runs once b-1's P·V is done. Each output element is the same FMA chain
-// over the keys in order, whatever the step. Software prefetch: k rows PF_K_AHEAD keys ahead (dots2),
-// the next step's v rows beside the P·V FMAs (kKernelPrefetch); the hardware prefetcher alone runs
-// only a few lines ahead of a demand stream this slow.
+// over the keys in order, whatever the step. Software prefetch: whole k rows PF_ROW_K_AHEAD keys ahead,
+// a burst per key pair (a line beside each of dots2's loads, 16 keys ahead, read K slower), the next
+// step's v rows beside the P·V FMAs (kKernelPrefetch); the hardware prefetcher alone runs only a few
+// lines ahead of a demand stream this slow.
 template <class Ops, class KV>
 void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase, int R,
                                  int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M,
@@ -289,9 +292,10 @@ void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV
       for (int64_t j = s0; j < std::min(nk, s0 + STEP_KEYS); j += 2) {
         const int64_t j1 = std::min(j + 1, nk - 1);
         const KV *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
+        for (int64_t key = kb + j + PF_ROW_K_AHEAD; key <= std::min(k_last - 1, kb + j1 + PF_ROW_K_AHEAD); ++key)
+          prefetch_row(kbase + key * ldk, D);
         if (D > 0)
-          dots_rows2<Ops>(R, qp, D, k0, k1, Sc + j, row_ahead(k0, kb + j, PF_K_AHEAD, ldk, k_last),
-                          row_ahead(k1, kb + j1, PF_K_AHEAD, ldk, k_last));
+          dots_rows2<Ops>(R, qp, D, k0, k1, Sc + j);
         else
           for (int r = 0; r < R; ++r) Sc[r * BK + j] = Sc[r * BK + j + 1] = 0.0f;
       }

@@ -32,18 +32,20 @@ function part(name) {
   return lib;
 }
 
+let cpuFlags; // the flags line of /proc/cpuinfo, read on first use
+
 /** Whether this CPU has every instruction set a library's -m flags ask for (a library or its name; Linux x64). */
 function cpuRuns(library) {
   const lib = typeof library === 'string' ? part(library) : library;
   if (process.platform !== 'linux' || process.arch !== lib.arch) return false;
-  const cpu = new Set(
+  cpuFlags ??= new Set(
     require('node:fs')
       .readFileSync('/proc/cpuinfo', 'utf8')
       .match(/^flags\s*:(.*)$/m)[1]
       .trim()
       .split(/\s+/),
   );
-  return lib.flags.every((f) => cpu.has(f === '-mavx512bf16' ? 'avx512_bf16' : f.replace(/^-m/, '')));
+  return lib.flags.every((f) => cpuFlags.has(f === '-mavx512bf16' ? 'avx512_bf16' : f.replace(/^-m/, '')));
 }
 
 /** Each target the addon builds for arch/os with its sources and flags (-D, -I, -std, ISA; no -O). */

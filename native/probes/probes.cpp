@@ -26,6 +26,7 @@ bool probe_has_avx2() {
 bool probe_has_avx2() { return false; }
 std::uint64_t probe_fma_loop_avx2(std::uint64_t, float*) { return 0; }
 float probe_read_loop_avx2(const float*, std::size_t) { return 0; }
+float probe_read_span_avx2(const float*, std::size_t) { return 0; }
 #endif
 
 #if defined(ATTNKIT_PROBES_AVX512)
@@ -107,8 +108,9 @@ double probe_fma_peak(int threads, int bits) {
   return best;
 }
 
-double probe_read_bandwidth(int threads) {
+double probe_read_bandwidth(int threads, int repeats) {
   check_threads(threads);
+  if (repeats < 1 || repeats > 64) throw std::range_error("probe: repeats must be an integer in [1, 64]");
   // 256 MiB: far past any last-level cache, so every pass streams from DRAM.
   const std::size_t bytes = std::size_t(256) << 20;
   const std::size_t n = bytes / sizeof(float);
@@ -120,14 +122,33 @@ double probe_read_bandwidth(int threads) {
   timed_parallel(threads, [&](int t) { std::fill(p + t * per, p + (t + 1) * per, 1.0f); });
   const bool avx2 = probe_has_avx2();
   double best = 0;
-  for (int rep = 0; rep < 4; rep++) {
+  // An untimed pass first: the first read after the fill also writes the fill's dirty lines back, and
+  // a single timed pass (repeats = 1) would count that.
+  for (int rep = -1; rep < repeats; rep++) {
     const double secs = timed_parallel(threads, [&](int t) {
       const float* slice = p + t * per;
       g_sink = avx2 ? probe_read_loop_avx2(slice, per) : probe_read_loop_generic(slice, per);
     });
+    if (rep < 0) continue;
     best = std::max(best, static_cast<double>(per) * threads * sizeof(float) / secs / 1e9);
   }
   return best;
+}
+
+double probe_read_spans(int threads, const std::vector<ProbeSpan>& spans, double* gbs) {
+  check_threads(threads);
+  const bool avx2 = probe_has_avx2();
+  std::atomic<std::size_t> next{0};
+  std::vector<double> sums(threads, 0.0);
+  const double secs = timed_parallel(threads, [&](int t) {
+    for (std::size_t i; (i = next.fetch_add(1)) < spans.size();)
+      sums[t] += avx2 ? probe_read_span_avx2(spans[i].p, spans[i].n) : probe_read_span_generic(spans[i].p, spans[i].n);
+  });
+  double bytes = 0, sum = 0;
+  for (const ProbeSpan& s : spans) bytes += static_cast<double>(s.n) * sizeof(float);
+  for (double s : sums) sum += s;
+  *gbs = secs > 0 ? bytes / secs / 1e9 : 0;
+  return sum;
 }
 
 }  // namespace attnkit

@@ -10,7 +10,8 @@ const probes = loadProbes();
 if (!probes) throw new Error(`the bench's probes addon must build for these tests: ${probesError}`);
 const addon = probes as {
   probeFmaPeak(threads: number, bits?: unknown): number;
-  probeReadBandwidth(threads: number): number;
+  probeReadBandwidth(threads: number, repeats?: unknown): number;
+  probeReadSpans(threads: number, spans: unknown): { gbs: number; sum: number };
 };
 
 // The widest FMA the CPU runs, as the addon's probe decides (AVX-512 F/VL/DQ/BW, else AVX2+FMA).
@@ -68,6 +69,57 @@ describe('hardware probes', () => {
       expect(Number.isFinite(bw)).toBe(true);
       expect(bw).toBeGreaterThan(0);
     }
+  });
+
+  it('probeReadBandwidth takes a number of passes in [1, 64], 4 when omitted', () => {
+    for (const repeats of [1, undefined]) expect(addon.probeReadBandwidth(1, repeats)).toBeGreaterThan(0);
+    for (const bad of [0, 65, 1.5, Number.NaN])
+      expect(() => addon.probeReadBandwidth(1, bad)).toThrow(
+        new RangeError('probeReadBandwidth: repeats must be an integer in [1, 64]'),
+      );
+    expect(() => addon.probeReadBandwidth(1, '1')).toThrow(TypeError);
+  });
+
+  it('probeReadSpans reads exactly the given bytes of each typed array, on 1 and 2 threads', () => {
+    // Distinct powers of two per element, so the sum tells which elements were read (exact in float32).
+    const a = Float32Array.from({ length: 100 }, (_, i) => 2 ** (i % 20));
+    const b = new Uint16Array(64).fill(0x3c00); // float16 1.0 pairs: read as floats, a fixed bit pattern
+    const expected = (from: number, to: number) => {
+      let s = 0;
+      for (let i = from; i < to; i++) s += a[i];
+      return s;
+    };
+    for (const t of [1, 2]) {
+      const r = addon.probeReadSpans(t, [
+        [a, 4 * 3, 4 * 37], // elements 3..39: 37 floats, a vector loop and a tail
+        [a.subarray(50), 0, 4 * 50], // a view with a byteOffset: elements 50..99
+        [a, 0, 0],
+      ]);
+      expect(r.sum).toBe(expected(3, 40) + expected(50, 100));
+      expect(r.gbs).toBeGreaterThan(0);
+      const word = new Float32Array(b.buffer, 0, 1)[0];
+      expect(addon.probeReadSpans(t, [[b, 8, 16]]).sum).toBe(4 * word);
+    }
+  });
+
+  it('probeReadSpans refuses spans outside their array, misaligned or malformed', () => {
+    const a = new Float32Array(10);
+    for (const [span, message] of [
+      [[a, 2, 4], "spans[0]'s byteOffset must be a non-negative integer multiple of 4"],
+      [[a, 0, 6], "spans[0]'s byteLength must be a non-negative integer multiple of 4"],
+      [[a, 4, 40], "spans[0] must lie within its typed array's 40 bytes, which start 4-byte aligned"],
+      [
+        [new Uint16Array(8).subarray(1), 0, 4],
+        "spans[0] must lie within its typed array's 14 bytes, which start 4-byte aligned",
+      ],
+    ] as const)
+      expect(() => addon.probeReadSpans(1, [span])).toThrow(new RangeError(`probeReadSpans: ${message}`));
+    for (const bad of [[[a, 0]], [[{}, 0, 4]], [a]])
+      expect(() => addon.probeReadSpans(1, bad)).toThrow(
+        new TypeError('probeReadSpans: spans[0] must be [typedArray, byteOffset, byteLength]'),
+      );
+    expect(() => addon.probeReadSpans(1, 'x')).toThrow(TypeError);
+    expect(() => addon.probeReadSpans(0, [])).toThrow(RangeError);
   });
 
   it('refuses a thread count outside [1, 256] with a RangeError', () => {

@@ -302,11 +302,15 @@ struct FlashOpsAvx2 : FlashOpsBase {
   // Scores of R <= 4 rows against two keys: s[r * lds] = q_r . k0, s[r * lds + 1] = q_r . k1. Each q
   // load feeds two FMAs and 2R chains run side by side (dots<R> for R = 4 runs four chains and loads
   // q once per FMA), and one horizontal-add tree reduces all 2R sums.
-  // pk0, pk1 (or nullptr): two rows of D floats prefetched into L2, a line of each every 16 floats, beside
-  // the loads, rather than whole rows in a burst before the call (as avx512's dots4x4; GQA decode figures
-  // in bench/results/2026-12-06-flash-comments.md).
+  // Prefetch into L2 beside the loads, rather than whole rows in a burst before the call (as avx512's
+  // dots4x4; GQA decode figures in bench/results/2026-12-06-flash-comments.md and 2026-12-07-read-yardsticks.md):
+  // - pk0, pk1 (or nullptr): two rows of D elements, a line of each every 64 bytes of a row read;
+  // - Paced: pk0 and pk1 (each or nullptr) are spans of 2D elements (two adjacent k rows, two adjacent v
+  //   rows), a line of each per 64 bytes of k0 and k1 read: both streams are prefetched at the pace they
+  //   are read, one prefetch of each a step (float) or every other step (16-bit), never a burst.
   static constexpr bool kDots2 = true;
-  template <int R, class T>
+  static constexpr bool kSpreadPrefetch = true;
+  template <int R, bool Paced = false, class T>
   static inline void dots2(const float* q, int64_t ldq, int64_t D, const T* k0, const T* k1, float* s,
                            int64_t lds, const T* pk0 = nullptr, const T* pk1 = nullptr) {
     static_assert(R >= 1 && R <= 4, "dots2 holds 2R <= 8 accumulators");
@@ -314,7 +318,12 @@ struct FlashOpsAvx2 : FlashOpsBase {
     for (int i = 0; i < 8; ++i) v[i] = _mm256_setzero_ps();
     int64_t d = 0;
     for (; d + 8 <= D; d += 8) {
-      if (pk0 && d % (64 / sizeof(T)) == 0) {  // a line of each row
+      if constexpr (Paced) {
+        if (sizeof(T) == 4 || d % 16 == 0) {  // element 2d of each span: a new line
+          if (pk0) _mm_prefetch(reinterpret_cast<const char*>(pk0 + 2 * d), _MM_HINT_T1);
+          if (pk1) _mm_prefetch(reinterpret_cast<const char*>(pk1 + 2 * d), _MM_HINT_T1);
+        }
+      } else if (pk0 && d % (64 / sizeof(T)) == 0) {  // a line of each row
         _mm_prefetch(reinterpret_cast<const char*>(pk0 + d), _MM_HINT_T1);
         _mm_prefetch(reinterpret_cast<const char*>(pk1 + d), _MM_HINT_T1);
       }

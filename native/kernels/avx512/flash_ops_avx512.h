@@ -24,6 +24,9 @@ namespace {  // private to the AVX-512 translation unit, as FlashOpsAvx2 is to e
 struct FlashOpsAvx512 : FlashOpsAvx2 {
   // Has dots4x4 and pv4x64: common/flash/decode.h takes them for 4 and 8 rows per kv head.
   static constexpr bool kWideDecode = true;
+  // GQA decode's spread k/v prefetch was measured on an AVX2-only core (Zen 3); this level keeps the
+  // k-row bursts and the GEMM's v prefetch it was tuned with.
+  static constexpr bool kSpreadPrefetch = false;
 
   // s[r * lds + j] = q_r . k[j] for 4 rows (row stride ldq) and 4 keys. A D tail below 16 is loaded under
   // a mask into the same accumulators. The 16 sums are reduced together by a tree of shuffles and adds

@@ -12,6 +12,7 @@ struct FlashOpsBase {
   static constexpr bool kMaskMax = false;         // apply_mask_max: the masking pass also finds the row max
   static constexpr bool kDenseExp = false;        // row_max_finite and exp_row_dense for rows with no -inf
   static constexpr bool kDots2 = false;           // dots2: scores of up to 4 rows against two keys
+  static constexpr bool kSpreadPrefetch = false;  // GQA decode prefetches k and v rows through dots2 (decode.h)
   static constexpr bool kDecodeRow4 = false;      // dots1x4 and axpy1x4: one decode row, four keys a call
   // Prefill register tile: kPrefillRows rows x kPrefillPanels panels of 16 columns per gemm_panels call
   // (an Ops with more than one panel has gemm_panels<MR, NP>; otherwise gemm<MR> takes a panel a call).

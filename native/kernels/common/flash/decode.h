@@ -19,26 +19,25 @@ void dots_rows(int R, const float* q, int64_t D, const KV* k, float* s) {
 // Scores of R rows against keys k0 and k1: s[r * BK] and s[r * BK + 1]. A block's lone last key
 // passes k1 = k0 (s[r * BK + 1] is then a padding column, which the softmax sets to -inf), so every
 // key's score comes from the same reduction whatever its place in the block. pk0, pk1 (or nullptr):
-// two k rows to prefetch, by dots2 beside its loads, else whole before the dots.
-template <class Ops, class KV>
-void dots_rows2(int R, const float* q, int64_t D, const KV* k0, const KV* k1, float* s,
-                const KV* pk0 = nullptr, const KV* pk1 = nullptr) {
+// two k rows to prefetch, by dots2 beside its loads, else whole before the dots; Paced (Ops with
+// kSpreadPrefetch only): two spans of two rows each, at the pace k0 and k1 are read (see dots2).
+template <class Ops, bool Paced = false, class KV>
+void dots_rows2(int R, const float* q, int64_t D, const KV* k0, const KV* k1, float* s, const KV* pk0 = nullptr,
+                const KV* pk1 = nullptr) {
   if constexpr (Ops::kDots2) {
     switch (R) {
       case 8: case 7: case 6: case 5:  // two passes of at most 4 rows; the second reads k0, k1 from L1
-        Ops::template dots2<4>(q, D, D, k0, k1, s, BK, pk0, pk1);
+        Ops::template dots2<4, Paced>(q, D, D, k0, k1, s, BK, pk0, pk1);
         dots_rows2<Ops>(R - 4, q + 4 * D, D, k0, k1, s + 4 * BK);
         return;
-      case 4: Ops::template dots2<4>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
-      case 3: Ops::template dots2<3>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
-      case 2: Ops::template dots2<2>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      case 4: Ops::template dots2<4, Paced>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      case 3: Ops::template dots2<3, Paced>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
+      case 2: Ops::template dots2<2, Paced>(q, D, D, k0, k1, s, BK, pk0, pk1); return;
       default: break;
     }
   }
-  if (pk0) {
-    prefetch_row(pk0, D);
-    prefetch_row(pk1, D);
-  }
+  for (const KV* row : {pk0, pk1})
+    if (row) prefetch_row(row, Paced ? 2 * D : D);
   dots_rows<Ops>(R, q, D, k0, s);
   dots_rows<Ops>(R, q, D, k1, s + 1);
 }
@@ -263,10 +262,15 @@ constexpr int64_t STEP_KEYS = 16;
 // BK_DIRECT: the dots of block b (keys in pairs, dots_rows2) read K while the P·V of block b-1 (pv_block)
 // reads V, STEP_KEYS keys of each in turn, so both streams are in flight together rather than K alone,
 // then V alone. Block b's softmax runs once b-1's P·V is done. Each output element is the same FMA chain
-// over the keys in order, whatever the step. Software prefetch: whole k rows PF_ROW_K_AHEAD keys ahead,
-// a burst per key pair (a line beside each of dots2's loads, 16 keys ahead, read K slower), the next
-// step's v rows beside the P·V FMAs (kKernelPrefetch); the hardware prefetcher alone runs only a few
-// lines ahead of a demand stream this slow.
+// over the keys in order, whatever the step. Software prefetch (the hardware prefetcher alone runs only
+// a few lines ahead of a demand stream this slow):
+// - Ops::kSpreadPrefetch, float16 K/V whose rows are each one run of memory (ld = D = Dv, as a KVCache's):
+//   dots2 prefetches, a line beside its loads, the two k rows and the two v rows PF_SPREAD_KEYS keys
+//   ahead of those the step reads, so both streams stay paced and ahead (how a synthetic loop with this
+//   arithmetic hides it under the reads: 2026-12-07-read-yardsticks.md);
+// - otherwise whole k rows PF_ROW_K_AHEAD keys ahead, a burst per key pair, and the next step's v rows
+//   beside the P·V FMAs (kKernelPrefetch).
+constexpr int64_t PF_SPREAD_KEYS = 16;
 template <class Ops, class KV>
 void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV* kbase, const KV* vbase, int R,
                                  int64_t k_first, int64_t k_last, const float* qp, float* S, float* O, float* M,
@@ -276,13 +280,22 @@ void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV
   const float* Sp = nullptr;                 // the previous block's probabilities, P·V pending
   int64_t prev_kb = 0, prev_n = 0;
   bool prev_masked = false;
-  // P·V of keys [s0, s1) of the previous block; the v rows of the next step's keys are prefetched.
-  auto pv_step = [&](int64_t s0, int64_t s1) {
+  const int64_t ldv = a.v_view.stride_l;
+  // float16 only: float32 and bfloat16 K/V read no faster with it (2026-12-07-read-yardsticks.md).
+  const bool spread = Ops::kSpreadPrefetch && std::is_same<KV, f16_t>::value && D > 0 && Dv == D && ldk == D &&
+                      ldv == D;
+  // P·V of keys [s0, s1) of the previous block; unless the dots beside it prefetch them (spread), the v
+  // rows of the next step's keys are prefetched.
+  auto pv_step = [&](int64_t s0, int64_t s1, bool dots_beside) {
     if (s0 >= s1) return;
-    const int64_t pf_n = pv_prefetches<Ops>(a, R, prev_masked)
+    const int64_t pf_n = !(spread && dots_beside) && pv_prefetches<Ops>(a, R, prev_masked)
                              ? std::max<int64_t>(0, std::min(STEP_KEYS, k_last - (prev_kb + s1)))
                              : 0;
     pv_block<Ops>(a, dv16, vbase, R, prev_kb + s0, s1 - s0, prev_masked, Sp + s0, O, pf_n);
+  };
+  // The rows of `key` and key + 1 from base (adjacent) if both are rows the task reads, else nullptr.
+  auto rows_if = [&](const KV* base, int64_t key) {
+    return key >= k_first && key + 1 < k_last ? base + key * D : nullptr;
   };
   int cur = 0;
   for (int64_t kb = k_first; kb < k_last; kb += BK_DIRECT) {
@@ -292,6 +305,12 @@ void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV
       for (int64_t j = s0; j < std::min(nk, s0 + STEP_KEYS); j += 2) {
         const int64_t j1 = std::min(j + 1, nk - 1);
         const KV *k0 = kbase + (kb + j) * ldk, *k1 = kbase + (kb + j1) * ldk;
+        if (spread) {
+          // k rows ahead of this pair; v rows ahead of the previous block's P·V beside these dots.
+          const int64_t kk = kb + j + PF_SPREAD_KEYS, vk = kb - BK_DIRECT + j + PF_SPREAD_KEYS;
+          dots_rows2<Ops, Ops::kSpreadPrefetch>(R, qp, D, k0, k1, Sc + j, rows_if(kbase, kk), rows_if(vbase, vk));
+          continue;
+        }
         for (int64_t key = kb + j + PF_ROW_K_AHEAD; key <= std::min(k_last - 1, kb + j1 + PF_ROW_K_AHEAD); ++key)
           prefetch_row(kbase + key * ldk, D);
         if (D > 0)
@@ -299,7 +318,7 @@ void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV
         else
           for (int r = 0; r < R; ++r) Sc[r * BK + j] = Sc[r * BK + j + 1] = 0.0f;
       }
-      if (Sp && Dv > 0) pv_step(s0, std::min(prev_n, s0 + STEP_KEYS));
+      if (Sp && Dv > 0) pv_step(s0, std::min(prev_n, s0 + STEP_KEYS), s0 < nk);
     }
     prev_masked = softmax_block<Ops>(Sc, R, 0, kb, nk, npad, rows, a.softcap, M, L, O, dv16);
     Sp = Sc;
@@ -308,7 +327,7 @@ void run_rows_direct_interleaved(const attn_sdpa_args& a, int64_t dv16, const KV
     cur ^= 1;
   }
   if (Sp && Dv > 0)
-    for (int64_t s0 = 0; s0 < prev_n; s0 += STEP_KEYS) pv_step(s0, std::min(prev_n, s0 + STEP_KEYS));
+    for (int64_t s0 = 0; s0 < prev_n; s0 += STEP_KEYS) pv_step(s0, std::min(prev_n, s0 + STEP_KEYS), false);
 }
 
 // Sets up the Rg rows of every kv head of batch entry b (head hk's from row hk * Rg) as init_rows

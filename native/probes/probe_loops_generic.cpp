@@ -32,13 +32,16 @@ std::uint64_t probe_fma_loop_generic(std::uint64_t iters, float* sink) {
 
 float probe_read_loop_generic(const float* p, std::size_t n) {
   float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;
-  for (std::size_t i = 0; i < n; i += 16) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
     s0 = vaddq_f32(s0, vld1q_f32(p + i));
     s1 = vaddq_f32(s1, vld1q_f32(p + i + 4));
     s2 = vaddq_f32(s2, vld1q_f32(p + i + 8));
     s3 = vaddq_f32(s3, vld1q_f32(p + i + 12));
   }
-  return vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
+  float t = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
+  for (; i < n; i++) t += p[i];
+  return t;
 }
 
 #else
@@ -62,18 +65,6 @@ std::uint64_t probe_fma_loop_generic(std::uint64_t iters, float* sink) {
 
 float probe_read_loop_generic(const float* p, std::size_t n) {
   float s[16] = {0};
-  for (std::size_t i = 0; i < n; i += 16)
-    for (int l = 0; l < 16; l++) s[l] += p[i + l];
-  float t = 0;
-  for (float x : s) t += x;
-  return t;
-}
-
-#endif
-
-// Any n, any 4-byte aligned p: 16 lanes the compiler vectorises (NEON, SSE2), then the tail.
-float probe_read_span_generic(const float* p, std::size_t n) {
-  float s[16] = {0};
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16)
     for (int l = 0; l < 16; l++) s[l] += p[i + l];
@@ -82,5 +73,7 @@ float probe_read_span_generic(const float* p, std::size_t n) {
   for (; i < n; i++) t += p[i];
   return t;
 }
+
+#endif
 
 }  // namespace attnkit

@@ -26,7 +26,6 @@ bool probe_has_avx2() {
 bool probe_has_avx2() { return false; }
 std::uint64_t probe_fma_loop_avx2(std::uint64_t, float*) { return 0; }
 float probe_read_loop_avx2(const float*, std::size_t) { return 0; }
-float probe_read_span_avx2(const float*, std::size_t) { return 0; }
 #endif
 
 #if defined(ATTNKIT_PROBES_AVX512)
@@ -142,7 +141,7 @@ double probe_read_spans(int threads, const std::vector<ProbeSpan>& spans, double
   std::vector<double> sums(threads, 0.0);
   const double secs = timed_parallel(threads, [&](int t) {
     for (std::size_t i; (i = next.fetch_add(1)) < spans.size();)
-      sums[t] += avx2 ? probe_read_span_avx2(spans[i].p, spans[i].n) : probe_read_span_generic(spans[i].p, spans[i].n);
+      sums[t] += avx2 ? probe_read_loop_avx2(spans[i].p, spans[i].n) : probe_read_loop_generic(spans[i].p, spans[i].n);
   });
   double bytes = 0, sum = 0;
   for (const ProbeSpan& s : spans) bytes += static_cast<double>(s.n) * sizeof(float);

@@ -42,12 +42,9 @@ double probe_read_spans(int threads, const std::vector<ProbeSpan>& spans, double
 std::uint64_t probe_fma_loop_generic(std::uint64_t iters, float* sink);
 std::uint64_t probe_fma_loop_avx2(std::uint64_t iters, float* sink);
 std::uint64_t probe_fma_loop_avx512(std::uint64_t iters, float* sink);  // probe_loops_avx512.cpp, -mavx512f
-/** Sums n floats (n a multiple of 64) from a 32-byte aligned buffer. */
+/** Sums n floats (any n) from a 4-byte aligned p: the read probe's buffer, or a span. */
 float probe_read_loop_generic(const float* p, std::size_t n);
 float probe_read_loop_avx2(const float* p, std::size_t n);
-/** Sums n floats (any n) from a 4-byte aligned p. */
-float probe_read_span_generic(const float* p, std::size_t n);
-float probe_read_span_avx2(const float* p, std::size_t n);
 
 /** True when the AVX2 loops were built in and this CPU runs them. */
 bool probe_has_avx2();
